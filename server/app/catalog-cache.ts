@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { isSellable, type CatalogSnapshot, type Plan } from '../domain/catalog.js';
+import type { Db } from '../storage/db.js';
+import { catalogVersion, loadCatalog } from '../storage/catalog-repository.js';
+
+export interface PublicCatalogJson {
+  version: string;
+  families: { id: string; code: string; name: string; description: string | null }[];
+  plans: unknown[];
+}
+
+export interface CatalogEntry {
+  version: number;
+  snapshot: CatalogSnapshot;
+  /** The body of GET /v1/catalog, serialized once per version. */
+  publicBody: string;
+  etag: string;
+}
+
+/**
+ * The catalog, cached in process and keyed by the database's catalog version. Every catalog write bumps
+ * the version in its transaction, so any process notices with one single-row read; `at(version)` lets a
+ * caller that already read the version (in the same round trip as something else) skip even that.
+ */
+export class CatalogCache {
+  #entry: CatalogEntry | null = null;
+  #loading: Promise<CatalogEntry> | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  async get(): Promise<CatalogEntry> {
+    return this.at(await catalogVersion(this.db));
+  }
+
+  async at(version: number): Promise<CatalogEntry> {
+    if (this.#entry && this.#entry.version >= version) return this.#entry;
+    return this.#reload();
+  }
+
+  /** Forget the cached catalog (this process wrote to it). */
+  invalidate(): void {
+    this.#entry = null;
+  }
+
+  #reload(): Promise<CatalogEntry> {
+    this.#loading ??= loadCatalog(this.db)
+      .then(({ version, snapshot }) => {
+        const publicBody = JSON.stringify(publicCatalog(version, snapshot));
+        const etag = `"${createHash('sha256').update(publicBody).digest('base64url').slice(0, 27)}"`;
+        this.#entry = { version, snapshot, publicBody, etag };
+        return this.#entry;
+      })
+      .finally(() => {
+        this.#loading = null;
+      });
+    return this.#loading;
+  }
+}
+
+/** The public view: sellable plans only, no internal names, plus the families they belong to. */
+export function publicCatalog(version: number, snapshot: CatalogSnapshot): PublicCatalogJson {
+  const plans = [...snapshot.plans.values()].filter(isSellable);
+  const familyIds = new Set(plans.map((p) => p.familyId).filter((id): id is string => id !== null));
+  return {
+    version: String(version),
+    families: [...snapshot.families.values()]
+      .filter((f) => familyIds.has(f.id))
+      .map((f) => ({ id: f.id, code: f.code, name: f.name, description: f.description })),
+    plans: plans.map((plan) => publicPlan(plan, snapshot)),
+  };
+}
+
+function publicPlan(plan: Plan, snapshot: CatalogSnapshot) {
+  return {
+    id: plan.id,
+    code: plan.code,
+    name: plan.name,
+    description: plan.description,
+    familyId: plan.familyId,
+    familyCode: plan.familyId ? (snapshot.families.get(plan.familyId)?.code ?? null) : null,
+    currency: plan.currency,
+    interval: plan.interval,
+    trialDays: plan.trialDays,
+    taxBehavior: plan.taxBehavior,
+    charges: plan.charges.map((charge) => {
+      const product = snapshot.products.get(charge.productId);
+      const measurement = product?.measurementId ? snapshot.measurements.get(product.measurementId) : undefined;
+      return {
+        id: charge.id,
+        productId: charge.productId,
+        productNumber: product?.number ?? '',
+        productName: product?.name ?? '',
+        productDescription: product?.description ?? null,
+        type: charge.type,
+        pricing: charge.pricing,
+        quantity: charge.quantity,
+        optional: charge.optional,
+        measurement: measurement ? { code: measurement.code, unit: measurement.unit } : null,
+      };
+    }),
+  };
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { requireKey } from './auth.js';
+import type { Deps } from './deps.js';
+import { openapiDocument } from './openapi.js';
+import { errorHandler, notFoundHandler } from './problem.js';
+import { newRegistry, type RouteContext } from './route.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { publicCatalogRoutes } from './routes/public-catalog.js';
+import { systemRoutes } from './routes/system.js';
+
+/** Builds the Express app from its dependencies. It does not listen: main.ts and the tests do. */
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  const allowedOrigins = new Set(deps.config.allowedOrigins);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      enabled: Boolean(deps.logger),
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Keys are secrets: never log the Authorization header (or cookies).
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", 'https://js.stripe.com'],
+          frameSrc: ["'self'", 'https://js.stripe.com', 'https://hooks.stripe.com'],
+          connectSrc: ["'self'", 'https://api.stripe.com'],
+          imgSrc: ["'self'", 'data:'],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+      // The elements are loaded by merchants' pages on other origins.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+  // CORS only for the browser-facing routes and only from the configured origins; secret routes get none.
+  const browserCors = cors({
+    origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin)),
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match'],
+    exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
+    maxAge: 600,
+  });
+  app.use(['/v1/catalog', '/v1/quotes', '/v1/checkouts', '/v1/portal'], browserCors);
+  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
+
+  const registry = newRegistry();
+  const ctx: RouteContext = {
+    router: express.Router(),
+    registry,
+    auth: (level) => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level),
+  };
+  catalogRoutes(ctx, deps);
+  publicCatalogRoutes(ctx, deps);
+  app.use(ctx.router);
+  systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
+
+  if (deps.config.staticDirs) {
+    app.use('/elements', express.static(deps.config.staticDirs.dist, { index: false }));
+    app.use(express.static(deps.config.staticDirs.demo, { extensions: ['html'] }));
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

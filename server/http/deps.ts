@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { CatalogCache } from '../app/catalog-cache.js';
+import type { CatalogService } from '../app/catalog.js';
+import type { KeyStore } from '../app/keys.js';
+import type { Db } from '../storage/db.js';
+
+/** Everything the HTTP layer needs, built by the composition root (server/main.ts) or a test. */
+export interface Deps {
+  db: Db;
+  keys: KeyStore;
+  catalogCache: CatalogCache;
+  catalog: CatalogService;
+  config: HttpConfig;
+  logger?: Logger;
+}
+
+export interface HttpConfig {
+  /** Browser origins allowed to use the publishable key (CORS). */
+  allowedOrigins: string[];
+  /** Serve the demo and built elements from these folders (npm start); absent in API-only tests. */
+  staticDirs?: { demo: string; dist: string } | undefined;
+  /** Origin the BFF is reached at, for links in the OpenAPI document. */
+  publicUrl?: string | undefined;
+}

@@ -1,0 +1,117 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import { ProblemSchema } from './schemas/common.js';
+import { parse } from './validate.js';
+
+export type Auth = 'secret' | 'publishable' | 'portal' | 'none';
+
+export interface RouteContext {
+  router: Router;
+  registry: OpenAPIRegistry;
+  /** The middleware that checks the key for a given level. */
+  auth: (level: Exclude<Auth, 'none'>) => RequestHandler;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<B, Q, P> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI style: /v1/plans/{code} */
+  path: string;
+  auth: Auth;
+  summary: string;
+  tags: string[];
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** The success status and schema, for the document. */
+  response: { status: number; schema?: z.ZodType; description?: string };
+  /** Problem codes this route may answer with, for the document. */
+  problems?: number[];
+  idempotent?: boolean;
+}
+
+export interface Handled<B, Q, P> {
+  body: Out<B>;
+  query: Out<Q>;
+  params: Out<P>;
+  req: Request;
+  res: Response;
+}
+
+const SECURITY: Record<Exclude<Auth, 'none'>, string> = {
+  secret: 'secretKey',
+  publishable: 'publishableKey',
+  portal: 'portalSession',
+};
+
+/**
+ * Registers one route: the same zod schemas validate the request and describe it in the OpenAPI document.
+ * The handler returns the body to send with the declared status (or sends itself and returns undefined).
+ */
+export function defineRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
+  ctx: RouteContext,
+  spec: RouteSpec<B, Q, P>,
+  handler: (input: Handled<B, Q, P>) => Promise<unknown> | unknown,
+): void {
+  const problems = [...new Set([400, ...(spec.auth === 'none' ? [] : [401, 403]), ...(spec.problems ?? [])])];
+  ctx.registry.registerPath({
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tags: spec.tags,
+    security: spec.auth === 'none' ? [] : [{ [SECURITY[spec.auth]]: [] }],
+    request: {
+      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body as z.ZodType } }, required: true } } : {}),
+      ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
+      ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
+      ...(spec.idempotent
+        ? { headers: z.object({ 'Idempotency-Key': z.string().max(255).optional().meta({ description: 'Replays the first response for 24 h.' }) }) }
+        : {}),
+    },
+    responses: {
+      [spec.response.status]: {
+        description: spec.response.description ?? 'OK',
+        ...(spec.response.schema ? { content: { 'application/json': { schema: spec.response.schema } } } : {}),
+      },
+      ...Object.fromEntries(
+        problems.map((status) => [status, { description: 'Problem', content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+      ),
+    },
+  });
+  const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+  const middleware: RequestHandler[] = spec.auth === 'none' ? [] : [ctx.auth(spec.auth)];
+  ctx.router[spec.method](expressPath, ...middleware, async (req: Request, res: Response) => {
+    const input = {
+      body: (spec.body ? parse(spec.body as z.ZodType, req.body) : undefined) as Out<B>,
+      query: (spec.query ? parse(spec.query as z.ZodType, req.query, '/query') : undefined) as Out<Q>,
+      params: (spec.params ? parse(spec.params as z.ZodType, req.params, '/path') : undefined) as Out<P>,
+      req,
+      res,
+    };
+    const result = await handler(input);
+    if (result === undefined || res.headersSent) return;
+    res.status(spec.response.status).json(result);
+  });
+}
+
+export function newRegistry(): OpenAPIRegistry {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'secretKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Secret key sk_...: server to server only.',
+  });
+  registry.registerComponent('securitySchemes', 'publishableKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Publishable key pk_...: from the browser, only from the allowed origins.',
+  });
+  registry.registerComponent('securitySchemes', 'portalSession', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A short-lived portal session token: one customer's own portal.",
+  });
+  return registry;
+}

@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module';
+import express, { type Router } from 'express';
+import type { Deps } from '../deps.js';
+
+const require = createRequire(import.meta.url);
+
+/** /health, /openapi.json and /docs (Swagger UI from the installed package: no CDN, strict CSP). */
+export function systemRoutes(router: Router, deps: Deps, openapi: () => unknown): void {
+  router.get('/health', async (_req, res) => {
+    try {
+      await deps.db.query('select 1');
+      res.json({ status: 'ok', database: deps.db.kind });
+    } catch {
+      res.status(503).type('application/problem+json').json({
+        type: 'https://billkit.dev/problems/database-unavailable',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'The database cannot be reached.',
+        code: 'database_unavailable',
+      });
+    }
+  });
+
+  let document: unknown;
+  router.get('/openapi.json', (_req, res) => {
+    document ??= openapi();
+    res.json(document);
+  });
+
+  const swaggerDir = require.resolve('swagger-ui-dist/package.json').replace(/package\.json$/, '');
+  router.get('/docs', (_req, res) => {
+    res.type('html').send(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Billkit API</title><link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body></html>`);
+  });
+  router.get('/docs/init.js', (_req, res) => {
+    res.type('application/javascript').send(`window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });`);
+  });
+  router.use('/docs/assets', express.static(swaggerDir, { index: false, fallthrough: false }));
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** An amount: an integer number of minor units, never a float, never negative in the catalog. */
+export const Amount = z
+  .number()
+  .int('Amounts are integers of minor units (cents), not decimals.')
+  .min(0, 'Amounts cannot be negative.')
+  .max(Number.MAX_SAFE_INTEGER)
+  .meta({ description: 'Integer number of minor units of the currency (cents for EUR).' });
+
+export const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'A currency is an ISO 4217 code in upper case, like EUR.')
+  .refine((code) => ISO_CURRENCIES.has(code), 'Unknown ISO 4217 currency.')
+  .meta({ description: 'ISO 4217 currency code, upper case.', example: 'EUR' });
+
+export const Country = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'A country is an ISO 3166-1 alpha-2 code in upper case, like DE.')
+  .meta({ example: 'DE' });
+
+export const Id = z.string().min(1).max(255);
+
+/** Codes appear in URLs and cart items. */
+export const Code = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'Use letters, digits, dot, dash and underscore; start with a letter or digit.');
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  startingAfter: z.string().min(1).max(255).optional(),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), hasMore: z.boolean(), nextCursor: z.string().nullable() });
+
+export const FieldErrorSchema = z.object({ pointer: z.string(), detail: z.string() });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().meta({ description: 'Stable machine-readable code, e.g. coupon_expired.' }),
+    errors: z.array(FieldErrorSchema).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });

@@ -1,0 +1,95 @@
+/**
+ * The composition root: environment -> database -> migrations -> keys -> demo seed -> app -> listen.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { generateKey, type KeyKind } from './app/keys.js';
+import { buildDeps } from './compose.js';
+import { readConfig } from './config.js';
+import { createApp } from './http/app.js';
+import { seedDemo } from './seed/demo.js';
+import { migrate } from './storage/migrate.js';
+import { openDb } from './storage/open.js';
+
+const started = Date.now();
+const config = readConfig();
+const logger = pino({ level: config.logLevel, redact: ['authorization', 'key', 'secretKey', 'publishableKey'] });
+
+const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
+const applied = await migrate(db);
+if (applied.length) logger.info({ applied }, 'migrations applied');
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const deps = buildDeps(
+  db,
+  {
+    allowedOrigins: config.allowedOrigins,
+    staticDirs: { demo: join(root, 'demo'), dist: join(root, 'dist') },
+    publicUrl: `http://localhost:${config.port}`,
+  },
+  logger,
+);
+
+const keys = await ensureKeys();
+if (config.seedDemo && (await seedDemo(db))) {
+  deps.catalogCache.invalidate();
+  logger.info('demo catalog seeded');
+}
+
+const app = createApp(deps);
+const server = app.listen(config.port, config.host, () => {
+  const url = `http://localhost:${config.port}`;
+  const lines = [
+    '',
+    `  Billkit is running (${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}), ready in ${Date.now() - started} ms`,
+    '',
+    `  Demo shop        ${url}/`,
+    `  Hosted checkout  ${url}/checkout/<plan-code>`,
+    `  API              ${url}/v1   (docs: ${url}/docs, OpenAPI: ${url}/openapi.json)`,
+    `  Health           ${url}/health`,
+    '',
+    `  Publishable key  ${keys.publishable ?? '(set BILLKIT_PUBLISHABLE_KEY to print it)'}`,
+    `  Secret key       ${keys.secret ?? '(set BILLKIT_SECRET_KEY to print it)'}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close();
+    void db.close().finally(() => process.exit(0));
+  });
+}
+
+/**
+ * Keys come from BILLKIT_SECRET_KEY / BILLKIT_PUBLISHABLE_KEY when set; otherwise they are generated on the
+ * first start, stored (hashed) in the database and, in clear, in <dataDir>/keys.json (mode 0600) so that
+ * later starts can print them again.
+ */
+async function ensureKeys(): Promise<Partial<Record<KeyKind, string>>> {
+  const file = join(config.dataDir, 'keys.json');
+  const saved: Partial<Record<KeyKind, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const result: Partial<Record<KeyKind, string>> = {};
+  let changed = false;
+  for (const kind of ['secret', 'publishable'] as const) {
+    const fromEnv = kind === 'secret' ? config.secretKey : config.publishableKey;
+    let key = fromEnv ?? saved[kind];
+    if (!key && (await deps.keys.count(kind)) === 0) {
+      key = generateKey(kind);
+      saved[kind] = key;
+      changed = true;
+    }
+    if (key) {
+      await deps.keys.add(key);
+      result[kind] = key;
+    }
+  }
+  if (changed) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
+  }
+  return result;
+}

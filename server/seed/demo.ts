@@ -1,0 +1,188 @@
+import type { Charge, Measurement, Plan, Pricing, Product, ProductFamily, QuantityRule } from '../domain/catalog.js';
+import * as repo from '../storage/catalog-repository.js';
+import type { Db, Tx } from '../storage/db.js';
+import { newId } from '../storage/ids.js';
+
+const SEED_LOCK = 72_201_338;
+
+/**
+ * The demo catalog, written once on the first start (one transaction, under an advisory lock, so two
+ * processes starting together seed it once). It shows the model off; tests of behaviour build their own.
+ * Returns true when this call seeded.
+ */
+export async function seedDemo(db: Db): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [SEED_LOCK]);
+    const { rows } = await tx.query<{ seeded: boolean }>(`select coalesce((data->>'demoSeeded')::boolean, false) as seeded from settings where id = 1`);
+    if (rows[0]?.seeded) return false;
+    await writeCatalog(tx);
+    await tx.query(`update settings set data = data || '{"demoSeeded": true}'::jsonb, updated_at = now() where id = 1`);
+    await repo.bumpCatalogVersion(tx);
+    return true;
+  });
+}
+
+const qty = (q: Partial<QuantityRule> = {}): QuantityRule => ({ default: 1, min: 1, max: null, adjustable: false, ...q });
+
+async function writeCatalog(tx: Tx): Promise<void> {
+  const family = async (code: string, name: string, description: string) => {
+    const f: ProductFamily = { id: newId('fam'), code, name, description };
+    return repo.insertFamily(tx, f);
+  };
+  const cloud = await family('cloud', 'Billkit Cloud', 'Project hosting for teams of every size.');
+  const insights = await family('insights', 'Insights', 'Product analytics, priced by tracked users.');
+
+  const apiCalls: Measurement = {
+    id: newId('meas'),
+    code: 'api_calls',
+    unit: 'call',
+    description: 'API calls in the billing period',
+    type: 'metered',
+    aggregation: 'sum',
+    prorated: false,
+  };
+  await repo.insertMeasurement(tx, apiCalls);
+
+  const product = async (number: string, name: string, description: string, extra: Partial<Product> = {}) => {
+    const p: Product = {
+      id: newId('prod'),
+      number,
+      name,
+      internalName: null,
+      description,
+      type: 'product',
+      familyId: cloud.id,
+      taxGroup: 'standard',
+      invoiceVisibility: 'always',
+      archived: false,
+      measurementId: null,
+      ...extra,
+    };
+    return repo.insertProduct(tx, p);
+  };
+  const starter = await product('CLOUD-STARTER', 'Starter', 'One project, community support.');
+  const team = await product('CLOUD-TEAM-SEAT', 'Team seat', 'Unlimited projects, per member.');
+  const business = await product('CLOUD-BUSINESS', 'Business platform', 'SSO, audit log and 99.9% uptime.');
+  const onboarding = await product('CLOUD-ONBOARDING', 'Onboarding', 'A guided setup session with an engineer.', { type: 'charge' });
+  const storage = await product('CLOUD-STORAGE', 'Storage', 'Storage in GB, cheaper the more you use.');
+  const support = await product('CLOUD-PRIORITY-SUPPORT', 'Priority support', 'Answers within 4 business hours.');
+  const calls = await product('CLOUD-API-CALLS', 'API calls', 'Billed per 1,000 calls at the end of the period.', {
+    measurementId: apiCalls.id,
+    invoiceVisibility: 'only_if_charged',
+  });
+  const users = await product('INSIGHTS-USERS', 'Tracked users', 'Monthly tracked users, in graduated tiers.', { familyId: insights.id });
+  const ebook = await product('INSIGHTS-PLAYBOOK', 'Analytics playbook (e-book)', 'The playbook as an e-book.', {
+    familyId: insights.id,
+    taxGroup: 'reduced',
+    type: 'charge',
+  });
+
+  const charge = (productId: string, type: Charge['type'], pricing: Pricing, quantity = qty(), optional = false): Charge => ({
+    id: newId('chg'),
+    productId,
+    type,
+    pricing,
+    quantity,
+    optional,
+  });
+  const storageTiers: Pricing = {
+    model: 'tiered',
+    mode: 'graduated',
+    tiers: [
+      { upTo: 50, unitAmount: 0, flatAmount: 0 },
+      { upTo: 500, unitAmount: 20, flatAmount: 0 },
+      { upTo: null, unitAmount: 10, flatAmount: 0 },
+    ],
+  };
+  const plan = async (p: Omit<Plan, 'id' | 'createdAt' | 'updatedAt' | 'status' | 'checkoutAllowed' | 'description' | 'taxBehavior'> & Partial<Plan>) => {
+    const now = new Date().toISOString();
+    await repo.insertPlan(tx, {
+      id: newId('plan'),
+      status: 'active',
+      checkoutAllowed: true,
+      description: null,
+      taxBehavior: 'exclusive',
+      createdAt: now,
+      updatedAt: now,
+      ...p,
+    });
+  };
+  const month = { unit: 'month', count: 1 } as const;
+  const year = { unit: 'year', count: 1 } as const;
+  const seats = qty({ default: 3, min: 1, max: 100, adjustable: true });
+  const gigabytes = qty({ default: 100, min: 0, max: 100_000, adjustable: true });
+  const usage = qty({ default: 0, min: 0 });
+  const perThousandCalls: Pricing = { model: 'package', packageSize: 1000, amount: 50 };
+
+  for (const [interval, suffix, k] of [
+    [month, 'monthly', 1],
+    [year, 'yearly', 10],
+  ] as const) {
+    await plan({
+      code: `starter-${suffix}`,
+      name: 'Starter',
+      description: 'For side projects and trying things out.',
+      familyId: cloud.id,
+      currency: 'EUR',
+      interval,
+      trialDays: 0,
+      charges: [charge(starter.id, 'recurring', { model: 'flat', amount: 900 * k })],
+    });
+    await plan({
+      code: `team-${suffix}`,
+      name: 'Team',
+      description: 'For growing teams: pay per member, try it free for 14 days.',
+      familyId: cloud.id,
+      currency: 'EUR',
+      interval,
+      trialDays: 14,
+      charges: [
+        charge(team.id, 'recurring', { model: 'per_unit', unitAmount: 1200 * k }, seats),
+        charge(support.id, 'recurring', { model: 'flat', amount: 4900 * k }, qty(), true),
+      ],
+    });
+    await plan({
+      code: `business-${suffix}`,
+      name: 'Business',
+      description: 'For companies that need SSO, an audit log and an SLA.',
+      familyId: cloud.id,
+      currency: 'EUR',
+      interval,
+      trialDays: 0,
+      charges: [
+        charge(business.id, 'recurring', { model: 'flat', amount: 9900 * k }),
+        charge(onboarding.id, 'one_time', { model: 'flat', amount: 19900 }),
+        charge(storage.id, 'recurring', k === 1 ? storageTiers : { ...storageTiers, tiers: storageTiers.tiers.map((t) => ({ ...t, unitAmount: t.unitAmount * 10 })) }, gigabytes),
+        charge(calls.id, 'metered', perThousandCalls, usage),
+        charge(support.id, 'recurring', { model: 'flat', amount: 4900 * k }, qty(), true),
+      ],
+    });
+  }
+  await plan({
+    code: 'insights-monthly',
+    name: 'Insights',
+    description: 'Analytics priced by monthly tracked users, with graduated tiers.',
+    familyId: insights.id,
+    currency: 'EUR',
+    interval: month,
+    trialDays: 0,
+    taxBehavior: 'inclusive',
+    charges: [
+      charge(
+        users.id,
+        'recurring',
+        {
+          model: 'tiered',
+          mode: 'graduated',
+          tiers: [
+            { upTo: 1000, unitAmount: 2, flatAmount: 1900 },
+            { upTo: 10000, unitAmount: 1, flatAmount: 0 },
+            { upTo: null, unitAmount: 0, flatAmount: 0 },
+          ],
+        },
+        qty({ default: 1000, min: 100, max: 1_000_000, adjustable: true }),
+      ),
+      charge(ebook.id, 'one_time', { model: 'flat', amount: 1500 }, qty(), true),
+    ],
+  });
+}

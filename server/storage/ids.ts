@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Ids are `<prefix>_<12 hex of ms since epoch><10 hex random>`: unique without coordination between
+ * processes, and ordered by creation time, which is what cursor pagination walks (with `collate "C"`).
+ */
+export function newId(prefix: string, now = Date.now()): string {
+  return `${prefix}_${now.toString(16).padStart(12, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+export interface Page<T> {
+  data: T[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+/** `rows` were fetched with `limit + 1`: the extra row only says that there is more. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const hasMore = rows.length > limit;
+  const data = hasMore ? rows.slice(0, limit) : rows;
+  return { data, hasMore, nextCursor: hasMore ? data[data.length - 1]!.id : null };
+}
+
+export interface PageRequest {
+  limit: number;
+  startingAfter?: string | undefined;
+}
+
+export const iso = (value: unknown): string =>
+  value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+export const isoOrNull = (value: unknown): string | null => (value == null ? null : iso(value));
