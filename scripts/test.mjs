@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm test`: every check, in order: type check, server tests, component tests in headless Chromium,
+// end-to-end tests. Each step's output is shown as it runs; the counts are added up at the end into one
+// plain `N passed, N failed` line.
+import { spawn } from 'node:child_process';
+
+const steps = [
+  { name: 'type check', cmd: 'npx', args: ['tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'server tests', cmd: 'node', args: ['scripts/test-server.mjs', 'test/server'] },
+  { name: 'component tests', cmd: 'npm', args: ['run', '--silent', 'test:components'] },
+  { name: 'end-to-end tests', cmd: 'npm', args: ['run', '--silent', 'test:e2e'] },
+];
+
+const only = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+const summary = [];
+
+for (const step of steps) {
+  if (only.length && !only.some((o) => step.name.startsWith(o))) continue;
+  process.stdout.write(`\n=== ${step.name}\n`);
+  const { code, output } = await run(step.cmd, step.args);
+  const counts = countsOf(output, step.name === 'type check' ? code : null);
+  passed += counts.passed;
+  failed += counts.failed;
+  summary.push(`${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} (${counts.passed} passed, ${counts.failed} failed)`);
+  if (code !== 0 && counts.failed === 0) failed += 1; // a step that broke without counting a failure
+}
+
+process.stdout.write(`\n${summary.join('\n')}\n${passed} passed, ${failed} failed\n`);
+process.exit(failed > 0 ? 1 : 0);
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let output = '';
+    const tee = (stream, out) =>
+      stream.on('data', (chunk) => {
+        output += chunk;
+        out.write(chunk);
+      });
+    tee(child.stdout, process.stdout);
+    tee(child.stderr, process.stderr);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function countsOf(output, typecheckCode) {
+  if (typecheckCode !== null) return { passed: typecheckCode === 0 ? 1 : 0, failed: typecheckCode === 0 ? 0 : 1 };
+  // node:test's spec reporter ends with "ℹ pass N" / "ℹ fail N"; the TAP one with "# pass N".
+  const node = [...output.matchAll(/^(?:#|ℹ) (pass|fail) (\d+)$/gm)];
+  if (node.length) {
+    const sum = (kind) => node.filter((m) => m[1] === kind).reduce((n, m) => n + Number(m[2]), 0);
+    return { passed: sum('pass'), failed: sum('fail') };
+  }
+  const plain = [...output.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
+  return plain ? { passed: Number(plain[1]), failed: Number(plain[2]) } : { passed: 0, failed: 0 };
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import request from 'supertest';
+import { buildDeps } from '../../../server/compose.js';
+import { createApp } from '../../../server/http/app.js';
+import type { Db } from '../../../server/storage/db.js';
+import { testApp, type TestApp } from '../../support/app.js';
+import { sharedPglite } from '../../support/db.js';
+
+describe('system routes', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await testApp(await sharedPglite());
+  });
+
+  it('when the database answers, then /health is 200 and names it', async () => {
+    const res = await request(t.app).get('/health');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { status: 'ok', database: 'pglite' });
+    assert.ok(res.headers['x-request-id']);
+  });
+
+  it('when the database is unreachable, then /health is 503 database_unavailable', async () => {
+    const down: Db = {
+      kind: 'postgres',
+      query: () => Promise.reject(new Error('connection refused')),
+      transaction: () => Promise.reject(new Error('connection refused')),
+      exec: () => Promise.reject(new Error('connection refused')),
+      close: async () => {},
+    };
+    const res = await request(createApp(buildDeps(down, { allowedOrigins: [] }))).get('/health');
+    assert.equal(res.status, 503);
+    assert.equal(res.body.code, 'database_unavailable');
+  });
+
+  it('when /openapi.json is fetched, then it is OpenAPI 3.1 with the catalog routes, their schemas and problem answers', async () => {
+    const res = await request(t.app).get('/openapi.json');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.openapi, '3.1.0');
+    for (const path of ['/v1/plans', '/v1/plans/{code}', '/v1/products', '/v1/product-families', '/v1/measurements', '/v1/catalog'])
+      assert.ok(res.body.paths[path], `missing ${path}`);
+    const create = res.body.paths['/v1/plans'].post;
+    assert.ok(create.requestBody.content['application/json'].schema);
+    assert.ok(create.responses['400'].content['application/problem+json']);
+    assert.deepEqual(create.security, [{ secretKey: [] }]);
+    assert.ok(res.body.components.schemas.Plan);
+  });
+
+  it('when /docs is opened, then it loads its scripts from this server only, under a CSP without CDNs', async () => {
+    const page = await request(t.app).get('/docs');
+    assert.equal(page.status, 200);
+    const scripts = [...page.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(scripts.length >= 2);
+    for (const src of scripts) {
+      assert.ok(src.startsWith('/'), src);
+      assert.equal((await request(t.app).get(src)).status, 200, src);
+    }
+    assert.match(page.headers['content-security-policy'], /script-src 'self'/);
+    assert.doesNotMatch(page.text, /cdn|unpkg|jsdelivr/i);
+  });
+
+  it('when an error is unexpected, then the answer is a 500 problem without a stack trace', async () => {
+    const broken = buildDeps(await sharedPglite(), { allowedOrigins: [] });
+    broken.keys.resolve = () => Promise.reject(new Error('secret internals at /srv/app.ts:12'));
+    const res = await request(createApp(broken)).get('/v1/plans').set(t.sk);
+    assert.equal(res.status, 500);
+    assert.equal(res.body.code, 'internal_error');
+    assert.doesNotMatch(res.text, /internals|app\.ts/);
+  });
+});
