@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
+import { CouponService } from './app/coupons.js';
 import { KeyStore } from './app/keys.js';
+import { QuoteService } from './app/quotes.js';
+import { SettingsService } from './app/settings.js';
 import type { Deps, HttpConfig } from './http/deps.js';
 import type { Db } from './storage/db.js';
 
@@ -13,6 +16,9 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger): Deps {
     keys: new KeyStore(db),
     catalogCache,
     catalog: new CatalogService(db, catalogCache),
+    coupons: new CouponService(db, catalogCache),
+    quotes: new QuoteService(db, catalogCache),
+    settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),
   };

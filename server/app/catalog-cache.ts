@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isSellable, type CatalogSnapshot, type Plan } from '../domain/catalog.js';
+import { isSellable, type CatalogSnapshot, type Plan, type Product } from '../domain/catalog.js';
+import { defaultTaxSettings, type TaxSettings } from '../domain/tax.js';
 import type { Db } from '../storage/db.js';
 import { catalogVersion, loadCatalog } from '../storage/catalog-repository.js';
 
@@ -15,6 +16,28 @@ export interface CatalogEntry {
   /** The body of GET /v1/catalog, serialized once per version. */
   publicBody: string;
   etag: string;
+  /** Plans by code or id, products by number or id: how inputs may name them. */
+  planByRef: ReadonlyMap<string, Plan>;
+  productByRef: ReadonlyMap<string, Product>;
+  tax: TaxSettings;
+  /** The merchant settings (GET/PUT /v1/settings), read with the catalog so a quote needs no extra read. */
+  settings: MerchantSettings;
+}
+
+export interface MerchantSettings {
+  homeCountry: string;
+  /** When a downgrade takes effect: at the period's end (default) or at once. */
+  downgrades: 'period_end' | 'immediately';
+  /** Test clock: milliseconds added to the system time (POST /v1/test-clock/advance). */
+  clockOffsetMs: number;
+}
+
+export function merchantSettings(data: Record<string, unknown>): MerchantSettings {
+  return {
+    homeCountry: typeof data.homeCountry === 'string' ? data.homeCountry : 'DE',
+    downgrades: data.downgrades === 'immediately' ? 'immediately' : 'period_end',
+    clockOffsetMs: typeof data.clockOffsetMs === 'number' ? data.clockOffsetMs : 0,
+  };
 }
 
 /**
@@ -37,6 +60,11 @@ export class CatalogCache {
     return this.#reload();
   }
 
+  /** The time on the test clock (system time plus the stored offset). */
+  static now(entry: CatalogEntry): Date {
+    return new Date(Date.now() + entry.settings.clockOffsetMs);
+  }
+
   /** Forget the cached catalog (this process wrote to it). */
   invalidate(): void {
     this.#entry = null;
@@ -44,10 +72,16 @@ export class CatalogCache {
 
   #reload(): Promise<CatalogEntry> {
     this.#loading ??= loadCatalog(this.db)
-      .then(({ version, snapshot }) => {
+      .then(({ version, snapshot, settings }) => {
         const publicBody = JSON.stringify(publicCatalog(version, snapshot));
         const etag = `"${createHash('sha256').update(publicBody).digest('base64url').slice(0, 27)}"`;
-        this.#entry = { version, snapshot, publicBody, etag };
+        const planByRef = new Map<string, Plan>();
+        for (const plan of snapshot.plans.values()) planByRef.set(plan.id, plan).set(plan.code, plan);
+        const productByRef = new Map<string, Product>();
+        for (const product of snapshot.products.values()) productByRef.set(product.id, product).set(product.number, product);
+        const merchant = merchantSettings(settings);
+        const tax = defaultTaxSettings({ homeCountry: merchant.homeCountry });
+        this.#entry = { version, snapshot, publicBody, etag, planByRef, productByRef, tax, settings: merchant };
         return this.#entry;
       })
       .finally(() => {

@@ -9,6 +9,9 @@ import { openapiDocument } from './openapi.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { couponRoutes } from './routes/coupons.js';
+import { quoteRoutes } from './routes/quotes.js';
+import { settingsRoutes } from './routes/settings.js';
 import { publicCatalogRoutes } from './routes/public-catalog.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -74,6 +77,9 @@ export function createApp(deps: Deps): Express {
   };
   catalogRoutes(ctx, deps);
   publicCatalogRoutes(ctx, deps);
+  couponRoutes(ctx, deps);
+  quoteRoutes(ctx, deps);
+  settingsRoutes(ctx, deps);
   app.use(ctx.router);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
+import type { CouponService } from '../app/coupons.js';
+import type { QuoteService } from '../app/quotes.js';
+import type { SettingsService } from '../app/settings.js';
 import type { KeyStore } from '../app/keys.js';
 import type { Db } from '../storage/db.js';
 
@@ -10,6 +13,9 @@ export interface Deps {
   keys: KeyStore;
   catalogCache: CatalogCache;
   catalog: CatalogService;
+  coupons: CouponService;
+  quotes: QuoteService;
+  settings: SettingsService;
   config: HttpConfig;
   logger?: Logger;
 }

@@ -1,5 +1,6 @@
 import type { Charge, Measurement, Plan, Pricing, Product, ProductFamily, QuantityRule } from '../domain/catalog.js';
 import * as repo from '../storage/catalog-repository.js';
+import { insertCoupon } from '../storage/coupon-repository.js';
 import type { Db, Tx } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 
@@ -158,6 +159,35 @@ async function writeCatalog(tx: Tx): Promise<void> {
       ],
     });
   }
+  const coupon = (c: { code: string; name: string; type: 'percentage' | 'fixed_amount'; percentage?: number; fixedAmount?: number; frequency: 'once' | 'limited' | 'lifetime'; numberOfPeriods?: number; excludedProductIds?: string[] }) => {
+    const now = new Date().toISOString();
+    return insertCoupon(
+      tx,
+      {
+        id: newId('coupon'),
+        percentage: null,
+        fixedAmount: null,
+        currency: c.type === 'fixed_amount' ? 'EUR' : null,
+        numberOfPeriods: null,
+        planIds: [],
+        productIds: [],
+        excludedPlanIds: [],
+        excludedProductIds: [],
+        expiresAt: null,
+        maxRedemptions: null,
+        maxRedemptionsPerCustomer: 1,
+        enabled: true,
+        timesRedeemed: 0,
+        createdAt: now,
+        updatedAt: now,
+        ...c,
+      },
+      newId('ccode'),
+    );
+  };
+  await coupon({ code: 'WELCOME20', name: '20% off your first three months', type: 'percentage', percentage: 20, frequency: 'limited', numberOfPeriods: 3, excludedProductIds: [onboarding.id] });
+  await coupon({ code: 'SAVE10', name: '€10 off your first invoice', type: 'fixed_amount', fixedAmount: 1000, frequency: 'once' });
+
   await plan({
     code: 'insights-monthly',
     name: 'Insights',

@@ -268,7 +268,7 @@ export async function listPlans(db: Queryable, page: PageRequest): Promise<Page<
 /** The whole catalog, read in one transaction so it is consistent with the version it carries. */
 export async function loadCatalog(db: {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-}): Promise<{ version: number; snapshot: CatalogSnapshot }> {
+}): Promise<{ version: number; snapshot: CatalogSnapshot; settings: Record<string, unknown> }> {
   return db.transaction(async (tx) => {
     await tx.query('set transaction isolation level repeatable read');
     const version = await catalogVersion(tx);
@@ -277,12 +277,14 @@ export async function loadCatalog(db: {
     const measurements = await tx.query<Row>('select * from measurements order by id collate "C"');
     const products = await tx.query<Row>('select * from products order by id collate "C"');
     const plans = await tx.query<Row>('select * from plans order by id collate "C"');
+    const settings = await tx.query<{ data: Record<string, unknown> }>('select data from settings where id = 1');
     const charges = await chargesFor(
       tx,
       plans.rows.map((r) => str(r.id)),
     );
     return {
       version,
+      settings: settings.rows[0]?.data ?? {},
       snapshot: {
         families: new Map(families.rows.map((r) => [str(r.id), toFamily(r)])),
         measurements: new Map(measurements.rows.map((r) => [str(r.id), toMeasurement(r)])),

@@ -1,0 +1,13 @@
+import type { Cart } from '../../domain/quote.js';
+import type { Deps } from '../deps.js';
+import { defineRoute, type RouteContext } from '../route.js';
+import { Quote, QuoteInput } from '../schemas/quote.js';
+
+/** POST /v1/quotes: prices a cart. Only catalog prices count; anything else a client sends is ignored. */
+export function quoteRoutes(ctx: RouteContext, { quotes }: Deps): void {
+  defineRoute(
+    ctx,
+    { method: 'post', path: '/v1/quotes', auth: 'publishable', summary: 'Price a cart', tags: ['Checkout'], body: QuoteInput, response: { status: 200, schema: Quote }, problems: [404, 422, 429] },
+    async ({ body }) => (await quotes.quote(body as Cart)).quote,
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Payment providers behind one interface (SPEC §8).
+ *
+ * The checkout flow talks to a `PaymentProvider` only:
+ *
+ * 1. `POST /v1/checkouts` computes the quote, then calls `prepare()` with the quote's total due today.
+ *    The answer tells the browser how to collect the payment: for Stripe a PaymentIntent's (or, when
+ *    nothing is due today, e.g. a trial, a SetupIntent's) client secret for Stripe.js; for the built-in
+ *    test provider nothing secret at all. Store `intentId` with the checkout: `confirm()` needs it.
+ * 2. `POST /v1/checkouts/{id}/confirm {paymentMethod}` calls `confirm()` with the **stored** amount and
+ *    intent id, never figures from the request body. The answer is an outcome value:
+ *    - `succeeded`: money moved (or, for amount 0, a payment method was saved); complete the checkout.
+ *    - `requires_action`: nothing failed, but the payment is not done; the browser must act (authenticate,
+ *      submit its payment details) or wait (`reason: 'processing'`) and then confirm again.
+ *    - `declined`: the bank or the provider refused; answer 402 `payment_declined` (see `declinedError`).
+ *    A decline is never thrown. Thrown `DomainError`s are for everything that is not a customer's card
+ *    saying no: an unknown payment method (400), an intent whose amount or currency is not the server's
+ *    (422 `payment_amount_mismatch`), the provider being unreachable (503).
+ *
+ * Card numbers never reach the BFF: the browser turns them into payment method references (Stripe.js, or
+ * the test form's `pm_card_*` names) and the server only ever sees those.
+ */
+import { DomainError } from '../domain/errors.js';
+
+export type PaymentProviderName = 'test' | 'stripe';
+
+export interface PrepareInput {
+  /** The checkout's id; providers derive idempotency keys from it, so preparing twice is harmless. */
+  checkoutId: string;
+  /** The server's quote total due today, in minor units. 0 (e.g. a trial) saves a payment method only. */
+  amount: number;
+  /** ISO 4217, any case (Billkit uses upper case, Stripe lower case). */
+  currency: string;
+  customer: { email: string; name: string };
+  /** Shown on the provider's dashboard and statements where supported. */
+  description: string;
+}
+
+export interface PreparedPayment {
+  /** `payment` charges `amount`; `setup` (amount 0) only saves a payment method for later. */
+  intentType: 'payment' | 'setup';
+  /** The provider's intent id (Stripe `pi_...` / `seti_...`). Store it with the checkout. */
+  intentId?: string;
+  /** What Stripe.js needs to confirm in the browser. Safe to hand to the checkout's own browser only. */
+  clientSecret?: string;
+  /** The provider's customer id (Stripe `cus_...`) the payment method will be saved to, for renewals. */
+  providerCustomerId?: string;
+}
+
+export interface ConfirmInput {
+  checkoutId: string;
+  /** The intent id `prepare()` returned (from storage, not from the request). */
+  intentId?: string | null;
+  /** The server's amount for this checkout, in minor units. */
+  amount: number;
+  currency: string;
+  /** The browser's payment method reference (`pm_...`). The test provider decides by it; Stripe ignores it. */
+  paymentMethod: string;
+  /** The customer completed the authentication the previous `requires_action` asked for (test provider). */
+  authenticated?: boolean;
+}
+
+export type RequiresActionReason =
+  /** 3-D Secure or a similar challenge. */
+  | 'authentication'
+  /** The provider is still processing (e.g. a bank debit); confirm again later, or wait for the webhook. */
+  | 'processing'
+  /** The browser has not yet submitted payment details for this intent (or must submit new ones). */
+  | 'payment_method';
+
+export type PaymentOutcome =
+  | {
+      status: 'succeeded';
+      /** The provider's payment reference: `pi_...`/`seti_...` for Stripe, `test_pay_...`/`test_setup_...` for test. */
+      paymentId: string;
+      /** The amount actually charged, in minor units (0 for a setup). */
+      amount: number;
+    }
+  | {
+      status: 'requires_action';
+      paymentId?: string;
+      reason: RequiresActionReason;
+      /** For Stripe: the intent's client secret, so the browser can run `handleNextAction`. */
+      clientSecret?: string;
+    }
+  | {
+      status: 'declined';
+      code: 'payment_declined';
+      /** The provider's customer-facing message ("Your card was declined."). */
+      message: string;
+      /** The issuer's reason where known (`generic_decline`, `insufficient_funds`, ...). */
+      declineCode?: string;
+    };
+
+export interface PaymentProvider {
+  readonly name: PaymentProviderName;
+  /** What the browser needs to show the payment form (Stripe's publishable key; none for the test provider). */
+  readonly publishableKey?: string;
+  /**
+   * Called when a checkout is created, with the server's quote total due today. Stripe: creates (idempotently
+   * per checkout) a PaymentIntent for exactly `amount`, or a SetupIntent when `amount` is 0. Test: answers
+   * `{intentType}` only.
+   */
+  prepare(input: PrepareInput): Promise<PreparedPayment>;
+  /** Called by `POST /v1/checkouts/{id}/confirm`. Answers an outcome; never throws for a decline. */
+  confirm(input: ConfirmInput): Promise<PaymentOutcome>;
+}
+
+/** The 402 problem for a declined outcome, for the HTTP layer. */
+export function declinedError(outcome: Extract<PaymentOutcome, { status: 'declined' }>): DomainError {
+  return new DomainError(
+    'payment',
+    outcome.code,
+    outcome.message,
+    [{ pointer: '/paymentMethod', detail: outcome.message }],
+    outcome.declineCode ? { declineCode: outcome.declineCode } : undefined,
+  );
+}
+
+/** Amounts handed to a provider are the server's own: a non-negative safe integer of minor units. */
+export function assertChargeableAmount(amount: number, currency: string): void {
+  if (!Number.isSafeInteger(amount) || amount < 0) {
+    throw new DomainError('unprocessable', 'payment_amount_invalid', `Cannot charge ${amount} minor units.`);
+  }
+  if (!/^[A-Za-z]{3}$/.test(currency)) {
+    throw new DomainError('unprocessable', 'payment_currency_invalid', `Cannot charge in "${currency}".`);
+  }
+}

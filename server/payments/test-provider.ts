@@ -1,0 +1,87 @@
+/**
+ * The built-in test provider: the default, offline and deterministic in its outcomes.
+ *
+ * The browser's test form turns its test card numbers into Stripe's test payment method names (SPEC §8), so
+ * the server only ever sees these names, never a card number:
+ *
+ * | payment method                   | card in the form    | outcome                                           |
+ * |----------------------------------|---------------------|---------------------------------------------------|
+ * | `pm_card_visa`                   | 4242 4242 4242 4242 | succeeded                                         |
+ * | `pm_card_chargeDeclined`         | 4000 0000 0000 0002 | declined (`payment_declined`)                     |
+ * | `pm_card_authenticationRequired` | 4000 0027 6000 3184 | requires_action; with `authenticated: true` succeeds |
+ *
+ * Amount 0 (a trial) charges nothing and answers `test_setup_...`, but the card is still checked as Stripe's
+ * SetupIntent would: a declining card is declined and a 3-D Secure card must authenticate, because a trial
+ * must end with a card that can be charged.
+ */
+import { randomBytes } from 'node:crypto';
+import { DomainError } from '../domain/errors.js';
+import {
+  assertChargeableAmount,
+  type ConfirmInput,
+  type PaymentOutcome,
+  type PaymentProvider,
+  type PrepareInput,
+  type PreparedPayment,
+} from './provider.js';
+
+export const TEST_PAYMENT_METHODS = {
+  pm_card_visa: 'succeeds',
+  pm_card_chargeDeclined: 'declined',
+  pm_card_authenticationRequired: 'authentication_required',
+} as const;
+
+export type TestPaymentMethod = keyof typeof TEST_PAYMENT_METHODS;
+
+export const isTestPaymentMethod = (value: unknown): value is TestPaymentMethod =>
+  typeof value === 'string' && Object.hasOwn(TEST_PAYMENT_METHODS, value);
+
+/** Stripe's own wording for a generic decline. */
+export const TEST_DECLINE_MESSAGE = 'Your card was declined.';
+
+export interface TestPaymentProviderOptions {
+  /** Makes the random part of payment ids; injectable for tests. */
+  randomId?: () => string;
+}
+
+export class TestPaymentProvider implements PaymentProvider {
+  readonly name = 'test' as const;
+  readonly publishableKey = undefined;
+  readonly #randomId: () => string;
+
+  constructor(options: TestPaymentProviderOptions = {}) {
+    this.#randomId = options.randomId ?? (() => randomBytes(12).toString('hex'));
+  }
+
+  async prepare(input: PrepareInput): Promise<PreparedPayment> {
+    assertChargeableAmount(input.amount, input.currency);
+    return { intentType: input.amount === 0 ? 'setup' : 'payment' };
+  }
+
+  async confirm(input: ConfirmInput): Promise<PaymentOutcome> {
+    if (!isTestPaymentMethod(input.paymentMethod)) {
+      throw new DomainError('invalid', 'validation_failed', 'Unknown test payment method.', [
+        {
+          pointer: '/paymentMethod',
+          detail: `Must be one of ${Object.keys(TEST_PAYMENT_METHODS).join(', ')} (the test provider's payment methods).`,
+        },
+      ]);
+    }
+    assertChargeableAmount(input.amount, input.currency);
+    const setup = input.amount === 0;
+    switch (TEST_PAYMENT_METHODS[input.paymentMethod]) {
+      case 'declined':
+        return { status: 'declined', code: 'payment_declined', message: TEST_DECLINE_MESSAGE, declineCode: 'generic_decline' };
+      case 'authentication_required':
+        if (input.authenticated !== true) return { status: 'requires_action', reason: 'authentication' };
+        break;
+      case 'succeeds':
+        break;
+    }
+    return {
+      status: 'succeeded',
+      paymentId: `${setup ? 'test_setup_' : 'test_pay_'}${this.#randomId()}`,
+      amount: input.amount,
+    };
+  }
+}

@@ -1,0 +1,167 @@
+import type { Coupon, CouponCode, CouponLookup } from '../domain/coupons.js';
+import type { Queryable, Tx } from './db.js';
+import { iso, isoOrNull, toPage, type Page, type PageRequest } from './ids.js';
+
+type Row = Record<string, unknown>;
+const numOrNull = (v: unknown) => (v == null ? null : Number(v));
+const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+
+export const toCoupon = (r: Row): Coupon => ({
+  id: String(r.id),
+  code: String(r.code),
+  name: String(r.name),
+  type: String(r.type) as Coupon['type'],
+  percentage: r.percentage_hundredths == null ? null : Number(r.percentage_hundredths) / 100,
+  fixedAmount: numOrNull(r.fixed_amount),
+  currency: r.currency == null ? null : String(r.currency),
+  frequency: String(r.frequency) as Coupon['frequency'],
+  numberOfPeriods: numOrNull(r.number_of_periods),
+  planIds: list(r.plan_ids),
+  productIds: list(r.product_ids),
+  excludedPlanIds: list(r.excluded_plan_ids),
+  excludedProductIds: list(r.excluded_product_ids),
+  expiresAt: isoOrNull(r.expires_at),
+  maxRedemptions: numOrNull(r.max_redemptions),
+  maxRedemptionsPerCustomer: numOrNull(r.max_redemptions_per_customer),
+  enabled: Boolean(r.enabled),
+  timesRedeemed: Number(r.times_redeemed),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+const toCode = (r: Row): CouponCode & { singleUse: boolean; redeemedAt: string | null } => ({
+  id: String(r.id),
+  couponId: String(r.coupon_id),
+  code: String(r.code),
+  redeemed: r.redeemed_at != null,
+  singleUse: Boolean(r.single_use),
+  redeemedAt: isoOrNull(r.redeemed_at),
+});
+
+/** Percentages are stored as integer hundredths. 12.5 -> 1250. */
+export const hundredths = (percentage: number | null) => (percentage == null ? null : Math.round(percentage * 100));
+
+const COLUMNS = `code, name, type, percentage_hundredths, fixed_amount, currency, frequency, number_of_periods,
+  plan_ids, product_ids, excluded_plan_ids, excluded_product_ids, expires_at, max_redemptions,
+  max_redemptions_per_customer, enabled`;
+
+const values = (c: Coupon) => [
+  c.code,
+  c.name,
+  c.type,
+  hundredths(c.percentage),
+  c.fixedAmount,
+  c.currency,
+  c.frequency,
+  c.numberOfPeriods,
+  c.planIds,
+  c.productIds,
+  c.excludedPlanIds,
+  c.excludedProductIds,
+  c.expiresAt,
+  c.maxRedemptions,
+  c.maxRedemptionsPerCustomer,
+  c.enabled,
+];
+
+export async function insertCoupon(tx: Tx, c: Coupon, codeId: string): Promise<Coupon> {
+  const { rows } = await tx.query<Row>(
+    `insert into coupons (id, ${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning *`,
+    [c.id, ...values(c)],
+  );
+  await tx.query('insert into coupon_codes (id, coupon_id, code, single_use) values ($1, $2, $3, false)', [codeId, c.id, c.code]);
+  return toCoupon(rows[0]!);
+}
+
+/**
+ * Rewrites a coupon that nobody has redeemed yet. The condition is in the UPDATE itself, so a redemption
+ * that commits first wins: returns null when the coupon was redeemed meanwhile.
+ */
+export async function updateUnredeemedCoupon(tx: Tx, c: Coupon): Promise<Coupon | null> {
+  const { rows } = await tx.query<Row>(
+    `update coupons set (${COLUMNS}, updated_at) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
+     where id = $1 and times_redeemed = 0 returning *`,
+    [c.id, ...values(c)],
+  );
+  if (!rows[0]) return null;
+  await tx.query('update coupon_codes set code = $2 where coupon_id = $1 and single_use = false', [c.id, c.code]);
+  return toCoupon(rows[0]);
+}
+
+export async function setCouponEnabled(tx: Tx, id: string, enabled: boolean): Promise<Coupon | null> {
+  const { rows } = await tx.query<Row>('update coupons set enabled = $2, updated_at = now() where id = $1 returning *', [id, enabled]);
+  return rows[0] ? toCoupon(rows[0]) : null;
+}
+
+/** Deletes a coupon nobody has redeemed; false when it was redeemed (or is gone). */
+export async function deleteUnredeemedCoupon(tx: Tx, id: string): Promise<boolean> {
+  const { rowCount } = await tx.query('delete from coupons where id = $1 and times_redeemed = 0', [id]);
+  return rowCount > 0;
+}
+
+export async function findCoupon(db: Queryable, idOrCode: string): Promise<Coupon | null> {
+  const { rows } = await db.query<Row>('select * from coupons where id = $1 or code = upper($1)', [idOrCode]);
+  return rows[0] ? toCoupon(rows[0]) : null;
+}
+
+export async function listCoupons(db: Queryable, page: PageRequest): Promise<Page<Coupon>> {
+  const { rows } = await db.query<Row>(
+    'select * from coupons where ($1::text is null or id > $1 collate "C") order by id collate "C" limit $2',
+    [page.startingAfter ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(toCoupon), page.limit);
+}
+
+export async function insertCodes(tx: Tx, couponId: string, codes: { id: string; code: string }[]): Promise<void> {
+  await tx.query(
+    `insert into coupon_codes (id, coupon_id, code, single_use)
+     select id, $1, code, true from unnest($2::text[], $3::text[]) as t(id, code)`,
+    [couponId, codes.map((c) => c.id), codes.map((c) => c.code)],
+  );
+}
+
+export async function listCodes(db: Queryable, couponId: string, page: PageRequest) {
+  const { rows } = await db.query<Row>(
+    `select * from coupon_codes where coupon_id = $1 and single_use
+       and ($2::text is null or id > $2 collate "C") order by id collate "C" limit $3`,
+    [couponId, page.startingAfter ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(toCode), page.limit);
+}
+
+/**
+ * Everything a quote needs in one round trip: the catalog version (so the cached catalog can be checked
+ * for free), the coupon behind a code, whether that code is a used single-use one, and how often this
+ * customer (by id or email) has redeemed the coupon.
+ */
+export async function lookupCouponForQuote(
+  db: Queryable,
+  code: string,
+  customer: { id?: string | undefined; email?: string | undefined } | undefined,
+): Promise<{ version: number; lookup: CouponLookup }> {
+  const { rows } = await db.query<Row>(
+    `select v.version, c.*, cc.single_use, cc.redeemed_at as code_redeemed_at,
+       case when $2::text is null and $3::text is null then null else (
+         select count(*)::int from coupon_redemptions r
+         where r.coupon_id = c.id and (r.customer_id = $2 or r.customer_email = lower($3))
+       ) end as customer_redemptions
+     from catalog_version v
+     left join coupon_codes cc on cc.code = $1
+     left join coupons c on c.id = cc.coupon_id
+     where v.id = 1`,
+    [code, customer?.id ?? null, customer?.email ?? null],
+  );
+  const row = rows[0]!;
+  const version = Number(row.version);
+  if (row.id == null) return { version, lookup: { status: 'not_found', code } };
+  return {
+    version,
+    lookup: {
+      status: 'found',
+      code,
+      coupon: toCoupon(row),
+      codeRedeemed: Boolean(row.single_use) && row.code_redeemed_at != null,
+      customerRedemptions: row.customer_redemptions == null ? null : Number(row.customer_redemptions),
+    },
+  };
+}
