@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
+import { CheckoutService } from './app/checkout.js';
 import { CouponService } from './app/coupons.js';
+import type { PaymentProvider } from './payments/provider.js';
+import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
 import { QuoteService } from './app/quotes.js';
 import { SettingsService } from './app/settings.js';
@@ -9,15 +12,18 @@ import type { Deps, HttpConfig } from './http/deps.js';
 import type { Db } from './storage/db.js';
 
 /** Wires repositories and use cases over one database; used by main.ts and by the HTTP tests alike. */
-export function buildDeps(db: Db, config: HttpConfig, logger?: Logger): Deps {
+export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments: PaymentProvider = new TestPaymentProvider()): Deps {
   const catalogCache = new CatalogCache(db);
+  const quotes = new QuoteService(db, catalogCache);
   return {
     db,
     keys: new KeyStore(db),
     catalogCache,
     catalog: new CatalogService(db, catalogCache),
     coupons: new CouponService(db, catalogCache),
-    quotes: new QuoteService(db, catalogCache),
+    quotes,
+    checkouts: new CheckoutService(db, catalogCache, quotes, payments),
+    payments,
     settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),

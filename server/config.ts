@@ -1,4 +1,12 @@
 import { resolve } from 'node:path';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
+
+const perMinute = (value: string | undefined, fallback: number, name: string) => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of requests per minute, not ${value}`);
+  return n;
+};
 
 /** Every environment variable Billkit reads, in one place (the README lists the same). */
 export interface Config {
@@ -12,6 +20,9 @@ export interface Config {
   allowedOrigins: string[];
   logLevel: string;
   seedDemo: boolean;
+  rateLimits: RateLimits;
+  /** BILLKIT_TEST_CLOCK=true|false; by default on with the test payment provider, off with Stripe. */
+  testClock: boolean | undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -30,5 +41,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : own,
     logLevel: env.LOG_LEVEL ?? 'info',
     seedDemo: env.BILLKIT_SEED_DEMO !== 'false',
+    rateLimits: {
+      quotes: perMinute(env.BILLKIT_RATE_LIMIT_QUOTES, DEFAULT_RATE_LIMITS.quotes, 'BILLKIT_RATE_LIMIT_QUOTES'),
+      checkouts: perMinute(env.BILLKIT_RATE_LIMIT_CHECKOUTS, DEFAULT_RATE_LIMITS.checkouts, 'BILLKIT_RATE_LIMIT_CHECKOUTS'),
+      confirmations: perMinute(env.BILLKIT_RATE_LIMIT_CONFIRMATIONS, DEFAULT_RATE_LIMITS.confirmations, 'BILLKIT_RATE_LIMIT_CONFIRMATIONS'),
+    },
+    testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
   };
 }

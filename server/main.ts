@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { generateKey, type KeyKind } from './app/keys.js';
+import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
@@ -22,17 +23,19 @@ const applied = await migrate(db);
 if (applied.length) logger.info({ applied }, 'migrations applied');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const deps = buildDeps(
-  db,
-  {
-    allowedOrigins: config.allowedOrigins,
-    staticDirs: { demo: join(root, 'demo'), dist: join(root, 'dist') },
-    publicUrl: `http://localhost:${config.port}`,
-  },
-  logger,
-);
+const payments = paymentProviderFromEnv(process.env);
+const httpConfig = {
+  allowedOrigins: config.allowedOrigins,
+  staticDirs: { demo: join(root, 'demo'), dist: join(root, 'dist') },
+  publicUrl: `http://localhost:${config.port}`,
+  rateLimits: config.rateLimits,
+  testClock: config.testClock ?? payments.name === 'test',
+  demo: {} as { publishableKey?: string },
+};
+const deps = buildDeps(db, httpConfig, logger, payments);
 
 const keys = await ensureKeys();
+httpConfig.demo.publishableKey = keys.publishable;
 if (config.seedDemo && (await seedDemo(db))) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');

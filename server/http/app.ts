@@ -9,7 +9,10 @@ import { openapiDocument } from './openapi.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
+import { testClockRoutes } from './routes/test-clock.js';
+import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { publicCatalogRoutes } from './routes/public-catalog.js';
@@ -74,12 +77,16 @@ export function createApp(deps: Deps): Express {
     router: express.Router(),
     registry,
     auth: (level) => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level),
+    db: deps.db,
+    limits: rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS),
   };
   catalogRoutes(ctx, deps);
   publicCatalogRoutes(ctx, deps);
   couponRoutes(ctx, deps);
   quoteRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
+  checkoutRoutes(ctx, deps);
+  if (deps.config.testClock) testClockRoutes(ctx, deps);
   app.use(ctx.router);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
+import type { CheckoutService } from '../app/checkout.js';
+import type { PaymentProvider } from '../payments/provider.js';
+import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
 import type { QuoteService } from '../app/quotes.js';
 import type { SettingsService } from '../app/settings.js';
@@ -16,6 +19,8 @@ export interface Deps {
   coupons: CouponService;
   quotes: QuoteService;
   settings: SettingsService;
+  checkouts: CheckoutService;
+  payments: PaymentProvider;
   config: HttpConfig;
   logger?: Logger;
 }
@@ -25,6 +30,12 @@ export interface HttpConfig {
   allowedOrigins: string[];
   /** Serve the demo and built elements from these folders (npm start); absent in API-only tests. */
   staticDirs?: { demo: string; dist: string } | undefined;
+  /** Requests per minute per key and address on quotes, checkouts and confirmations. */
+  rateLimits?: RateLimits | undefined;
+  /** Enables POST /v1/test-clock/advance (never in production with real money). */
+  testClock?: boolean | undefined;
+  /** Served to the demo pages as /demo-config.json. */
+  demo?: { publishableKey?: string | undefined } | undefined;
   /** Origin the BFF is reached at, for links in the OpenAPI document. */
   publicUrl?: string | undefined;
 }

@@ -1,6 +1,8 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
+import type { Db } from '../storage/db.js';
+import { withIdempotency } from './idempotency.js';
 import { ProblemSchema } from './schemas/common.js';
 import { parse } from './validate.js';
 
@@ -11,6 +13,10 @@ export interface RouteContext {
   registry: OpenAPIRegistry;
   /** The middleware that checks the key for a given level. */
   auth: (level: Exclude<Auth, 'none'>) => RequestHandler;
+  /** Where Idempotency-Keys are kept (shared by every process). */
+  db: Db;
+  /** Extra middleware per route, e.g. rate limits, by path. */
+  limits?: (path: string) => RequestHandler[];
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -81,7 +87,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
     },
   });
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
-  const middleware: RequestHandler[] = spec.auth === 'none' ? [] : [ctx.auth(spec.auth)];
+  const middleware: RequestHandler[] = [...(spec.auth === 'none' ? [] : [ctx.auth(spec.auth)]), ...(ctx.limits?.(spec.path) ?? [])];
   ctx.router[spec.method](expressPath, ...middleware, async (req: Request, res: Response) => {
     const input = {
       body: (spec.body ? parse(spec.body as z.ZodType, req.body) : undefined) as Out<B>,
@@ -90,6 +96,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
       req,
       res,
     };
+    if (spec.idempotent) return withIdempotency(ctx.db, req, res, spec.response.status, async () => handler(input));
     const result = await handler(input);
     if (result === undefined || res.headersSent) return;
     res.status(spec.response.status).json(result);

@@ -20,6 +20,8 @@
  *
  * Amount, currency, intent kind and `metadata.checkoutId` are checked before the status: an intent that does
  * not match the checkout is a 422 (`payment_amount_mismatch`, `payment_intent_mismatch`), whatever its status.
+ * Three-decimal currencies (BHD, JOD, KWD, OMR, TND) must be multiples of 10 minor units at Stripe: another
+ * amount is refused up front with 422 `payment_amount_unsupported` (Billkit never rounds a charge).
  * SDK failures become DomainErrors: unreachable/5xx/auth/rate limit 503 `payment_provider_unavailable`,
  * a reused idempotency key with other parameters 409 `payment_idempotency_conflict`, an unknown intent
  * 422 `payment_intent_not_found`, any other refusal 422 `payment_provider_rejected`.
@@ -66,6 +68,12 @@ export interface CheckoutPaymentEvent {
   currency?: string;
 }
 
+/**
+ * ISO 4217 three-decimal currencies. Stripe takes them in minor units too, but for card processing the last
+ * digit must be 0 (https://docs.stripe.com/currencies#three-decimal).
+ */
+export const STRIPE_THREE_DECIMAL: ReadonlySet<string> = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
+
 export const idempotencyKeyFor = (checkoutId: string) => `checkout-${checkoutId}`;
 
 export class StripePaymentProvider implements PaymentProvider {
@@ -94,6 +102,14 @@ export class StripePaymentProvider implements PaymentProvider {
 
   async prepare(input: PrepareInput): Promise<PreparedPayment> {
     assertChargeableAmount(input.amount, input.currency);
+    if (STRIPE_THREE_DECIMAL.has(input.currency.toUpperCase()) && input.amount % 10 !== 0) {
+      // Stripe refuses these; Billkit never rounds a charge, so it says why before asking.
+      throw new DomainError(
+        'unprocessable',
+        'payment_amount_unsupported',
+        `Stripe charges ${input.currency.toUpperCase()} only in multiples of 10 minor units; ${input.amount} is not.`,
+      );
+    }
     const key = idempotencyKeyFor(input.checkoutId);
     const metadata = { checkoutId: input.checkoutId };
     return call(async () => {
@@ -242,7 +258,7 @@ export function checkoutPaymentFromEvent(event: Stripe.Event): CheckoutPaymentEv
       intentType: 'payment',
       status: intent.status,
       amount: intent.amount,
-      currency: intent.currency.toUpperCase(),
+      currency: intent.currency?.toUpperCase(),
     };
   }
   if (event.type.startsWith('setup_intent.')) {

@@ -21,6 +21,10 @@ export function systemRoutes(router: Router, deps: Deps, openapi: () => unknown)
     }
   });
 
+  router.get('/demo-config.json', (_req, res) => {
+    res.json({ api: '', publishableKey: deps.config.demo?.publishableKey ?? null, provider: deps.payments.name });
+  });
+
   let document: unknown;
   router.get('/openapi.json', (_req, res) => {
     document ??= openapi();

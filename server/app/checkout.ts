@@ -1,0 +1,222 @@
+import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
+import { firstInvoiceStatus, invoiceNote, invoiceNumber, taxBreakdown } from '../domain/invoices.js';
+import { addDays, addInterval } from '../domain/periods.js';
+import { resolveSelection, type Cart } from '../domain/quote.js';
+import { declinedError, type PaymentProvider } from '../payments/provider.js';
+import * as store from '../storage/commerce-repository.js';
+import type { Address, Checkout, Customer, Invoice, Subscription } from '../storage/commerce-repository.js';
+import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Db } from '../storage/db.js';
+import { newId } from '../storage/ids.js';
+import { CatalogCache } from './catalog-cache.js';
+import type { QuoteService } from './quotes.js';
+
+export interface Buyer {
+  email: string;
+  name: string;
+  country: string;
+  type: 'individual' | 'business';
+  vatId?: string | undefined;
+  address?: Address | undefined;
+}
+
+export type ConfirmResult =
+  | { status: 'complete'; customer: Customer; subscription: Subscription; invoice: Invoice }
+  | { status: 'requires_action'; checkoutId: string; reason: string; clientSecret?: string };
+
+const subscriptionExists = () =>
+  conflict(
+    'subscription_exists',
+    'This customer already has a live subscription in this product family. Switch plans in the customer portal instead.',
+    [{ pointer: '/customer/email', detail: 'Has a live subscription in this family.' }],
+  );
+
+class RequiresAction extends Error {
+  constructor(readonly reason: string, readonly clientSecret?: string) {
+    super('requires_action');
+  }
+}
+
+/**
+ * Checkout: create (price + prepare payment) and confirm (pay + customer + subscription + first invoice +
+ * redemption, all in one transaction). The amount charged is always the stored quote's total.
+ */
+export class CheckoutService {
+  constructor(
+    private readonly db: Db,
+    private readonly cache: CatalogCache,
+    private readonly quotes: QuoteService,
+    private readonly payments: PaymentProvider,
+  ) {}
+
+  async create(cart: Cart, buyer: Buyer) {
+    const email = buyer.email.toLowerCase();
+    const { quote, entry } = await this.quotes.quote({
+      ...cart,
+      customer: { email, country: buyer.country, type: buyer.type, ...(buyer.vatId ? { vatId: buyer.vatId } : {}) },
+    });
+    const plan = entry.snapshot.plans.get(quote.plan)!;
+    if (await store.liveSubscriptionIn(this.db, email, plan.familyId ?? plan.id)) throw subscriptionExists();
+    const id = newId('co');
+    const amount = quote.dueToday.total;
+    const prepared = await this.payments.prepare({
+      checkoutId: id,
+      amount,
+      currency: quote.currency,
+      customer: { email, name: buyer.name },
+      description: `${plan.name} (${plan.code})`,
+    });
+    const checkout = await store.insertCheckout(this.db, {
+      id,
+      status: 'open',
+      cart: { ...cart },
+      buyer: { ...buyer, email },
+      quote,
+      planId: plan.id,
+      amountDue: amount,
+      currency: quote.currency,
+      paymentProvider: this.payments.name,
+      paymentIntentId: prepared.intentId ?? null,
+    });
+    return {
+      id: checkout.id,
+      status: checkout.status,
+      quote,
+      payment: {
+        provider: this.payments.name,
+        intentType: prepared.intentType,
+        ...(this.payments.publishableKey ? { publishableKey: this.payments.publishableKey } : {}),
+        ...(prepared.clientSecret ? { clientSecret: prepared.clientSecret } : {}),
+      },
+    };
+  }
+
+  async get(id: string): Promise<Checkout> {
+    const checkout = await store.findCheckout(this.db, id);
+    if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
+    return checkout;
+  }
+
+  /**
+   * Confirms a checkout. In one transaction: lock the checkout, create or reuse the customer, create the
+   * subscription (the unique index refuses a second live one per family), redeem the coupon (conditional
+   * updates hold every limit), take the payment, number and write the invoice, complete the checkout.
+   * A decline or a refusal rolls everything back; `requires_action` rolls back and marks the checkout.
+   */
+  async confirm(id: string, input: { paymentMethod: string; authenticated?: boolean | undefined }): Promise<ConfirmResult> {
+    const entry = await this.cache.get();
+    try {
+      return await this.db.transaction(async (tx) => {
+        const checkout = await store.findCheckout(tx, id, { lock: true });
+        if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
+        if (checkout.status === 'complete') return this.#completed(tx, checkout);
+        const now = CatalogCache.now(entry);
+        const at = now.toISOString();
+        const { quote, buyer } = checkout;
+        const plan = entry.planByRef.get(checkout.planId);
+        if (!plan) throw unprocessable('plan_not_available', 'The plan of this checkout no longer exists.');
+
+        const customer = await store.upsertCustomer(tx, {
+          email: buyer.email,
+          name: buyer.name,
+          country: buyer.country,
+          type: buyer.type,
+          vatId: buyer.vatId ?? null,
+          address: buyer.address ?? null,
+        });
+
+        const selection = resolveSelection(entry.snapshot, { ...(checkout.cart as unknown as Cart) }).charges;
+        const trialEnd = plan.trialDays > 0 ? addDays(now, plan.trialDays) : null;
+        const periodEnd = trialEnd ?? addInterval(now, plan.interval);
+        const couponValid = quote.coupon?.valid === true;
+        const subscription = await store.insertSubscription(tx, {
+          id: newId('sub'),
+          customerId: customer.id,
+          planId: plan.id,
+          familyKey: plan.familyId ?? plan.id,
+          status: trialEnd ? 'trialing' : 'active',
+          items: selection.map((s) => ({ chargeId: s.charge.id, quantity: s.quantity })),
+          couponId: null,
+          periodsBilled: trialEnd ? 0 : 1,
+          currentPeriodStart: at,
+          currentPeriodEnd: periodEnd.toISOString(),
+          trialEnd: trialEnd?.toISOString() ?? null,
+          checkoutId: checkout.id,
+        });
+
+        if (couponValid) {
+          const coupon = await tx.query<{ id: string }>(
+            `select c.id from coupon_codes cc join coupons c on c.id = cc.coupon_id where cc.code = $1`,
+            [quote.coupon!.code],
+          );
+          const couponId = coupon.rows[0]?.id;
+          const refused = couponId
+            ? await store.redeemCoupon(tx, { couponId, code: quote.coupon!.code, customerId: customer.id, customerEmail: customer.email, checkoutId: checkout.id, at })
+            : 'coupon_exhausted';
+          if (refused)
+            throw new DomainError('conflict', refused, 'The coupon can no longer be redeemed for this checkout. Start a new checkout without it or with another code.', [
+              { pointer: '/couponCode', detail: refused },
+            ]);
+          await tx.query('update subscriptions set coupon_id = $2 where id = $1', [subscription.id, couponId]);
+          subscription.couponId = couponId!;
+        }
+
+        const outcome = await this.payments.confirm({
+          checkoutId: checkout.id,
+          intentId: checkout.paymentIntentId,
+          amount: checkout.amountDue,
+          currency: checkout.currency,
+          paymentMethod: input.paymentMethod,
+          ...(input.authenticated ? { authenticated: true } : {}),
+        });
+        if (outcome.status === 'declined') throw declinedError(outcome);
+        if (outcome.status === 'requires_action') throw new RequiresAction(outcome.reason, outcome.clientSecret);
+
+        const year = now.getUTCFullYear();
+        const sequence = await store.nextInvoiceSequence(tx, year);
+        const status = firstInvoiceStatus(quote.dueToday, outcome.amount);
+        const invoice: Invoice = {
+          id: newId('inv'),
+          number: invoiceNumber(year, sequence),
+          customerId: customer.id,
+          subscriptionId: subscription.id,
+          status,
+          currency: quote.currency,
+          ...quote.dueToday,
+          taxTreatment: quote.taxTreatment,
+          taxBehavior: quote.taxBehavior,
+          taxBreakdown: taxBreakdown(quote.lines, quote.taxBehavior),
+          note: invoiceNote(quote.taxTreatment),
+          billTo: { name: customer.name, email: customer.email, country: customer.country, type: customer.type, vatId: customer.vatId, address: customer.address },
+          periodStart: at,
+          periodEnd: periodEnd.toISOString(),
+          issuedAt: at,
+          paidAt: status === 'paid' ? at : null,
+          paymentId: outcome.paymentId,
+          lines: quote.lines.map((line) => ({
+            ...line,
+            id: newId('il'),
+            periodStart: line.type === 'one_time' ? null : at,
+            periodEnd: line.type === 'one_time' ? null : periodEnd.toISOString(),
+          })),
+        };
+        await store.insertInvoice(tx, invoice);
+        await store.completeCheckout(tx, checkout.id, { paymentId: outcome.paymentId, customerId: customer.id, subscriptionId: subscription.id, invoiceId: invoice.id, at });
+        return { status: 'complete' as const, customer, subscription, invoice };
+      });
+    } catch (error) {
+      if (error instanceof RequiresAction) {
+        await store.markCheckoutRequiresAction(this.db, id);
+        return { status: 'requires_action', checkoutId: id, reason: error.reason, ...(error.clientSecret ? { clientSecret: error.clientSecret } : {}) };
+      }
+      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION && pgConstraint(error) === 'subscriptions_one_live_per_family') throw subscriptionExists();
+      throw error;
+    }
+  }
+
+  async #completed(tx: Parameters<Parameters<Db['transaction']>[0]>[0], checkout: Checkout): Promise<ConfirmResult> {
+    const customer = await store.findCustomer(tx, checkout.customerId!);
+    const subscription = await store.findSubscription(tx, checkout.subscriptionId!);
+    const invoice = await store.findInvoice(tx, checkout.invoiceId!);
+    return { status: 'complete', customer: customer!, subscription: subscription!, invoice: invoice! };
+  }
+}

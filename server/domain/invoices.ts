@@ -1,0 +1,44 @@
+/**
+ * Invoices (SPEC.md section 6) built from a priced invoice. Pure.
+ */
+import type { TaxBehavior } from './catalog.js';
+import type { InvoiceLine, InvoiceTotals } from './quote.js';
+import { reverseChargeNote, type TaxTreatment } from './tax.js';
+
+export interface TaxBreakdownRow {
+  /** Basis points. */
+  rate: number;
+  /** Net amount taxed at this rate (after discounts). */
+  net: number;
+  tax: number;
+}
+
+/** Per-rate totals: lines grouped by rate, in ascending rate order. Sums equal the invoice's. */
+export function taxBreakdown(lines: readonly InvoiceLine[], behavior: TaxBehavior): TaxBreakdownRow[] {
+  const byRate = new Map<number, TaxBreakdownRow>();
+  for (const line of lines) {
+    const row = byRate.get(line.taxRate) ?? { rate: line.taxRate, net: 0, tax: 0 };
+    const amount = line.subtotal - line.discount;
+    row.net += behavior === 'inclusive' ? amount - line.tax : amount;
+    row.tax += line.tax;
+    byRate.set(line.taxRate, row);
+  }
+  return [...byRate.values()].sort((a, b) => a.rate - b.rate);
+}
+
+/** The note an invoice carries: the reverse-charge statement where it applies. */
+export function invoiceNote(treatment: TaxTreatment): string | null {
+  return treatment === 'reverse_charge' ? reverseChargeNote : null;
+}
+
+/** `INV-2026-000001`: gapless per seller and year (the counter lives in storage). */
+export function invoiceNumber(year: number, sequence: number): string {
+  return `INV-${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+
+/** Paid when money was taken; open when nothing was charged (a trial's 0 invoice awaits nothing). */
+export function firstInvoiceStatus(totals: InvoiceTotals, charged: number): InvoiceStatus {
+  return totals.total > 0 && charged === totals.total ? 'paid' : 'open';
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DomainError } from '../domain/errors.js';
+import * as keys from '../storage/idempotency-repository.js';
+import type { Db } from '../storage/db.js';
+import { fromDomainError, problem, sendProblem } from './problem.js';
+
+/** JSON with object keys sorted, so that the same body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Runs a creating POST under its Idempotency-Key (SPEC section 7): the same key and body within 24 h
+ * replays the first response with no second effect; the same key with another body is 422; a request
+ * whose twin is still running is 409. Responses with 4xx problems are kept and replayed too; 5xx are not.
+ */
+export async function withIdempotency(
+  db: Db,
+  req: Request,
+  res: Response,
+  successStatus: number,
+  run: () => Promise<unknown>,
+): Promise<void> {
+  const key = req.get('idempotency-key');
+  if (key === undefined) {
+    const body = await run();
+    if (!res.headersSent) res.status(successStatus).json(body);
+    return;
+  }
+  if (key.length === 0 || key.length > 255)
+    throw new DomainError('invalid', 'validation_failed', 'Idempotency-Key must be 1 to 255 characters.', [{ pointer: '/header/Idempotency-Key', detail: 'Invalid.' }]);
+  const caller = createHash('sha256').update(req.auth?.key ?? '').digest('hex').slice(0, 16);
+  const scope = `${req.method} ${req.path} ${caller}`;
+  const hash = createHash('sha256').update(canonical(req.body)).digest('hex');
+  const claim = await keys.claim(db, scope, key, hash);
+  if (claim.state === 'mismatch')
+    return sendProblem(res, problem(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body.'));
+  if (claim.state === 'running')
+    return sendProblem(res, problem(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still running; retry shortly.'));
+  if (claim.state === 'replay') {
+    res.setHeader('Idempotent-Replayed', 'true');
+    if (claim.status >= 400) return void res.status(claim.status).type('application/problem+json').json(claim.body);
+    return void res.status(claim.status).json(claim.body);
+  }
+  let status = successStatus;
+  let body: unknown;
+  try {
+    body = await run();
+  } catch (error) {
+    if (!(error instanceof DomainError)) {
+      await keys.release(db, scope, key).catch(() => {});
+      throw error;
+    }
+    const p = fromDomainError(error);
+    status = p.status;
+    body = p;
+  }
+  await keys.complete(db, scope, key, status, body);
+  if (status >= 400) return void res.status(status).type('application/problem+json').json(body);
+  res.status(status).json(body);
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { ConfirmResult as Result } from '../../app/checkout.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Cart } from '../../domain/quote.js';
+import * as store from '../../storage/commerce-repository.js';
+import type { Deps } from '../deps.js';
+import { defineRoute, type RouteContext } from '../route.js';
+import { PageQuery, pageOf } from '../schemas/common.js';
+import { Checkout, CheckoutInput, ConfirmInput, ConfirmResult, Customer, Invoice, Subscription } from '../schemas/checkout.js';
+
+const IdParam = z.object({ id: z.string().min(1).max(255) });
+
+/** The API view of a subscription: ids and the plan's code. */
+export function subscriptionDto(s: store.Subscription, planCode: (id: string) => string) {
+  const { familyKey: _f, periodsBilled: _p, checkoutId: _c, updatedAt: _u, ...rest } = s;
+  return { ...rest, planCode: planCode(s.planId) };
+}
+
+export function invoiceDto(i: store.Invoice) {
+  const { billTo: _b, paymentId: _p, ...rest } = i;
+  return rest;
+}
+
+/** Checkout (publishable key) and the admin views of customers, subscriptions and invoices (secret key). */
+export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {
+  const { checkouts, db, catalogCache } = deps;
+  const planCode = async () => {
+    const entry = await catalogCache.get();
+    return (id: string) => entry.planByRef.get(id)?.code ?? id;
+  };
+  const result = async (r: Result) =>
+    r.status === 'complete'
+      ? { status: r.status, customer: r.customer, subscription: subscriptionDto(r.subscription, await planCode()), invoice: invoiceDto(r.invoice) }
+      : r;
+
+  defineRoute(ctx, { method: 'post', path: '/v1/checkouts', auth: 'publishable', summary: 'Start a checkout: price the cart, prepare the payment', tags: ['Checkout'], body: CheckoutInput, response: { status: 201, schema: Checkout }, problems: [404, 409, 422, 429], idempotent: true },
+    ({ body }) => {
+      const { customer, ...cart } = body;
+      return checkouts.create(cart as Cart, customer);
+    });
+  defineRoute(ctx, { method: 'post', path: '/v1/checkouts/{id}/confirm', auth: 'publishable', summary: 'Pay and complete a checkout', tags: ['Checkout'], params: IdParam, body: ConfirmInput, response: { status: 200, schema: ConfirmResult }, problems: [402, 404, 409, 422, 429], idempotent: true },
+    async ({ params, body }) => result(await checkouts.confirm(params.id, body)));
+
+  const tags = ['Customers and billing'];
+  defineRoute(ctx, { method: 'get', path: '/v1/customers', auth: 'secret', summary: 'List customers', tags, query: PageQuery, response: { status: 200, schema: pageOf(Customer) } },
+    ({ query }) => store.listCustomers(db, query));
+  defineRoute(ctx, { method: 'get', path: '/v1/customers/{id}', auth: 'secret', summary: 'Get a customer', tags, params: IdParam, response: { status: 200, schema: Customer }, problems: [404] },
+    async ({ params }) => (await store.findCustomer(db, params.id)) ?? notFound('customer', params.id));
+  defineRoute(ctx, { method: 'get', path: '/v1/subscriptions', auth: 'secret', summary: 'List subscriptions', tags, query: PageQuery.extend({ customerId: z.string().optional() }), response: { status: 200, schema: pageOf(Subscription) } },
+    async ({ query }) => {
+      const page = await store.listSubscriptions(db, query, query.customerId);
+      const code = await planCode();
+      return { ...page, data: page.data.map((s) => subscriptionDto(s, code)) };
+    });
+  defineRoute(ctx, { method: 'get', path: '/v1/subscriptions/{id}', auth: 'secret', summary: 'Get a subscription', tags, params: IdParam, response: { status: 200, schema: Subscription }, problems: [404] },
+    async ({ params }) => subscriptionDto((await store.findSubscription(db, params.id)) ?? notFound('subscription', params.id), await planCode()));
+  defineRoute(ctx, { method: 'get', path: '/v1/invoices', auth: 'secret', summary: 'List invoices', tags, query: PageQuery.extend({ customerId: z.string().optional() }), response: { status: 200, schema: pageOf(Invoice) } },
+    async ({ query }) => {
+      const page = await store.listInvoices(db, query, query.customerId);
+      return { ...page, data: page.data.map(invoiceDto) };
+    });
+  defineRoute(ctx, { method: 'get', path: '/v1/invoices/{id}', auth: 'secret', summary: 'Get an invoice by id or number', tags, params: IdParam, response: { status: 200, schema: Invoice }, problems: [404] },
+    async ({ params }) => invoiceDto((await store.findInvoice(db, params.id)) ?? notFound('invoice', params.id)));
+}
+
+function notFound(what: string, id: string): never {
+  throw new DomainError('not_found', `${what}_not_found`, `No ${what} ${id}.`, [{ pointer: '/path/id', detail: `Unknown ${what}.` }]);
+}

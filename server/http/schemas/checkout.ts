@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { Country, Id } from './common.js';
+import { CartFields, Quote } from './quote.js';
+
+export const Address = z
+  .object({
+    line1: z.string().max(200).optional(),
+    line2: z.string().max(200).optional(),
+    postalCode: z.string().max(20).optional(),
+    city: z.string().max(100).optional(),
+    state: z.string().max(100).optional(),
+    country: Country.optional(),
+  })
+  .meta({ id: 'Address' });
+
+export const Buyer = z.object({
+  email: z.email().max(254),
+  name: z.string().trim().min(1).max(200),
+  country: Country,
+  type: z.enum(['individual', 'business']),
+  vatId: z.string().trim().min(2).max(32).optional(),
+  address: Address.optional(),
+});
+
+export const CheckoutInput = z.object({ ...CartFields, customer: Buyer }).meta({ id: 'CheckoutInput' });
+
+export const Checkout = z
+  .object({
+    id: Id,
+    status: z.enum(['open', 'requires_action', 'complete']),
+    quote: Quote,
+    payment: z.object({
+      provider: z.enum(['test', 'stripe']),
+      intentType: z.enum(['payment', 'setup']),
+      publishableKey: z.string().optional(),
+      clientSecret: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'Checkout' });
+
+export const ConfirmInput = z.object({
+  paymentMethod: z.string().min(1).max(255).meta({ description: 'pm_card_visa and friends in test mode; a Stripe payment method otherwise.' }),
+  authenticated: z.boolean().optional().meta({ description: 'Test provider: the buyer completed the authentication.' }),
+});
+
+export const Customer = z
+  .object({
+    id: Id,
+    email: z.string(),
+    name: z.string(),
+    country: z.string(),
+    type: z.enum(['individual', 'business']),
+    vatId: z.string().nullable(),
+    address: Address.nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Customer' });
+
+export const Subscription = z
+  .object({
+    id: Id,
+    customerId: Id,
+    planId: Id,
+    planCode: z.string(),
+    status: z.enum(['trialing', 'active', 'paused', 'cancelled', 'expired']),
+    items: z.array(z.object({ chargeId: Id, quantity: z.number().int() })),
+    couponId: z.string().nullable(),
+    currentPeriodStart: z.string(),
+    currentPeriodEnd: z.string(),
+    trialEnd: z.string().nullable(),
+    cancelAtPeriodEnd: z.boolean(),
+    cancelledAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Subscription' });
+
+export const Invoice = z
+  .object({
+    id: Id,
+    number: z.string(),
+    customerId: Id,
+    subscriptionId: z.string().nullable(),
+    status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']),
+    currency: z.string(),
+    subtotal: z.number().int(),
+    discount: z.number().int(),
+    tax: z.number().int(),
+    total: z.number().int(),
+    taxTreatment: z.string(),
+    taxBehavior: z.string(),
+    taxBreakdown: z.array(z.object({ rate: z.number().int(), net: z.number().int(), tax: z.number().int() })),
+    note: z.string().nullable(),
+    periodStart: z.string().nullable(),
+    periodEnd: z.string().nullable(),
+    issuedAt: z.string(),
+    paidAt: z.string().nullable(),
+    lines: z.array(
+      z.object({
+        id: Id,
+        chargeId: Id,
+        productId: Id,
+        description: z.string(),
+        type: z.string(),
+        quantity: z.number().int(),
+        unitAmount: z.number().int().optional(),
+        trial: z.boolean().optional(),
+        subtotal: z.number().int(),
+        discount: z.number().int(),
+        taxRate: z.number().int(),
+        tax: z.number().int(),
+        total: z.number().int(),
+        periodStart: z.string().nullable(),
+        periodEnd: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'Invoice' });
+
+export const ConfirmResult = z
+  .union([
+    z.object({ status: z.literal('complete'), customer: Customer, subscription: Subscription, invoice: Invoice }),
+    z.object({ status: z.literal('requires_action'), checkoutId: Id, reason: z.string(), clientSecret: z.string().optional() }),
+  ])
+  .meta({ id: 'ConfirmResult' });

@@ -1,0 +1,403 @@
+import type { InvoiceLine, Quote } from '../domain/quote.js';
+import type { TaxBreakdownRow } from '../domain/invoices.js';
+import type { Queryable, Tx } from './db.js';
+import { iso, isoOrNull, newId, toPage, type Page, type PageRequest } from './ids.js';
+
+type Row = Record<string, unknown>;
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+const strOrNull = (v: unknown) => (v == null ? null : String(v));
+
+// ------------------------------------------------------------------------------------------ customers
+
+export interface Address {
+  line1?: string | undefined;
+  line2?: string | undefined;
+  postalCode?: string | undefined;
+  city?: string | undefined;
+  state?: string | undefined;
+  country?: string | undefined;
+}
+
+export interface Customer {
+  id: string;
+  email: string;
+  name: string;
+  country: string;
+  type: 'individual' | 'business';
+  vatId: string | null;
+  address: Address | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toCustomer = (r: Row): Customer => ({
+  id: String(r.id),
+  email: String(r.email),
+  name: String(r.name),
+  country: String(r.country),
+  type: String(r.type) as Customer['type'],
+  vatId: strOrNull(r.vat_id),
+  address: r.address == null ? null : json<Address>(r.address),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+/**
+ * Creates the customer or, when the email is known, updates its billing details to the buyer's latest.
+ * The upsert locks the customer's row until the transaction ends.
+ */
+export async function upsertCustomer(tx: Tx, c: Omit<Customer, 'id' | 'createdAt' | 'updatedAt'>): Promise<Customer> {
+  const { rows } = await tx.query<Row>(
+    `insert into customers (id, email, name, country, type, vat_id, address) values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (email) do update set name = excluded.name, country = excluded.country, type = excluded.type,
+       vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address), updated_at = now()
+     returning *`,
+    [newId('cus'), c.email.toLowerCase(), c.name, c.country, c.type, c.vatId, c.address ? JSON.stringify(c.address) : null],
+  );
+  return toCustomer(rows[0]!);
+}
+
+export async function findCustomerByEmail(db: Queryable, email: string): Promise<Customer | null> {
+  const { rows } = await db.query<Row>('select * from customers where email = lower($1)', [email]);
+  return rows[0] ? toCustomer(rows[0]) : null;
+}
+
+export async function findCustomer(db: Queryable, id: string): Promise<Customer | null> {
+  const { rows } = await db.query<Row>('select * from customers where id = $1', [id]);
+  return rows[0] ? toCustomer(rows[0]) : null;
+}
+
+async function pageOf<T extends { id: string }>(db: Queryable, sql: string, params: unknown[], page: PageRequest, map: (r: Row) => T): Promise<Page<T>> {
+  const n = params.length;
+  const { rows } = await db.query<Row>(
+    `${sql} ${n ? 'and' : 'where'} ($${n + 1}::text is null or id > $${n + 1} collate "C") order by id collate "C" limit $${n + 2}`,
+    [...params, page.startingAfter ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(map), page.limit);
+}
+
+export const listCustomers = (db: Queryable, page: PageRequest) => pageOf(db, 'select * from customers', [], page, toCustomer);
+
+// ------------------------------------------------------------------------------------------ checkouts
+
+export interface Checkout {
+  id: string;
+  status: 'open' | 'requires_action' | 'complete';
+  cart: Record<string, unknown>;
+  buyer: { email: string; name: string; country: string; type: 'individual' | 'business'; vatId?: string; address?: Address };
+  quote: Quote;
+  planId: string;
+  amountDue: number;
+  currency: string;
+  paymentProvider: string;
+  paymentIntentId: string | null;
+  paymentId: string | null;
+  customerId: string | null;
+  subscriptionId: string | null;
+  invoiceId: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+const toCheckout = (r: Row): Checkout => ({
+  id: String(r.id),
+  status: String(r.status) as Checkout['status'],
+  cart: json(r.cart),
+  buyer: json(r.buyer),
+  quote: json(r.quote),
+  planId: String(r.plan_id),
+  amountDue: Number(r.amount_due),
+  currency: String(r.currency),
+  paymentProvider: String(r.payment_provider),
+  paymentIntentId: strOrNull(r.payment_intent_id),
+  paymentId: strOrNull(r.payment_id),
+  customerId: strOrNull(r.customer_id),
+  subscriptionId: strOrNull(r.subscription_id),
+  invoiceId: strOrNull(r.invoice_id),
+  createdAt: iso(r.created_at),
+  completedAt: isoOrNull(r.completed_at),
+});
+
+export async function insertCheckout(db: Queryable, c: Omit<Checkout, 'createdAt' | 'completedAt' | 'paymentId' | 'customerId' | 'subscriptionId' | 'invoiceId'>): Promise<Checkout> {
+  const { rows } = await db.query<Row>(
+    `insert into checkouts (id, status, cart, buyer, quote, plan_id, amount_due, currency, payment_provider, payment_intent_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *`,
+    [c.id, c.status, JSON.stringify(c.cart), JSON.stringify(c.buyer), JSON.stringify(c.quote), c.planId, c.amountDue, c.currency, c.paymentProvider, c.paymentIntentId],
+  );
+  return toCheckout(rows[0]!);
+}
+
+export async function findCheckout(db: Queryable, id: string, options: { lock?: boolean } = {}): Promise<Checkout | null> {
+  const { rows } = await db.query<Row>(`select * from checkouts where id = $1${options.lock ? ' for update' : ''}`, [id]);
+  return rows[0] ? toCheckout(rows[0]) : null;
+}
+
+export async function findCheckoutByIntent(db: Queryable, intentId: string): Promise<Checkout | null> {
+  const { rows } = await db.query<Row>('select * from checkouts where payment_intent_id = $1', [intentId]);
+  return rows[0] ? toCheckout(rows[0]) : null;
+}
+
+export async function markCheckoutRequiresAction(db: Queryable, id: string): Promise<void> {
+  await db.query(`update checkouts set status = 'requires_action' where id = $1 and status <> 'complete'`, [id]);
+}
+
+export async function completeCheckout(tx: Tx, id: string, done: { paymentId: string; customerId: string; subscriptionId: string; invoiceId: string; at: string }): Promise<void> {
+  await tx.query(
+    `update checkouts set status = 'complete', payment_id = $2, customer_id = $3, subscription_id = $4, invoice_id = $5, completed_at = $6 where id = $1`,
+    [id, done.paymentId, done.customerId, done.subscriptionId, done.invoiceId, done.at],
+  );
+}
+
+// -------------------------------------------------------------------------------------- subscriptions
+
+export interface SubscriptionItem {
+  chargeId: string;
+  quantity: number;
+}
+
+export interface Subscription {
+  id: string;
+  customerId: string;
+  planId: string;
+  familyKey: string;
+  status: 'trialing' | 'active' | 'paused' | 'cancelled' | 'expired';
+  items: SubscriptionItem[];
+  couponId: string | null;
+  periodsBilled: number;
+  currentPeriodStart: string;
+  currentPeriodEnd: string;
+  trialEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  cancelledAt: string | null;
+  checkoutId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toSubscription = (r: Row): Subscription => ({
+  id: String(r.id),
+  customerId: String(r.customer_id),
+  planId: String(r.plan_id),
+  familyKey: String(r.family_key),
+  status: String(r.status) as Subscription['status'],
+  items: json(r.items),
+  couponId: strOrNull(r.coupon_id),
+  periodsBilled: Number(r.periods_billed),
+  currentPeriodStart: iso(r.current_period_start),
+  currentPeriodEnd: iso(r.current_period_end),
+  trialEnd: isoOrNull(r.trial_end),
+  cancelAtPeriodEnd: Boolean(r.cancel_at_period_end),
+  cancelledAt: isoOrNull(r.cancelled_at),
+  checkoutId: strOrNull(r.checkout_id),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+export async function insertSubscription(tx: Tx, s: Omit<Subscription, 'createdAt' | 'updatedAt' | 'cancelAtPeriodEnd' | 'cancelledAt'>): Promise<Subscription> {
+  const { rows } = await tx.query<Row>(
+    `insert into subscriptions (id, customer_id, plan_id, family_key, status, items, coupon_id, periods_billed,
+       current_period_start, current_period_end, trial_end, checkout_id, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9, $9) returning *`,
+    [s.id, s.customerId, s.planId, s.familyKey, s.status, JSON.stringify(s.items), s.couponId, s.periodsBilled, s.currentPeriodStart, s.currentPeriodEnd, s.trialEnd, s.checkoutId],
+  );
+  return toSubscription(rows[0]!);
+}
+
+export async function liveSubscriptionIn(db: Queryable, email: string, familyKey: string): Promise<Subscription | null> {
+  const { rows } = await db.query<Row>(
+    `select s.* from subscriptions s join customers c on c.id = s.customer_id
+     where c.email = lower($1) and s.family_key = $2 and s.status in ('trialing', 'active', 'paused')`,
+    [email, familyKey],
+  );
+  return rows[0] ? toSubscription(rows[0]) : null;
+}
+
+export async function findSubscription(db: Queryable, id: string): Promise<Subscription | null> {
+  const { rows } = await db.query<Row>('select * from subscriptions where id = $1', [id]);
+  return rows[0] ? toSubscription(rows[0]) : null;
+}
+
+export const listSubscriptions = (db: Queryable, page: PageRequest, customerId?: string) =>
+  customerId
+    ? pageOf(db, 'select * from subscriptions where customer_id = $1', [customerId], page, toSubscription)
+    : pageOf(db, 'select * from subscriptions', [], page, toSubscription);
+
+// ------------------------------------------------------------------------------------------- invoices
+
+export interface InvoiceLineRecord extends InvoiceLine {
+  id: string;
+  periodStart: string | null;
+  periodEnd: string | null;
+}
+
+export interface Invoice {
+  id: string;
+  number: string;
+  customerId: string;
+  subscriptionId: string | null;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  currency: string;
+  subtotal: number;
+  discount: number;
+  tax: number;
+  total: number;
+  taxTreatment: string;
+  taxBehavior: string;
+  taxBreakdown: TaxBreakdownRow[];
+  note: string | null;
+  billTo: Record<string, unknown>;
+  periodStart: string | null;
+  periodEnd: string | null;
+  issuedAt: string;
+  paidAt: string | null;
+  paymentId: string | null;
+  lines: InvoiceLineRecord[];
+}
+
+const toLine = (r: Row): InvoiceLineRecord => ({
+  id: String(r.id),
+  chargeId: String(r.charge_id),
+  productId: String(r.product_id),
+  description: String(r.description),
+  type: String(r.type) as InvoiceLine['type'],
+  quantity: Number(r.quantity),
+  ...(r.unit_amount == null ? {} : { unitAmount: Number(r.unit_amount) }),
+  ...(r.trial ? { trial: true as const } : {}),
+  subtotal: Number(r.subtotal),
+  discount: Number(r.discount),
+  taxRate: Number(r.tax_rate),
+  tax: Number(r.tax),
+  total: Number(r.total),
+  periodStart: isoOrNull(r.period_start),
+  periodEnd: isoOrNull(r.period_end),
+});
+
+const toInvoice = (r: Row, lines: InvoiceLineRecord[]): Invoice => ({
+  id: String(r.id),
+  number: String(r.number),
+  customerId: String(r.customer_id),
+  subscriptionId: strOrNull(r.subscription_id),
+  status: String(r.status) as Invoice['status'],
+  currency: String(r.currency),
+  subtotal: Number(r.subtotal),
+  discount: Number(r.discount),
+  tax: Number(r.tax),
+  total: Number(r.total),
+  taxTreatment: String(r.tax_treatment),
+  taxBehavior: String(r.tax_behavior),
+  taxBreakdown: json(r.tax_breakdown),
+  note: strOrNull(r.note),
+  billTo: json(r.bill_to),
+  periodStart: isoOrNull(r.period_start),
+  periodEnd: isoOrNull(r.period_end),
+  issuedAt: iso(r.issued_at),
+  paidAt: isoOrNull(r.paid_at),
+  paymentId: strOrNull(r.payment_id),
+  lines,
+});
+
+/** The next gapless number of `year`: the counter row stays locked until the transaction ends. */
+export async function nextInvoiceSequence(tx: Tx, year: number): Promise<number> {
+  const { rows } = await tx.query<{ last_number: number }>(
+    `insert into invoice_counters (year, last_number) values ($1, 1)
+     on conflict (year) do update set last_number = invoice_counters.last_number + 1 returning last_number`,
+    [year],
+  );
+  return Number(rows[0]!.last_number);
+}
+
+export async function insertInvoice(tx: Tx, inv: Invoice): Promise<void> {
+  await tx.query(
+    `insert into invoices (id, number, customer_id, subscription_id, status, currency, subtotal, discount, tax, total,
+       tax_treatment, tax_behavior, tax_breakdown, note, bill_to, period_start, period_end, issued_at, paid_at, payment_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+    [
+      inv.id, inv.number, inv.customerId, inv.subscriptionId, inv.status, inv.currency, inv.subtotal, inv.discount, inv.tax, inv.total,
+      inv.taxTreatment, inv.taxBehavior, JSON.stringify(inv.taxBreakdown), inv.note, JSON.stringify(inv.billTo), inv.periodStart, inv.periodEnd,
+      inv.issuedAt, inv.paidAt, inv.paymentId,
+    ],
+  );
+  const l = inv.lines;
+  await tx.query(
+    `insert into invoice_lines (id, invoice_id, position, charge_id, product_id, description, type, quantity, unit_amount, trial,
+       subtotal, discount, tax_rate, tax, total, period_start, period_end)
+     select t.id, $1, t.position, t.charge_id, t.product_id, t.description, t.type, t.quantity, t.unit_amount, t.trial,
+       t.subtotal, t.discount, t.tax_rate, t.tax, t.total, t.period_start, t.period_end
+     from unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[], $10::boolean[],
+       $11::bigint[], $12::bigint[], $13::int[], $14::bigint[], $15::bigint[], $16::timestamptz[], $17::timestamptz[])
+       as t(id, position, charge_id, product_id, description, type, quantity, unit_amount, trial, subtotal, discount, tax_rate, tax, total, period_start, period_end)`,
+    [
+      inv.id,
+      l.map((x) => x.id), l.map((_, i) => i), l.map((x) => x.chargeId), l.map((x) => x.productId), l.map((x) => x.description),
+      l.map((x) => x.type), l.map((x) => x.quantity), l.map((x) => x.unitAmount ?? null), l.map((x) => x.trial === true),
+      l.map((x) => x.subtotal), l.map((x) => x.discount), l.map((x) => x.taxRate), l.map((x) => x.tax), l.map((x) => x.total),
+      l.map((x) => x.periodStart), l.map((x) => x.periodEnd),
+    ],
+  );
+}
+
+async function withLines(db: Queryable, rows: Row[]): Promise<Invoice[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => String(r.id));
+  const lines = await db.query<Row>('select * from invoice_lines where invoice_id = any($1::text[]) order by invoice_id, position', [ids]);
+  const byInvoice = new Map<string, InvoiceLineRecord[]>();
+  for (const r of lines.rows) {
+    const list = byInvoice.get(String(r.invoice_id)) ?? [];
+    list.push(toLine(r));
+    byInvoice.set(String(r.invoice_id), list);
+  }
+  return rows.map((r) => toInvoice(r, byInvoice.get(String(r.id)) ?? []));
+}
+
+export async function findInvoice(db: Queryable, id: string): Promise<Invoice | null> {
+  const { rows } = await db.query<Row>('select * from invoices where id = $1 or number = $1', [id]);
+  return (await withLines(db, rows))[0] ?? null;
+}
+
+export async function listInvoices(db: Queryable, page: PageRequest, customerId?: string): Promise<Page<Invoice>> {
+  const raw = customerId
+    ? await pageOf(db, 'select * from invoices where customer_id = $1', [customerId], page, (r) => r as Row & { id: string })
+    : await pageOf(db, 'select * from invoices', [], page, (r) => r as Row & { id: string });
+  return { ...raw, data: await withLines(db, raw.data) };
+}
+
+// ------------------------------------------------------------------------------------------- coupons
+
+/**
+ * Redeems a coupon for a checkout, holding every limit under any concurrency. The conditional UPDATE of
+ * the coupon row is the gate for the total limit and also locks the row, so the per-customer count that
+ * follows is serialized per coupon; a single-use code is claimed by its own conditional UPDATE.
+ * Returns a reason code when a limit refuses, null when redeemed.
+ */
+export async function redeemCoupon(
+  tx: Tx,
+  r: { couponId: string; code: string; customerId: string; customerEmail: string; checkoutId: string; at: string },
+): Promise<'coupon_exhausted' | 'coupon_customer_limit' | 'coupon_disabled' | null> {
+  const coupon = await tx.query<{ max_per_customer: number | null }>(
+    `update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
+     where id = $1 and enabled and (max_redemptions is null or times_redeemed < max_redemptions)
+     returning max_redemptions_per_customer as max_per_customer`,
+    [r.couponId],
+  );
+  if (!coupon.rows[0]) return 'coupon_exhausted';
+  const code = await tx.query<{ id: string }>(
+    `update coupon_codes set redeemed_at = case when single_use then $3::timestamptz else redeemed_at end
+     where coupon_id = $1 and code = $2 and (not single_use or redeemed_at is null) returning id`,
+    [r.couponId, r.code, r.at],
+  );
+  if (!code.rows[0]) return 'coupon_exhausted';
+  const limit = coupon.rows[0].max_per_customer;
+  if (limit != null) {
+    const { rows } = await tx.query<{ n: number }>(
+      'select count(*)::int as n from coupon_redemptions where coupon_id = $1 and (customer_id = $2 or customer_email = $3)',
+      [r.couponId, r.customerId, r.customerEmail.toLowerCase()],
+    );
+    if (Number(rows[0]!.n) >= Number(limit)) return 'coupon_customer_limit';
+  }
+  await tx.query(
+    `insert into coupon_redemptions (id, coupon_id, code_id, customer_id, customer_email, checkout_id, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7)`,
+    [newId('red'), r.couponId, code.rows[0].id, r.customerId, r.customerEmail.toLowerCase(), r.checkoutId, r.at],
+  );
+  return null;
+}
