@@ -11,6 +11,7 @@ import { newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
+import { stripeWebhookRoute } from './routes/stripe-webhook.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
 import { quoteRoutes } from './routes/quotes.js';
@@ -69,6 +70,7 @@ export function createApp(deps: Deps): Express {
     exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
   });
+  stripeWebhookRoute(app as unknown as express.Router, deps);
   app.use(['/v1/catalog', '/v1/quotes', '/v1/checkouts', '/v1/portal'], browserCors);
   app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
 
