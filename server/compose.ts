@@ -6,7 +6,7 @@ import { CouponService } from './app/coupons.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
-import { QuoteService } from './app/quotes.js';
+import { CouponCache, QuoteService } from './app/quotes.js';
 import { SettingsService } from './app/settings.js';
 import type { Deps, HttpConfig } from './http/deps.js';
 import type { Db } from './storage/db.js';
@@ -14,15 +14,16 @@ import type { Db } from './storage/db.js';
 /** Wires repositories and use cases over one database; used by main.ts and by the HTTP tests alike. */
 export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments: PaymentProvider = new TestPaymentProvider()): Deps {
   const catalogCache = new CatalogCache(db);
-  const quotes = new QuoteService(db, catalogCache);
+  const couponCache = new CouponCache(db, catalogCache);
+  const quotes = new QuoteService(db, catalogCache, couponCache);
   return {
     db,
     keys: new KeyStore(db),
     catalogCache,
     catalog: new CatalogService(db, catalogCache),
-    coupons: new CouponService(db, catalogCache),
+    coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
-    checkouts: new CheckoutService(db, catalogCache, quotes, payments),
+    checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
     settings: new SettingsService(db, catalogCache),
     config,

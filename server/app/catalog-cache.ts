@@ -41,23 +41,76 @@ export function merchantSettings(data: Record<string, unknown>): MerchantSetting
 }
 
 /**
- * The catalog, cached in process and keyed by the database's catalog version. Every catalog write bumps
- * the version in its transaction, so any process notices with one single-row read; `at(version)` lets a
- * caller that already read the version (in the same round trip as something else) skip even that.
+ * The catalog (and the merchant settings), cached in process. Every catalog write bumps the version row and
+ * announces the change in its transaction (LISTEN/NOTIFY), so every process drops its copy when the write
+ * commits. Two ways to read:
+ * - `get()` also reads the version row (one cheap query): exact even across processes, used by
+ *   GET /v1/catalog and admin reads;
+ * - `cached()` trusts the notifications and costs no query: used on the quote's hot path. On PostgreSQL a
+ *   poll of the version every second backs the notifications up.
  */
 export class CatalogCache {
   #entry: CatalogEntry | null = null;
+  /** Bumped by every change notification; an entry loaded under an older generation is stale. */
+  #generation = 0;
+  #entryGeneration = -1;
   #loading: Promise<CatalogEntry> | null = null;
+  #loadingGeneration = -1;
+  #listening: Promise<unknown> | null = null;
+  readonly #listeners = new Set<(topic: string) => void>();
 
   constructor(private readonly db: Db) {}
 
-  async get(): Promise<CatalogEntry> {
-    return this.at(await catalogVersion(this.db));
+  /** Subscribes to change notifications (once). Other caches (coupons) hook in through `onChange`. */
+  #listen(): Promise<unknown> {
+    this.#listening ??= this.db
+      .listen((topic) => {
+        if (topic === 'catalog' || topic === '*') this.invalidate();
+        for (const listener of this.#listeners) listener(topic);
+      })
+      .then((stop) => {
+        if (this.db.kind === 'postgres') this.#poll();
+        return stop;
+      })
+      .catch(() => {
+        // Without notifications every read checks the version row.
+        this.#listening = null;
+      });
+    return this.#listening;
   }
 
-  async at(version: number): Promise<CatalogEntry> {
-    if (this.#entry && this.#entry.version >= version) return this.#entry;
+  #poll(): void {
+    const timer = setInterval(() => {
+      if (!this.#entry) return;
+      catalogVersion(this.db)
+        .then((version) => {
+          if (this.#entry && version > this.#entry.version) {
+            this.invalidate();
+            for (const listener of this.#listeners) listener('*');
+          }
+        })
+        .catch(() => {});
+    }, 1000);
+    timer.unref();
+  }
+
+  onChange(listener: (topic: string) => void): void {
+    this.#listeners.add(listener);
+    void this.#listen();
+  }
+
+  async get(): Promise<CatalogEntry> {
+    await this.#listen();
+    const version = await catalogVersion(this.db);
+    if (this.#entry && this.#entryGeneration === this.#generation && this.#entry.version >= version) return this.#entry;
+    if (this.#entry && this.#entry.version < version) this.invalidate();
     return this.#reload();
+  }
+
+  /** The cached entry when no change was announced since it was loaded; no query in the common case. */
+  async cached(): Promise<CatalogEntry> {
+    if (this.#listening && this.#entry && this.#entryGeneration === this.#generation) return this.#entry;
+    return this.get();
   }
 
   /** The time on the test clock (system time plus the stored offset). */
@@ -65,13 +118,16 @@ export class CatalogCache {
     return new Date(Date.now() + entry.settings.clockOffsetMs);
   }
 
-  /** Forget the cached catalog (this process wrote to it). */
+  /** Forget the cached catalog (this process wrote to it, or another one announced a change). */
   invalidate(): void {
-    this.#entry = null;
+    this.#generation++;
   }
 
   #reload(): Promise<CatalogEntry> {
-    this.#loading ??= loadCatalog(this.db)
+    if (this.#loading && this.#loadingGeneration === this.#generation) return this.#loading;
+    const generation = this.#generation;
+    this.#loadingGeneration = generation;
+    const loading = loadCatalog(this.db)
       .then(({ version, snapshot, settings }) => {
         const publicBody = JSON.stringify(publicCatalog(version, snapshot));
         const etag = `"${createHash('sha256').update(publicBody).digest('base64url').slice(0, 27)}"`;
@@ -81,13 +137,18 @@ export class CatalogCache {
         for (const product of snapshot.products.values()) productByRef.set(product.id, product).set(product.number, product);
         const merchant = merchantSettings(settings);
         const tax = defaultTaxSettings({ homeCountry: merchant.homeCountry });
-        this.#entry = { version, snapshot, publicBody, etag, planByRef, productByRef, tax, settings: merchant };
-        return this.#entry;
+        const entry: CatalogEntry = { version, snapshot, publicBody, etag, planByRef, productByRef, tax, settings: merchant };
+        if (!this.#entry || version >= this.#entry.version) {
+          this.#entry = entry;
+          this.#entryGeneration = generation;
+        }
+        return entry;
       })
       .finally(() => {
-        this.#loading = null;
+        if (this.#loading === loading) this.#loading = null;
       });
-    return this.#loading;
+    this.#loading = loading;
+    return loading;
   }
 }
 

@@ -8,7 +8,7 @@ import type { Address, Checkout, Customer, Invoice, Subscription } from '../stor
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Db } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 import { CatalogCache } from './catalog-cache.js';
-import type { QuoteService } from './quotes.js';
+import type { CouponCache, QuoteService } from './quotes.js';
 
 export interface Buyer {
   email: string;
@@ -46,6 +46,7 @@ export class CheckoutService {
     private readonly cache: CatalogCache,
     private readonly quotes: QuoteService,
     private readonly payments: PaymentProvider,
+    private readonly coupons: CouponCache,
   ) {}
 
   async create(cart: Cart, buyer: Buyer) {
@@ -103,9 +104,11 @@ export class CheckoutService {
    * A decline or a refusal rolls everything back; `requires_action` rolls back and marks the checkout.
    */
   async confirm(id: string, input: { paymentMethod: string; authenticated?: boolean | undefined }): Promise<ConfirmResult> {
-    const entry = await this.cache.get();
+    const entry = await this.cache.cached();
+    let redeemed = false;
     try {
       return await this.db.transaction(async (tx) => {
+        redeemed = false;
         const checkout = await store.findCheckout(tx, id, { lock: true });
         if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
         if (checkout.status === 'complete') return this.#completed(tx, checkout);
@@ -157,6 +160,7 @@ export class CheckoutService {
               { pointer: '/couponCode', detail: refused },
             ]);
           await tx.query('update subscriptions set coupon_id = $2 where id = $1', [subscription.id, couponId]);
+          redeemed = true;
           subscription.couponId = couponId!;
         }
 
@@ -204,12 +208,15 @@ export class CheckoutService {
         return { status: 'complete' as const, customer, subscription, invoice };
       });
     } catch (error) {
+      redeemed = false;
       if (error instanceof RequiresAction) {
         await store.markCheckoutRequiresAction(this.db, id);
         return { status: 'requires_action', checkoutId: id, reason: error.reason, ...(error.clientSecret ? { clientSecret: error.clientSecret } : {}) };
       }
       if (pgErrorCode(error) === PG_UNIQUE_VIOLATION && pgConstraint(error) === 'subscriptions_one_live_per_family') throw subscriptionExists();
       throw error;
+    } finally {
+      if (redeemed) this.coupons.invalidate();
     }
   }
 

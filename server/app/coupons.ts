@@ -6,6 +6,7 @@ import type { Db } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 import type { CatalogCache, CatalogEntry } from './catalog-cache.js';
 import { rethrowUnique } from './errors.js';
+import type { CouponCache } from './quotes.js';
 
 export interface CouponInput {
   code: string;
@@ -43,6 +44,7 @@ export class CouponService {
   constructor(
     private readonly db: Db,
     private readonly cache: CatalogCache,
+    private readonly codes: CouponCache,
   ) {}
 
   /** The API view: references by code/number and by id. */
@@ -116,6 +118,7 @@ export class CouponService {
     const coupon = await this.#toDomain(input, { id: newId('coupon'), createdAt: now, updatedAt: now, timesRedeemed: 0 });
     return this.db
       .transaction((tx) => repo.insertCoupon(tx, coupon, newId('ccode')))
+      .finally(() => this.codes.invalidate())
       .catch((e) => rethrowUnique(e, { coupons_code_key: () => codeTaken(coupon.code), coupon_codes_code_key: () => codeTaken(coupon.code) }));
   }
 
@@ -134,6 +137,7 @@ export class CouponService {
     const onlyEnabled = Object.keys(patch).every((k) => k === 'enabled');
     if (onlyEnabled && patch.enabled !== undefined) {
       const updated = await this.db.transaction((tx) => repo.setCouponEnabled(tx, current.id, patch.enabled!));
+      this.codes.invalidate();
       return updated ?? this.get(ref);
     }
     if (current.timesRedeemed > 0) throw this.#redeemed(current);
@@ -151,6 +155,7 @@ export class CouponService {
     const next = await this.#toDomain(merged, current);
     const saved = await this.db
       .transaction((tx) => repo.updateUnredeemedCoupon(tx, next))
+      .finally(() => this.codes.invalidate())
       .catch((e) => rethrowUnique(e, { coupons_code_key: () => codeTaken(next.code), coupon_codes_code_key: () => codeTaken(next.code) }));
     if (!saved) throw this.#redeemed(current);
     return saved;
@@ -159,6 +164,7 @@ export class CouponService {
   async delete(ref: string): Promise<void> {
     const current = await this.get(ref);
     const deleted = await this.db.transaction((tx) => repo.deleteUnredeemedCoupon(tx, current.id));
+    this.codes.invalidate();
     if (!deleted) throw this.#redeemed(current);
   }
 
@@ -171,6 +177,7 @@ export class CouponService {
       if (new Set(codes.map((c) => c.code)).size !== codes.length) continue;
       try {
         await this.db.transaction((tx) => repo.insertCodes(tx, coupon.id, codes));
+        this.codes.invalidate();
         return codes.map((c) => ({ ...c, couponId: coupon.id, redeemed: false, redeemedAt: null }));
       } catch (error) {
         // A collision with an existing code (about 1 in 10^14 per code): try the whole batch again.

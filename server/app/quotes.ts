@@ -1,34 +1,72 @@
-import { normalizeCouponCode, type CouponLookup } from '../domain/coupons.js';
+import { normalizeCouponCode, type Coupon, type CouponLookup } from '../domain/coupons.js';
 import { priceCart, type Cart, type Quote } from '../domain/quote.js';
-import { lookupCouponForQuote } from '../storage/coupon-repository.js';
-import { catalogVersion } from '../storage/catalog-repository.js';
+import { customerRedemptions, findByCode } from '../storage/coupon-repository.js';
 import type { Db } from '../storage/db.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
 
+const MAX_CACHED_CODES = 10_000;
+
 /**
- * Prices a cart from the cached catalog. One database round trip: the coupon lookup carries the catalog
- * version with it (without a coupon, the version alone is read).
+ * Coupons by code, cached in process and dropped whenever any coupon changes (a write or a redemption
+ * announces it to every process). Unknown codes are cached too, up to a bound, so guessing codes costs no
+ * query per guess; the limits themselves are enforced at confirmation, in the database.
+ */
+export class CouponCache {
+  #byCode = new Map<string, Promise<{ coupon: Coupon; codeRedeemed: boolean } | null>>();
+
+  constructor(
+    private readonly db: Db,
+    catalog: CatalogCache,
+  ) {
+    catalog.onChange((topic) => {
+      if (topic === 'coupons' || topic === '*') this.invalidate();
+    });
+  }
+
+  find(code: string) {
+    let found = this.#byCode.get(code);
+    if (!found) {
+      if (this.#byCode.size >= MAX_CACHED_CODES) this.#byCode.clear();
+      found = findByCode(this.db, code);
+      found.catch(() => this.#byCode.delete(code));
+      this.#byCode.set(code, found);
+    }
+    return found;
+  }
+
+  invalidate(): void {
+    this.#byCode = new Map();
+  }
+}
+
+/**
+ * Prices a cart from the cached catalog and coupons: no database round trip unless the coupon limits
+ * redemptions per customer (then one count), or a cache was just invalidated.
  */
 export class QuoteService {
   constructor(
     private readonly db: Db,
     private readonly cache: CatalogCache,
+    private readonly coupons: CouponCache,
   ) {}
 
   async quote(cart: Cart): Promise<{ quote: Quote; lookup: CouponLookup; entry: CatalogEntry }> {
-    let lookup: CouponLookup = { status: 'none' };
-    let version: number;
-    if (cart.couponCode !== undefined && cart.couponCode.trim() !== '') {
-      const found = await lookupCouponForQuote(this.db, normalizeCouponCode(cart.couponCode), cart.customer);
-      version = found.version;
-      lookup = found.lookup;
-    } else {
-      version = await catalogVersion(this.db);
-    }
-    const entry = await this.cache.at(version);
+    const entry = await this.cache.cached();
+    const lookup = await this.#lookup(cart);
     const { couponCode: _ignored, ...rest } = cart;
     const priced = lookup.status === 'none' ? rest : cart;
     const quote = priceCart({ catalog: entry.snapshot, cart: priced, coupon: lookup, tax: entry.tax, now: CatalogCache.now(entry) });
     return { quote, lookup, entry };
+  }
+
+  async #lookup(cart: Cart): Promise<CouponLookup> {
+    if (cart.couponCode === undefined || cart.couponCode.trim() === '') return { status: 'none' };
+    const code = normalizeCouponCode(cart.couponCode);
+    const found = await this.coupons.find(code);
+    if (!found) return { status: 'not_found', code };
+    const customer = cart.customer;
+    const known = customer && (customer.id || customer.email);
+    const count = found.coupon.maxRedemptionsPerCustomer !== null && known ? await customerRedemptions(this.db, found.coupon.id, customer) : null;
+    return { status: 'found', code, coupon: found.coupon, codeRedeemed: found.codeRedeemed, customerRedemptions: count };
   }
 }

@@ -93,8 +93,11 @@ export function createApp(deps: Deps): Express {
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 
   if (deps.config.staticDirs) {
-    app.use('/elements', express.static(deps.config.staticDirs.dist, { index: false }));
-    app.use(express.static(deps.config.staticDirs.demo, { extensions: ['html'] }));
+    const { demo, dist } = deps.config.staticDirs;
+    app.use('/elements', express.static(dist, { index: false }));
+    // The hosted checkout: /checkout/<plan-code> (or /checkout?plan=<code>) on the same page.
+    app.get(['/checkout', '/checkout/:plan'], (_req, res) => res.sendFile('checkout.html', { root: demo }));
+    app.use(express.static(demo, { extensions: ['html'] }));
   }
 
   app.use(notFoundHandler);

@@ -8,7 +8,7 @@ import type {
   Product,
   ProductFamily,
 } from '../domain/catalog.js';
-import type { Queryable, Tx } from './db.js';
+import { announce, type Queryable, type Tx } from './db.js';
 import { iso, toPage, type Page, type PageRequest } from './ids.js';
 
 type Row = Record<string, unknown>;
@@ -80,6 +80,7 @@ const toPlan = (r: Row, charges: Charge[]): Plan => ({
 /** Every catalog write calls this inside its transaction, so every process sees its cache is stale. */
 export async function bumpCatalogVersion(tx: Tx): Promise<void> {
   await tx.query('update catalog_version set version = version + 1 where id = 1');
+  await announce(tx, 'catalog');
 }
 
 export async function catalogVersion(db: Queryable): Promise<number> {

@@ -1,6 +1,6 @@
 import type { InvoiceLine, Quote } from '../domain/quote.js';
 import type { TaxBreakdownRow } from '../domain/invoices.js';
-import type { Queryable, Tx } from './db.js';
+import { announce, type Queryable, type Tx } from './db.js';
 import { iso, isoOrNull, newId, toPage, type Page, type PageRequest } from './ids.js';
 
 type Row = Record<string, unknown>;
@@ -399,5 +399,6 @@ export async function redeemCoupon(
      values ($1, $2, $3, $4, $5, $6, $7)`,
     [newId('red'), r.couponId, code.rows[0].id, r.customerId, r.customerEmail.toLowerCase(), r.checkoutId, r.at],
   );
+  await announce(tx, 'coupons');
   return null;
 }

@@ -1,5 +1,5 @@
 import type { Coupon, CouponCode, CouponLookup } from '../domain/coupons.js';
-import type { Queryable, Tx } from './db.js';
+import { announce, type Queryable, type Tx } from './db.js';
 import { iso, isoOrNull, toPage, type Page, type PageRequest } from './ids.js';
 
 type Row = Record<string, unknown>;
@@ -70,6 +70,7 @@ export async function insertCoupon(tx: Tx, c: Coupon, codeId: string): Promise<C
     [c.id, ...values(c)],
   );
   await tx.query('insert into coupon_codes (id, coupon_id, code, single_use) values ($1, $2, $3, false)', [codeId, c.id, c.code]);
+  await announce(tx, 'coupons');
   return toCoupon(rows[0]!);
 }
 
@@ -85,17 +86,20 @@ export async function updateUnredeemedCoupon(tx: Tx, c: Coupon): Promise<Coupon 
   );
   if (!rows[0]) return null;
   await tx.query('update coupon_codes set code = $2 where coupon_id = $1 and single_use = false', [c.id, c.code]);
+  await announce(tx, 'coupons');
   return toCoupon(rows[0]);
 }
 
 export async function setCouponEnabled(tx: Tx, id: string, enabled: boolean): Promise<Coupon | null> {
   const { rows } = await tx.query<Row>('update coupons set enabled = $2, updated_at = now() where id = $1 returning *', [id, enabled]);
+  await announce(tx, 'coupons');
   return rows[0] ? toCoupon(rows[0]) : null;
 }
 
 /** Deletes a coupon nobody has redeemed; false when it was redeemed (or is gone). */
 export async function deleteUnredeemedCoupon(tx: Tx, id: string): Promise<boolean> {
   const { rowCount } = await tx.query('delete from coupons where id = $1 and times_redeemed = 0', [id]);
+  await announce(tx, 'coupons');
   return rowCount > 0;
 }
 
@@ -118,6 +122,7 @@ export async function insertCodes(tx: Tx, couponId: string, codes: { id: string;
      select id, $1, code, true from unnest($2::text[], $3::text[]) as t(id, code)`,
     [couponId, codes.map((c) => c.id), codes.map((c) => c.code)],
   );
+  await announce(tx, 'coupons');
 }
 
 export async function listCodes(db: Queryable, couponId: string, page: PageRequest) {
@@ -129,39 +134,23 @@ export async function listCodes(db: Queryable, couponId: string, page: PageReque
   return toPage(rows.map(toCode), page.limit);
 }
 
-/**
- * Everything a quote needs in one round trip: the catalog version (so the cached catalog can be checked
- * for free), the coupon behind a code, whether that code is a used single-use one, and how often this
- * customer (by id or email) has redeemed the coupon.
- */
-export async function lookupCouponForQuote(
-  db: Queryable,
-  code: string,
-  customer: { id?: string | undefined; email?: string | undefined } | undefined,
-): Promise<{ version: number; lookup: CouponLookup }> {
+/** The coupon a code applies, and whether the code is a single-use one already redeemed. */
+export async function findByCode(db: Queryable, code: string): Promise<{ coupon: Coupon; codeRedeemed: boolean } | null> {
   const { rows } = await db.query<Row>(
-    `select v.version, c.*, cc.single_use, cc.redeemed_at as code_redeemed_at,
-       case when $2::text is null and $3::text is null then null else (
-         select count(*)::int from coupon_redemptions r
-         where r.coupon_id = c.id and (r.customer_id = $2 or r.customer_email = lower($3))
-       ) end as customer_redemptions
-     from catalog_version v
-     left join coupon_codes cc on cc.code = $1
-     left join coupons c on c.id = cc.coupon_id
-     where v.id = 1`,
-    [code, customer?.id ?? null, customer?.email ?? null],
+    `select c.*, cc.single_use, cc.redeemed_at as code_redeemed_at
+     from coupon_codes cc join coupons c on c.id = cc.coupon_id where cc.code = $1`,
+    [code],
   );
-  const row = rows[0]!;
-  const version = Number(row.version);
-  if (row.id == null) return { version, lookup: { status: 'not_found', code } };
-  return {
-    version,
-    lookup: {
-      status: 'found',
-      code,
-      coupon: toCoupon(row),
-      codeRedeemed: Boolean(row.single_use) && row.code_redeemed_at != null,
-      customerRedemptions: row.customer_redemptions == null ? null : Number(row.customer_redemptions),
-    },
-  };
+  const row = rows[0];
+  if (!row) return null;
+  return { coupon: toCoupon(row), codeRedeemed: Boolean(row.single_use) && row.code_redeemed_at != null };
+}
+
+/** How often a customer (by id or email) redeemed a coupon. */
+export async function customerRedemptions(db: Queryable, couponId: string, customer: { id?: string | undefined; email?: string | undefined }): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'select count(*)::int as n from coupon_redemptions where coupon_id = $1 and (customer_id = $2 or customer_email = lower($3))',
+    [couponId, customer.id ?? null, customer.email ?? null],
+  );
+  return Number(rows[0]!.n);
 }

@@ -20,6 +20,12 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onChange(topic)` for every change another transaction announces with `announce()`, in this
+   * process or another one sharing the database (LISTEN/NOTIFY), and with `'*'` when notifications may have
+   * been lost (a dropped listening connection). Resolves once listening.
+   */
+  listen(onChange: (topic: string) => void): Promise<() => Promise<void>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -41,4 +47,12 @@ export function pgConstraint(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'constraint' in error && typeof error.constraint === 'string'
     ? error.constraint
     : undefined;
+}
+
+export const CHANGES_CHANNEL = 'billkit_changes';
+export type ChangeTopic = 'catalog' | 'coupons';
+
+/** Tells every process's caches that `topic` changed; delivered when the transaction commits. */
+export async function announce(tx: Queryable, topic: ChangeTopic): Promise<void> {
+  await tx.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, topic]);
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Db, QueryResult, Queryable } from './db.js';
+import { CHANGES_CHANNEL, type Db, type QueryResult, type Queryable } from './db.js';
 
 /** The embedded adapter: one PGlite instance per process (a cold start costs seconds and ~750 MB). */
 export async function openPglite(dataDir: string | null): Promise<Db> {
@@ -31,6 +31,10 @@ function wrap(pg: PGlite): Db {
     transaction: (fn) => pg.transaction((tx) => fn(queryable(tx))),
     exec: async (sql) => {
       await pg.exec(sql);
+    },
+    listen: async (onChange) => {
+      const unlisten = await pg.listen(CHANGES_CHANNEL, (payload) => onChange(payload));
+      return () => unlisten();
     },
     close: () => pg.close(),
   };

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, QueryResult, Queryable } from './db.js';
+import { CHANGES_CHANNEL, type Db, type QueryResult, type Queryable } from './db.js';
 
 // int8 (bigint, count(*)) as a JS number when it is a safe integer, as PGlite does; BigInt beyond that.
 pg.types.setTypeParser(20, (text: string) => {
@@ -13,6 +13,7 @@ export async function openPostgres(connectionString: string, options: { max?: nu
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   pool.on('error', () => {});
   await pool.query('select 1');
+  const listeners = new Set<() => Promise<void>>();
   const run = (client: pg.Pool | pg.PoolClient): Queryable => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await client.query(sql, params as unknown[]);
@@ -39,6 +40,52 @@ export async function openPostgres(connectionString: string, options: { max?: nu
     exec: async (sql) => {
       await pool.query(sql);
     },
-    close: () => pool.end(),
+    async listen(onChange) {
+      const stop = await listenForChanges(connectionString, onChange);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      listeners.clear();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * A dedicated connection that LISTENs for changes. When it drops, it reconnects with backoff and reports
+ * `'*'` (anything may have changed meanwhile).
+ */
+async function listenForChanges(connectionString: string, onChange: (topic: string) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (delay: number): Promise<void> => {
+    const c = new pg.Client({ connectionString });
+    c.on('notification', (message) => {
+      if (message.channel === CHANGES_CHANNEL) onChange(message.payload ?? '*');
+    });
+    c.on('error', () => {
+      c.end().catch(() => {});
+      if (client === c && !stopped) {
+        client = null;
+        onChange('*');
+        retry = setTimeout(() => void connect(Math.min(delay * 2, 5000)).catch(() => {}), delay);
+        retry.unref();
+      }
+    });
+    await c.connect();
+    await c.query(`listen ${CHANGES_CHANNEL}`);
+    client = c;
+  };
+  await connect(100);
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }

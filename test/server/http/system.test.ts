@@ -26,6 +26,7 @@ describe('system routes', () => {
       query: () => Promise.reject(new Error('connection refused')),
       transaction: () => Promise.reject(new Error('connection refused')),
       exec: () => Promise.reject(new Error('connection refused')),
+      listen: () => Promise.reject(new Error('connection refused')),
       close: async () => {},
     };
     const res = await request(createApp(buildDeps(down, { allowedOrigins: [] }))).get('/health');

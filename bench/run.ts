@@ -1,0 +1,193 @@
+/**
+ * `npm run bench`: figures, each next to a baseline measured in the same run (absolute numbers drift from
+ * machine to machine; the ratios are what to compare).
+ *  1. In-process quotes per second: a 4-charge cart with a coupon and VAT.
+ *  2. POST /v1/quotes under autocannon (50 connections) next to a constant-JSON Express route.
+ *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
+ *  4. The built elements' sizes, brotli (needs `npm run build`).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import express from 'express';
+import { generateKey } from '../server/app/keys.js';
+import { buildDeps } from '../server/compose.js';
+import type { Coupon } from '../server/domain/coupons.js';
+import { priceCart, type Cart } from '../server/domain/quote.js';
+import { defaultTaxSettings } from '../server/domain/tax.js';
+import { createApp } from '../server/http/app.js';
+import { seedDemo } from '../server/seed/demo.js';
+import type { Db } from '../server/storage/db.js';
+import { migrate } from '../server/storage/migrate.js';
+import { openPglite } from '../server/storage/pglite.js';
+import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
+import { freshPostgres } from '../test/support/db.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const line = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
+
+// ------------------------------------------------------------------------------------------ 1. domain
+function benchDomain(): number {
+  const products = [
+    aProduct({ id: 'prod_seat' }),
+    aProduct({ id: 'prod_setup' }),
+    aProduct({ id: 'prod_storage' }),
+    aProduct({ id: 'prod_support', taxGroup: 'reduced' }),
+  ];
+  const plan = aPlan({
+    charges: [
+      aCharge({ id: 'chg_seat', productId: 'prod_seat', pricing: { model: 'per_unit', unitAmount: 1200 }, quantity: { default: 3, min: 1, max: 100, adjustable: true } }),
+      aCharge({ id: 'chg_setup', productId: 'prod_setup', type: 'one_time', pricing: { model: 'flat', amount: 19900 }, quantity: { default: 1, min: 1, max: 1, adjustable: false } }),
+      aCharge({ id: 'chg_storage', productId: 'prod_storage', pricing: { model: 'tiered', mode: 'graduated', tiers: [aTier(50, 0), aTier(500, 20), aTier(null, 10)] }, quantity: { default: 100, min: 0, max: null, adjustable: true } }),
+      aCharge({ id: 'chg_support', productId: 'prod_support', pricing: { model: 'flat', amount: 4900 }, quantity: { default: 1, min: 1, max: 1, adjustable: false }, optional: true }),
+    ],
+  });
+  const catalog = aCatalog({ plans: [plan], products });
+  const coupon: Coupon = aCoupon({ code: 'SAVE20', type: 'percentage', percentage: 20, frequency: 'limited', numberOfPeriods: 3 });
+  const cart: Cart = { plan: plan.code, charges: [{ chargeId: 'chg_seat', quantity: 7 }, { chargeId: 'chg_storage', quantity: 321 }], addOns: ['chg_support'], couponCode: 'SAVE20', customer: { country: 'FR', type: 'individual' } };
+  const tax = defaultTaxSettings();
+  const now = new Date('2026-11-21T12:00:00Z');
+  const lookup = { status: 'found' as const, code: 'SAVE20', coupon, codeRedeemed: false, customerRedemptions: 0 };
+  for (let i = 0; i < 20_000; i++) priceCart({ catalog, cart, coupon: lookup, tax, now });
+  let count = 0;
+  const started = performance.now();
+  const until = started + SECONDS * 1000;
+  while (performance.now() < until) {
+    for (let i = 0; i < 1000; i++) priceCart({ catalog, cart, coupon: lookup, tax, now });
+    count += 1000;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+// -------------------------------------------------------------------------------------- 2. HTTP quotes
+async function listen(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r(undefined))) };
+}
+
+async function cannon(opts: autocannon.Options) {
+  const result = await autocannon({ duration: SECONDS, connections: 50, ...opts });
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+async function benchHttp(db: Db) {
+  const deps = buildDeps(db, { allowedOrigins: [], rateLimits: { quotes: 1e9, checkouts: 1e9, confirmations: 1e9 } });
+  const pk = generateKey('publishable');
+  await deps.keys.add(pk);
+  const api = await listen(createApp(deps));
+  const constant = express();
+  constant.use(express.json());
+  const body = { ok: true, plan: 'business-monthly', total: 28620 };
+  constant.post('/constant', (_req, res) => res.json(body));
+  const base = await listen(constant);
+  const cart = JSON.stringify({ plan: 'business-monthly', quantity: 250, addOns: [], couponCode: 'WELCOME20', customer: { country: 'FR', type: 'individual' } });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${pk}` };
+  // warm up both
+  await autocannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart, duration: 1, connections: 10 });
+  await autocannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart, duration: 1, connections: 10 });
+  const constantResult = await cannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart });
+  const quoteResult = await cannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart });
+  await api.close();
+  await base.close();
+  return { constantResult, quoteResult };
+}
+
+// -------------------------------------------------------------------------------- 3. confirmations
+async function benchConfirmations(): Promise<{ rps: number; p99: number; n: number } | null> {
+  if (!process.env.DATABASE_URL) return null;
+  const db = await freshPostgres(process.env.DATABASE_URL, { max: 20 });
+  try {
+    await seedDemo(db);
+    const deps = buildDeps(db, { allowedOrigins: [], rateLimits: { quotes: 1e9, checkouts: 1e9, confirmations: 1e9 } });
+    const pk = generateKey('publishable');
+    await deps.keys.add(pk);
+    const api = await listen(createApp(deps));
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${pk}` };
+    const n = Math.max(200, SECONDS * 300);
+    const ids: string[] = [];
+    const create = async (i: number) => {
+      const res = await fetch(`${api.url}/v1/checkouts`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ plan: 'starter-monthly', customer: { email: `bench-${i}@example.com`, name: 'Bench', country: 'DE', type: 'individual' } }),
+      });
+      ids.push(((await res.json()) as { id: string }).id);
+    };
+    for (let i = 0; i < n; i += 20) await Promise.all(Array.from({ length: Math.min(20, n - i) }, (_, k) => create(i + k)));
+    const latencies: number[] = [];
+    let next = 0;
+    const started = performance.now();
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        const t0 = performance.now();
+        const res = await fetch(`${api.url}/v1/checkouts/${id}/confirm`, { method: 'POST', headers, body: '{"paymentMethod":"pm_card_visa"}' });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`confirm answered ${res.status}`);
+        latencies.push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    await api.close();
+    return { rps: ids.length / seconds, p99: latencies[Math.floor(latencies.length * 0.99)]!, n: ids.length };
+  } finally {
+    await db.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------------ 4. sizes
+function sizes() {
+  const dist = 'dist';
+  if (!existsSync(join(dist, 'billkit.js'))) return null;
+  const files: { name: string; bytes: number; gzip: number; brotli: number }[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.js')) {
+        const buf = readFileSync(path);
+        files.push({ name: path.slice(dist.length + 1), bytes: buf.length, gzip: gzipSync(buf).length, brotli: brotliCompressSync(buf).length });
+      }
+    }
+  };
+  walk(dist);
+  return files.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
+console.log('1. Pricing in process');
+const perSecond = benchDomain();
+line('priceCart, 4 charges + coupon + OSS VAT', `${fmt(perSecond)} quotes/s (goal >= 100,000: ${perSecond >= 100_000 ? 'met' : 'MISSED'})`);
+
+console.log('\n2. HTTP (autocannon, 50 connections, loopback, PGlite with the demo catalog)');
+const pglite = await openPglite(null);
+await migrate(pglite);
+await seedDemo(pglite);
+const http = await benchHttp(pglite);
+await pglite.close();
+line('constant-JSON Express POST (baseline)', `${fmt(http.constantResult.rps)} req/s, p99 ${http.constantResult.p99} ms`);
+line('POST /v1/quotes', `${fmt(http.quoteResult.rps)} req/s, p99 ${http.quoteResult.p99} ms, errors ${http.quoteResult.errors}`);
+const ratio = http.quoteResult.rps / http.constantResult.rps;
+line('ratio quotes / baseline', `${(ratio * 100).toFixed(1)}% (goal >= 80%: ${ratio >= 0.8 ? 'met' : 'MISSED'}; p99 goal <= 25 ms: ${http.quoteResult.p99 <= 25 ? 'met' : 'MISSED'})`);
+
+console.log('\n3. Confirmations on PostgreSQL (20 connections, test provider)');
+const confirmations = await benchConfirmations();
+if (confirmations)
+  line(`POST /v1/checkouts/{id}/confirm x ${confirmations.n}`, `${fmt(confirmations.rps)} confirmations/s, p99 ${confirmations.p99.toFixed(1)} ms (goal >= 300/s, p99 <= 100 ms: ${confirmations.rps >= 300 && confirmations.p99 <= 100 ? 'met' : 'MISSED'})`);
+else line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+
+console.log('\n4. Element sizes (dist/, lit bundled, Stripe excluded)');
+const built = sizes();
+if (!built) line('skipped', 'run `npm run build` first');
+else {
+  for (const f of built) line(f.name, `${fmt(f.bytes)} B, gzip ${fmt(f.gzip)} B, brotli ${fmt(f.brotli)} B`);
+  const all = built.find((f) => f.name === 'billkit.js')!;
+  line('all elements (billkit.js), brotli', `${(all.brotli / 1024).toFixed(1)} kB (budget 40 kB: ${all.brotli <= 40 * 1024 ? 'met' : 'MISSED'})`);
+}

@@ -1,0 +1,98 @@
+/** Presentational pieces of <billkit-payment-form>: the details fields and the error texts. */
+import { html, nothing } from 'lit';
+import { msg } from '@lit/localize';
+import { errorText } from '../shared/messages.js';
+import type { VatCheck } from '../shared/vat.js';
+import type { CustomerType } from '../shared/types.js';
+
+export interface Details {
+  email: string;
+  name: string;
+  country: string;
+  type: CustomerType;
+  vatId: string;
+}
+
+export interface DetailsView {
+  details: Details;
+  countries: { code: string; name: string }[];
+  errors: Record<string, string>;
+  touched: Set<string>;
+  vatCheck: VatCheck;
+  vatVisible: boolean;
+  vatFormatText: () => string;
+  onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
+}
+
+/** A payment or checkout failure in words. */
+export function paymentErrorText(code: string, detail?: string): string {
+  switch (code) {
+    case 'payment_declined':
+      return msg('Your card was declined. Try again or use another card.', { id: 'payment.declined' });
+    case 'authentication_failed':
+      return msg('The payment was not confirmed. Try again or use another card.', { id: 'payment.auth_failed' });
+    case 'subscription_exists':
+      return msg('You already have a subscription in this product family. Change it in your customer portal.', { id: 'payment.subscription_exists' });
+    case 'vat_id_invalid':
+    case 'network_error':
+    case 'rate_limited':
+      return errorText(code);
+    default:
+      return detail || errorText(code);
+  }
+}
+
+export function renderDetails(view: DetailsView) {
+  const { details: d, errors } = view;
+  const value = (e: Event) => (e.target as HTMLInputElement).value;
+  const describe = (field: string, hint = false) =>
+    errors[field] ? `${field}-error` : hint ? `${field}-hint` : nothing;
+  const error = (field: string) =>
+    errors[field] ? html`<span id="${field}-error" class="hint error">${errors[field]}</span>` : nothing;
+  const vatShown = view.vatVisible;
+  const vatState = view.touched.has('vatId') && view.vatCheck !== 'empty' ? view.vatCheck : 'empty';
+  return html`<div class="grid">
+    <div part="field">
+      <label for="email">${msg('Email', { id: 'payment.email' })}</label>
+      <input id="email" part="input" type="email" autocomplete="email" required .value=${d.email}
+        aria-invalid=${errors.email ? 'true' : 'false'} aria-describedby=${describe('email')}
+        @input=${(e: Event) => view.onInput({ email: value(e) }, 'email', false)}
+        @change=${(e: Event) => view.onInput({ email: value(e) }, 'email')} />
+      ${error('email')}
+    </div>
+    <div part="field">
+      <label for="name">${msg('Full name', { id: 'payment.name' })}</label>
+      <input id="name" part="input" autocomplete="name" required .value=${d.name}
+        aria-invalid=${errors.name ? 'true' : 'false'} aria-describedby=${describe('name')}
+        @input=${(e: Event) => view.onInput({ name: value(e) }, 'name', false)} />
+      ${error('name')}
+    </div>
+    <div part="field">
+      <label for="country">${msg('Country', { id: 'payment.country' })}</label>
+      <select id="country" part="input" autocomplete="country" @change=${(e: Event) => view.onInput({ country: value(e) }, 'country')}>
+        ${view.countries.map((c) => html`<option value=${c.code} ?selected=${c.code === d.country}>${c.name}</option>`)}
+      </select>
+    </div>
+    <fieldset part="field" class="types">
+      <legend>${msg('Buying as', { id: 'payment.buying_as' })}</legend>
+      ${(['individual', 'business'] as const).map((type) => html`<label>
+        <input type="radio" name="customer-type" value=${type} .checked=${d.type === type}
+          @change=${() => view.onInput({ type }, 'type')} />
+        ${type === 'individual' ? msg('An individual', { id: 'payment.individual' }) : msg('A business', { id: 'payment.business' })}
+      </label>`)}
+    </fieldset>
+    ${vatShown
+      ? html`<div part="field">
+          <label for="vatId">${msg('VAT ID (optional)', { id: 'payment.vat_id' })}</label>
+          <input id="vatId" part="input" autocomplete="off" spellcheck="false" .value=${d.vatId}
+            aria-invalid=${errors.vatId || vatState === 'invalid' ? 'true' : 'false'} aria-describedby="vatId-status"
+            @input=${(e: Event) => view.onInput({ vatId: value(e) }, 'vatId')} />
+          <span id="vatId-status" part="vat-status" class=${errors.vatId || vatState === 'invalid' ? 'hint error' : vatState === 'valid' ? 'hint success' : 'hint'}
+            >${errors.vatId
+              || (vatState === 'invalid' ? view.vatFormatText()
+                : vatState === 'valid' ? msg('The format is right; no VAT is charged (reverse charge).', { id: 'payment.vat_ok' })
+                : msg('With a valid VAT ID no VAT is charged (reverse charge).', { id: 'payment.vat_hint' }))}</span>
+        </div>`
+      : nothing}
+  </div>`;
+}

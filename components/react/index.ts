@@ -1,0 +1,73 @@
+/**
+ * React wrappers for the Billkit elements, made with @lit/react: properties are set as properties,
+ * and events are props (onPlanSelect, onCouponApply, ...). Importing this module registers the elements.
+ *
+ *   import { BillkitCheckout } from 'billkit/react';
+ *   <BillkitCheckout api="https://billing.example.com" publishableKey="pk_..." plan="pro-monthly"
+ *     onCheckoutComplete={(e) => router.push(`/thanks/${e.detail.subscriptionId}`)} />
+ */
+import * as React from 'react';
+import { createComponent, type EventName } from '@lit/react';
+import { BillkitPlanPicker as PlanPickerElement } from '../plan-picker/plan-picker.js';
+import { BillkitCart as CartElement } from '../cart/cart.js';
+import { BillkitCouponEntry as CouponEntryElement } from '../coupon-entry/coupon-entry.js';
+import { BillkitPaymentForm as PaymentFormElement } from '../payment-form/payment-form.js';
+import { BillkitCheckout as CheckoutElement } from '../checkout/checkout.js';
+import type {
+  BillkitCartChangeEvent, BillkitCheckoutCompleteEvent, BillkitCouponApplyEvent, BillkitCouponRemoveEvent,
+  BillkitPaymentErrorEvent, BillkitPlanSelectEvent,
+} from '../shared/events.js';
+
+const planSelect = 'billkit-plan-select' as EventName<BillkitPlanSelectEvent>;
+const couponApply = 'billkit-coupon-apply' as EventName<BillkitCouponApplyEvent>;
+const couponRemove = 'billkit-coupon-remove' as EventName<BillkitCouponRemoveEvent>;
+const cartChange = 'billkit-cart-change' as EventName<BillkitCartChangeEvent>;
+const checkoutComplete = 'billkit-checkout-complete' as EventName<BillkitCheckoutCompleteEvent>;
+const paymentError = 'billkit-payment-error' as EventName<BillkitPaymentErrorEvent>;
+
+export const BillkitPlanPicker = createComponent({
+  react: React,
+  tagName: 'billkit-plan-picker',
+  elementClass: PlanPickerElement,
+  events: { onPlanSelect: planSelect, onChange: 'change' as EventName<Event> },
+  displayName: 'BillkitPlanPicker',
+});
+
+export const BillkitCart = createComponent({
+  react: React,
+  tagName: 'billkit-cart',
+  elementClass: CartElement,
+  events: { onCartChange: cartChange },
+  displayName: 'BillkitCart',
+});
+
+export const BillkitCouponEntry = createComponent({
+  react: React,
+  tagName: 'billkit-coupon-entry',
+  elementClass: CouponEntryElement,
+  events: { onCouponApply: couponApply, onCouponRemove: couponRemove },
+  displayName: 'BillkitCouponEntry',
+});
+
+export const BillkitPaymentForm = createComponent({
+  react: React,
+  tagName: 'billkit-payment-form',
+  elementClass: PaymentFormElement,
+  events: { onCheckoutComplete: checkoutComplete, onPaymentError: paymentError },
+  displayName: 'BillkitPaymentForm',
+});
+
+export const BillkitCheckout = createComponent({
+  react: React,
+  tagName: 'billkit-checkout',
+  elementClass: CheckoutElement,
+  events: {
+    onPlanSelect: planSelect,
+    onCouponApply: couponApply,
+    onCouponRemove: couponRemove,
+    onCartChange: cartChange,
+    onCheckoutComplete: checkoutComplete,
+    onPaymentError: paymentError,
+  },
+  displayName: 'BillkitCheckout',
+});

@@ -1,0 +1,175 @@
+/** The JSON shapes of the Billkit API (SPEC sections 5, 7 and 8). Amounts are integer minor units. */
+
+export type IntervalUnit = 'day' | 'week' | 'month' | 'year';
+export interface Interval {
+  unit: IntervalUnit;
+  count: number;
+}
+
+export interface Tier {
+  upTo: number | null;
+  unitAmount: number;
+  flatAmount: number;
+}
+
+export type Pricing =
+  | { model: 'flat'; amount: number }
+  | { model: 'per_unit'; unitAmount: number }
+  | { model: 'tiered'; mode: 'graduated' | 'volume'; tiers: Tier[] }
+  | { model: 'package'; packageSize: number; amount: number };
+
+export type ChargeType = 'recurring' | 'one_time' | 'metered';
+
+export interface Charge {
+  id: string;
+  productId: string;
+  productNumber: string;
+  productName: string;
+  productDescription?: string | null;
+  type: ChargeType;
+  pricing: Pricing;
+  quantity: { default: number; min: number; max: number | null; adjustable: boolean };
+  optional: boolean;
+  measurement: null | { code: string; unit: string };
+}
+
+export interface Plan {
+  id: string;
+  code: string;
+  name: string;
+  description?: string | null;
+  familyId?: string | null;
+  familyCode?: string | null;
+  currency: string;
+  interval: Interval;
+  trialDays: number;
+  taxBehavior: 'exclusive' | 'inclusive';
+  charges: Charge[];
+}
+
+export interface Family {
+  id: string;
+  code: string;
+  name: string;
+  description?: string | null;
+}
+
+export interface Catalog {
+  version: string;
+  families: Family[];
+  plans: Plan[];
+}
+
+export type CustomerType = 'individual' | 'business';
+
+export interface QuoteCustomer {
+  email?: string;
+  country: string;
+  type: CustomerType;
+  vatId?: string;
+}
+
+/** The cart as POST /v1/quotes and POST /v1/checkouts take it. */
+export interface CartRequest {
+  plan: string;
+  quantity?: number;
+  charges?: { chargeId: string; quantity: number }[];
+  addOns?: string[];
+  couponCode?: string;
+  customer?: QuoteCustomer;
+}
+
+export type CouponReason =
+  | 'coupon_not_found'
+  | 'coupon_disabled'
+  | 'coupon_expired'
+  | 'coupon_exhausted'
+  | 'coupon_customer_limit'
+  | 'coupon_currency_mismatch'
+  | 'coupon_not_applicable';
+
+export type TaxTreatment = 'domestic' | 'oss' | 'reverse_charge' | 'outside_scope';
+
+export interface QuoteLine {
+  chargeId: string;
+  productId: string;
+  description: string;
+  type: ChargeType;
+  quantity: number;
+  unitAmount?: number;
+  trial?: boolean;
+  subtotal: number;
+  discount: number;
+  taxRate: number;
+  tax: number;
+  total: number;
+}
+
+export interface Totals {
+  subtotal: number;
+  discount: number;
+  tax: number;
+  total: number;
+}
+
+export interface Quote {
+  plan: string;
+  currency: string;
+  lines: QuoteLine[];
+  coupon?: { code: string; valid: boolean; reason?: CouponReason | string; discount: number };
+  taxTreatment: TaxTreatment;
+  taxBehavior: 'exclusive' | 'inclusive';
+  dueToday: Totals;
+  recurring: Totals & { interval: Interval };
+  trialEndsAt?: string;
+  meteredCharges: { chargeId: string; description: string; pricing: Pricing }[];
+}
+
+export interface CheckoutCustomer {
+  email: string;
+  name: string;
+  country: string;
+  type: CustomerType;
+  vatId?: string;
+  address?: Record<string, string>;
+}
+
+export interface CheckoutRequest extends Omit<CartRequest, 'customer'> {
+  customer: CheckoutCustomer;
+}
+
+export interface Checkout {
+  id: string;
+  status: 'open' | 'complete' | string;
+  quote: Quote;
+  payment: {
+    provider: 'test' | 'stripe';
+    publishableKey?: string;
+    clientSecret?: string;
+    intentType?: 'payment' | 'setup';
+  };
+}
+
+export interface ConfirmRequest {
+  paymentMethod: string;
+  authenticated?: boolean;
+}
+
+export type ConfirmResult =
+  | {
+      status: 'complete';
+      customer: { id: string; email: string; [key: string]: unknown };
+      subscription: { id: string; status: string; planCode: string; [key: string]: unknown };
+      invoice: { id: string; number: string; status: string; total: number; currency: string; [key: string]: unknown };
+    }
+  | { status: 'requires_action'; checkoutId: string; reason?: string; clientSecret?: string };
+
+/** RFC 9457 problem details as the BFF sends them. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  errors?: { pointer: string; detail: string }[];
+}

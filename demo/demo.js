@@ -1,0 +1,43 @@
+// The demo shop's own script: it hands the elements the BFF's address and the publishable key, picks the
+// plan of the hosted checkout from the URL, and switches theme and language. No inline script: the CSP
+// allows scripts from this origin only.
+const config = await (await fetch('/demo-config.json')).json();
+const api = config.api || window.location.origin;
+
+for (const el of document.querySelectorAll('billkit-plan-picker, billkit-checkout')) {
+  el.setAttribute('api', api);
+  if (config.publishableKey) el.setAttribute('publishable-key', config.publishableKey);
+}
+
+const checkout = document.querySelector('billkit-checkout');
+if (checkout) {
+  const fromPath = decodeURIComponent(window.location.pathname.split('/')[2] ?? '');
+  const plan = fromPath || new URLSearchParams(window.location.search).get('plan') || 'team-monthly';
+  checkout.setAttribute('plan', plan);
+  checkout.addEventListener('billkit-checkout-complete', (event) => {
+    const result = document.getElementById('result');
+    result.hidden = false;
+    result.textContent = `Subscription ${event.detail.subscriptionId} started; invoice ${event.detail.invoiceNumber}.`;
+  });
+}
+
+const dark = document.getElementById('dark');
+const applyTheme = () => document.documentElement.classList.toggle('dark', dark.checked);
+dark.checked = localStorage.getItem('billkit-demo-theme') === 'dark' || (localStorage.getItem('billkit-demo-theme') === null && matchMedia('(prefers-color-scheme: dark)').matches);
+applyTheme();
+dark.addEventListener('change', () => {
+  localStorage.setItem('billkit-demo-theme', dark.checked ? 'dark' : 'light');
+  applyTheme();
+});
+
+const lang = document.getElementById('lang');
+lang.value = localStorage.getItem('billkit-demo-lang') ?? 'en';
+const applyLang = () => {
+  document.documentElement.lang = lang.value;
+  for (const el of document.querySelectorAll('billkit-plan-picker, billkit-checkout')) el.setAttribute('locale', lang.value);
+};
+applyLang();
+lang.addEventListener('change', () => {
+  localStorage.setItem('billkit-demo-lang', lang.value);
+  applyLang();
+});

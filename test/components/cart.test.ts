@@ -1,0 +1,200 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../components/cart/cart.js';
+import type { BillkitCart } from '../../components/cart/cart.js';
+import { useLocale } from '../../components/shared/localize.js';
+import { aClient, aQuote, json, pending, problem, type Route } from './fixtures.js';
+
+const parts = (el: Element, part: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${part}"]`)];
+const part = (el: Element, name: string) => parts(el, name)[0];
+const text = (node: Element | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').replace(/[\u00a0\u202f]/g, ' ').trim();
+const button = (el: Element, label: string) =>
+  el.shadowRoot!.querySelector<HTMLButtonElement>(`button[aria-label="${label}"]`)!;
+
+async function aCart(plan = 'pro-monthly', overrides: Record<string, Route> = {}, debounce = 0) {
+  const { client, calls } = aClient(overrides);
+  const el = await fixture<BillkitCart>(html`<billkit-cart .client=${client} plan=${plan} debounce=${debounce}></billkit-cart>`);
+  const quotes = () => calls.filter((c) => c.path === '/v1/quotes');
+  return { el, calls, quotes, client };
+}
+const priced = async (el: BillkitCart) => {
+  await el.updateComplete;
+  await waitUntil(() => !el.loading && el.quote, 'no quote');
+  await el.updateComplete;
+};
+
+describe('<billkit-cart>', () => {
+  afterEach(() => useLocale('en'));
+
+  describe('accessibility', () => {
+    it('is accessible while loading, with a fixed-size skeleton', async () => {
+      const { el } = await aCart('pro-monthly', { 'POST /v1/quotes': pending });
+      expect(el.shadowRoot!.querySelector('[role="status"]')).to.exist;
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible when priced', async () => {
+      const { el } = await aCart();
+      await priced(el);
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible with an error, keeping the previous quote', async () => {
+      let fail = false;
+      const { el } = await aCart('pro-monthly', {
+        'POST /v1/quotes': ({ body }) => (fail ? problem(503, 'unavailable', 'Try later') : json(200, aQuote(body))),
+      });
+      await priced(el);
+      fail = true;
+      button(el, 'More Seats').click();
+      await waitUntil(() => part(el, 'error'), 'no error');
+      expect(text(part(el, 'error'))).to.equal('The price could not be updated. Try later');
+      expect(text(part(el, 'total'))).to.equal('Due today €111.86');
+      await expect(el).to.be.accessible();
+    });
+  });
+
+  describe('properties', () => {
+    it('shows lines, the setup fee as such, tax, due today, renewal and metered charges', async () => {
+      const { el, quotes } = await aCart();
+      await priced(el);
+      expect(quotes()[0].body).to.deep.equal({ plan: 'pro-monthly' });
+      expect(parts(el, 'line').map(text)).to.deep.equal([
+        'Seats − + €45.00',
+        'Onboarding One-time setup fee €49.00',
+      ]);
+      expect(part(el, 'setup-fee')).to.exist;
+      expect(text(part(el, 'tax'))).to.equal('VAT 19% €17.86');
+      expect(text(part(el, 'total'))).to.equal('Due today €111.86');
+      expect(text(part(el, 'renewal'))).to.equal('Then €53.55 / month');
+      expect(text(part(el, 'metered'))).to.contain('API calls: Each tier prices the units that fall into it: 1–1,000: €0 per API call; 1,001 and more: €0.02 per API call');
+    });
+    it('shows a trial line as such and when the renewal starts', async () => {
+      const { el } = await aCart('starter-monthly');
+      await priced(el);
+      expect(text(part(el, 'trial'))).to.equal('Starter Free trial €0.00');
+      expect(text(part(el, 'renewal'))).to.equal('Then €10.71 / month from December 5, 2026');
+    });
+    it('names the reverse charge', async () => {
+      const { el, client } = await aCart('pro-monthly', {
+        'POST /v1/quotes': ({ body }) => json(200, aQuote({ ...body, customer: { country: 'FR', type: 'business', vatId: 'FR40303265045' } })),
+      });
+      await priced(el);
+      expect(client).to.exist;
+      expect(text(part(el, 'tax'))).to.equal('Reverse charge: VAT is due from the recipient €0.00');
+    });
+    it('shows a valid coupon as a discount line', async () => {
+      const { client } = aClient();
+      const el = await fixture<BillkitCart>(html`<billkit-cart .client=${client} plan="pro-monthly" coupon="WELCOME20" debounce="0"></billkit-cart>`);
+      await priced(el);
+      expect(text(part(el, 'discount'))).to.equal('Coupon WELCOME20 -€18.80');
+    });
+  });
+
+  describe('re-pricing', () => {
+    it('keeps quantities within min..max', async () => {
+      const { el, quotes } = await aCart();
+      await priced(el);
+      const input = el.shadowRoot!.querySelector<HTMLInputElement>('input[type="number"]')!;
+      input.value = '99';
+      input.dispatchEvent(new Event('change'));
+      await priced(el);
+      expect(quotes().at(-1)!.body.charges).to.deep.equal([{ chargeId: 'ch_seats_m', quantity: 50 }]);
+      expect(input.value).to.equal('50');
+      expect(button(el, 'More Seats').disabled).to.be.true;
+      input.value = '0';
+      input.dispatchEvent(new Event('change'));
+      await priced(el);
+      expect(input.value).to.equal('1');
+      expect(button(el, 'Fewer Seats').disabled).to.be.true;
+    });
+    it('debounces changes into one request', async () => {
+      const { el, quotes } = await aCart('pro-monthly', {}, 50);
+      await priced(el);
+      const before = quotes().length;
+      for (let i = 0; i < 3; i++) {
+        button(el, 'More Seats').click();
+        await el.updateComplete;
+      }
+      await priced(el);
+      expect(quotes().length - before).to.equal(1);
+      expect(quotes().at(-1)!.body.charges).to.deep.equal([{ chargeId: 'ch_seats_m', quantity: 6 }]);
+      expect(text(parts(el, 'line')[0])).to.contain('€90.00');
+    });
+    it('lets the last request win', async () => {
+      const releases: (() => void)[] = [];
+      const { el } = await aCart('pro-monthly', {
+        'POST /v1/quotes': ({ body }) => new Promise((resolve) => releases.push(() => resolve(json(200, aQuote(body))))),
+      });
+      await waitUntil(() => releases.length === 1);
+      releases[0]();
+      await priced(el);
+      button(el, 'More Seats').click(); // 4 seats: slow answer
+      await waitUntil(() => releases.length === 2);
+      button(el, 'More Seats').click(); // 5 seats: fast answer
+      await waitUntil(() => releases.length === 3);
+      releases[2]();
+      await priced(el);
+      releases[1]();
+      await new Promise((r) => setTimeout(r, 20));
+      await el.updateComplete;
+      expect(text(parts(el, 'line')[0])).to.contain('€75.00');
+    });
+    it('adds and removes an add-on', async () => {
+      const { el, quotes } = await aCart();
+      await priced(el);
+      const toggle = el.shadowRoot!.querySelector<HTMLInputElement>('[part="add-ons"] input')!;
+      toggle.click();
+      await priced(el);
+      expect(quotes().at(-1)!.body.addOns).to.deep.equal(['ch_support_m']);
+      expect(parts(el, 'line').map(text)).to.include('Priority support €29.00');
+      toggle.click();
+      await priced(el);
+      expect(parts(el, 'line')).to.have.length(2);
+    });
+  });
+
+  describe('events', () => {
+    it('emits billkit-cart-change when the buyer changes a quantity', async () => {
+      const { el } = await aCart();
+      await priced(el);
+      setTimeout(() => button(el, 'More Seats').click());
+      const event = await oneEvent(el, 'billkit-cart-change');
+      expect(event.detail.cart.charges).to.deep.equal([{ chargeId: 'ch_seats_m', quantity: 4 }]);
+      expect(event.bubbles && event.composed).to.be.true;
+    });
+    it('emits nothing when the plan is set from code, but re-prices', async () => {
+      const { el, quotes } = await aCart();
+      await priced(el);
+      let count = 0;
+      el.addEventListener('billkit-cart-change', () => count++);
+      el.plan = 'starter-monthly';
+      await el.updateComplete;
+      await priced(el);
+      expect(count).to.equal(0);
+      expect(quotes().at(-1)!.body.plan).to.equal('starter-monthly');
+    });
+  });
+
+  describe('keyboard', () => {
+    it('steps the quantity with Enter and Space on the buttons', async () => {
+      const { el, quotes } = await aCart();
+      await priced(el);
+      button(el, 'More Seats').focus();
+      await sendKeys({ press: 'Enter' });
+      await sendKeys({ press: 'Space' });
+      await priced(el);
+      expect(quotes().at(-1)!.body.charges).to.deep.equal([{ chargeId: 'ch_seats_m', quantity: 5 }]);
+    });
+  });
+
+  describe('i18n', () => {
+    it('speaks German', async () => {
+      const { client } = aClient();
+      const el = await fixture<BillkitCart>(html`<billkit-cart .client=${client} plan="starter-monthly" locale="de" debounce="0"></billkit-cart>`);
+      await useLocale('de');
+      await priced(el);
+      expect(text(part(el, 'total'))).to.equal('Heute fällig 0,00 €');
+      expect(text(part(el, 'tax'))).to.equal('MwSt. 19 % 0,00 €');
+      expect(text(part(el, 'renewal'))).to.equal('Danach 10,71 € / Monat ab dem 5. Dezember 2026');
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import '../../components/index.js';
+import type { BillkitCart, BillkitCheckout, BillkitCouponEntry, BillkitPaymentForm, BillkitPlanPicker } from '../../components/index.js';
+import { resetSharedClients } from '../../components/shared/api-client.js';
+import { useLocale } from '../../components/shared/localize.js';
+import { aClient, fakeFetch, pending, type Route } from './fixtures.js';
+
+const inner = <T extends Element = HTMLElement>(el: Element, selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
+const part = (host: Element, name: string) => host.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`)!;
+const text = (node: Element | null | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').replace(/[\u00a0\u202f]/g, ' ').trim();
+
+async function aCheckout(overrides: Record<string, Route> = {}, markup = html`<billkit-checkout plan="pro-monthly"></billkit-checkout>`) {
+  const { client, calls } = aClient(overrides);
+  const el = await fixture<BillkitCheckout>(markup);
+  el.debounce = 0;
+  el.client = client;
+  await el.updateComplete;
+  return { el, calls, quotes: () => calls.filter((c) => c.path === '/v1/quotes') };
+}
+
+const cartOf = (el: BillkitCheckout) => inner<BillkitCart>(el, 'billkit-cart');
+const pickerOf = (el: BillkitCheckout) => inner<BillkitPlanPicker>(el, 'billkit-plan-picker');
+const couponOf = (el: BillkitCheckout) => inner<BillkitCouponEntry>(el, 'billkit-coupon-entry');
+const formOf = (el: BillkitCheckout) => inner<BillkitPaymentForm>(el, 'billkit-payment-form');
+
+async function ready(el: BillkitCheckout) {
+  await waitUntil(() => el.cart?.quote && !el.cart.state.loading && pickerOf(el) && part(pickerOf(el), 'action'), 'not ready');
+  await el.updateComplete;
+  await cartOf(el).updateComplete;
+}
+
+describe('<billkit-checkout>', () => {
+  afterEach(() => useLocale('en'));
+
+  describe('accessibility', () => {
+    it('is accessible while loading', async () => {
+      const { el } = await aCheckout({ 'POST /v1/quotes': pending, 'GET /v1/catalog': pending });
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible when loaded', async () => {
+      const { el } = await aCheckout();
+      await ready(el);
+      await expect(el).to.be.accessible();
+    });
+  });
+
+  describe('composition', () => {
+    it('shares one client and one cart between its parts', async () => {
+      const { el, calls } = await aCheckout();
+      await ready(el);
+      expect(calls.filter((c) => c.path === '/v1/catalog')).to.have.length(1);
+      expect(pickerOf(el).getAttribute('family')).to.equal('team');
+      expect(pickerOf(el).value).to.equal('pro-monthly');
+      expect(text(part(cartOf(el), 'total'))).to.equal('Due today €111.86');
+    });
+    it('re-prices when the buyer picks another plan, and keeps it when the host vetoes', async () => {
+      const { el, quotes } = await aCheckout();
+      await ready(el);
+      part(pickerOf(el), 'action').click();
+      await waitUntil(() => quotes().at(-1)!.body.plan === 'starter-monthly');
+      await ready(el);
+      expect(text(part(cartOf(el), 'renewal'))).to.contain('from December 5, 2026');
+      document.addEventListener('billkit-plan-select', (e) => e.preventDefault(), { once: true });
+      const count = quotes().length;
+      [...pickerOf(el).shadowRoot!.querySelectorAll<HTMLElement>('[part~="action"]')][1].click();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(quotes().length).to.equal(count);
+      expect(el.cart!.cart!.plan).to.equal('starter-monthly');
+    });
+    it('applies the coupon attribute and a coupon typed in, on the shared cart', async () => {
+      const { el, quotes } = await aCheckout({}, html`<billkit-checkout plan="pro-monthly" coupon="WELCOME20"></billkit-checkout>`);
+      await ready(el);
+      expect(quotes()[0].body.couponCode).to.equal('WELCOME20');
+      await waitUntil(() => part(couponOf(el), 'applied'), 'coupon not shown');
+      expect(text(part(cartOf(el), 'discount'))).to.equal('Coupon WELCOME20 -€18.80');
+      part(couponOf(el), 'remove').click();
+      await waitUntil(() => !part(cartOf(el), 'discount'), 'discount still shown');
+    });
+    it('prices tax for the buyer the payment form describes', async () => {
+      const { el, quotes } = await aCheckout();
+      await ready(el);
+      const form = formOf(el);
+      const country = form.shadowRoot!.querySelector<HTMLSelectElement>('#country')!;
+      country.value = 'FR';
+      country.dispatchEvent(new Event('change'));
+      await waitUntil(() => quotes().at(-1)!.body.customer?.country === 'FR');
+      await waitUntil(() => text(part(cartOf(el), 'tax')).startsWith('VAT (EU one-stop shop) 20%'), 'tax not updated');
+    });
+    it('completes a purchase and lets the complete event out', async () => {
+      const { el } = await aCheckout();
+      await ready(el);
+      const form = formOf(el);
+      const fill = async (id: string, value: string) => {
+        const input = form.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`)!;
+        input.value = value;
+        input.dispatchEvent(new Event('input'));
+        await form.updateComplete;
+      };
+      await fill('email', 'ada@example.com');
+      await fill('name', 'Ada Lovelace');
+      part(form, 'submit').click();
+      await waitUntil(() => form.shadowRoot!.querySelector('#card'), 'no card field');
+      await fill('card', '4242 4242 4242 4242');
+      setTimeout(() => part(form, 'submit').click());
+      const event = await oneEvent(el, 'billkit-checkout-complete');
+      expect(event.detail.subscriptionId).to.equal('sub_1');
+      await el.updateComplete;
+      expect(couponOf(el)).to.equal(null);
+      await expect(el).to.be.accessible();
+    });
+  });
+
+  describe('layout', () => {
+    it('fits 320 px without horizontal scrolling', async () => {
+      const { client } = aClient();
+      const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 320px"><billkit-checkout plan="pro-monthly" debounce="0" .client=${client}></billkit-checkout></div>`);
+      const el = wrapper.querySelector('billkit-checkout')!;
+      await ready(el);
+      const overflowing = [el, pickerOf(el), cartOf(el), couponOf(el), formOf(el)]
+        .flatMap((host) => [host, ...host.shadowRoot!.querySelectorAll('*')])
+        .filter((node) => node.getBoundingClientRect().right > wrapper.getBoundingClientRect().right + 0.5)
+        .map((node) => node.getAttribute('part') ?? node.localName);
+      expect(overflowing).to.deep.equal([]);
+    });
+  });
+
+  describe('attributes', () => {
+    it('works from api and publishable-key alone (window.fetch)', async () => {
+      resetSharedClients();
+      const { fetch, calls } = fakeFetch();
+      const original = window.fetch;
+      window.fetch = ((input: RequestInfo | URL, init?: RequestInit) => fetch(String(input), init)) as typeof window.fetch;
+      try {
+        const el = await fixture<BillkitCheckout>(html`<billkit-checkout api="http://bff.test/" publishable-key="pk_test_abc" plan="starter-monthly"></billkit-checkout>`);
+        await waitUntil(() => el.cart?.quote, 'no quote', { timeout: 3000 });
+        expect(calls[0].headers.Authorization).to.equal('Bearer pk_test_abc');
+        expect(calls.map((c) => c.path)).to.include.members(['/v1/catalog', '/v1/quotes']);
+      } finally {
+        window.fetch = original;
+      }
+    });
+  });
+
+  describe('i18n', () => {
+    it('hands its locale to every part', async () => {
+      const { el } = await aCheckout({}, html`<billkit-checkout plan="pro-monthly" locale="de"></billkit-checkout>`);
+      await useLocale('de');
+      await ready(el);
+      expect(text(inner(el, '#plans-title'))).to.equal('Wählen Sie Ihren Tarif');
+      expect(text(part(cartOf(el), 'total'))).to.equal('Heute fällig 111,86 €');
+      expect(text(part(couponOf(el), 'apply'))).to.equal('Einlösen');
+      expect(text(part(formOf(el), 'submit'))).to.equal('Weiter zur Zahlung');
+    });
+  });
+});

@@ -1,0 +1,286 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../components/payment-form/payment-form.js';
+import type { BillkitPaymentForm } from '../../components/payment-form/payment-form.js';
+import { useLocale } from '../../components/shared/localize.js';
+import { tokenizeTestCard, formatCardNumber } from '../../components/shared/test-cards.js';
+import { checkVatFormat } from '../../components/shared/vat.js';
+import { aCheckout, aClient, json, problem, type Route } from './fixtures.js';
+
+const $ = <T extends Element = HTMLElement>(el: Element, selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
+const part = (el: Element, name: string) => $(el, `[part~="${name}"]`);
+const text = (node: Element | null | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').replace(/[\u00a0\u202f]/g, ' ').trim();
+
+async function aForm(overrides: Record<string, Route> = {}, markup = html`<billkit-payment-form plan="pro-monthly"></billkit-payment-form>`) {
+  const { client, calls } = aClient(overrides);
+  const el = await fixture<BillkitPaymentForm>(markup);
+  el.client = client;
+  await el.updateComplete;
+  return { el, calls, confirms: () => calls.filter((c) => c.path.endsWith('/confirm')) };
+}
+
+async function fill(el: BillkitPaymentForm, id: string, value: string) {
+  const input = $<HTMLInputElement | HTMLSelectElement>(el, `#${id}`);
+  input.value = value;
+  input.dispatchEvent(new Event('input'));
+  input.dispatchEvent(new Event('change'));
+  await el.updateComplete;
+}
+
+async function fillDetails(el: BillkitPaymentForm) {
+  await fill(el, 'email', 'ada@example.com');
+  await fill(el, 'name', 'Ada Lovelace');
+}
+
+async function submit(el: BillkitPaymentForm) {
+  part(el, 'submit').click();
+  await el.updateComplete;
+  await waitUntil(() => !part(el, 'submit')?.hasAttribute('disabled'), 'still busy');
+  await el.updateComplete;
+}
+
+async function toPayment(el: BillkitPaymentForm) {
+  await fillDetails(el);
+  await submit(el);
+  await waitUntil(() => el.shadowRoot!.querySelector('#card, slot[name="payment-element"]'), 'no payment step');
+}
+
+async function pay(el: BillkitPaymentForm, card: string) {
+  await fill(el, 'card', card);
+  await submit(el);
+}
+
+describe('<billkit-payment-form>', () => {
+  afterEach(() => useLocale('en'));
+
+  describe('test cards and VAT formats (pure)', () => {
+    it('turns the test cards into payment methods and refuses others', () => {
+      expect(tokenizeTestCard('4242 4242 4242 4242')).to.deep.equal({ ok: true, paymentMethod: 'pm_card_visa', last4: '4242' });
+      expect(tokenizeTestCard('4000-0000-0000-0002')).to.include({ paymentMethod: 'pm_card_chargeDeclined' });
+      expect(tokenizeTestCard('4000002760003184')).to.include({ paymentMethod: 'pm_card_authenticationRequired' });
+      expect(tokenizeTestCard('4111 1111 1111 1111')).to.deep.equal({ ok: false, reason: 'unsupported' });
+      expect(tokenizeTestCard('4242')).to.deep.equal({ ok: false, reason: 'incomplete' });
+      expect(formatCardNumber('4242424242424242')).to.equal('4242 4242 4242 4242');
+    });
+    it('checks VAT IDs by country format', () => {
+      expect(checkVatFormat('DE', 'DE 123 456 789')).to.equal('valid');
+      expect(checkVatFormat('DE', 'DE12345')).to.equal('invalid');
+      expect(checkVatFormat('GR', 'EL123456789')).to.equal('valid');
+      expect(checkVatFormat('GR', 'GR123456789')).to.equal('invalid');
+      expect(checkVatFormat('AT', 'ATU12345678')).to.equal('valid');
+      expect(checkVatFormat('NL', 'NL123456789B01')).to.equal('valid');
+      expect(checkVatFormat('FR', '')).to.equal('empty');
+    });
+  });
+
+  describe('accessibility', () => {
+    it('is accessible on the details step', async () => {
+      const { el } = await aForm();
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible with field errors', async () => {
+      const { el, calls } = await aForm();
+      await submit(el);
+      expect(calls).to.have.length(0);
+      expect(text($(el, '#email-error'))).to.equal('Enter a valid email address.');
+      expect(el.shadowRoot!.activeElement).to.equal($(el, '#email'));
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible on the payment step', async () => {
+      const { el } = await aForm();
+      await toPayment(el);
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible with a declined card', async () => {
+      const { el } = await aForm();
+      await toPayment(el);
+      await pay(el, '4000 0000 0000 0002');
+      expect(text(part(el, 'error'))).to.equal('Your card was declined. Try again or use another card.');
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible with the authentication dialog open', async () => {
+      const { el } = await aForm();
+      await toPayment(el);
+      await pay(el, '4000 0027 6000 3184');
+      expect($<HTMLDialogElement>(el, 'dialog').open).to.be.true;
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible when complete', async () => {
+      const { el } = await aForm();
+      await toPayment(el);
+      await pay(el, '4242 4242 4242 4242');
+      expect(text(part(el, 'complete'))).to.equal('Thank you! Your subscription is active. Invoice INV-2026-000001');
+      await expect(el).to.be.accessible();
+    });
+  });
+
+  describe('details', () => {
+    it('asks for a VAT ID only from EU businesses and checks its format as they type', async () => {
+      const { el } = await aForm();
+      expect(el.shadowRoot!.querySelector('#vatId')).to.equal(null);
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await el.updateComplete;
+      await fill(el, 'vatId', 'DE12345');
+      expect(text(part(el, 'vat-status'))).to.equal('This is not a VAT ID of Germany (like DE123456789).');
+      expect($(el, '#vatId').getAttribute('aria-invalid')).to.equal('true');
+      await fill(el, 'vatId', 'DE123456789');
+      expect(text(part(el, 'vat-status'))).to.equal('The format is right; no VAT is charged (reverse charge).');
+      await fill(el, 'country', 'US');
+      expect(el.shadowRoot!.querySelector('#vatId')).to.equal(null);
+    });
+    it('creates the checkout with the cart and the buyer, with an Idempotency-Key', async () => {
+      const { el, calls } = await aForm();
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await fill(el, 'country', 'FR');
+      await fill(el, 'vatId', 'fr 40 303265045');
+      await toPayment(el);
+      const created = calls.find((c) => c.path === '/v1/checkouts')!;
+      expect(created.body).to.deep.equal({
+        plan: 'pro-monthly',
+        customer: { email: 'ada@example.com', name: 'Ada Lovelace', country: 'FR', type: 'business', vatId: 'FR40303265045' },
+      });
+      expect(created.headers['Idempotency-Key']).to.match(/^[0-9a-f-]{36}$/);
+      expect(text(part(el, 'submit'))).to.equal('Pay €94.00'); // reverse charge: no VAT
+    });
+    it('goes back to the details when the BFF refuses the VAT ID', async () => {
+      const { el } = await aForm({ 'POST /v1/checkouts': () => problem(422, 'vat_id_invalid', 'VAT ID invalid') });
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await el.updateComplete;
+      await fill(el, 'vatId', 'DE999999999');
+      await fillDetails(el);
+      await submit(el);
+      expect(text(part(el, 'vat-status'))).to.equal('This VAT ID is not valid.');
+    });
+  });
+
+  describe('paying', () => {
+    it('refuses other cards in the browser and never sends a card number', async () => {
+      const { el, calls, confirms } = await aForm();
+      await toPayment(el);
+      await pay(el, '4111 1111 1111 1111');
+      expect(text($(el, '#card-hint'))).to.equal('This card is not accepted in test mode. Use 4242 4242 4242 4242.');
+      expect(confirms()).to.have.length(0);
+      await pay(el, '4242 4242 4242 4242');
+      expect(JSON.stringify(calls)).not.to.match(/4242 ?4242|4111/);
+    });
+    it('lets the buyer retry after a decline and emits billkit-checkout-complete', async () => {
+      const { el, confirms } = await aForm();
+      await toPayment(el);
+      await pay(el, '4000 0000 0000 0002');
+      setTimeout(() => pay(el, '4242 4242 4242 4242'));
+      const event = await oneEvent(el, 'billkit-checkout-complete');
+      expect(event.detail).to.deep.equal({
+        checkoutId: 'co_123', customerId: 'cus_1', subscriptionId: 'sub_1', invoiceId: 'inv_1', invoiceNumber: 'INV-2026-000001',
+      });
+      expect(event.bubbles && event.composed).to.be.true;
+      expect(confirms().map((c) => c.body)).to.deep.equal([{ paymentMethod: 'pm_card_chargeDeclined' }, { paymentMethod: 'pm_card_visa' }]);
+      expect(confirms()[0].headers['Idempotency-Key']).not.to.equal(confirms()[1].headers['Idempotency-Key']);
+    });
+    it('completes an authentication with a second confirm', async () => {
+      const { el, confirms } = await aForm();
+      await toPayment(el);
+      await pay(el, '4000 0027 6000 3184');
+      const complete = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('dialog button')][0];
+      setTimeout(() => complete.click());
+      await oneEvent(el, 'billkit-checkout-complete');
+      expect(confirms().at(-1)!.body).to.deep.equal({ paymentMethod: 'pm_card_authenticationRequired', authenticated: true });
+    });
+    it('reports a failed authentication and lets the buyer retry', async () => {
+      const { el, confirms } = await aForm();
+      await toPayment(el);
+      await pay(el, '4000 0027 6000 3184');
+      const fail = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('dialog button')][1];
+      setTimeout(() => fail.click());
+      const event = await oneEvent(el, 'billkit-payment-error');
+      expect(event.detail).to.deep.equal({ code: 'authentication_failed', checkoutId: 'co_123' });
+      await el.updateComplete;
+      expect(text(part(el, 'error'))).to.equal('The payment was not confirmed. Try again or use another card.');
+      expect(confirms()).to.have.length(1);
+      expect(part(el, 'submit').hasAttribute('disabled')).to.be.false;
+    });
+    it('says when the buyer already has a subscription', async () => {
+      const { el } = await aForm({ 'POST /v1/checkouts/co_123/confirm': () => problem(409, 'subscription_exists') });
+      await toPayment(el);
+      await pay(el, '4242 4242 4242 4242');
+      expect(text(part(el, 'error'))).to.contain('You already have a subscription');
+    });
+    it('loads Stripe only when the checkout uses it, through the injected loader', async () => {
+      const loaded: string[] = [];
+      let mountedInto: Element | null = null;
+      const fakeStripe = {
+        elements: () => ({
+          create: () => ({ mount: (node: Element) => (mountedInto = node), destroy: () => undefined }),
+          submit: async () => ({}),
+        }),
+        confirmPayment: async () => ({ paymentIntent: { payment_method: 'pm_stripe_1' } }),
+      };
+      const { el, confirms } = await aForm({ 'POST /v1/checkouts': ({ body }) => json(201, aCheckout(body, 'stripe')) });
+      el.stripeLoader = async (key) => {
+        loaded.push(key);
+        return fakeStripe as never;
+      };
+      await fillDetails(el);
+      expect(loaded).to.deep.equal([]);
+      await submit(el);
+      await waitUntil(() => mountedInto, 'not mounted');
+      expect(loaded).to.deep.equal(['pk_test_stripe']);
+      expect(mountedInto!.getAttribute('slot')).to.equal('payment-element');
+      await submit(el);
+      await waitUntil(() => confirms().length === 1);
+      expect(confirms()[0].body).to.deep.equal({ paymentMethod: 'pm_stripe_1' });
+    });
+  });
+
+  describe('events', () => {
+    it('emits nothing when properties are set from code', async () => {
+      const { el } = await aForm();
+      let count = 0;
+      el.addEventListener('billkit-checkout-complete', () => count++);
+      el.addEventListener('billkit-payment-error', () => count++);
+      el.country = 'FR';
+      el.plan = 'starter-monthly';
+      await el.updateComplete;
+      expect(count).to.equal(0);
+      expect($<HTMLSelectElement>(el, '#country').value).to.equal('FR');
+    });
+  });
+
+  describe('keyboard', () => {
+    it('fills the form and submits with Enter', async () => {
+      const { el, calls } = await aForm();
+      $<HTMLInputElement>(el, '#email').focus();
+      await sendKeys({ type: 'ada@example.com' });
+      await sendKeys({ press: 'Tab' });
+      await sendKeys({ type: 'Ada Lovelace' });
+      await sendKeys({ press: 'Enter' });
+      await waitUntil(() => calls.some((c) => c.path === '/v1/checkouts'), 'not submitted');
+      await waitUntil(() => el.shadowRoot!.activeElement?.id === 'card', 'card not focused');
+      await sendKeys({ type: '4242424242424242' });
+      await sendKeys({ press: 'Enter' });
+      await waitUntil(() => part(el, 'complete'), 'not complete');
+    });
+    it('closes the authentication dialog with Escape as a failure', async () => {
+      const { el } = await aForm();
+      await toPayment(el);
+      await pay(el, '4000 0027 6000 3184');
+      setTimeout(() => sendKeys({ press: 'Escape' }));
+      const event = await oneEvent(el, 'billkit-payment-error');
+      expect(event.detail.code).to.equal('authentication_failed');
+    });
+  });
+
+  describe('i18n', () => {
+    it('speaks German', async () => {
+      const { el } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" locale="de"></billkit-payment-form>`);
+      await useLocale('de');
+      await el.updateComplete;
+      expect(text($(el, 'label[for="email"]'))).to.equal('E-Mail');
+      expect(text(part(el, 'submit'))).to.equal('Weiter zur Zahlung');
+      expect($<HTMLSelectElement>(el, '#country').selectedOptions[0].textContent).to.equal('Deutschland');
+      await toPayment(el);
+      expect(text(part(el, 'submit'))).to.equal('111,86 € bezahlen');
+      await pay(el, '4000 0000 0000 0002');
+      expect(text(part(el, 'error'))).to.equal('Ihre Karte wurde abgelehnt. Versuchen Sie es erneut oder verwenden Sie eine andere Karte.');
+    });
+  });
+});

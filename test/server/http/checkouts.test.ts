@@ -1,0 +1,576 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { reverseChargeNote } from '../../../server/domain/tax.js';
+import type { Db } from '../../../server/storage/db.js';
+import { pointers, problemOf } from '../../support/api.js';
+import type { TestApp } from '../../support/app.js';
+import {
+  aBuyer, aCheckoutInput, aFlatPlan, aSeatsPlan, confirm, customerRow, FRENCH_BUSINESS, postCheckout, rowCounts, startCheckout, testAppWith,
+  type PlanWithProducts,
+} from '../../support/checkout.js';
+import { createCoupon } from '../../support/coupons.js';
+import { testDatabases, unique } from '../../support/db.js';
+
+const INVOICE_NUMBER = /^INV-(\d{4})-(\d{6})$/;
+const sequenceOf = (number: string) => Number(INVOICE_NUMBER.exec(number)![2]);
+const DAY_MS = 86_400_000;
+
+for (const target of testDatabases()) {
+  describe(`checkout API on ${target.name}`, () => {
+    let db: Db;
+    let t: TestApp;
+    before(async () => {
+      db = await target.open();
+      // High rate limits: this file confirms far more than 20 times a minute with one key.
+      t = await testAppWith(db);
+    });
+    after(async () => {
+      if (target.name === 'postgres') await db.close();
+    });
+
+    const get = (path: string) => request(t.app).get(path).set(t.sk);
+    const family = async () => {
+      const res = await request(t.app).post('/v1/product-families').set(t.sk).send({ code: unique('fam'), name: 'Cloud' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body as { id: string; code: string };
+    };
+
+    describe('starting a checkout', () => {
+      it('when a buyer starts a checkout for 3 seats with the add-on, then it answers 201 with the same quote as /v1/quotes and what the payment form needs', async () => {
+        const plan = await aSeatsPlan(t);
+        const [seat, setup, support] = plan.charges.map((c) => c.id);
+        const buyer = aBuyer();
+        const cart = { plan: plan.code, quantity: 3, addOns: [support] };
+        const res = await postCheckout(t, { ...cart, customer: buyer });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        assert.match(res.body.id, /^co_/);
+        assert.equal(res.body.status, 'open');
+        assert.deepEqual(res.body.payment, { provider: 'test', intentType: 'payment' });
+
+        // 3 x 12.00 + 50.00 setup + 9.00 add-on = 95.00 net; 19 % of it 18.05, allocated 6.84 / 9.50 / 1.71.
+        const quote = res.body.quote;
+        assert.equal(quote.plan, plan.code);
+        assert.equal(quote.taxTreatment, 'domestic');
+        assert.deepEqual(
+          quote.lines.map((l: Record<string, unknown>) => [l.chargeId, l.type, l.quantity, l.subtotal, l.discount, l.taxRate, l.tax, l.total]),
+          [
+            [seat, 'recurring', 3, 3600, 0, 1900, 684, 4284],
+            [setup, 'one_time', 1, 5000, 0, 1900, 950, 5950],
+            [support, 'recurring', 1, 900, 0, 1900, 171, 1071],
+          ],
+        );
+        assert.deepEqual(quote.dueToday, { subtotal: 9500, discount: 0, tax: 1805, total: 11305 });
+
+        const priced = await request(t.app)
+          .post('/v1/quotes')
+          .set(t.pk)
+          .send({ ...cart, customer: { email: buyer.email, country: buyer.country, type: buyer.type } });
+        assert.equal(priced.status, 200, JSON.stringify(priced.body));
+        assert.deepEqual(quote, priced.body);
+      });
+
+      it('when a trial plan is checked out, then the payment form is told to set up a card, not to take a payment', async () => {
+        const plan = await aFlatPlan(t, 1000, { trialDays: 14 });
+        const checkout = await startCheckout(t, { plan: plan.code });
+        assert.deepEqual(checkout.quote.dueToday, { subtotal: 0, discount: 0, tax: 0, total: 0 });
+        assert.equal(checkout.payment.intentType, 'setup');
+      });
+
+      const refusals: [string, (plan: PlanWithProducts) => Record<string, unknown>, number, string, string][] = [
+        ['the buyer has no email', (p) => ({ plan: p.code, customer: { ...aBuyer(), email: undefined } }), 400, 'validation_failed', '/customer/email'],
+        ['the buyer has no name', (p) => ({ plan: p.code, customer: { ...aBuyer(), name: '  ' } }), 400, 'validation_failed', '/customer/name'],
+        ['the buyer type is unknown', (p) => aCheckoutInput({ plan: p.code }, { type: 'robot' as 'business' }), 400, 'validation_failed', '/customer/type'],
+        ['the seats are above the maximum', (p) => aCheckoutInput({ plan: p.code, quantity: 51 }), 400, 'validation_failed', '/quantity'],
+        ['the seats are fractional', (p) => aCheckoutInput({ plan: p.code, quantity: 1.5 }), 400, 'validation_failed', '/quantity'],
+        ['the VAT ID has a wrong checksum', (p) => aCheckoutInput({ plan: p.code }, { country: 'FR', type: 'business', vatId: 'FR00000000000' }), 422, 'vat_id_invalid', '/customer/vatId'],
+      ];
+      for (const [situation, body, status, code, pointer] of refusals) {
+        it(`when ${situation}, then the checkout is refused with ${status} ${code} at ${pointer} and nothing is stored`, async () => {
+          const plan = await aSeatsPlan(t);
+          const before = await db.query<{ n: number }>('select count(*)::int as n from checkouts');
+          const problem = problemOf(await postCheckout(t, body(plan)), status, code);
+          assert.ok(pointers(problem).includes(pointer), `pointers ${JSON.stringify(pointers(problem))}`);
+          const after = await db.query<{ n: number }>('select count(*)::int as n from checkouts');
+          assert.equal(Number(after.rows[0]!.n), Number(before.rows[0]!.n));
+        });
+      }
+
+      it('when the plan is unknown, then the checkout is refused with a 4xx problem, never a 500', async () => {
+        const res = await postCheckout(t, aCheckoutInput({ plan: unique('no-such-plan') }));
+        assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${JSON.stringify(res.body)}`);
+        problemOf(res, res.status, res.body.code);
+      });
+
+      it('when no key is sent, then the checkout is refused with 401', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        problemOf(await request(t.app).post('/v1/checkouts').send(aCheckoutInput({ plan: plan.code })), 401, 'unauthenticated');
+      });
+    });
+
+    describe('confirming', () => {
+      it('when a domestic buyer pays 3 seats with the add-on, then a customer, an active subscription and a paid invoice are created', async () => {
+        const plan = await aSeatsPlan(t);
+        const [seat, setup, support] = plan.charges.map((c) => c.id);
+        const buyer = aBuyer({ email: `${unique('Mixed.Case')}@Example.TEST` });
+        const checkout = await startCheckout(t, { plan: plan.code, quantity: 3, addOns: [support] }, buyer);
+        const before = Date.now();
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const { status, customer, subscription, invoice } = res.body;
+        assert.equal(status, 'complete');
+
+        assert.match(customer.id, /^cus_/);
+        assert.equal(customer.email, buyer.email!.toLowerCase());
+        assert.deepEqual([customer.name, customer.country, customer.type, customer.vatId], [buyer.name, 'DE', 'individual', null]);
+        assert.deepEqual(customer.address, buyer.address);
+
+        assert.match(subscription.id, /^sub_/);
+        assert.equal(subscription.customerId, customer.id);
+        assert.deepEqual([subscription.planId, subscription.planCode, subscription.status], [plan.id, plan.code, 'active']);
+        assert.deepEqual(subscription.items, [
+          { chargeId: seat, quantity: 3 },
+          { chargeId: setup, quantity: 1 },
+          { chargeId: support, quantity: 1 },
+        ]);
+        assert.equal(subscription.couponId, null);
+        assert.equal(subscription.trialEnd, null);
+        const start = new Date(subscription.currentPeriodStart);
+        assert.ok(Math.abs(start.getTime() - before) < 60_000, subscription.currentPeriodStart);
+        const oneMonthLater = new Date(start);
+        oneMonthLater.setUTCMonth(oneMonthLater.getUTCMonth() + 1);
+        // A month from the start (addInterval may clamp the 31st to the month's last day).
+        const end = new Date(subscription.currentPeriodEnd).getTime();
+        assert.ok(end > start.getTime() + 27 * DAY_MS && end <= oneMonthLater.getTime(), `${subscription.currentPeriodStart} -> ${subscription.currentPeriodEnd}`);
+
+        assert.match(invoice.number, INVOICE_NUMBER);
+        assert.equal(INVOICE_NUMBER.exec(invoice.number)![1], String(start.getUTCFullYear()));
+        assert.deepEqual([invoice.status, invoice.customerId, invoice.subscriptionId, invoice.currency], ['paid', customer.id, subscription.id, 'EUR']);
+        assert.deepEqual([invoice.subtotal, invoice.discount, invoice.tax, invoice.total], [9500, 0, 1805, 11305]);
+        assert.deepEqual([invoice.taxTreatment, invoice.taxBehavior, invoice.note], ['domestic', 'exclusive', null]);
+        assert.deepEqual(invoice.taxBreakdown, [{ rate: 1900, net: 9500, tax: 1805 }]);
+        assert.ok(invoice.paidAt, 'paidAt');
+        assert.deepEqual(
+          invoice.lines.map((l: Record<string, unknown>) => [l.chargeId, l.type, l.quantity, l.unitAmount, l.subtotal, l.discount, l.taxRate, l.tax, l.total]),
+          [
+            [seat, 'recurring', 3, 1200, 3600, 0, 1900, 684, 4284],
+            [setup, 'one_time', 1, 5000, 5000, 0, 1900, 950, 5950],
+            [support, 'recurring', 1, 900, 900, 0, 1900, 171, 1071],
+          ],
+        );
+        assert.deepEqual(
+          invoice.lines.map((l: Record<string, unknown>) => l.productId),
+          checkout.quote.lines.map((l) => l.productId),
+        );
+        // Recurring lines bill the first period; the setup fee has none.
+        assert.deepEqual(
+          invoice.lines.map((l: Record<string, unknown>) => [l.periodStart, l.periodEnd]),
+          [
+            [subscription.currentPeriodStart, subscription.currentPeriodEnd],
+            [null, null],
+            [subscription.currentPeriodStart, subscription.currentPeriodEnd],
+          ],
+        );
+        assert.equal('billTo' in invoice, false, 'billTo is not part of the API view');
+        assert.equal('paymentId' in invoice, false, 'paymentId is not part of the API view');
+      });
+
+      it('when a 10 % coupon applies, then the invoice carries the discount, the subscription the coupon, and one redemption is recorded', async () => {
+        const plan = await aSeatsPlan(t);
+        const support = plan.charges[2]!.id;
+        const coupon = await createCoupon(t, { percentage: 10, frequency: 'lifetime' });
+        const checkout = await startCheckout(t, { plan: plan.code, quantity: 3, addOns: [support], couponCode: coupon.code.toLowerCase() });
+        assert.deepEqual(checkout.quote.coupon, { code: coupon.code, valid: true, discount: 950 });
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const { subscription, invoice, customer } = res.body;
+        assert.equal(subscription.couponId, coupon.id);
+        // 10 % of 95.00 = 9.50 over 36.00 / 50.00 / 9.00 -> 3.60 / 5.00 / 0.90. Net 85.50; 19 % = 16.245 -> 16.25
+        // (half away from zero), allocated by largest remainder: 6.16 / 8.55 / 1.54.
+        assert.deepEqual(
+          invoice.lines.map((l: Record<string, unknown>) => [l.subtotal, l.discount, l.tax, l.total]),
+          [
+            [3600, 360, 616, 3856],
+            [5000, 500, 855, 5355],
+            [900, 90, 154, 964],
+          ],
+        );
+        assert.deepEqual([invoice.subtotal, invoice.discount, invoice.tax, invoice.total], [9500, 950, 1625, 10175]);
+        assert.deepEqual(invoice.taxBreakdown, [{ rate: 1900, net: 8550, tax: 1625 }]);
+        assert.equal(invoice.total, checkout.quote.dueToday.total);
+
+        const redemptions = await db.query<Record<string, unknown>>('select * from coupon_redemptions where coupon_id = $1', [coupon.id]);
+        assert.equal(redemptions.rows.length, 1);
+        assert.deepEqual([redemptions.rows[0]!.customer_id, redemptions.rows[0]!.checkout_id], [customer.id, checkout.id]);
+        const view = await get(`/v1/coupons/${coupon.id}`);
+        assert.deepEqual([view.body.timesRedeemed, view.body.redeemed], [1, true]);
+      });
+
+      it('when the request bodies carry prices, amounts and totals, then they are ignored and the charge equals the server quote', async () => {
+        const plan = await aSeatsPlan(t);
+        const [seat, , support] = plan.charges.map((c) => c.id);
+        const res = await postCheckout(t, {
+          ...aCheckoutInput({ plan: plan.code, charges: [{ chargeId: seat, quantity: 2, unitAmount: 1, amount: 1 }], addOns: [support] }),
+          price: 1,
+          amount: 1,
+          total: 1,
+          currency: 'JPY',
+          dueToday: { subtotal: 1, discount: 0, tax: 0, total: 1 },
+          lines: [{ chargeId: seat, subtotal: 1, total: 1 }],
+        });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        // 2 x 12.00 + 50.00 + 9.00 = 83.00 net, 19 % = 15.77, total 98.77.
+        assert.deepEqual(res.body.quote.dueToday, { subtotal: 8300, discount: 0, tax: 1577, total: 9877 });
+        const paid = await confirm(t, res.body.id, 'pm_card_visa', { amount: 1, total: 1, currency: 'JPY' });
+        assert.equal(paid.status, 200, JSON.stringify(paid.body));
+        assert.equal(paid.body.invoice.total, res.body.quote.dueToday.total);
+        assert.equal(paid.body.invoice.total, 9877);
+        assert.equal(paid.body.invoice.currency, 'EUR');
+        assert.deepEqual(paid.body.subscription.items[0], { chargeId: seat, quantity: 2 });
+      });
+
+      it('when a French business with a valid VAT ID pays, then the invoice is reverse charge: 0 tax and the reverse-charge note', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code }, FRENCH_BUSINESS);
+        assert.equal(checkout.quote.taxTreatment, 'reverse_charge');
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const { invoice, customer } = res.body;
+        assert.deepEqual([customer.country, customer.type, customer.vatId], ['FR', 'business', 'FR40303265045']);
+        assert.deepEqual([invoice.taxTreatment, invoice.subtotal, invoice.tax, invoice.total, invoice.status], ['reverse_charge', 1000, 0, 1000, 'paid']);
+        assert.equal(invoice.note, reverseChargeNote);
+        assert.match(invoice.note, /reverse charge/i);
+        assert.deepEqual(invoice.taxBreakdown, [{ rate: 0, net: 1000, tax: 0 }]);
+        assert.deepEqual(invoice.lines.map((l: Record<string, unknown>) => [l.taxRate, l.tax, l.total]), [[0, 0, 1000]]);
+      });
+
+      it('when a French private buyer pays, then the invoice is OSS at the French 20 %, without a note', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code }, { country: 'FR' });
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const { invoice } = res.body;
+        assert.deepEqual([invoice.taxTreatment, invoice.tax, invoice.total, invoice.note], ['oss', 200, 1200, null]);
+        assert.deepEqual(invoice.taxBreakdown, [{ rate: 2000, net: 1000, tax: 200 }]);
+      });
+
+      it('when a trial plan is confirmed, then the subscription is trialing and its first invoice is open with a total of 0', async () => {
+        const plan = await aFlatPlan(t, 1000, { trialDays: 14 });
+        const checkout = await startCheckout(t, { plan: plan.code });
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const { subscription, invoice } = res.body;
+        assert.equal(subscription.status, 'trialing');
+        const start = Date.parse(subscription.currentPeriodStart);
+        assert.equal(Date.parse(subscription.trialEnd), start + 14 * DAY_MS);
+        assert.equal(subscription.currentPeriodEnd, subscription.trialEnd);
+        assert.deepEqual([invoice.status, invoice.subtotal, invoice.tax, invoice.total, invoice.paidAt], ['open', 0, 0, 0, null]);
+        assert.deepEqual(invoice.lines.map((l: Record<string, unknown>) => [l.trial, l.subtotal, l.total]), [[true, 0, 0]]);
+      });
+
+      it('when the card is declined, then 402 payment_declined leaves the database as it was, and another card completes the checkout', async () => {
+        const plan = await aSeatsPlan(t);
+        const coupon = await createCoupon(t, { percentage: 10, maxRedemptions: 5 });
+        const checkout = await startCheckout(t, { plan: plan.code, couponCode: coupon.code });
+        const before = await rowCounts(db);
+        const problem = problemOf(await confirm(t, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        assert.deepEqual(pointers(problem), ['/paymentMethod']);
+        assert.deepEqual(await rowCounts(db), before);
+        assert.equal((await get(`/v1/coupons/${coupon.id}`)).body.timesRedeemed, 0);
+        const status = await db.query<{ status: string }>('select status from checkouts where id = $1', [checkout.id]);
+        assert.equal(status.rows[0]!.status, 'open');
+
+        const res = await confirm(t, checkout.id, 'pm_card_visa');
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.status, 'complete');
+        const after = await rowCounts(db);
+        assert.deepEqual(
+          [after.customers, after.subscriptions, after.invoices, after.invoiceLines, after.couponRedemptions, after.timesRedeemed],
+          [before.customers + 1, before.subscriptions + 1, before.invoices + 1, before.invoiceLines + 2, before.couponRedemptions + 1, before.timesRedeemed + 1],
+        );
+      });
+
+      it('when a known customer is declined with new details, then the stored customer is not changed', async () => {
+        const buyer = aBuyer();
+        const first = await startCheckout(t, { plan: (await aFlatPlan(t, 1000)).code }, buyer);
+        assert.equal((await confirm(t, first.id)).status, 200);
+        const stored = await customerRow(db, buyer.email);
+        // Another plan without a family: the same customer may subscribe to it.
+        const second = await startCheckout(t, { plan: (await aFlatPlan(t, 2000)).code }, { ...buyer, name: 'Ada King', country: 'AT', address: { city: 'Wien' } });
+        const before = await rowCounts(db);
+        problemOf(await confirm(t, second.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        assert.deepEqual(await rowCounts(db), before);
+        assert.deepEqual(await customerRow(db, buyer.email), stored);
+      });
+
+      it('when the card asks for authentication, then the confirmation answers requires_action, and completes on a second confirm with authenticated: true', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code });
+        const before = await rowCounts(db);
+        const first = await confirm(t, checkout.id, 'pm_card_authenticationRequired');
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        assert.deepEqual(first.body, { status: 'requires_action', checkoutId: checkout.id, reason: 'authentication' });
+        assert.deepEqual(await rowCounts(db), before);
+        const status = await db.query<{ status: string }>('select status from checkouts where id = $1', [checkout.id]);
+        assert.equal(status.rows[0]!.status, 'requires_action');
+
+        const second = await confirm(t, checkout.id, 'pm_card_authenticationRequired', { authenticated: true });
+        assert.equal(second.status, 200, JSON.stringify(second.body));
+        assert.equal(second.body.status, 'complete');
+        assert.deepEqual([second.body.invoice.status, second.body.invoice.total], ['paid', 1190]);
+        const after = await rowCounts(db);
+        assert.deepEqual([after.subscriptions, after.invoices], [before.subscriptions + 1, before.invoices + 1]);
+      });
+
+      it('when a completed checkout is confirmed again, then it answers the same subscription and invoice and creates nothing', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code });
+        const first = await confirm(t, checkout.id);
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        const before = await rowCounts(db);
+        const again = await confirm(t, checkout.id, 'pm_card_chargeDeclined');
+        assert.equal(again.status, 200, JSON.stringify(again.body));
+        assert.deepEqual(again.body, first.body);
+        assert.deepEqual(await rowCounts(db), before);
+      });
+
+      it('when the checkout is unknown, then 404 checkout_not_found', async () => {
+        const problem = problemOf(await confirm(t, 'co_does_not_exist'), 404, 'checkout_not_found');
+        assert.deepEqual(pointers(problem), ['/path/id']);
+      });
+
+      it('when the payment method is not one of the test provider\'s, then 400 validation_failed at /paymentMethod and nothing changes', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code });
+        const before = await rowCounts(db);
+        const problem = problemOf(await confirm(t, checkout.id, '4242424242424242'), 400, 'validation_failed');
+        assert.deepEqual(pointers(problem), ['/paymentMethod']);
+        assert.deepEqual(await rowCounts(db), before);
+      });
+
+      it('when the body has no paymentMethod, then 400 validation_failed at /paymentMethod', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code });
+        const res = await request(t.app).post(`/v1/checkouts/${checkout.id}/confirm`).set(t.pk).send({});
+        assert.deepEqual(pointers(problemOf(res, 400, 'validation_failed')), ['/paymentMethod']);
+      });
+    });
+
+    describe('one live subscription per family', () => {
+      it('when a customer with a live subscription in the family starts another checkout in it, then 409 subscription_exists', async () => {
+        const fam = await family();
+        const basic = await aFlatPlan(t, 1000, { familyId: fam.code });
+        const pro = await aFlatPlan(t, 3000, { familyId: fam.code });
+        const buyer = aBuyer();
+        assert.equal((await confirm(t, (await startCheckout(t, { plan: basic.code }, buyer)).id)).status, 200);
+
+        const before = await rowCounts(db);
+        const problem = problemOf(await postCheckout(t, aCheckoutInput({ plan: pro.code }, { ...buyer, email: buyer.email.toUpperCase() })), 409, 'subscription_exists');
+        assert.deepEqual(pointers(problem), ['/customer/email']);
+        assert.match(problem.detail, /portal/i);
+        assert.deepEqual(await rowCounts(db), before);
+      });
+
+      it('when two checkouts in one family were started and the first is paid, then the second confirmation is 409 subscription_exists and changes nothing', async () => {
+        const fam = await family();
+        const basic = await aFlatPlan(t, 1000, { familyId: fam.code });
+        const pro = await aFlatPlan(t, 3000, { familyId: fam.code });
+        const coupon = await createCoupon(t, { percentage: 10 });
+        const buyer = aBuyer();
+        const first = await startCheckout(t, { plan: basic.code }, buyer);
+        const second = await startCheckout(t, { plan: pro.code, couponCode: coupon.code }, { ...buyer, name: 'Someone Else' });
+        assert.equal((await confirm(t, first.id)).status, 200);
+        const stored = await customerRow(db, buyer.email);
+
+        const before = await rowCounts(db);
+        const problem = problemOf(await confirm(t, second.id), 409, 'subscription_exists');
+        assert.deepEqual(pointers(problem), ['/customer/email']);
+        assert.deepEqual(await rowCounts(db), before);
+        assert.deepEqual(await customerRow(db, buyer.email), stored);
+      });
+
+      it('when the same customer buys plans of different families, then each gets its subscription', async () => {
+        const buyer = aBuyer();
+        const a = await aFlatPlan(t, 1000, { familyId: (await family()).code });
+        const b = await aFlatPlan(t, 1000, { familyId: (await family()).code });
+        const first = await confirm(t, (await startCheckout(t, { plan: a.code }, buyer)).id);
+        const second = await confirm(t, (await startCheckout(t, { plan: b.code }, buyer)).id);
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        assert.equal(second.status, 200, JSON.stringify(second.body));
+        assert.equal(second.body.customer.id, first.body.customer.id);
+        assert.notEqual(second.body.subscription.id, first.body.subscription.id);
+      });
+    });
+
+    describe('coupons at confirmation', () => {
+      it('when the last redemption was taken by another checkout meanwhile, then 409 coupon_exhausted at /couponCode and the database is as it was', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const coupon = await createCoupon(t, { percentage: 10, maxRedemptions: 1 });
+        const first = await startCheckout(t, { plan: plan.code, couponCode: coupon.code });
+        const second = await startCheckout(t, { plan: plan.code, couponCode: coupon.code });
+        assert.equal(second.quote.coupon?.valid, true);
+        assert.equal((await confirm(t, first.id)).status, 200);
+
+        const before = await rowCounts(db);
+        const problem = problemOf(await confirm(t, second.id), 409, 'coupon_exhausted');
+        assert.deepEqual(pointers(problem), ['/couponCode']);
+        assert.deepEqual(await rowCounts(db), before);
+        assert.equal((await get(`/v1/coupons/${coupon.id}`)).body.timesRedeemed, 1);
+      });
+
+      it('when the customer reached the per-customer limit meanwhile, then 409 coupon_customer_limit and the database is as it was', async () => {
+        const coupon = await createCoupon(t, { percentage: 10, maxRedemptionsPerCustomer: 1 });
+        const buyer = aBuyer();
+        const first = await startCheckout(t, { plan: (await aFlatPlan(t, 1000)).code, couponCode: coupon.code }, buyer);
+        const second = await startCheckout(t, { plan: (await aFlatPlan(t, 1000)).code, couponCode: coupon.code }, buyer);
+        assert.equal((await confirm(t, first.id)).status, 200);
+        const before = await rowCounts(db);
+        problemOf(await confirm(t, second.id), 409, 'coupon_customer_limit');
+        assert.deepEqual(await rowCounts(db), before);
+      });
+
+      it('when a single-use code was used by another checkout meanwhile, then the second confirmation is refused and the code stays redeemed once', async () => {
+        const coupon = await createCoupon(t, { percentage: 10 });
+        const codes = await request(t.app).post(`/v1/coupons/${coupon.id}/codes`).set(t.sk).send({ count: 1 });
+        assert.equal(codes.status, 201, JSON.stringify(codes.body));
+        const code = (codes.body.data ?? codes.body)[0].code as string;
+        const plan = await aFlatPlan(t, 1000);
+        const first = await startCheckout(t, { plan: plan.code, couponCode: code });
+        const second = await startCheckout(t, { plan: plan.code, couponCode: code });
+        const paid = await confirm(t, first.id);
+        assert.equal(paid.status, 200, JSON.stringify(paid.body));
+        assert.equal(paid.body.invoice.discount, 100);
+        const before = await rowCounts(db);
+        problemOf(await confirm(t, second.id), 409, 'coupon_exhausted');
+        assert.deepEqual(await rowCounts(db), before);
+      });
+
+      it('when a disabled coupon is quoted, then the checkout is priced without it and confirming records no redemption', async () => {
+        const coupon = await createCoupon(t, { percentage: 10, enabled: false });
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code, couponCode: coupon.code });
+        assert.deepEqual(checkout.quote.coupon, { code: coupon.code, valid: false, reason: 'coupon_disabled', discount: 0 });
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual([res.body.invoice.discount, res.body.invoice.total, res.body.subscription.couponId], [0, 1190, null]);
+        const redemptions = await db.query('select 1 from coupon_redemptions where coupon_id = $1', [coupon.id]);
+        assert.equal(redemptions.rows.length, 0);
+      });
+    });
+
+    describe('invoice numbers', () => {
+      it('when a payment is declined between successes, then the invoice numbers stay consecutive', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const a = await startCheckout(t, { plan: plan.code });
+        const b = await startCheckout(t, { plan: plan.code });
+        const c = await startCheckout(t, { plan: plan.code });
+        const first = await confirm(t, a.id);
+        problemOf(await confirm(t, b.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        const second = await confirm(t, c.id);
+        const third = await confirm(t, b.id);
+        const numbers = [first, second, third].map((r) => {
+          assert.equal(r.status, 200, JSON.stringify(r.body));
+          return r.body.invoice.number as string;
+        });
+        const n = sequenceOf(numbers[0]!);
+        assert.deepEqual(numbers.map(sequenceOf), [n, n + 1, n + 2]);
+        assert.equal(new Set(numbers.map((x) => x.slice(0, 8))).size, 1, 'one year');
+      });
+
+      it('when a checkout is refused for subscription_exists, a coupon or authentication, then no number is used up', async () => {
+        const fam = await family();
+        const plan = await aFlatPlan(t, 1000, { familyId: fam.code });
+        const buyer = aBuyer();
+        const one = await startCheckout(t, { plan: plan.code }, buyer);
+        const twin = await startCheckout(t, { plan: plan.code }, buyer);
+        const auth = await startCheckout(t, { plan: plan.code });
+        const next = await startCheckout(t, { plan: plan.code });
+        const first = await confirm(t, one.id);
+        problemOf(await confirm(t, twin.id), 409, 'subscription_exists');
+        assert.equal((await confirm(t, auth.id, 'pm_card_authenticationRequired')).body.status, 'requires_action');
+        const second = await confirm(t, next.id);
+        assert.equal(sequenceOf(second.body.invoice.number), sequenceOf(first.body.invoice.number) + 1);
+      });
+    });
+
+    describe('admin views', () => {
+      it('when customers, subscriptions and invoices are listed with the secret key, then every page is complete and each can be read by id', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const made = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await confirm(t, (await startCheckout(t, { plan: plan.code })).id);
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          made.push(res.body);
+        }
+        for (const [path, pick] of [
+          ['/v1/customers', (r: { customer: { id: string } }) => r.customer.id],
+          ['/v1/subscriptions', (r: { subscription: { id: string } }) => r.subscription.id],
+          ['/v1/invoices', (r: { invoice: { id: string } }) => r.invoice.id],
+        ] as const) {
+          const seen: string[] = [];
+          let cursor: string | null = null;
+          for (let page = 0; page < 1000; page++) {
+            const res = await get(`${path}?limit=2${cursor ? `&startingAfter=${encodeURIComponent(cursor)}` : ''}`);
+            assert.equal(res.status, 200, JSON.stringify(res.body));
+            assert.ok(res.body.data.length <= 2);
+            seen.push(...res.body.data.map((x: { id: string }) => x.id));
+            if (!res.body.hasMore) {
+              assert.equal(res.body.nextCursor, null);
+              break;
+            }
+            cursor = res.body.nextCursor;
+            assert.equal(cursor, res.body.data.at(-1).id);
+          }
+          assert.equal(new Set(seen).size, seen.length, `${path}: no duplicates across pages`);
+          for (const r of made) assert.ok(seen.includes(pick(r as never)), `${path} lists ${pick(r as never)}`);
+        }
+
+        const { customer, subscription, invoice } = made[0]!;
+        assert.deepEqual((await get(`/v1/customers/${customer.id}`)).body, customer);
+        assert.deepEqual((await get(`/v1/subscriptions/${subscription.id}`)).body, subscription);
+        assert.deepEqual((await get(`/v1/invoices/${invoice.id}`)).body, invoice);
+        assert.deepEqual((await get(`/v1/invoices/${invoice.number}`)).body, invoice);
+        const own = await get(`/v1/subscriptions?customerId=${customer.id}`);
+        assert.deepEqual(own.body.data, [subscription]);
+        const invoices = await get(`/v1/invoices?customerId=${customer.id}`);
+        assert.deepEqual(invoices.body.data, [invoice]);
+      });
+
+      for (const path of ['/v1/customers/cus_nope', '/v1/subscriptions/sub_nope', '/v1/invoices/inv_nope']) {
+        it(`when ${path} is unknown, then 404 with a problem`, async () => {
+          const res = await get(path);
+          assert.equal(res.status, 404);
+          problemOf(res, 404, res.body.code);
+          assert.match(res.body.code, /_not_found$/);
+        });
+      }
+
+      for (const path of ['/v1/customers', '/v1/subscriptions', '/v1/invoices']) {
+        it(`when ${path} is read with the publishable key, then 403 secret_key_required`, async () => {
+          problemOf(await request(t.app).get(path).set(t.pk), 403, 'secret_key_required');
+        });
+      }
+
+      it('when a page size is out of range, then 400 validation_failed at /query/limit', async () => {
+        const problem = problemOf(await get('/v1/invoices?limit=101'), 400, 'validation_failed');
+        assert.deepEqual(pointers(problem), ['/query/limit']);
+      });
+    });
+
+    describe('rate limits', () => {
+      it('when confirmations are limited to 2 a minute, then the third confirmation answers 429 rate_limited with Retry-After', async () => {
+        const limited = await testAppWith(db, { rateLimits: { quotes: 100, checkouts: 100, confirmations: 2 } });
+        const plan = await aFlatPlan(limited, 1000);
+        const checkout = await startCheckout(limited, { plan: plan.code });
+        problemOf(await confirm(limited, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        problemOf(await confirm(limited, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        const before = await rowCounts(db);
+        const third = await confirm(limited, checkout.id, 'pm_card_visa');
+        problemOf(third, 429, 'rate_limited');
+        const retryAfter = Number(third.headers['retry-after']);
+        assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${third.headers['retry-after']}`);
+        assert.deepEqual(await rowCounts(db), before);
+      });
+    });
+  });
+}
