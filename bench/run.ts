@@ -6,12 +6,12 @@
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import express from 'express';
 import { generateKey } from '../server/app/keys.js';
 import { buildDeps } from '../server/compose.js';
 import type { Coupon } from '../server/domain/coupons.js';
@@ -19,9 +19,6 @@ import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
 import { createApp } from '../server/http/app.js';
 import { seedDemo } from '../server/seed/demo.js';
-import type { Db } from '../server/storage/db.js';
-import { migrate } from '../server/storage/migrate.js';
-import { openPglite } from '../server/storage/pglite.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 import { freshPostgres } from '../test/support/db.js';
 
@@ -63,7 +60,7 @@ function benchDomain(): number {
 }
 
 // -------------------------------------------------------------------------------------- 2. HTTP quotes
-async function listen(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
+async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string; close: () => Promise<void> }> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as AddressInfo;
@@ -75,26 +72,36 @@ async function cannon(opts: autocannon.Options) {
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
-async function benchHttp(db: Db) {
-  const deps = buildDeps(db, { allowedOrigins: [], rateLimits: { quotes: 1e9, checkouts: 1e9, confirmations: 1e9 } });
-  const pk = generateKey('publishable');
-  await deps.keys.add(pk);
-  const api = await listen(createApp(deps));
-  const constant = express();
-  constant.use(express.json());
-  const body = { ok: true, plan: 'business-monthly', total: 28620 };
-  constant.post('/constant', (_req, res) => res.json(body));
-  const base = await listen(constant);
-  const cart = JSON.stringify({ plan: 'business-monthly', quantity: 250, addOns: [], couponCode: 'WELCOME20', customer: { country: 'FR', type: 'individual' } });
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${pk}` };
-  // warm up both
-  await autocannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart, duration: 1, connections: 10 });
-  await autocannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart, duration: 1, connections: 10 });
-  const constantResult = await cannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart });
-  const quoteResult = await cannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart });
-  await api.close();
-  await base.close();
-  return { constantResult, quoteResult };
+/** Starts bench/serve.ts in a child process and resolves with what it prints. */
+async function serve(mode: 'constant' | 'api'): Promise<{ url: string; publishableKey: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
+  });
+  return { ...(JSON.parse(line) as { url: string; publishableKey: string }), stop: () => child.kill('SIGTERM') };
+}
+
+async function benchHttp() {
+  const base = await serve('constant');
+  const api = await serve('api');
+  try {
+    const cart = JSON.stringify({ plan: 'business-monthly', quantity: 250, addOns: [], couponCode: 'WELCOME20', customer: { country: 'FR', type: 'individual' } });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${api.publishableKey}` };
+    // Warm both up (JIT, caches), then measure the baseline and the quotes one after the other.
+    await autocannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart, duration: 1, connections: 10 });
+    await autocannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart, duration: 1, connections: 10 });
+    const constantResult = await cannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart });
+    const quoteResult = await cannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart });
+    return { constantResult, quoteResult };
+  } finally {
+    base.stop();
+    api.stop();
+  }
 }
 
 // -------------------------------------------------------------------------------- 3. confirmations
@@ -166,12 +173,8 @@ console.log('1. Pricing in process');
 const perSecond = benchDomain();
 line('priceCart, 4 charges + coupon + OSS VAT', `${fmt(perSecond)} quotes/s (goal >= 100,000: ${perSecond >= 100_000 ? 'met' : 'MISSED'})`);
 
-console.log('\n2. HTTP (autocannon, 50 connections, loopback, PGlite with the demo catalog)');
-const pglite = await openPglite(null);
-await migrate(pglite);
-await seedDemo(pglite);
-const http = await benchHttp(pglite);
-await pglite.close();
+console.log('\n2. HTTP (autocannon, 50 connections, loopback; each server in its own process; PGlite with the demo catalog)');
+const http = await benchHttp();
 line('constant-JSON Express POST (baseline)', `${fmt(http.constantResult.rps)} req/s, p99 ${http.constantResult.p99} ms`);
 line('POST /v1/quotes', `${fmt(http.quoteResult.rps)} req/s, p99 ${http.quoteResult.p99} ms, errors ${http.quoteResult.errors}`);
 const ratio = http.quoteResult.rps / http.constantResult.rps;

@@ -18,18 +18,19 @@ export function kindOfKey(key: string): KeyKind | null {
  * authentication costs no database round trip after a key's first use.
  */
 export class KeyStore {
+  /** Keys already verified against the database, by the key itself (no hashing on the hot path). */
   readonly #known = new Map<string, KeyKind>();
   constructor(private readonly db: Db) {}
 
   async resolve(key: string): Promise<KeyKind | null> {
+    const known = this.#known.get(key);
+    if (known) return known;
     const kind = kindOfKey(key);
     if (!kind) return null;
     const hash = hashKey(key);
-    const known = this.#known.get(hash);
-    if (known) return known;
     const { rows } = await this.db.query<{ kind: KeyKind }>('select kind from api_keys where key_hash = $1', [hash]);
     if (!rows[0] || rows[0].kind !== kind) return null;
-    this.#known.set(hash, kind);
+    this.#known.set(key, kind);
     return kind;
   }
 

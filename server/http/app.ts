@@ -27,25 +27,30 @@ export function createApp(deps: Deps): Express {
   app.set('query parser', 'simple');
 
   const allowedOrigins = new Set(deps.config.allowedOrigins);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      enabled: Boolean(deps.logger),
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Keys are secrets: never log the Authorization header (or cookies).
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  // Every answer carries a request id (the caller's X-Request-Id when it is sane); logs name it.
+  app.use((req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    (req as { id?: string }).id = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  });
+  // One log line per request (no logger, as in tests and benchmarks: no middleware at all).
+  if (deps.logger) {
+    app.use(
+      pinoHttp({
+        logger: deps.logger,
+        genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+        // Keys are secrets: never log the Authorization header (or cookies).
+        redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
+        serializers: {
+          req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      }),
+    );
+  }
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -1,0 +1,21 @@
+// autocannon ships no types; this is the part of its API the benchmark uses.
+declare module 'autocannon' {
+  namespace autocannon {
+    interface Options {
+      url: string;
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      duration?: number;
+      connections?: number;
+    }
+    interface Result {
+      requests: { average: number };
+      latency: { p99: number };
+      errors: number;
+      non2xx: number;
+    }
+  }
+  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  export default autocannon;
+}

@@ -1,0 +1,38 @@
+/**
+ * A server for the benchmark, in its own process so that the load generator does not share its event loop:
+ *   constant  a bare Express app answering POST /constant with a constant JSON body (the baseline)
+ *   api       Billkit's app over an in-memory PGlite with the demo catalog
+ * Prints one JSON line {url, publishableKey} when listening.
+ */
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { generateKey } from '../server/app/keys.js';
+import { buildDeps } from '../server/compose.js';
+import { createApp } from '../server/http/app.js';
+import { seedDemo } from '../server/seed/demo.js';
+import { migrate } from '../server/storage/migrate.js';
+import { openPglite } from '../server/storage/pglite.js';
+
+const mode = process.argv[2];
+let app: express.Express;
+let publishableKey = '';
+if (mode === 'constant') {
+  app = express();
+  app.use(express.json());
+  const body = { ok: true, plan: 'business-monthly', total: 28620 };
+  app.post('/constant', (_req, res) => res.json(body));
+} else {
+  const db = await openPglite(null);
+  await migrate(db);
+  await seedDemo(db);
+  const deps = buildDeps(db, { allowedOrigins: [], rateLimits: { quotes: 1e9, checkouts: 1e9, confirmations: 1e9 } });
+  publishableKey = generateKey('publishable');
+  await deps.keys.add(publishableKey);
+  await deps.catalogCache.get();
+  app = createApp(deps);
+}
+const server = app.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}`, publishableKey }) + '\n');
+});
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
