@@ -7,7 +7,7 @@ const Settings = z
   .object({
     homeCountry: z
       .string()
-      .refine((c) => c in EU_VAT_RATES.rates, 'The seller must be established in an EU country (ISO 3166-1 alpha-2).')
+      .refine((c) => Object.hasOwn(EU_VAT_RATES.rates, c), 'The seller must be established in an EU country (ISO 3166-1 alpha-2).')
       .meta({ description: 'Where the seller is established; picks the domestic VAT rate.' }),
     downgrades: z.enum(['period_end', 'immediately']).meta({ description: 'When a plan downgrade takes effect.' }),
   })

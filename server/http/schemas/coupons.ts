@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Amount, Currency, Id } from './common.js';
 
-const refs = (what: string) => z.array(z.string().min(1).max(255)).max(500).default([]).meta({ description: what });
+const refs = (what: string) => z.array(z.string().min(1).max(255)).max(500).meta({ description: what });
 
-const CouponFields = z.object({
+/** Without defaults: a PATCH must not fill in what it does not name. */
+const CouponShape = z.object({
   code: z
     .string()
     .trim()
@@ -31,6 +32,14 @@ const CouponFields = z.object({
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
   maxRedemptions: z.number().int().min(1).nullable().optional(),
   maxRedemptionsPerCustomer: z.number().int().min(1).nullable().optional(),
+  enabled: z.boolean(),
+});
+
+const CouponFields = CouponShape.extend({
+  plans: CouponShape.shape.plans.default([]),
+  products: CouponShape.shape.products.default([]),
+  excludedPlans: CouponShape.shape.excludedPlans.default([]),
+  excludedProducts: CouponShape.shape.excludedProducts.default([]),
   enabled: z.boolean().default(true),
 });
 
@@ -55,8 +64,8 @@ function checkShape(c: Partial<CouponShape>, ctx: z.RefinementCtx): void {
 export const CouponInput = CouponFields.superRefine(checkShape);
 
 /** PATCH: a whole new shape is checked after merging with the stored coupon (in the use case). */
-export const CouponPatch = CouponFields.partial().strict();
-export const checkCouponShape = (c: Partial<CouponShape>) => CouponFields.partial().superRefine(checkShape).safeParse(c);
+export const CouponPatch = CouponShape.partial().strict();
+export const checkCouponShape = (c: Partial<CouponShape>) => CouponShape.partial().superRefine(checkShape).safeParse(c);
 
 export const Coupon = z
   .object({
