@@ -2,11 +2,12 @@ import { conflict, DomainError, notFound, unprocessable } from '../domain/errors
 import { firstInvoiceStatus, invoiceNote, invoiceNumber, taxBreakdown } from '../domain/invoices.js';
 import { addDays, addInterval } from '../domain/periods.js';
 import { resolveSelection, type Cart } from '../domain/quote.js';
+import { normalizeVatId } from '../domain/tax.js';
 import { declinedError, type PaymentProvider } from '../payments/provider.js';
 import * as store from '../storage/commerce-repository.js';
 import type { Address, Checkout, Customer, Invoice, Subscription } from '../storage/commerce-repository.js';
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Db } from '../storage/db.js';
-import { newId } from '../storage/ids.js';
+import { newId, newSecretId } from '../storage/ids.js';
 import { CatalogCache } from './catalog-cache.js';
 import type { CouponCache, QuoteService } from './quotes.js';
 
@@ -49,15 +50,17 @@ export class CheckoutService {
     private readonly coupons: CouponCache,
   ) {}
 
-  async create(cart: Cart, buyer: Buyer) {
-    const email = buyer.email.toLowerCase();
+  async create(cart: Cart, given: Buyer) {
+    const email = given.email.toLowerCase();
+    // Stored as the tax rules read it (upper case, no spaces or dots): FR 40 303 265 045 -> FR40303265045.
+    const buyer: Buyer = { ...given, email, ...(given.vatId ? { vatId: normalizeVatId(given.vatId) } : {}) };
     const { quote, entry } = await this.quotes.quote({
       ...cart,
       customer: { email, country: buyer.country, type: buyer.type, ...(buyer.vatId ? { vatId: buyer.vatId } : {}) },
     });
     const plan = entry.snapshot.plans.get(quote.plan)!;
     if (await store.liveSubscriptionIn(this.db, email, plan.familyId ?? plan.id)) throw subscriptionExists();
-    const id = newId('co');
+    const id = newSecretId('co');
     const amount = quote.dueToday.total;
     const prepared = await this.payments.prepare({
       checkoutId: id,

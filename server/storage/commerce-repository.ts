@@ -372,14 +372,25 @@ export async function listInvoices(db: Queryable, page: PageRequest, customerId?
 export async function redeemCoupon(
   tx: Tx,
   r: { couponId: string; code: string; customerId: string; customerEmail: string; checkoutId: string; at: string },
-): Promise<'coupon_exhausted' | 'coupon_customer_limit' | 'coupon_disabled' | null> {
+): Promise<'coupon_exhausted' | 'coupon_customer_limit' | 'coupon_disabled' | 'coupon_expired' | null> {
   const coupon = await tx.query<{ max_per_customer: number | null }>(
     `update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
-     where id = $1 and enabled and (max_redemptions is null or times_redeemed < max_redemptions)
+     where id = $1 and enabled and (expires_at is null or expires_at > $2::timestamptz)
+       and (max_redemptions is null or times_redeemed < max_redemptions)
      returning max_redemptions_per_customer as max_per_customer`,
-    [r.couponId],
+    [r.couponId, r.at],
   );
-  if (!coupon.rows[0]) return 'coupon_exhausted';
+  if (!coupon.rows[0]) {
+    // Say why, in the spec's order of checks.
+    const { rows } = await tx.query<{ enabled: boolean; expired: boolean }>(
+      'select enabled, (expires_at is not null and expires_at <= $2::timestamptz) as expired from coupons where id = $1',
+      [r.couponId, r.at],
+    );
+    if (!rows[0]) return 'coupon_exhausted';
+    if (!rows[0].enabled) return 'coupon_disabled';
+    if (rows[0].expired) return 'coupon_expired';
+    return 'coupon_exhausted';
+  }
   const code = await tx.query<{ id: string }>(
     `update coupon_codes set redeemed_at = case when single_use then $3::timestamptz else redeemed_at end
      where coupon_id = $1 and code = $2 and (not single_use or redeemed_at is null) returning id`,

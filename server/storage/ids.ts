@@ -4,9 +4,12 @@ import { randomBytes } from 'node:crypto';
  * Ids are `<prefix>_<12 hex of ms since epoch><10 hex random>`: unique without coordination between
  * processes, and ordered by creation time, which is what cursor pagination walks (with `collate "C"`).
  */
-export function newId(prefix: string, now = Date.now()): string {
-  return `${prefix}_${now.toString(16).padStart(12, '0')}${randomBytes(5).toString('hex')}`;
+export function newId(prefix: string, now = Date.now(), randomBytesCount = 5): string {
+  return `${prefix}_${now.toString(16).padStart(12, '0')}${randomBytes(randomBytesCount).toString('hex')}`;
 }
+
+/** For ids that work as a bearer of access (a checkout id lets its browser confirm it): 128 random bits. */
+export const newSecretId = (prefix: string) => newId(prefix, Date.now(), 16);
 
 export interface Page<T> {
   data: T[];

@@ -9,6 +9,8 @@ import { generateKey } from '../../server/app/keys.js';
 import { buildDeps } from '../../server/compose.js';
 import { createApp } from '../../server/http/app.js';
 import type { RateLimits } from '../../server/http/rate-limit.js';
+import type { ConfirmInput, PaymentOutcome, PaymentProvider, PrepareInput, PreparedPayment } from '../../server/payments/provider.js';
+import { TestPaymentProvider } from '../../server/payments/test-provider.js';
 import type { Queryable } from '../../server/storage/db.js';
 import type { Db } from '../../server/storage/db.js';
 import { createPlan, createProduct } from './api.js';
@@ -24,10 +26,15 @@ export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_00
  */
 export async function testAppWith(
   db: Db,
-  config: { rateLimits?: RateLimits; testClock?: boolean } = {},
+  config: { rateLimits?: RateLimits; testClock?: boolean; payments?: PaymentProvider } = {},
   keys: { secret: string; publishable: string } = { secret: generateKey('secret'), publishable: generateKey('publishable') },
 ): Promise<TestApp> {
-  const deps = buildDeps(db, { allowedOrigins: [TEST_ORIGIN], rateLimits: config.rateLimits ?? HIGH_RATE_LIMITS, testClock: config.testClock ?? false });
+  const deps = buildDeps(
+    db,
+    { allowedOrigins: [TEST_ORIGIN], rateLimits: config.rateLimits ?? HIGH_RATE_LIMITS, testClock: config.testClock ?? false },
+    undefined,
+    config.payments,
+  );
   await deps.keys.add(keys.secret);
   await deps.keys.add(keys.publishable);
   return {
@@ -37,6 +44,22 @@ export async function testAppWith(
     sk: { Authorization: `Bearer ${keys.secret}` },
     pk: { Authorization: `Bearer ${keys.publishable}` },
   };
+}
+
+/** The test provider, recording what the BFF asked it to prepare and to charge. */
+export class RecordingPaymentProvider extends TestPaymentProvider {
+  readonly prepared: PrepareInput[] = [];
+  readonly charged: ConfirmInput[] = [];
+
+  override async prepare(input: PrepareInput): Promise<PreparedPayment> {
+    this.prepared.push(input);
+    return super.prepare(input);
+  }
+
+  override async confirm(input: ConfirmInput): Promise<PaymentOutcome> {
+    this.charged.push(input);
+    return super.confirm(input);
+  }
 }
 
 export interface BuyerInput {

@@ -72,8 +72,8 @@ export async function createFlatPlan(t: TestApp, amount: number, overrides: Reco
 // (LISTEN/NOTIFY). These stand-ins write the same rows a redemption writes and announce the change the same
 // way, then wait until this app's caches have heard it, so the next quote sees it (no sleeping).
 
-/** Resolves once this app's caches were told that coupons changed. */
-function couponsChanged(t: TestApp, timeoutMs = 5000): Promise<void> {
+/** Resolves once this app's caches were told that coupons changed. Call it before making the change. */
+export function couponsChanged(t: TestApp, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => {

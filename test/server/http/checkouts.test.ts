@@ -3,10 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { reverseChargeNote } from '../../../server/domain/tax.js';
 import type { Db } from '../../../server/storage/db.js';
-import { pointers, problemOf } from '../../support/api.js';
+import { createPlan, createProduct, pointers, problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
 import {
-  aBuyer, aCheckoutInput, aFlatPlan, aSeatsPlan, confirm, customerRow, FRENCH_BUSINESS, postCheckout, rowCounts, startCheckout, testAppWith,
+  aBuyer, aCheckoutInput, aFlatPlan, aSeatsPlan, confirm, customerRow, FRENCH_BUSINESS, postCheckout, RecordingPaymentProvider, rowCounts, startCheckout,
+  testAppWith,
   type PlanWithProducts,
 } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
@@ -96,10 +97,23 @@ for (const target of testDatabases()) {
         });
       }
 
-      it('when the plan is unknown, then the checkout is refused with a 4xx problem, never a 500', async () => {
-        const res = await postCheckout(t, aCheckoutInput({ plan: unique('no-such-plan') }));
-        assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${JSON.stringify(res.body)}`);
-        problemOf(res, res.status, res.body.code);
+      it('when the plan is unknown, then 404 plan_not_found at /plan', async () => {
+        const problem = problemOf(await postCheckout(t, aCheckoutInput({ plan: unique('no-such-plan') })), 404, 'plan_not_found');
+        assert.deepEqual(pointers(problem), ['/plan']);
+      });
+
+      it('when the plan is not sold through checkout, then 422 plan_not_available and nothing is stored', async () => {
+        const plan = await aFlatPlan(t, 1000, { checkoutAllowed: false });
+        const before = await db.query<{ n: number }>('select count(*)::int as n from checkouts');
+        problemOf(await postCheckout(t, aCheckoutInput({ plan: plan.code })), 422, 'plan_not_available');
+        const after = await db.query<{ n: number }>('select count(*)::int as n from checkouts');
+        assert.equal(Number(after.rows[0]!.n), Number(before.rows[0]!.n));
+      });
+
+      it('when the publishable key is used from an origin that is not allowed, then 403 origin_not_allowed', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const res = await request(t.app).post('/v1/checkouts').set(t.pk).set('Origin', 'https://evil.test').send(aCheckoutInput({ plan: plan.code }));
+        problemOf(res, 403, 'origin_not_allowed');
       });
 
       it('when no key is sent, then the checkout is refused with 401', async () => {
@@ -224,9 +238,25 @@ for (const target of testDatabases()) {
         const paid = await confirm(t, res.body.id, 'pm_card_visa', { amount: 1, total: 1, currency: 'JPY' });
         assert.equal(paid.status, 200, JSON.stringify(paid.body));
         assert.equal(paid.body.invoice.total, res.body.quote.dueToday.total);
+        assert.equal(paid.body.invoice.status, 'paid');
         assert.equal(paid.body.invoice.total, 9877);
         assert.equal(paid.body.invoice.currency, 'EUR');
         assert.deepEqual(paid.body.subscription.items[0], { chargeId: seat, quantity: 2 });
+      });
+
+      it('when the body names an amount, then the payment provider is asked for the quote total in the plan currency, at prepare and at confirm', async () => {
+        const provider = new RecordingPaymentProvider();
+        const recorded = await testAppWith(db, { payments: provider });
+        const plan = await aSeatsPlan(recorded);
+        const res = await postCheckout(recorded, { ...aCheckoutInput({ plan: plan.code, quantity: 4 }), amount: 1, total: 1, currency: 'USD' });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        // 4 x 12.00 + 50.00 = 98.00 net, 19 % = 18.62: 116.62.
+        assert.equal(res.body.quote.dueToday.total, 11662);
+        const paid = await confirm(recorded, res.body.id, 'pm_card_visa', { amount: 1, currency: 'USD' });
+        assert.equal(paid.status, 200, JSON.stringify(paid.body));
+        assert.deepEqual(provider.prepared.map((p) => [p.checkoutId, p.amount, p.currency]), [[res.body.id, 11662, 'EUR']]);
+        assert.deepEqual(provider.charged.map((c) => [c.checkoutId, c.amount, c.currency]), [[res.body.id, 11662, 'EUR']]);
+        assert.equal(paid.body.invoice.total, 11662);
       });
 
       it('when a French business with a valid VAT ID pays, then the invoice is reverse charge: 0 tax and the reverse-charge note', async () => {
@@ -242,6 +272,16 @@ for (const target of testDatabases()) {
         assert.match(invoice.note, /reverse charge/i);
         assert.deepEqual(invoice.taxBreakdown, [{ rate: 0, net: 1000, tax: 0 }]);
         assert.deepEqual(invoice.lines.map((l: Record<string, unknown>) => [l.taxRate, l.tax, l.total]), [[0, 0, 1000]]);
+      });
+
+      it('when the VAT ID is typed with spaces and in lower case, then it is still reverse charge and the customer keeps the normalized ID', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code }, { ...FRENCH_BUSINESS, vatId: 'fr 40 303 265 045' });
+        assert.equal(checkout.quote.taxTreatment, 'reverse_charge');
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.invoice.taxTreatment, 'reverse_charge');
+        assert.equal(res.body.customer.vatId, 'FR40303265045');
       });
 
       it('when a French private buyer pays, then the invoice is OSS at the French 20 %, without a note', async () => {
@@ -445,6 +485,48 @@ for (const target of testDatabases()) {
         assert.deepEqual(await rowCounts(db), before);
       });
 
+      it('when the coupon was disabled after the checkout started, then 409 coupon_disabled (its own reason code) and the database is as it was', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const coupon = await createCoupon(t, { percentage: 10 });
+        const checkout = await startCheckout(t, { plan: plan.code, couponCode: coupon.code });
+        assert.equal(checkout.quote.coupon?.valid, true);
+        const disabled = await request(t.app).patch(`/v1/coupons/${coupon.id}`).set(t.sk).send({ enabled: false });
+        assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
+        const before = await rowCounts(db);
+        const problem = problemOf(await confirm(t, checkout.id), 409, 'coupon_disabled');
+        assert.deepEqual(pointers(problem), ['/couponCode']);
+        assert.deepEqual(await rowCounts(db), before);
+      });
+
+      it('when a trial plan with a setup fee takes a once coupon, then the fee is discounted and paid, the subscription trials with the coupon, and one redemption is recorded', async () => {
+        const recurring = await createProduct(t);
+        const setup = await createProduct(t, { type: 'charge' });
+        const plan = await createPlan(t, {
+          trialDays: 14,
+          charges: [
+            { product: recurring.number, type: 'recurring', pricing: { model: 'flat', amount: 1000 } },
+            { product: setup.number, type: 'one_time', pricing: { model: 'flat', amount: 5000 } },
+          ],
+        });
+        const coupon = await createCoupon(t, { percentage: 10, frequency: 'once' });
+        const checkout = await startCheckout(t, { plan: plan.code, couponCode: coupon.code });
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const { subscription, invoice } = res.body;
+        assert.deepEqual([subscription.status, subscription.couponId], ['trialing', coupon.id]);
+        // The trial line bills nothing; 10 % off the 50.00 fee = 5.00; 19 % of 45.00 = 8.55: 53.55, paid today.
+        assert.deepEqual(
+          invoice.lines.map((l: Record<string, unknown>) => [l.type, l.trial ?? false, l.subtotal, l.discount, l.tax, l.total]),
+          [
+            ['recurring', true, 0, 0, 0, 0],
+            ['one_time', false, 5000, 500, 855, 5355],
+          ],
+        );
+        assert.deepEqual([invoice.status, invoice.discount, invoice.total], ['paid', 500, 5355]);
+        const redemptions = await db.query('select 1 from coupon_redemptions where coupon_id = $1', [coupon.id]);
+        assert.equal(redemptions.rows.length, 1);
+      });
+
       it('when a disabled coupon is quoted, then the checkout is priced without it and confirming records no redemption', async () => {
         const coupon = await createCoupon(t, { percentage: 10, enabled: false });
         const plan = await aFlatPlan(t, 1000);
@@ -569,6 +651,25 @@ for (const target of testDatabases()) {
         problemOf(third, 429, 'rate_limited');
         const retryAfter = Number(third.headers['retry-after']);
         assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${third.headers['retry-after']}`);
+        assert.deepEqual(await rowCounts(db), before);
+      });
+    });
+
+    // Last: the test clock only moves forward, and it moves for every test after it on this database.
+    describe('with the test clock', () => {
+      it('when the coupon expired between the checkout and its confirmation, then 409 coupon_expired and the database is as it was', async () => {
+        const clocked = await testAppWith(db, { testClock: true });
+        const plan = await aFlatPlan(clocked, 1000);
+        const now = Date.parse((await request(clocked.app).post('/v1/test-clock/advance').set(clocked.sk).send({ seconds: 0 })).body.now);
+        const coupon = await createCoupon(clocked, { percentage: 10, expiresAt: new Date(now + DAY_MS).toISOString() });
+        const checkout = await startCheckout(clocked, { plan: plan.code, couponCode: coupon.code });
+        assert.equal(checkout.quote.coupon?.valid, true);
+        const advanced = await request(clocked.app).post('/v1/test-clock/advance').set(clocked.sk).send({ days: 2 });
+        assert.equal(advanced.status, 200, JSON.stringify(advanced.body));
+
+        const before = await rowCounts(db);
+        const problem = problemOf(await confirm(clocked, checkout.id), 409, 'coupon_expired');
+        assert.deepEqual(pointers(problem), ['/couponCode']);
         assert.deepEqual(await rowCounts(db), before);
       });
     });

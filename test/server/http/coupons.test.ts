@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { buildDeps } from '../../../server/compose.js';
+import { createApp } from '../../../server/http/app.js';
 import { createProduct, pointers, problemOf } from '../../support/api.js';
 import { testApp, type TestApp } from '../../support/app.js';
 import {
-  aCouponInput, aFixedCouponInput, createCoupon, createFlatPlan, markCodeRedeemed, markCouponRedeemed, type CouponView,
+  aCouponInput, aFixedCouponInput, couponsChanged, createCoupon, createFlatPlan, markCodeRedeemed, markCouponRedeemed, type CouponView,
 } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
 import type { Db } from '../../../server/storage/db.js';
@@ -210,6 +212,13 @@ for (const target of testDatabases()) {
         assert.deepEqual(after, { ...before, name: 'Renamed' });
       });
 
+      it('when an edit takes the code of another coupon, then 409 coupon_code_taken and the coupon keeps its code', async () => {
+        const taken = await createCoupon(t);
+        const coupon = await createCoupon(t);
+        problemOf(await patch(`/v1/coupons/${coupon.id}`, { code: taken.code.toLowerCase() }), 409, 'coupon_code_taken');
+        assert.equal((await get(`/v1/coupons/${coupon.id}`)).body.code, coupon.code);
+      });
+
       it('when an edit would leave the coupon invalid, then it is refused with 400 at the field', async () => {
         const coupon = await createCoupon(t);
         const problem = problemOf(await patch(`/v1/coupons/${coupon.id}`, { frequency: 'limited' }), 400, 'validation_failed');
@@ -331,6 +340,26 @@ for (const target of testDatabases()) {
 
       it('when codes are asked for an unknown coupon, then 404 coupon_not_found', async () => {
         problemOf(await post('/v1/coupons/NO-SUCH-COUPON/codes', { count: 1 }), 404, 'coupon_not_found');
+      });
+    });
+
+    describe('another process', () => {
+      it('when another process creates or disables a coupon, then quotes here see it once the change is announced', async () => {
+        const plan = await createFlatPlan(t, 10000);
+        const other = createApp(buildDeps(db, { allowedOrigins: [] }));
+        const code = unique('later');
+        // An unknown code is remembered as unknown ...
+        assert.equal((await quoteWith(plan.code, code)).body.coupon.reason, 'coupon_not_found');
+        // ... until another process creates it.
+        let heard = couponsChanged(t);
+        const created = await request(other).post('/v1/coupons').set(t.sk).send(aCouponInput({ code }));
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        await heard;
+        assert.deepEqual((await quoteWith(plan.code, code)).body.coupon, { code: code.toUpperCase(), valid: true, discount: 1000 });
+        heard = couponsChanged(t);
+        assert.equal((await request(other).patch(`/v1/coupons/${created.body.id}`).set(t.sk).send({ enabled: false })).status, 200);
+        await heard;
+        assert.equal((await quoteWith(plan.code, code)).body.coupon.reason, 'coupon_disabled');
       });
     });
 

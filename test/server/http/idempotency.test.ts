@@ -237,6 +237,39 @@ for (const target of testDatabases()) {
       });
     });
 
+    describe('when our side fails', () => {
+      it('when the database fails after the payment, then 500 without a stack, nothing is half-written, and a retry with the same key runs again and completes', async () => {
+        const checkout = await startCheckout(t, { plan });
+        const key = unique('idem');
+        await db.exec(`
+          create or replace function billkit_test_fail_invoice() returns trigger language plpgsql as $$
+          begin raise exception 'invoice storage is down'; end $$;
+          create trigger billkit_test_fail_invoice before insert on invoices for each row execute function billkit_test_fail_invoice();
+        `);
+        const before = await rowCounts(db);
+        let failed;
+        try {
+          failed = await confirm(t, checkout.id, 'pm_card_visa', {}, key);
+        } finally {
+          await db.exec('drop trigger billkit_test_fail_invoice on invoices; drop function billkit_test_fail_invoice();');
+        }
+        problemOf(failed, 500, 'internal_error');
+        assert.doesNotMatch(JSON.stringify(failed.body), /invoice storage is down|\bat \//);
+        assert.deepEqual(await rowCounts(db), before);
+        const status = await db.query<{ status: string }>('select status from checkouts where id = $1', [checkout.id]);
+        assert.equal(status.rows[0]!.status, 'open');
+        const kept = await db.query('select 1 from idempotency_keys where key = $1', [key]);
+        assert.equal(kept.rows.length, 0, 'a 5xx is not kept');
+
+        const retried = await confirm(t, checkout.id, 'pm_card_visa', {}, key);
+        assert.equal(retried.status, 200, JSON.stringify(retried.body));
+        assert.equal(retried.headers['idempotent-replayed'], undefined);
+        assert.equal(retried.body.status, 'complete');
+        const after = await rowCounts(db);
+        assert.deepEqual([after.invoices, after.subscriptions], [before.invoices + 1, before.subscriptions + 1]);
+      });
+    });
+
     describe('kept in the database', () => {
       it('when another BFF process over the same database gets the retry, then it replays the first response', async () => {
         const other = await testAppWith(db, {}, { secret: t.secret, publishable: t.publishable });

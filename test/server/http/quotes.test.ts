@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createPlan, createProduct, pointers, problemOf } from '../../support/api.js';
-import { testApp, type TestApp } from '../../support/app.js';
+import { TEST_ORIGIN, testApp, type TestApp } from '../../support/app.js';
+import { buildDeps } from '../../../server/compose.js';
+import { createApp } from '../../../server/http/app.js';
 import { aFixedCouponInput, createCoupon, createFlatPlan, markCouponRedeemed, recordRedemption } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
 import type { Db } from '../../../server/storage/db.js';
@@ -496,6 +498,9 @@ for (const target of testDatabases()) {
         ['a lower-case country', () => ({ plan: plan.code, customer: { country: 'de', type: 'individual' } }), '/customer/country'],
         ['an unknown customer type', () => ({ plan: plan.code, customer: { country: 'DE', type: 'company' } }), '/customer/type'],
         ['no plan', () => ({ quantity: 1 }), '/plan'],
+        ['a charge listed twice', () => ({ plan: plan.code, charges: [{ chargeId: plan.charges[0]!.id, quantity: 1 }, { chargeId: plan.charges[0]!.id, quantity: 2 }] }), '/charges/1/chargeId'],
+        ['an add-on listed twice', () => ({ plan: plan.code, addOns: [plan.charges[1]!.id, plan.charges[1]!.id] }), '/addOns/1'],
+        ['an email that is no email', () => ({ plan: plan.code, customer: { email: 'not-an-email', country: 'DE', type: 'individual' } }), '/customer/email'],
       ];
       for (const [situation, body, pointer] of invalid) {
         it(`when the cart has ${situation}, then 400 validation_failed at ${pointer}`, async () => {
@@ -543,6 +548,30 @@ for (const target of testDatabases()) {
 
       it('when a quote is asked without a key, then 401 unauthenticated', async () => {
         problemOf(await request(t.app).post('/v1/quotes').send({ plan: plan.code }), 401, 'unauthenticated');
+      });
+    });
+
+    // Last: the test clock only moves forward, and the tests above compare with the system time.
+    describe('with the test clock', () => {
+      it('when the clock passes the expiresAt of a coupon, then quotes report coupon_expired, and a trial ends 14 days after the clock time', async () => {
+        // An app with the test clock route, over the same database and keys.
+        const clocked = createApp(buildDeps(db, { allowedOrigins: [TEST_ORIGIN], testClock: true }));
+        const quoteHere = async (body: Record<string, unknown>) => {
+          const res = await request(clocked).post('/v1/quotes').set(t.pk).send(body);
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          return res.body as Quote;
+        };
+        const plan = await createFlatPlan(t, 10000, { trialDays: 14 });
+        const coupon = await createCoupon(t, { expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+        assert.equal((await quoteHere({ plan: plan.code, couponCode: coupon.code })).coupon?.valid, true);
+        const advanced = await request(clocked).post('/v1/test-clock/advance').set(t.sk).send({ days: 2 });
+        assert.equal(advanced.status, 200, JSON.stringify(advanced.body));
+        const clockNow = Date.parse(advanced.body.now);
+        const q = await quoteHere({ plan: plan.code, couponCode: coupon.code });
+        assert.deepEqual(q.coupon, { code: coupon.code, valid: false, reason: 'coupon_expired', discount: 0 });
+        const ends = Date.parse(q.trialEndsAt!);
+        const fourteenDays = 14 * 86_400_000;
+        assert.ok(ends >= clockNow + fourteenDays && ends < clockNow + fourteenDays + 60_000, `trialEndsAt ${q.trialEndsAt}, clock ${advanced.body.now}`);
       });
     });
   });
