@@ -74,11 +74,14 @@ export default defineConfig({
       entry: {
         billkit: 'components/index.ts',
         ...Object.fromEntries(elements.map((name) => [`elements/${name}`, `components/${name}/${name}.ts`])),
+        // React wrappers (@lit/react bundled, react itself left to the app): `import ... from 'billkit/react'`.
+        react: 'components/react/index.ts',
       },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
+      external: ['react'],
       output: {
         minify: true,
         chunkFileNames: 'chunks/[name]-[hash].js',

@@ -1,0 +1,25 @@
+/**
+ * The React wrappers (components/react), rendered with react-dom/server in Node: each wrapper renders its
+ * element's tag with the attributes it was given (lit's Node build provides the DOM shim).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import { BillkitCheckout, BillkitPlanPicker } from '../../components/react/index.js';
+
+describe('React wrappers', () => {
+  it('when <BillkitPlanPicker> is rendered, then it renders <billkit-plan-picker> and passes plain attributes through', () => {
+    // The element's own props (family, highlight) are set as properties on the client, so they are not markup.
+    const html = renderToString(createElement(BillkitPlanPicker, { family: 'cloud', id: 'plans', className: 'pricing' } as never));
+    assert.match(html, /^<billkit-plan-picker/);
+    assert.match(html, /id="plans"/);
+    assert.match(html, /class="pricing"/);
+  });
+
+  it('when <BillkitCheckout> is rendered with an event prop, then the prop does not leak into the markup', () => {
+    const html = renderToString(createElement(BillkitCheckout, { plan: 'pro', onCheckoutComplete: () => {} } as never));
+    assert.match(html, /^<billkit-checkout/);
+    assert.doesNotMatch(html, /onCheckoutComplete|oncheckoutcomplete/i);
+  });
+});
