@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import request from 'supertest';
 import { buildDeps } from '../../../server/compose.js';
 import { createApp } from '../../../server/http/app.js';
@@ -58,6 +60,22 @@ describe('system routes', () => {
     }
     assert.match(page.headers['content-security-policy'], /script-src 'self'/);
     assert.doesNotMatch(page.text, /cdn|unpkg|jsdelivr/i);
+  });
+
+  it('when requests are logged, then each has one line with its request id, and no key appears in the logs', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } });
+    const deps = buildDeps(await sharedPglite(), { allowedOrigins: [] }, pino({ level: 'info' }, sink));
+    const app = createApp(deps);
+    await request(app).get('/v1/plans').set(t.sk).set('X-Request-Id', 'req-123');
+    await request(app).get('/v1/catalog').set('Authorization', `Bearer ${t.publishable}`);
+    await request(app).get('/v1/plans').set('Authorization', 'Bearer sk_test_wrongwrongwrongwrong');
+    assert.equal(lines.length, 3);
+    const first = JSON.parse(lines[0]!);
+    assert.equal(first.req.id, 'req-123');
+    assert.equal(first.res.statusCode, 200);
+    const all = lines.join('');
+    assert.ok(!all.includes(t.secret) && !all.includes(t.publishable) && !all.includes('sk_test_wrong'), 'a key was logged');
   });
 
   it('when an error is unexpected, then the answer is a 500 problem without a stack trace', async () => {
