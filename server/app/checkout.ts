@@ -179,11 +179,11 @@ export class CheckoutService {
         if (outcome.status === 'requires_action') throw new RequiresAction(outcome.reason, outcome.clientSecret);
 
         const year = now.getUTCFullYear();
-        const sequence = await store.nextInvoiceSequence(tx, year);
         const status = firstInvoiceStatus(quote.dueToday, outcome.amount);
         const invoice: Invoice = {
           id: newId('inv'),
-          number: invoiceNumber(year, sequence),
+          // Numbered last (below), so the counter's row lock is held only until the commit.
+          number: `pending-${checkout.id}`,
           customerId: customer.id,
           subscriptionId: subscription.id,
           status,
@@ -208,6 +208,7 @@ export class CheckoutService {
         };
         await store.insertInvoice(tx, invoice);
         await store.completeCheckout(tx, checkout.id, { paymentId: outcome.paymentId, customerId: customer.id, subscriptionId: subscription.id, invoiceId: invoice.id, at });
+        invoice.number = await store.numberInvoice(tx, invoice.id, year, (sequence) => invoiceNumber(year, sequence));
         return { status: 'complete' as const, customer, subscription, invoice };
       });
     } catch (error) {

@@ -296,14 +296,20 @@ const toInvoice = (r: Row, lines: InvoiceLineRecord[]): Invoice => ({
   lines,
 });
 
-/** The next gapless number of `year`: the counter row stays locked until the transaction ends. */
-export async function nextInvoiceSequence(tx: Tx, year: number): Promise<number> {
+/**
+ * Gives an invoice the next gapless number of `year`, in one statement. Call it last in the transaction: the
+ * counter row stays locked until the commit, which is what makes numbers gapless (a rollback gives the number
+ * back) and is also the one place where confirmations queue behind each other.
+ */
+export async function numberInvoice(tx: Tx, invoiceId: string, year: number, format: (sequence: number) => string): Promise<string> {
   const { rows } = await tx.query<{ last_number: number }>(
     `insert into invoice_counters (year, last_number) values ($1, 1)
      on conflict (year) do update set last_number = invoice_counters.last_number + 1 returning last_number`,
     [year],
   );
-  return Number(rows[0]!.last_number);
+  const number = format(Number(rows[0]!.last_number));
+  await tx.query('update invoices set number = $2 where id = $1', [invoiceId, number]);
+  return number;
 }
 
 export async function insertInvoice(tx: Tx, inv: Invoice): Promise<void> {
