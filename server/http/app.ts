@@ -87,12 +87,13 @@ export function createApp(deps: Deps): Express {
     db: deps.db,
     limits: rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS),
   };
-  catalogRoutes(ctx, deps);
-  publicCatalogRoutes(ctx, deps);
-  couponRoutes(ctx, deps);
+  // The browser's routes first: the router tries routes in order, and quotes are the hot path.
   quoteRoutes(ctx, deps);
-  settingsRoutes(ctx, deps);
+  publicCatalogRoutes(ctx, deps);
   checkoutRoutes(ctx, deps);
+  catalogRoutes(ctx, deps);
+  couponRoutes(ctx, deps);
+  settingsRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   app.use(ctx.router);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));

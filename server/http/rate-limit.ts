@@ -21,7 +21,7 @@ export function rateLimitsFor(limits: RateLimits): (path: string) => RequestHand
     rateLimit({
       windowMs: 60_000,
       limit,
-      standardHeaders: 'draft-8',
+      standardHeaders: 'draft-7',
       legacyHeaders: false,
       keyGenerator: (req) => `${req.auth?.key ?? '-'}:${ipKeyGenerator(req.ip ?? '')}`,
       handler: (req, res) => {
