@@ -8,19 +8,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { generateKey } from '../server/app/keys.js';
-import { buildDeps } from '../server/compose.js';
 import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
-import { createApp } from '../server/http/app.js';
-import { seedDemo } from '../server/seed/demo.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
-import { freshPostgres } from '../test/support/db.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -60,20 +54,13 @@ function benchDomain(): number {
 }
 
 // -------------------------------------------------------------------------------------- 2. HTTP quotes
-async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r(undefined))) };
-}
-
 async function cannon(opts: autocannon.Options) {
   const result = await autocannon({ duration: SECONDS, connections: 50, ...opts });
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 /** Starts bench/serve.ts in a child process and resolves with what it prints. */
-async function serve(mode: 'constant' | 'api'): Promise<{ url: string; publishableKey: string; stop: () => void }> {
+async function serve(mode: 'constant' | 'api' | 'api-pg'): Promise<{ url: string; publishableKey: string; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -116,15 +103,10 @@ async function benchHttp() {
 // -------------------------------------------------------------------------------- 3. confirmations
 async function benchConfirmations(): Promise<{ rps: number; p99: number; n: number } | null> {
   if (!process.env.DATABASE_URL) return null;
-  const db = await freshPostgres(process.env.DATABASE_URL, { max: 20 });
+  const api = await serve('api-pg');
   try {
-    await seedDemo(db);
-    const deps = buildDeps(db, { allowedOrigins: [], rateLimits: { quotes: 1e9, checkouts: 1e9, confirmations: 1e9 } });
-    const pk = generateKey('publishable');
-    await deps.keys.add(pk);
-    const api = await listen(createApp(deps));
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${pk}` };
-    const n = Math.max(200, SECONDS * 300);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${api.publishableKey}` };
+    const n = Math.max(300, SECONDS * 300);
     const ids: string[] = [];
     const create = async (i: number) => {
       const res = await fetch(`${api.url}/v1/checkouts`, {
@@ -151,10 +133,9 @@ async function benchConfirmations(): Promise<{ rps: number; p99: number; n: numb
     await Promise.all(Array.from({ length: 20 }, worker));
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
-    await api.close();
     return { rps: ids.length / seconds, p99: latencies[Math.floor(latencies.length * 0.99)]!, n: ids.length };
   } finally {
-    await db.close();
+    api.stop();
   }
 }
 

@@ -2,6 +2,7 @@
  * A server for the benchmark, in its own process so that the load generator does not share its event loop:
  *   constant  a bare Express app answering POST /constant with a constant JSON body (the baseline)
  *   api       Billkit's app over an in-memory PGlite with the demo catalog
+ *   api-pg    Billkit's app over a fresh schema in DATABASE_URL's PostgreSQL (dropped on exit), 20 connections
  * Prints one JSON line {url, publishableKey} when listening.
  */
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { createApp } from '../server/http/app.js';
 import { seedDemo } from '../server/seed/demo.js';
 import { migrate } from '../server/storage/migrate.js';
 import { openPglite } from '../server/storage/pglite.js';
+import { freshPostgres } from '../test/support/db.js';
 
 const mode = process.argv[2];
 let app: express.Express;
@@ -22,7 +24,10 @@ if (mode === 'constant') {
   const body = { ok: true, plan: 'business-monthly', total: 28620 };
   app.post('/constant', (_req, res) => res.json(body));
 } else {
-  const db = await openPglite(null);
+  const db = mode === 'api-pg' ? await freshPostgres(process.env.DATABASE_URL!, { max: 20 }) : await openPglite(null);
+  if (mode === 'api-pg') {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void db.close().finally(() => process.exit(0)));
+  }
   await migrate(db);
   await seedDemo(db);
   const deps = buildDeps(db, { allowedOrigins: [], rateLimits: { quotes: 1e9, checkouts: 1e9, confirmations: 1e9 } });
@@ -35,4 +40,4 @@ const server = app.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}`, publishableKey }) + '\n');
 });
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
+if (mode !== 'api-pg') for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));

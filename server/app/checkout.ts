@@ -1,5 +1,5 @@
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
-import { firstInvoiceStatus, invoiceNote, invoiceNumber, taxBreakdown } from '../domain/invoices.js';
+import { firstInvoiceStatus, INVOICE_SEQUENCE_DIGITS, invoiceNote, invoiceNumberPrefix, taxBreakdown } from '../domain/invoices.js';
 import { addDays, addInterval } from '../domain/periods.js';
 import { resolveSelection, type Cart } from '../domain/quote.js';
 import { normalizeVatId } from '../domain/tax.js';
@@ -121,33 +121,27 @@ export class CheckoutService {
         const plan = entry.planByRef.get(checkout.planId);
         if (!plan) throw unprocessable('plan_not_available', 'The plan of this checkout no longer exists.');
 
-        const customer = await store.upsertCustomer(tx, {
-          email: buyer.email,
-          name: buyer.name,
-          country: buyer.country,
-          type: buyer.type,
-          vatId: buyer.vatId ?? null,
-          address: buyer.address ?? null,
-        });
-
         const selection = resolveSelection(entry.snapshot, { ...(checkout.cart as unknown as Cart) }).charges;
         const trialEnd = plan.trialDays > 0 ? addDays(now, plan.trialDays) : null;
         const periodEnd = trialEnd ?? addInterval(now, plan.interval);
         const couponValid = quote.coupon?.valid === true;
-        const subscription = await store.insertSubscription(tx, {
-          id: newId('sub'),
-          customerId: customer.id,
-          planId: plan.id,
-          familyKey: plan.familyId ?? plan.id,
-          status: trialEnd ? 'trialing' : 'active',
-          items: selection.map((s) => ({ chargeId: s.charge.id, quantity: s.quantity })),
-          couponId: null,
-          periodsBilled: trialEnd ? 0 : 1,
-          currentPeriodStart: at,
-          currentPeriodEnd: periodEnd.toISOString(),
-          trialEnd: trialEnd?.toISOString() ?? null,
-          checkoutId: checkout.id,
-        });
+        const { customer, subscription } = await store.createCustomerAndSubscription(
+          tx,
+          { email: buyer.email, name: buyer.name, country: buyer.country, type: buyer.type, vatId: buyer.vatId ?? null, address: buyer.address ?? null },
+          {
+            id: newId('sub'),
+            planId: plan.id,
+            familyKey: plan.familyId ?? plan.id,
+            status: trialEnd ? 'trialing' : 'active',
+            items: selection.map((s) => ({ chargeId: s.charge.id, quantity: s.quantity })),
+            couponId: null,
+            periodsBilled: trialEnd ? 0 : 1,
+            currentPeriodStart: at,
+            currentPeriodEnd: periodEnd.toISOString(),
+            trialEnd: trialEnd?.toISOString() ?? null,
+            checkoutId: checkout.id,
+          },
+        );
 
         if (couponValid) {
           const coupon = await tx.query<{ id: string }>(
@@ -162,7 +156,6 @@ export class CheckoutService {
             throw new DomainError('conflict', refused, 'The coupon can no longer be redeemed for this checkout. Start a new checkout without it or with another code.', [
               { pointer: '/couponCode', detail: refused },
             ]);
-          await tx.query('update subscriptions set coupon_id = $2 where id = $1', [subscription.id, couponId]);
           redeemed = true;
           subscription.couponId = couponId!;
         }
@@ -180,10 +173,8 @@ export class CheckoutService {
 
         const year = now.getUTCFullYear();
         const status = firstInvoiceStatus(quote.dueToday, outcome.amount);
-        const invoice: Invoice = {
+        const draft: Omit<Invoice, 'number'> = {
           id: newId('inv'),
-          // Numbered last (below), so the counter's row lock is held only until the commit.
-          number: `pending-${checkout.id}`,
           customerId: customer.id,
           subscriptionId: subscription.id,
           status,
@@ -206,9 +197,13 @@ export class CheckoutService {
             periodEnd: line.type === 'one_time' ? null : periodEnd.toISOString(),
           })),
         };
-        await store.insertInvoice(tx, invoice);
-        await store.completeCheckout(tx, checkout.id, { paymentId: outcome.paymentId, customerId: customer.id, subscriptionId: subscription.id, invoiceId: invoice.id, at });
-        invoice.number = await store.numberInvoice(tx, invoice.id, year, (sequence) => invoiceNumber(year, sequence));
+        const number = await store.issueFirstInvoice(
+          tx,
+          draft,
+          { checkoutId: checkout.id, paymentId: outcome.paymentId, at, couponId: subscription.couponId },
+          { year, prefix: invoiceNumberPrefix(year), digits: INVOICE_SEQUENCE_DIGITS },
+        );
+        const invoice: Invoice = { ...draft, number };
         return { status: 'complete' as const, customer, subscription, invoice };
       });
     } catch (error) {

@@ -32,8 +32,10 @@ export function invoiceNote(treatment: TaxTreatment): string | null {
 }
 
 /** `INV-2026-000001`: gapless per seller and year (the counter lives in storage). */
+export const invoiceNumberPrefix = (year: number) => `INV-${year}-`;
+export const INVOICE_SEQUENCE_DIGITS = 6;
 export function invoiceNumber(year: number, sequence: number): string {
-  return `INV-${year}-${String(sequence).padStart(6, '0')}`;
+  return invoiceNumberPrefix(year) + String(sequence).padStart(INVOICE_SEQUENCE_DIGITS, '0');
 }
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';

@@ -42,20 +42,6 @@ const toCustomer = (r: Row): Customer => ({
   updatedAt: iso(r.updated_at),
 });
 
-/**
- * Creates the customer or, when the email is known, updates its billing details to the buyer's latest.
- * The upsert locks the customer's row until the transaction ends.
- */
-export async function upsertCustomer(tx: Tx, c: Omit<Customer, 'id' | 'createdAt' | 'updatedAt'>): Promise<Customer> {
-  const { rows } = await tx.query<Row>(
-    `insert into customers (id, email, name, country, type, vat_id, address) values ($1, $2, $3, $4, $5, $6, $7)
-     on conflict (email) do update set name = excluded.name, country = excluded.country, type = excluded.type,
-       vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address), updated_at = now()
-     returning *`,
-    [newId('cus'), c.email.toLowerCase(), c.name, c.country, c.type, c.vatId, c.address ? JSON.stringify(c.address) : null],
-  );
-  return toCustomer(rows[0]!);
-}
 
 export async function findCustomerByEmail(db: Queryable, email: string): Promise<Customer | null> {
   const { rows } = await db.query<Row>('select * from customers where email = lower($1)', [email]);
@@ -141,12 +127,6 @@ export async function markCheckoutRequiresAction(db: Queryable, id: string): Pro
   await db.query(`update checkouts set status = 'requires_action' where id = $1 and status <> 'complete'`, [id]);
 }
 
-export async function completeCheckout(tx: Tx, id: string, done: { paymentId: string; customerId: string; subscriptionId: string; invoiceId: string; at: string }): Promise<void> {
-  await tx.query(
-    `update checkouts set status = 'complete', payment_id = $2, customer_id = $3, subscription_id = $4, invoice_id = $5, completed_at = $6 where id = $1`,
-    [id, done.paymentId, done.customerId, done.subscriptionId, done.invoiceId, done.at],
-  );
-}
 
 // -------------------------------------------------------------------------------------- subscriptions
 
@@ -193,14 +173,38 @@ const toSubscription = (r: Row): Subscription => ({
   updatedAt: iso(r.updated_at),
 });
 
-export async function insertSubscription(tx: Tx, s: Omit<Subscription, 'createdAt' | 'updatedAt' | 'cancelAtPeriodEnd' | 'cancelledAt'>): Promise<Subscription> {
-  const { rows } = await tx.query<Row>(
-    `insert into subscriptions (id, customer_id, plan_id, family_key, status, items, coupon_id, periods_billed,
-       current_period_start, current_period_end, trial_end, checkout_id, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9, $9) returning *`,
-    [s.id, s.customerId, s.planId, s.familyKey, s.status, JSON.stringify(s.items), s.couponId, s.periodsBilled, s.currentPeriodStart, s.currentPeriodEnd, s.trialEnd, s.checkoutId],
+
+/**
+ * One round trip: creates or updates the customer (by email; the row stays locked) and creates its
+ * subscription. The unique index refuses a second live subscription in the family
+ * (constraint `subscriptions_one_live_per_family`).
+ */
+export async function createCustomerAndSubscription(
+  tx: Tx,
+  c: Omit<Customer, 'id' | 'createdAt' | 'updatedAt'>,
+  s: Omit<Subscription, 'customerId' | 'createdAt' | 'updatedAt' | 'cancelAtPeriodEnd' | 'cancelledAt'>,
+): Promise<{ customer: Customer; subscription: Subscription }> {
+  const { rows } = await tx.query<{ customer: Row; subscription: Row }>(
+    `with c as (
+       insert into customers (id, email, name, country, type, vat_id, address) values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (email) do update set name = excluded.name, country = excluded.country, type = excluded.type,
+         vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address), updated_at = now()
+       returning *
+     ), s as (
+       insert into subscriptions (id, customer_id, plan_id, family_key, status, items, coupon_id, periods_billed,
+         current_period_start, current_period_end, trial_end, checkout_id, created_at, updated_at)
+       select $8, c.id, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $15, $15 from c
+       returning *
+     )
+     select row_to_json(c) as customer, row_to_json(s) as subscription from c, s`,
+    [
+      newId('cus'), c.email.toLowerCase(), c.name, c.country, c.type, c.vatId, c.address ? JSON.stringify(c.address) : null,
+      s.id, s.planId, s.familyKey, s.status, JSON.stringify(s.items), s.couponId, s.periodsBilled, s.currentPeriodStart, s.currentPeriodEnd,
+      s.trialEnd, s.checkoutId,
+    ],
   );
-  return toSubscription(rows[0]!);
+  const row = rows[0]!;
+  return { customer: toCustomer(json<Row>(row.customer)), subscription: toSubscription(json<Row>(row.subscription)) };
 }
 
 export async function liveSubscriptionIn(db: Queryable, email: string, familyKey: string): Promise<Subscription | null> {
@@ -297,50 +301,55 @@ const toInvoice = (r: Row, lines: InvoiceLineRecord[]): Invoice => ({
 });
 
 /**
- * Gives an invoice the next gapless number of `year`, in one statement. Call it last in the transaction: the
- * counter row stays locked until the commit, which is what makes numbers gapless (a rollback gives the number
- * back) and is also the one place where confirmations queue behind each other.
+ * One round trip, last in the confirmation's transaction: takes the next gapless number of the invoice's
+ * year, writes the invoice with it and its lines, completes the checkout and sets the subscription's coupon.
+ * The counter row stays locked until the commit: that is what makes numbers gapless (a rollback gives the
+ * number back) and the one place where confirmations queue behind each other, so it comes last.
  */
-export async function numberInvoice(tx: Tx, invoiceId: string, year: number, format: (sequence: number) => string): Promise<string> {
-  const { rows } = await tx.query<{ last_number: number }>(
-    `insert into invoice_counters (year, last_number) values ($1, 1)
-     on conflict (year) do update set last_number = invoice_counters.last_number + 1 returning last_number`,
-    [year],
-  );
-  const number = format(Number(rows[0]!.last_number));
-  await tx.query('update invoices set number = $2 where id = $1', [invoiceId, number]);
-  return number;
-}
-
-export async function insertInvoice(tx: Tx, inv: Invoice): Promise<void> {
-  await tx.query(
-    `insert into invoices (id, number, customer_id, subscription_id, status, currency, subtotal, discount, tax, total,
-       tax_treatment, tax_behavior, tax_breakdown, note, bill_to, period_start, period_end, issued_at, paid_at, payment_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-    [
-      inv.id, inv.number, inv.customerId, inv.subscriptionId, inv.status, inv.currency, inv.subtotal, inv.discount, inv.tax, inv.total,
-      inv.taxTreatment, inv.taxBehavior, JSON.stringify(inv.taxBreakdown), inv.note, JSON.stringify(inv.billTo), inv.periodStart, inv.periodEnd,
-      inv.issuedAt, inv.paidAt, inv.paymentId,
-    ],
-  );
+export async function issueFirstInvoice(
+  tx: Tx,
+  inv: Omit<Invoice, 'number'>,
+  done: { checkoutId: string; paymentId: string; at: string; couponId: string | null },
+  numbering: { year: number; prefix: string; digits: number },
+): Promise<string> {
   const l = inv.lines;
-  await tx.query(
-    `insert into invoice_lines (id, invoice_id, position, charge_id, product_id, description, type, quantity, unit_amount, trial,
-       subtotal, discount, tax_rate, tax, total, period_start, period_end)
-     select t.id, $1, t.position, t.charge_id, t.product_id, t.description, t.type, t.quantity, t.unit_amount, t.trial,
-       t.subtotal, t.discount, t.tax_rate, t.tax, t.total, t.period_start, t.period_end
-     from unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[], $10::boolean[],
-       $11::bigint[], $12::bigint[], $13::int[], $14::bigint[], $15::bigint[], $16::timestamptz[], $17::timestamptz[])
-       as t(id, position, charge_id, product_id, description, type, quantity, unit_amount, trial, subtotal, discount, tax_rate, tax, total, period_start, period_end)`,
+  const { rows } = await tx.query<{ number: string }>(
+    `with n as (
+       insert into invoice_counters (year, last_number) values ($21, 1)
+       on conflict (year) do update set last_number = invoice_counters.last_number + 1 returning last_number
+     ), i as (
+       insert into invoices (id, number, customer_id, subscription_id, status, currency, subtotal, discount, tax, total,
+         tax_treatment, tax_behavior, tax_breakdown, note, bill_to, period_start, period_end, issued_at, paid_at, payment_id)
+       select $1, $22 || lpad(n.last_number::text, $23, '0'), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 from n
+       returning id, number
+     ), lines as (
+       insert into invoice_lines (id, invoice_id, position, charge_id, product_id, description, type, quantity, unit_amount, trial,
+         subtotal, discount, tax_rate, tax, total, period_start, period_end)
+       select t.id, i.id, t.position, t.charge_id, t.product_id, t.description, t.type, t.quantity, t.unit_amount, t.trial,
+         t.subtotal, t.discount, t.tax_rate, t.tax, t.total, t.period_start, t.period_end
+       from i, unnest($24::text[], $25::int[], $26::text[], $27::text[], $28::text[], $29::text[], $30::int[], $31::bigint[], $32::boolean[],
+         $33::bigint[], $34::bigint[], $35::int[], $36::bigint[], $37::bigint[], $38::timestamptz[], $39::timestamptz[])
+         as t(id, position, charge_id, product_id, description, type, quantity, unit_amount, trial, subtotal, discount, tax_rate, tax, total, period_start, period_end)
+     ), co as (
+       update checkouts set status = 'complete', payment_id = $20, customer_id = $2, subscription_id = $3, invoice_id = $1, completed_at = $17
+       where id = $40
+     ), sub as (
+       update subscriptions set coupon_id = $41 where id = $3 and $41::text is not null
+     )
+     select number from i`,
     [
-      inv.id,
+      inv.id, inv.customerId, inv.subscriptionId, inv.status, inv.currency, inv.subtotal, inv.discount, inv.tax, inv.total,
+      inv.taxTreatment, inv.taxBehavior, JSON.stringify(inv.taxBreakdown), inv.note, JSON.stringify(inv.billTo), inv.periodStart, inv.periodEnd,
+      inv.issuedAt, inv.paidAt, inv.paymentId, done.paymentId, numbering.year, numbering.prefix, numbering.digits,
       l.map((x) => x.id), l.map((_, i) => i), l.map((x) => x.chargeId), l.map((x) => x.productId), l.map((x) => x.description),
       l.map((x) => x.type), l.map((x) => x.quantity), l.map((x) => x.unitAmount ?? null), l.map((x) => x.trial === true),
       l.map((x) => x.subtotal), l.map((x) => x.discount), l.map((x) => x.taxRate), l.map((x) => x.tax), l.map((x) => x.total),
-      l.map((x) => x.periodStart), l.map((x) => x.periodEnd),
+      l.map((x) => x.periodStart), l.map((x) => x.periodEnd), done.checkoutId, done.couponId,
     ],
   );
+  return rows[0]!.number;
 }
+
 
 async function withLines(db: Queryable, rows: Row[]): Promise<Invoice[]> {
   if (rows.length === 0) return [];
