@@ -51,23 +51,28 @@ export function createApp(deps: Deps): Express {
       }),
     );
   }
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", 'https://js.stripe.com'],
-          frameSrc: ["'self'", 'https://js.stripe.com', 'https://hooks.stripe.com'],
-          connectSrc: ["'self'", 'https://api.stripe.com'],
-          imgSrc: ["'self'", 'data:'],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          upgradeInsecureRequests: null,
-        },
+  // Security headers. The API answers JSON only: its CSP forbids everything (short, and nothing to load);
+  // the pages (demo, hosted checkout, docs) get a policy that allows this origin's scripts and Stripe's.
+  const apiHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  const pageHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", 'https://js.stripe.com'],
+        frameSrc: ["'self'", 'https://js.stripe.com', 'https://hooks.stripe.com'],
+        connectSrc: ["'self'", 'https://api.stripe.com'],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        upgradeInsecureRequests: null,
       },
-      // The elements are loaded by merchants' pages on other origins.
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-    }),
-  );
+    },
+    // The elements are loaded by merchants' pages on other origins.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  app.use((req, res, next) => (req.path.startsWith('/v1/') ? apiHeaders : pageHeaders)(req, res, next));
   // CORS only for the browser-facing routes and only from the configured origins; secret routes get none.
   const browserCors = cors({
     origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin)),
