@@ -21,7 +21,7 @@ const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }
 
 if (isRoot && hasApt) {
   console.log(`chromium not found; running: ${INSTALL}`);
-  const result = spawnSync('sh', ['-c', INSTALL], { stdio: 'inherit' });
+  const result = spawnSync('sh', ['-c', INSTALL], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (result.status === 0 && existsSync('/usr/bin/chromium')) {
     console.log('chromium: /usr/bin/chromium');
     process.exit(0);
