@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 
 const steps = [
   { name: 'type check', cmd: 'npx', args: ['tsc', '--noEmit', '-p', 'tsconfig.json'] },
-  { name: 'server tests', cmd: 'node', args: ['scripts/test-server.mjs', 'test/server', 'test/react'] },
+  { name: 'server tests', cmd: 'node', args: ['scripts/test-server.mjs', 'test/server', 'test/react', 'test/contract'] },
   { name: 'component tests', cmd: 'npm', args: ['run', '--silent', 'test:components'] },
   { name: 'end-to-end tests', cmd: 'npm', args: ['run', '--silent', 'test:e2e'] },
 ];

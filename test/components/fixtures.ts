@@ -135,16 +135,26 @@ export function aCheckout(cart: CartRequest, provider: 'test' | 'stripe' = 'test
     status: 'open',
     quote: aQuote(cart),
     payment: provider === 'test'
-      ? { provider: 'test' }
+      ? { provider: 'test', intentType: 'payment' }
       : { provider: 'stripe', publishableKey: 'pk_test_stripe', clientSecret: 'pi_123_secret_abc', intentType: 'payment' },
   };
 }
 
+const AT = '2026-11-21T12:00:00.000Z';
 export const completed: ConfirmResult = {
   status: 'complete',
-  customer: { id: 'cus_1', email: 'ada@example.com' },
-  subscription: { id: 'sub_1', status: 'active', planCode: 'pro-monthly' },
-  invoice: { id: 'inv_1', number: 'INV-2026-000001', status: 'paid', total: 11186, currency: 'EUR' },
+  customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', country: 'DE', type: 'individual', vatId: null, address: null, createdAt: AT, updatedAt: AT },
+  subscription: {
+    id: 'sub_1', customerId: 'cus_1', planId: 'plan_pro_monthly', planCode: 'pro-monthly', status: 'active',
+    items: [{ chargeId: 'chg_pro_seats', quantity: 1 }], couponId: null, currentPeriodStart: AT, currentPeriodEnd: '2026-12-21T12:00:00.000Z',
+    trialEnd: null, cancelAtPeriodEnd: false, cancelledAt: null, createdAt: AT,
+  },
+  invoice: {
+    id: 'inv_1', number: 'INV-2026-000001', customerId: 'cus_1', subscriptionId: 'sub_1', status: 'paid', currency: 'EUR',
+    subtotal: 9400, discount: 0, tax: 1786, total: 11186, taxTreatment: 'domestic', taxBehavior: 'exclusive',
+    taxBreakdown: [{ rate: 1900, net: 9400, tax: 1786 }], note: null, periodStart: AT, periodEnd: '2026-12-21T12:00:00.000Z',
+    issuedAt: AT, paidAt: AT, lines: [],
+  },
 };
 
 export const json = (status: number, body: unknown): Response =>
