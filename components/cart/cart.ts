@@ -48,6 +48,8 @@ export class BillkitCart extends BillkitElement {
   @property({ type: Number }) debounce = 200;
   /** Reflects that a re-price is in flight. */
   @property({ type: Boolean, reflect: true }) loading = false;
+  /** Shows the order without steppers or add-on toggles (set by <billkit-checkout> once it is paid). */
+  @property({ type: Boolean, reflect: true }) readonly = false;
 
   @state() private catalog?: Catalog;
   #catalogFrom?: unknown;
@@ -143,8 +145,9 @@ export class BillkitCart extends BillkitElement {
     const taxLabel = quote.taxBehavior === 'inclusive' && quote.taxTreatment !== 'reverse_charge' && quote.taxTreatment !== 'outside_scope'
       ? msg(str`Including ${taxTreatmentText(quote.taxTreatment)}${rate}`, { id: 'cart.tax_included' })
       : `${taxTreatmentText(quote.taxTreatment)}${quote.taxTreatment === 'domestic' || quote.taxTreatment === 'oss' ? rate : ''}`;
-    const addOns = plan?.charges.filter((c) => c.optional) ?? [];
     const chosen = this.cartStore?.cart?.addOns ?? [];
+    // Read-only: the chosen add-ons are lines already; there is nothing left to toggle.
+    const addOns = this.readonly ? [] : (plan?.charges.filter((c) => c.optional) ?? []);
     const renewal = money(quote.recurring.total);
     const per = perInterval(quote.recurring.interval);
     return html`<ul part="lines">
@@ -185,14 +188,14 @@ export class BillkitCart extends BillkitElement {
 
   #renderLine(line: QuoteLine, charge: Charge | undefined, money: (n: number) => string) {
     const kind = line.trial ? ' trial' : line.type === 'one_time' ? ' setup-fee' : '';
-    const adjustable = charge?.quantity.adjustable && charge.type !== 'metered';
+    const adjustable = !this.readonly && charge?.quantity.adjustable && charge.type !== 'metered';
     const quantity = charge ? this.#quantityOf(charge, line) : line.quantity;
     return html`<li part="line${kind}">
       <span class="label">${line.description}
         ${line.trial ? html`<span part="badge">${msg('Free trial', { id: 'cart.trial' })}</span>` : nothing}
         ${line.type === 'one_time' ? html`<span part="badge">${msg('One-time setup fee', { id: 'cart.setup_fee' })}</span>` : nothing}
-        ${!adjustable && line.quantity > 1 && line.unitAmount !== undefined
-          ? html`<span class="muted">${line.quantity} × ${money(line.unitAmount)}</span>`
+        ${!adjustable && line.quantity > 1
+          ? html`<span class="muted">${line.unitAmount !== undefined ? `${line.quantity} × ${money(line.unitAmount)}` : `× ${line.quantity}`}</span>`
           : nothing}
       </span>
       ${adjustable && charge ? this.#renderStepper(charge, quantity) : nothing}

@@ -118,9 +118,11 @@ export class BillkitCheckout extends BillkitElement {
         <section aria-labelledby="pay-title">
           <h2 id="pay-title">${msg('Your details', { id: 'checkout.details' })}</h2>
           <billkit-payment-form part="payment-form" locale=${locale} .stripeLoader=${this.stripeLoader ?? undefined}
-            @billkit-checkout-complete=${() => (this.complete = true)}><slot name="complete" slot="complete"></slot></billkit-payment-form>
+            @billkit-checkout-complete=${() => (this.complete = true)}>${this.querySelector(':scope > [slot="complete"]')
+              ? html`<slot name="complete" slot="complete"></slot>`
+              : nothing}</billkit-payment-form>
         </section>
-        <billkit-cart part="cart" locale=${locale}>
+        <billkit-cart part="cart" locale=${locale} ?readonly=${this.complete}>
           ${this.complete ? nothing : html`<billkit-coupon-entry part="coupon-entry" slot="footer" locale=${locale}></billkit-coupon-entry>`}
         </billkit-cart>
       </div>

@@ -106,7 +106,42 @@ describe('<billkit-checkout>', () => {
       expect(event.detail.subscriptionId).to.equal('sub_1');
       await el.updateComplete;
       expect(couponOf(el)).to.equal(null);
+      // The thank-you message shows (nothing slotted: the form's own message), with the invoice number.
+      await form.updateComplete;
+      const thanks = part(form, 'complete');
+      expect(text(thanks)).to.contain('Thank you');
+      expect(thanks.querySelector('slot')!.assignedElements()).to.deep.equal([]);
+      // The paid order can no longer be changed.
+      const cart = cartOf(el);
+      await cart.updateComplete;
+      expect(cart.readonly).to.equal(true);
+      expect(cart.hasAttribute('readonly')).to.equal(true);
+      expect(cart.shadowRoot!.querySelector('[part~="stepper"]')).to.equal(null);
+      expect(cart.shadowRoot!.querySelector('[part~="add-ons"]')).to.equal(null);
       await expect(el).to.be.accessible();
+    });
+    it('shows what the page slots into "complete" instead of the default thank-you', async () => {
+      const { el } = await aCheckout({}, html`<billkit-checkout plan="pro-monthly"><p slot="complete" id="mine">Welcome aboard</p></billkit-checkout>`);
+      await ready(el);
+      const form = formOf(el);
+      const fill = async (id: string, value: string) => {
+        const input = form.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`)!;
+        input.value = value;
+        input.dispatchEvent(new Event('input'));
+        await form.updateComplete;
+      };
+      await fill('email', 'ada@example.com');
+      await fill('name', 'Ada Lovelace');
+      part(form, 'submit').click();
+      await waitUntil(() => form.shadowRoot!.querySelector('#card'), 'no card field');
+      await fill('card', '4242 4242 4242 4242');
+      setTimeout(() => part(form, 'submit').click());
+      await oneEvent(el, 'billkit-checkout-complete');
+      await el.updateComplete;
+      await form.updateComplete;
+      const slot = part(form, 'complete').querySelector('slot')!;
+      const forwarded = slot.assignedElements({ flatten: true });
+      expect(forwarded.map((e) => e.id)).to.deep.equal(['mine']);
     });
   });
 
