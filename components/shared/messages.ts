@@ -83,6 +83,15 @@ export function unitOf(charge: Pick<Charge, 'measurement'>): string {
 }
 
 /**
+ * The unit counted `count` times: English adds an s (call -> calls); other languages keep the merchant's
+ * unit as given, since units are catalog data, not translated text.
+ */
+export function unitsOf(unit: string, count: number, locale: string): string {
+  if (count === 1 || !locale.toLowerCase().startsWith('en') || /s$/i.test(unit)) return unit;
+  return `${unit}s`;
+}
+
+/**
  * A charge's pricing explained, one line per tier for tiered prices:
  * ["€10 per seat"], ["1–10: €5 per unit", "11 and more: €4 per unit + €10"].
  */
@@ -95,7 +104,7 @@ export function pricingText(pricing: Pricing, currency: string, locale: string, 
       return [msg(str`${money(pricing.unitAmount)} per ${unit}`, { id: 'pricing.per_unit' })];
     case 'package': {
       const size = formatNumber(pricing.packageSize, locale);
-      return [msg(str`${money(pricing.amount)} per ${size} ${unit}`, { id: 'pricing.package' })];
+      return [msg(str`${money(pricing.amount)} per ${size} ${unitsOf(unit, pricing.packageSize, locale)}`, { id: 'pricing.package' })];
     }
     case 'tiered': {
       const lines = [

@@ -1,3 +1,4 @@
+import { pricingText, unitsOf } from '../../components/shared/messages.js';
 import { expect } from '@open-wc/testing';
 import {
   currencyDigits, formatCountry, formatDate, formatMoney, formatNumber, formatPercent, formatRate, toMajor,
@@ -100,5 +101,14 @@ describe('shared/catalog', () => {
     expect(headlinePrice(pro)).to.include({ amount: 1500, from: false });
     expect(headlinePrice(pro).perUnit?.id).to.equal('ch_seats_m');
     expect(setupFee(pro)).to.equal(4900);
+  });
+});
+
+describe('shared/messages', () => {
+  it('when a package counts many units, then English names the unit in the plural', () => {
+    expect(pricingText({ model: 'package', packageSize: 1000, amount: 50 }, 'EUR', 'en', 'call')).to.deep.equal(['€0.50 per 1,000 calls']);
+    expect(pricingText({ model: 'package', packageSize: 1, amount: 50 }, 'EUR', 'en', 'call')).to.deep.equal(['€0.50 per 1 call']);
+    expect(unitsOf('calls', 5, 'en')).to.equal('calls');
+    expect(unitsOf('Aufruf', 5, 'de')).to.equal('Aufruf');
   });
 });
