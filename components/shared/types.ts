@@ -1,24 +1,8 @@
 /** The JSON shapes of the Billkit API (SPEC sections 5, 7 and 8). Amounts are integer minor units. */
 
-export type IntervalUnit = 'day' | 'week' | 'month' | 'year';
-export interface Interval {
-  unit: IntervalUnit;
-  count: number;
-}
-
-export interface Tier {
-  upTo: number | null;
-  unitAmount: number;
-  flatAmount: number;
-}
-
-export type Pricing =
-  | { model: 'flat'; amount: number }
-  | { model: 'per_unit'; unitAmount: number }
-  | { model: 'tiered'; mode: 'graduated' | 'volume'; tiers: Tier[] }
-  | { model: 'package'; packageSize: number; amount: number };
-
-export type ChargeType = 'recurring' | 'one_time' | 'metered';
+// The catalog's value types are the server domain's own (type-only: nothing of the server is bundled).
+import type { ChargeType, Interval, IntervalUnit, Pricing, Tier } from '../../server/domain/catalog.js';
+export type { ChargeType, Interval, IntervalUnit, Pricing, Tier };
 
 export interface Charge {
   id: string;

@@ -5,6 +5,7 @@ import { resolveSelection, type Cart } from '../domain/quote.js';
 import { normalizeVatId } from '../domain/tax.js';
 import { declinedError, type PaymentProvider } from '../payments/provider.js';
 import * as store from '../storage/commerce-repository.js';
+import { redeemCoupon } from '../storage/coupon-repository.js';
 import type { Address, Checkout, Customer, Invoice, Subscription } from '../storage/commerce-repository.js';
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Db } from '../storage/db.js';
 import { newId, newSecretId } from '../storage/ids.js';
@@ -150,7 +151,7 @@ export class CheckoutService {
           );
           const couponId = coupon.rows[0]?.id;
           const refused = couponId
-            ? await store.redeemCoupon(tx, { couponId, code: quote.coupon!.code, customerId: customer.id, customerEmail: customer.email, checkoutId: checkout.id, at })
+            ? await redeemCoupon(tx, { couponId, code: quote.coupon!.code, customerId: customer.id, customerEmail: customer.email, checkoutId: checkout.id, at })
             : 'coupon_exhausted';
           if (refused)
             throw new DomainError('conflict', refused, 'The coupon can no longer be redeemed for this checkout. Start a new checkout without it or with another code.', [

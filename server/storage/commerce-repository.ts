@@ -1,6 +1,6 @@
 import type { InvoiceLine, Quote } from '../domain/quote.js';
 import type { TaxBreakdownRow } from '../domain/invoices.js';
-import { announce, type Queryable, type Tx } from './db.js';
+import type { Queryable, Tx } from './db.js';
 import { iso, isoOrNull, newId, toPage, type Page, type PageRequest } from './ids.js';
 
 type Row = Record<string, unknown>;
@@ -374,57 +374,4 @@ export async function listInvoices(db: Queryable, page: PageRequest, customerId?
     ? await pageOf(db, 'select * from invoices where customer_id = $1', [customerId], page, (r) => r as Row & { id: string })
     : await pageOf(db, 'select * from invoices', [], page, (r) => r as Row & { id: string });
   return { ...raw, data: await withLines(db, raw.data) };
-}
-
-// ------------------------------------------------------------------------------------------- coupons
-
-/**
- * Redeems a coupon for a checkout, holding every limit under any concurrency. The conditional UPDATE of
- * the coupon row is the gate for the total limit and also locks the row, so the per-customer count that
- * follows is serialized per coupon; a single-use code is claimed by its own conditional UPDATE.
- * Returns a reason code when a limit refuses, null when redeemed.
- */
-export async function redeemCoupon(
-  tx: Tx,
-  r: { couponId: string; code: string; customerId: string; customerEmail: string; checkoutId: string; at: string },
-): Promise<'coupon_exhausted' | 'coupon_customer_limit' | 'coupon_disabled' | 'coupon_expired' | null> {
-  const coupon = await tx.query<{ max_per_customer: number | null }>(
-    `update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
-     where id = $1 and enabled and (expires_at is null or expires_at > $2::timestamptz)
-       and (max_redemptions is null or times_redeemed < max_redemptions)
-     returning max_redemptions_per_customer as max_per_customer`,
-    [r.couponId, r.at],
-  );
-  if (!coupon.rows[0]) {
-    // Say why, in the spec's order of checks.
-    const { rows } = await tx.query<{ enabled: boolean; expired: boolean }>(
-      'select enabled, (expires_at is not null and expires_at <= $2::timestamptz) as expired from coupons where id = $1',
-      [r.couponId, r.at],
-    );
-    if (!rows[0]) return 'coupon_exhausted';
-    if (!rows[0].enabled) return 'coupon_disabled';
-    if (rows[0].expired) return 'coupon_expired';
-    return 'coupon_exhausted';
-  }
-  const code = await tx.query<{ id: string }>(
-    `update coupon_codes set redeemed_at = case when single_use then $3::timestamptz else redeemed_at end
-     where coupon_id = $1 and code = $2 and (not single_use or redeemed_at is null) returning id`,
-    [r.couponId, r.code, r.at],
-  );
-  if (!code.rows[0]) return 'coupon_exhausted';
-  const limit = coupon.rows[0].max_per_customer;
-  if (limit != null) {
-    const { rows } = await tx.query<{ n: number }>(
-      'select count(*)::int as n from coupon_redemptions where coupon_id = $1 and (customer_id = $2 or customer_email = $3)',
-      [r.couponId, r.customerId, r.customerEmail.toLowerCase()],
-    );
-    if (Number(rows[0]!.n) >= Number(limit)) return 'coupon_customer_limit';
-  }
-  await tx.query(
-    `insert into coupon_redemptions (id, coupon_id, code_id, customer_id, customer_email, checkout_id, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
-    [newId('red'), r.couponId, code.rows[0].id, r.customerId, r.customerEmail.toLowerCase(), r.checkoutId, r.at],
-  );
-  await announce(tx, 'coupons');
-  return null;
 }

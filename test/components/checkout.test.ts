@@ -23,6 +23,22 @@ const pickerOf = (el: BillkitCheckout) => inner<BillkitPlanPicker>(el, 'billkit-
 const couponOf = (el: BillkitCheckout) => inner<BillkitCouponEntry>(el, 'billkit-coupon-entry');
 const formOf = (el: BillkitCheckout) => inner<BillkitPaymentForm>(el, 'billkit-payment-form');
 
+/** Fills the buyer's details, continues to payment and pays with the test card that succeeds. */
+async function payWith4242(form: BillkitPaymentForm) {
+  const fill = async (id: string, value: string) => {
+    const input = form.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`)!;
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+    await form.updateComplete;
+  };
+  await fill('email', 'ada@example.com');
+  await fill('name', 'Ada Lovelace');
+  part(form, 'submit').click();
+  await waitUntil(() => form.shadowRoot!.querySelector('#card'), 'no card field');
+  await fill('card', '4242 4242 4242 4242');
+  part(form, 'submit').click();
+}
+
 async function ready(el: BillkitCheckout) {
   await waitUntil(() => el.cart?.quote && !el.cart.state.loading && pickerOf(el) && part(pickerOf(el), 'action'), 'not ready');
   await el.updateComplete;
@@ -90,18 +106,7 @@ describe('<billkit-checkout>', () => {
       const { el } = await aCheckout();
       await ready(el);
       const form = formOf(el);
-      const fill = async (id: string, value: string) => {
-        const input = form.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`)!;
-        input.value = value;
-        input.dispatchEvent(new Event('input'));
-        await form.updateComplete;
-      };
-      await fill('email', 'ada@example.com');
-      await fill('name', 'Ada Lovelace');
-      part(form, 'submit').click();
-      await waitUntil(() => form.shadowRoot!.querySelector('#card'), 'no card field');
-      await fill('card', '4242 4242 4242 4242');
-      setTimeout(() => part(form, 'submit').click());
+      setTimeout(() => void payWith4242(form));
       const event = await oneEvent(el, 'billkit-checkout-complete');
       expect(event.detail.subscriptionId).to.equal('sub_1');
       await el.updateComplete;
@@ -124,18 +129,7 @@ describe('<billkit-checkout>', () => {
       const { el } = await aCheckout({}, html`<billkit-checkout plan="pro-monthly"><p slot="complete" id="mine">Welcome aboard</p></billkit-checkout>`);
       await ready(el);
       const form = formOf(el);
-      const fill = async (id: string, value: string) => {
-        const input = form.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`)!;
-        input.value = value;
-        input.dispatchEvent(new Event('input'));
-        await form.updateComplete;
-      };
-      await fill('email', 'ada@example.com');
-      await fill('name', 'Ada Lovelace');
-      part(form, 'submit').click();
-      await waitUntil(() => form.shadowRoot!.querySelector('#card'), 'no card field');
-      await fill('card', '4242 4242 4242 4242');
-      setTimeout(() => part(form, 'submit').click());
+      setTimeout(() => void payWith4242(form));
       await oneEvent(el, 'billkit-checkout-complete');
       await el.updateComplete;
       await form.updateComplete;
