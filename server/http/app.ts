@@ -105,7 +105,11 @@ export function createApp(deps: Deps): Express {
 
   if (deps.config.staticDirs) {
     const { demo, dist } = deps.config.staticDirs;
-    app.use('/elements', express.static(dist, { index: false }));
+    // Module scripts load in CORS mode: a merchant's page on another origin needs this to import the elements.
+    app.use('/elements', (_req, res, next) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      next();
+    }, express.static(dist, { index: false }));
     // The hosted checkout: /checkout/<plan-code> (or /checkout?plan=<code>) on the same page.
     app.get(['/checkout', '/checkout/:plan'], (_req, res) => res.sendFile('checkout.html', { root: demo }));
     app.use(express.static(demo, { extensions: ['html'] }));

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -76,6 +79,16 @@ describe('system routes', () => {
     assert.equal(first.res.statusCode, 200);
     const all = lines.join('');
     assert.ok(!all.includes(t.secret) && !all.includes(t.publishable) && !all.includes('sk_test_wrong'), 'a key was logged');
+  });
+
+  it('when a page on another origin imports the elements, then the module answers with CORS for any origin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'billkit-static-'));
+    writeFileSync(join(dir, 'billkit.js'), 'export {};');
+    const app = createApp(buildDeps(await sharedPglite(), { allowedOrigins: [], staticDirs: { demo: dir, dist: dir } }));
+    const res = await request(app).get('/elements/billkit.js').set('Origin', 'https://shop.example');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.match(String(res.headers['content-type']), /javascript/);
   });
 
   it('when an error is unexpected, then the answer is a 500 problem without a stack trace', async () => {
