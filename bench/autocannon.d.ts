@@ -8,10 +8,12 @@ declare module 'autocannon' {
       body?: string;
       duration?: number;
       connections?: number;
+      amount?: number;
+      requests?: { setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }[];
     }
     interface Result {
       requests: { average: number };
-      latency: { p99: number };
+      latency: { p50: number; p99: number };
       errors: number;
       non2xx: number;
     }
