@@ -176,7 +176,7 @@ const toSubscription = (r: Row): Subscription => ({
 
 /**
  * One round trip: creates or updates the customer (by email; the row stays locked) and creates its
- * subscription. The unique index refuses a second live subscription in the family
+ * subscription, both dated by the (test) clock's time of the subscription's start. The unique index refuses a second live subscription in the family
  * (constraint `subscriptions_one_live_per_family`).
  */
 export async function createCustomerAndSubscription(
@@ -186,9 +186,10 @@ export async function createCustomerAndSubscription(
 ): Promise<{ customer: Customer; subscription: Subscription }> {
   const { rows } = await tx.query<{ customer: Row; subscription: Row }>(
     `with c as (
-       insert into customers (id, email, name, country, type, vat_id, address) values ($1, $2, $3, $4, $5, $6, $7)
+       insert into customers (id, email, name, country, type, vat_id, address, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $15, $15)
        on conflict (email) do update set name = excluded.name, country = excluded.country, type = excluded.type,
-         vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address), updated_at = now()
+         vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address), updated_at = $15
        returning *
      ), s as (
        insert into subscriptions (id, customer_id, plan_id, family_key, status, items, coupon_id, periods_billed,

@@ -672,6 +672,19 @@ for (const target of testDatabases()) {
         assert.deepEqual(pointers(problem), ['/couponCode']);
         assert.deepEqual(await rowCounts(db), before);
       });
+
+      it('when the clock was moved, then the new customer, its subscription and its invoice are all dated by it', async () => {
+        const clocked = await testAppWith(db, { testClock: true });
+        const plan = await aFlatPlan(clocked, 1000);
+        const now = Date.parse((await request(clocked.app).post('/v1/test-clock/advance').set(clocked.sk).send({ days: 30 })).body.now);
+        const checkout = await startCheckout(clocked, { plan: plan.code });
+        const done = await confirm(clocked, checkout.id);
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        const { customer, subscription, invoice } = done.body;
+        for (const [what, at] of [['customer', customer.createdAt], ['subscription', subscription.createdAt], ['invoice', invoice.issuedAt]] as const) {
+          assert.ok(Math.abs(Date.parse(at) - now) < 60_000, `${what} dated ${at}, the clock says ${new Date(now).toISOString()}`);
+        }
+      });
     });
   });
 }
