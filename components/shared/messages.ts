@@ -83,12 +83,12 @@ export function unitOf(charge: Pick<Charge, 'measurement'>): string {
 }
 
 /**
- * The unit counted `count` times: English adds an s (call -> calls); other languages keep the merchant's
+ * The unit counted `count` times: English adds an s (call -> calls, query -> queries); other languages keep the merchant's
  * unit as given, since units are catalog data, not translated text.
  */
 export function unitsOf(unit: string, count: number, locale: string): string {
   if (count === 1 || !locale.toLowerCase().startsWith('en') || /s$/i.test(unit)) return unit;
-  return `${unit}s`;
+  return /[^aeiou]y$/i.test(unit) ? `${unit.slice(0, -1)}ies` : `${unit}s`;
 }
 
 /**

@@ -109,6 +109,8 @@ describe('shared/messages', () => {
     expect(pricingText({ model: 'package', packageSize: 1000, amount: 50 }, 'EUR', 'en', 'call')).to.deep.equal(['€0.50 per 1,000 calls']);
     expect(pricingText({ model: 'package', packageSize: 1, amount: 50 }, 'EUR', 'en', 'call')).to.deep.equal(['€0.50 per 1 call']);
     expect(unitsOf('calls', 5, 'en')).to.equal('calls');
+    expect(unitsOf('query', 5, 'en')).to.equal('queries');
+    expect(unitsOf('day', 5, 'en')).to.equal('days');
     expect(unitsOf('Aufruf', 5, 'de')).to.equal('Aufruf');
   });
 });
