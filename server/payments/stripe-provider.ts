@@ -184,39 +184,13 @@ export class StripePaymentProvider implements PaymentProvider {
         actual: { amount: intent.amount, currency: intent.currency.toUpperCase() },
       });
     }
-    switch (intent.status) {
-      case 'succeeded':
-        return { status: 'succeeded', paymentId: intent.id, amount: intent.amount };
-      case 'requires_action':
-        return { status: 'requires_action', paymentId: intent.id, reason: 'authentication', ...secret(intent.client_secret) };
-      case 'processing':
-        return { status: 'requires_action', paymentId: intent.id, reason: 'processing', ...secret(intent.client_secret) };
-      case 'requires_payment_method':
-      case 'requires_confirmation':
-        if (intent.last_payment_error) return declined(intent.last_payment_error);
-        return { status: 'requires_action', paymentId: intent.id, reason: 'payment_method', ...secret(intent.client_secret) };
-      default:
-        throw unusable(intent.id, intent.status);
-    }
+    return outcomeOf(intent.id, intent.status, intent.client_secret, intent.last_payment_error, intent.amount);
   }
 
   async #confirmSetup(intentId: string, input: ConfirmInput): Promise<PaymentOutcome> {
     const intent = await call(() => this.stripe.setupIntents.retrieve(intentId), true);
     checkOwner(intent.metadata, input.checkoutId);
-    switch (intent.status) {
-      case 'succeeded':
-        return { status: 'succeeded', paymentId: intent.id, amount: 0 };
-      case 'requires_action':
-        return { status: 'requires_action', paymentId: intent.id, reason: 'authentication', ...secret(intent.client_secret) };
-      case 'processing':
-        return { status: 'requires_action', paymentId: intent.id, reason: 'processing', ...secret(intent.client_secret) };
-      case 'requires_payment_method':
-      case 'requires_confirmation':
-        if (intent.last_setup_error) return declined(intent.last_setup_error);
-        return { status: 'requires_action', paymentId: intent.id, reason: 'payment_method', ...secret(intent.client_secret) };
-      default:
-        throw unusable(intent.id, intent.status);
-    }
+    return outcomeOf(intent.id, intent.status, intent.client_secret, intent.last_setup_error, 0);
   }
 
   /**
@@ -278,6 +252,33 @@ export function checkoutPaymentFromEvent(event: Stripe.Event): CheckoutPaymentEv
 }
 
 const secret = (clientSecret: string | null) => (clientSecret ? { clientSecret } : {});
+
+/**
+ * A PaymentIntent's or SetupIntent's status as an outcome (both share Stripe's status names). `charged` is
+ * what a succeeded intent took: the PaymentIntent's amount, 0 for a setup.
+ */
+function outcomeOf(
+  id: string,
+  status: string,
+  clientSecret: string | null,
+  lastError: { message?: string; decline_code?: string; code?: string } | null | undefined,
+  charged: number,
+): PaymentOutcome {
+  switch (status) {
+    case 'succeeded':
+      return { status: 'succeeded', paymentId: id, amount: charged };
+    case 'requires_action':
+      return { status: 'requires_action', paymentId: id, reason: 'authentication', ...secret(clientSecret) };
+    case 'processing':
+      return { status: 'requires_action', paymentId: id, reason: 'processing', ...secret(clientSecret) };
+    case 'requires_payment_method':
+    case 'requires_confirmation':
+      if (lastError) return declined(lastError);
+      return { status: 'requires_action', paymentId: id, reason: 'payment_method', ...secret(clientSecret) };
+    default:
+      throw unusable(id, status);
+  }
+}
 
 function declined(error: { message?: string; decline_code?: string; code?: string }): PaymentOutcome {
   return {

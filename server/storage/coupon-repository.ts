@@ -1,4 +1,4 @@
-import type { Coupon, CouponCode, CouponLookup } from '../domain/coupons.js';
+import { percentageToHundredths, type Coupon, type CouponCode, type CouponLookup } from '../domain/coupons.js';
 import { announce, type Queryable, type Tx } from './db.js';
 import { iso, isoOrNull, newId, toPage, type Page, type PageRequest } from './ids.js';
 
@@ -38,8 +38,8 @@ const toCode = (r: Row): CouponCode & { singleUse: boolean; redeemedAt: string |
   redeemedAt: isoOrNull(r.redeemed_at),
 });
 
-/** Percentages are stored as integer hundredths. 12.5 -> 1250. */
-export const hundredths = (percentage: number | null) => (percentage == null ? null : Math.round(percentage * 100));
+/** Percentages are stored as integer hundredths (12.5 -> 1250), converted by the domain's one rule. */
+export const hundredths = (percentage: number | null) => (percentage == null ? null : percentageToHundredths(percentage));
 
 const COLUMNS = `code, name, type, percentage_hundredths, fixed_amount, currency, frequency, number_of_periods,
   plan_ids, product_ids, excluded_plan_ids, excluded_product_ids, expires_at, max_redemptions,
