@@ -22,6 +22,11 @@ export class KeyStore {
   readonly #known = new Map<string, KeyKind>();
   constructor(private readonly db: Db) {}
 
+  /** The kind of a key already verified, without waiting (null when it has not been seen yet). */
+  known(key: string): KeyKind | null {
+    return this.#known.get(key) ?? null;
+  }
+
   async resolve(key: string): Promise<KeyKind | null> {
     const known = this.#known.get(key);
     if (known) return known;

@@ -156,9 +156,13 @@ export function resolveSelection(catalog: CatalogSnapshot, cart: Cart): Selectio
   });
 
   const overrides = new Map<string, number>();
+  // Charges that an entry of `charges` names, valid or not: `quantity` does not set them, so a refused
+  // entry is reported at its own pointer only, not at /quantity too.
+  const named = new Set<string>();
   cart.charges?.forEach(({ chargeId, quantity }, i) => {
     const charge = findCharge(plan, chargeId);
     const at = `/charges/${i}`;
+    if (charge !== undefined) named.add(chargeId);
     if (charge === undefined) {
       errors.push({ pointer: `${at}/chargeId`, detail: `${chargeId} is not a charge of plan ${plan.code}` });
     } else if (overrides.has(chargeId)) {
@@ -193,7 +197,7 @@ export function resolveSelection(catalog: CatalogSnapshot, cart: Cart): Selectio
     let quantity = overrides.get(charge.id);
     if (quantity === undefined) {
       quantity = charge.quantity.default;
-      if (cartQuantityValid && charge.quantity.adjustable && charge.type !== 'metered') {
+      if (cartQuantityValid && !named.has(charge.id) && charge.quantity.adjustable && charge.type !== 'metered') {
         quantity = cartQuantity!;
         if (!inRange(charge, quantity)) {
           errors.push({ pointer: '/quantity', detail: `the quantity of ${charge.id} must be ${rangeText(charge)}` });

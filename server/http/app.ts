@@ -19,6 +19,8 @@ import { settingsRoutes } from './routes/settings.js';
 import { publicCatalogRoutes } from './routes/public-catalog.js';
 import { systemRoutes } from './routes/system.js';
 
+const noop = () => {};
+
 /** Builds the Express app from its dependencies. It does not listen: main.ts and the tests do. */
 export function createApp(deps: Deps): Express {
   const app = express();
@@ -27,12 +29,58 @@ export function createApp(deps: Deps): Express {
   app.set('query parser', 'simple');
 
   const allowedOrigins = new Set(deps.config.allowedOrigins);
-  // Every answer carries a request id (the caller's X-Request-Id when it is sane); logs name it.
+  // Security headers. The API answers JSON only, so it gets the headers OWASP's REST Security Cheat Sheet
+  // lists for API responses (a CSP that forbids everything, no framing, nosniff, HSTS) plus no referrer and
+  // cross-origin reads for the browser routes; helmet's other headers only act on rendered HTML documents.
+  // The pages (demo, hosted checkout, docs) get helmet's full set and a policy for this origin and Stripe.
+  const apiHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    xFrameOptions: { action: 'deny' },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  });
+  const pageHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", 'https://js.stripe.com'],
+        frameSrc: ["'self'", 'https://js.stripe.com', 'https://hooks.stripe.com'],
+        connectSrc: ["'self'", 'https://api.stripe.com'],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // The elements are loaded by merchants' pages on other origins.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  // CORS only for the browser-facing routes and only from the configured origins; secret routes get none.
+  const browserCors = cors({
+    origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin)),
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match'],
+    exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
+    maxAge: 600,
+  });
+  const browserRoute = /^\/v1\/(catalog|quotes|checkouts|portal)(\/|\?|$)/;
+  // What every request gets first, in one step (each middleware is a router step on the hot path):
+  // a request id (the caller's X-Request-Id when it is sane; logs name it), the security headers, and for
+  // the browser's routes CORS. A request without Origin is not a browser's cross-origin request: nothing
+  // for CORS to answer, but the answer still varies by Origin for caches.
   app.use((req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     (req as { id?: string }).id = id;
     res.setHeader('X-Request-Id', id);
+    if (!req.url.startsWith('/v1/')) return pageHeaders(req, res, next);
+    apiHeaders(req, res, noop);
+    if (!browserRoute.test(req.url)) return next();
+    if (req.headers.origin !== undefined) return browserCors(req, res, next);
+    res.setHeader('Vary', 'Origin');
     next();
   });
   // One log line per request (no logger, as in tests and benchmarks: no middleware at all).
@@ -51,42 +99,13 @@ export function createApp(deps: Deps): Express {
       }),
     );
   }
-  // Security headers. The API answers JSON only: its CSP forbids everything (short, and nothing to load);
-  // the pages (demo, hosted checkout, docs) get a policy that allows this origin's scripts and Stripe's.
-  const apiHeaders = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
-  const pageHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", 'https://js.stripe.com'],
-        frameSrc: ["'self'", 'https://js.stripe.com', 'https://hooks.stripe.com'],
-        connectSrc: ["'self'", 'https://api.stripe.com'],
-        imgSrc: ["'self'", 'data:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-    // The elements are loaded by merchants' pages on other origins.
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
-  app.use((req, res, next) => (req.path.startsWith('/v1/') ? apiHeaders : pageHeaders)(req, res, next));
-  // CORS only for the browser-facing routes and only from the configured origins; secret routes get none.
-  const browserCors = cors({
-    origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin)),
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match'],
-    exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
-    maxAge: 600,
-  });
   stripeWebhookRoute(app as unknown as express.Router, deps);
-  app.use(['/v1/catalog', '/v1/quotes', '/v1/checkouts', '/v1/portal'], browserCors);
   app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
 
   const registry = newRegistry();
   const ctx: RouteContext = {
-    router: express.Router(),
+    // Routes go straight on the app's router (one router to walk per request, not two).
+    router: app as unknown as express.Router,
     registry,
     auth: (level) => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level),
     db: deps.db,
@@ -100,7 +119,6 @@ export function createApp(deps: Deps): Express {
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
-  app.use(ctx.router);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 
   if (deps.config.staticDirs) {

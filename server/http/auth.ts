@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler } from 'express';
 import { DomainError } from '../domain/errors.js';
 import type { KeyKind, KeyStore } from '../app/keys.js';
 
@@ -21,19 +21,25 @@ const unauthenticated = (message: string) => new DomainError('unauthenticated', 
  * `secret` routes only the secret key.
  */
 export function requireKey(options: AuthOptions, level: 'secret' | 'publishable'): RequestHandler {
-  return async (req, _res, next) => {
-    const header = req.get('authorization');
+  return (req, _res, next) => {
+    const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) return next(unauthenticated('Send your API key as "Authorization: Bearer <key>".'));
     const key = match[1]!;
-    const kind = await options.keys.resolve(key);
+    // A key seen before is answered at once; a new one is looked up in the database first.
+    const known = options.keys.known(key);
+    if (known) return admit(req, next, known, key);
+    options.keys.resolve(key).then((kind) => admit(req, next, kind, key), next);
+  };
+
+  function admit(req: Request, next: NextFunction, kind: KeyKind | null, key: string): void {
     if (!kind) return next(unauthenticated('The API key is not valid.'));
     if (level === 'secret' && kind !== 'secret')
       return next(new DomainError('forbidden', 'secret_key_required', 'This route needs the secret key; a publishable key may not call it.'));
-    const origin = req.get('origin');
+    const origin = req.headers.origin;
     if (kind === 'publishable' && origin && !options.allowedOrigins.has(origin))
       return next(new DomainError('forbidden', 'origin_not_allowed', `The publishable key may not be used from ${origin}.`));
     req.auth = { kind, key };
     next();
-  };
+  }
 }

@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import * as keys from '../storage/idempotency-repository.js';
 import type { Db } from '../storage/db.js';
 import { fromDomainError, problem, sendProblem } from './problem.js';
+import { sendJson } from './respond.js';
 
 /** JSON with object keys sorted, so that the same body always hashes the same. */
 function canonical(value: unknown): string {
@@ -31,7 +32,7 @@ export async function withIdempotency(
   const key = req.get('idempotency-key');
   if (key === undefined) {
     const body = await run();
-    if (!res.headersSent) res.status(successStatus).json(body);
+    if (!res.headersSent) sendJson(res, successStatus, body);
     return;
   }
   if (key.length === 0 || key.length > 255)
@@ -46,8 +47,7 @@ export async function withIdempotency(
     return sendProblem(res, problem(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still running; retry shortly.'));
   if (claim.state === 'replay') {
     res.setHeader('Idempotent-Replayed', 'true');
-    if (claim.status >= 400) return void res.status(claim.status).type('application/problem+json').json(claim.body);
-    return void res.status(claim.status).json(claim.body);
+    return sendJson(res, claim.status, claim.body, claim.status >= 400 ? 'application/problem+json' : undefined);
   }
   let status = successStatus;
   let body: unknown;
@@ -63,6 +63,5 @@ export async function withIdempotency(
     body = p;
   }
   await keys.complete(db, scope, key, status, body);
-  if (status >= 400) return void res.status(status).type('application/problem+json').json(body);
-  res.status(status).json(body);
+  sendJson(res, status, body, status >= 400 ? 'application/problem+json' : undefined);
 }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { DomainError, type ErrorKind, type FieldError } from '../domain/errors.js';
+import { sendJson } from './respond.js';
 
 /**
  * RFC 9457 problem details. The only place that maps domain failures to HTTP statuses.
@@ -55,7 +56,7 @@ export function problem(status: number, code: string, detail: string, errors?: F
 }
 
 export function sendProblem(res: Response, body: Problem): void {
-  res.status(body.status).type('application/problem+json').json(body);
+  sendJson(res, body.status, body, 'application/problem+json');
 }
 
 export function fromDomainError(error: DomainError): Problem {

@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../storage/db.js';
 import { withIdempotency } from './idempotency.js';
+import { sendJson } from './respond.js';
 import { ProblemSchema } from './schemas/common.js';
 import { parse } from './validate.js';
 
@@ -99,7 +100,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
     if (spec.idempotent) return withIdempotency(ctx.db, req, res, spec.response.status, async () => handler(input));
     const result = await handler(input);
     if (result === undefined || res.headersSent) return;
-    res.status(spec.response.status).json(result);
+    sendJson(res, spec.response.status, result);
   });
 }
 

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { buildDeps } from '../../../server/compose.js';
 import { createApp } from '../../../server/http/app.js';
 import type { Db } from '../../../server/storage/db.js';
-import { testApp, type TestApp } from '../../support/app.js';
+import { TEST_ORIGIN, testApp, type TestApp } from '../../support/app.js';
 import { sharedPglite } from '../../support/db.js';
 
 describe('system routes', () => {
@@ -50,6 +50,49 @@ describe('system routes', () => {
     assert.ok(create.responses['400'].content['application/problem+json']);
     assert.deepEqual(create.security, [{ secretKey: [] }]);
     assert.ok(res.body.components.schemas.Plan);
+  });
+
+  it('when the API answers, then it carries the security headers for JSON APIs and CORS only for allowed browsers', async () => {
+    const cart = { plan: 'nope' };
+    const plain = await request(t.app).post('/v1/quotes').set('Authorization', `Bearer ${t.publishable}`).send(cart);
+    assert.equal(plain.status, 404);
+    assert.equal(plain.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(plain.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'");
+    assert.equal(plain.headers['x-frame-options'], 'DENY');
+    assert.equal(plain.headers['x-content-type-options'], 'nosniff');
+    assert.match(plain.headers['strict-transport-security'], /max-age=\d+/);
+    assert.equal(plain.headers['referrer-policy'], 'no-referrer');
+    assert.equal(plain.headers['cross-origin-resource-policy'], 'cross-origin');
+    // Headers that only act on rendered HTML are left to the pages.
+    assert.equal(plain.headers['x-xss-protection'], undefined);
+    assert.equal(plain.headers['x-download-options'], undefined);
+    assert.equal(plain.headers['vary'], 'Origin');
+    assert.equal(plain.headers['access-control-allow-origin'], undefined);
+    assert.ok(plain.headers['x-request-id']);
+
+    const allowed = await request(t.app).post('/v1/quotes').set('Authorization', `Bearer ${t.publishable}`).set('Origin', TEST_ORIGIN).send(cart);
+    assert.equal(allowed.headers['access-control-allow-origin'], TEST_ORIGIN);
+    assert.match(allowed.headers['vary'], /Origin/);
+    assert.equal(allowed.headers['x-frame-options'], 'DENY');
+
+    const preflight = await request(t.app).options('/v1/checkouts/co_x/confirm').set('Origin', TEST_ORIGIN).set('Access-Control-Request-Method', 'POST');
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], TEST_ORIGIN);
+    assert.match(preflight.headers['access-control-allow-headers'], /Idempotency-Key/);
+
+    const stranger = await request(t.app).post('/v1/quotes').set('Authorization', `Bearer ${t.publishable}`).set('Origin', 'http://evil.test').send(cart);
+    assert.equal(stranger.status, 403);
+    assert.equal(stranger.body.code, 'origin_not_allowed');
+    assert.equal(stranger.headers['access-control-allow-origin'], undefined);
+
+    // The secret routes are not for browsers: no CORS even from an allowed origin.
+    const admin = await request(t.app).get('/v1/plans').set(t.sk).set('Origin', TEST_ORIGIN);
+    assert.equal(admin.headers['access-control-allow-origin'], undefined);
+    assert.equal(admin.headers['x-frame-options'], 'DENY');
+
+    const page = await request(t.app).get('/docs');
+    assert.equal(page.headers['x-frame-options'], 'SAMEORIGIN');
+    assert.ok(page.headers['x-request-id']);
   });
 
   it('when /docs is opened, then it loads its scripts from this server only, under a CSP without CDNs', async () => {
