@@ -155,29 +155,42 @@ function sizes() {
   return files.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+// BENCH_SECTIONS=2,3 runs only those sections (all by default).
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
-console.log('1. Pricing in process');
-const perSecond = benchDomain();
-line('priceCart, 4 charges + coupon + OSS VAT', `${fmt(perSecond)} quotes/s (goal >= 100,000: ${perSecond >= 100_000 ? 'met' : 'MISSED'})`);
+if (only.has('1')) {
+  console.log('1. Pricing in process');
+  const perSecond = benchDomain();
+  line('priceCart, 4 charges + coupon + OSS VAT', `${fmt(perSecond)} quotes/s (goal >= 100,000: ${perSecond >= 100_000 ? 'met' : 'MISSED'})`);
 
-console.log('\n2. HTTP (autocannon, 50 connections, loopback; each server in its own process; PGlite with the demo catalog)');
-const http = await benchHttp();
-line('constant-JSON Express POST (baseline)', `${fmt(http.constantResult.rps)} req/s, p99 ${http.constantResult.p99} ms (median of 3)`);
-line('POST /v1/quotes', `${fmt(http.quoteResult.rps)} req/s, p99 ${http.quoteResult.p99} ms, errors ${http.quoteResult.errors} (median of 3)`);
-const ratio = http.quoteResult.rps / http.constantResult.rps;
-line('ratio quotes / baseline', `${(ratio * 100).toFixed(1)}% (goal >= 80%: ${ratio >= 0.8 ? 'met' : 'MISSED'}; p99 goal <= 25 ms: ${http.quoteResult.p99 <= 25 ? 'met' : 'MISSED'})`);
+}
 
-console.log('\n3. Confirmations on PostgreSQL (20 connections, test provider)');
-const confirmations = await benchConfirmations();
-if (confirmations)
-  line(`POST /v1/checkouts/{id}/confirm x ${confirmations.n}`, `${fmt(confirmations.rps)} confirmations/s, p50 ${confirmations.p50} ms, p99 ${confirmations.p99} ms (goal >= 300/s, p99 <= 100 ms: ${confirmations.rps >= 300 && confirmations.p99 <= 100 ? 'met' : 'MISSED'})`);
-else line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+if (only.has('2')) {
+  console.log('\n2. HTTP (autocannon, 50 connections, loopback; each server in its own process; PGlite with the demo catalog)');
+  const http = await benchHttp();
+  line('constant-JSON Express POST (baseline)', `${fmt(http.constantResult.rps)} req/s, p99 ${http.constantResult.p99} ms (median of 3)`);
+  line('POST /v1/quotes', `${fmt(http.quoteResult.rps)} req/s, p99 ${http.quoteResult.p99} ms, errors ${http.quoteResult.errors} (median of 3)`);
+  const ratio = http.quoteResult.rps / http.constantResult.rps;
+  line('ratio quotes / baseline', `${(ratio * 100).toFixed(1)}% (goal >= 80%: ${ratio >= 0.8 ? 'met' : 'MISSED'}; p99 goal <= 25 ms: ${http.quoteResult.p99 <= 25 ? 'met' : 'MISSED'})`);
 
-console.log('\n4. Element sizes (dist/, lit bundled, Stripe excluded)');
-const built = sizes();
-if (!built) line('skipped', 'run `npm run build` first');
-else {
-  for (const f of built) line(f.name, `${fmt(f.bytes)} B, gzip ${fmt(f.gzip)} B, brotli ${fmt(f.brotli)} B`);
-  const all = built.find((f) => f.name === 'billkit.js')!;
-  line('all elements (billkit.js), brotli', `${(all.brotli / 1024).toFixed(1)} kB (budget 40 kB: ${all.brotli <= 40 * 1024 ? 'met' : 'MISSED'})`);
+}
+
+if (only.has('3')) {
+  console.log('\n3. Confirmations on PostgreSQL (20 connections, test provider)');
+  const confirmations = await benchConfirmations();
+  if (confirmations)
+    line(`POST /v1/checkouts/{id}/confirm x ${confirmations.n}`, `${fmt(confirmations.rps)} confirmations/s, p50 ${confirmations.p50} ms, p99 ${confirmations.p99} ms (goal >= 300/s, p99 <= 100 ms: ${confirmations.rps >= 300 && confirmations.p99 <= 100 ? 'met' : 'MISSED'})`);
+  else line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+
+}
+
+if (only.has('4')) {
+  console.log('\n4. Element sizes (dist/, lit bundled, Stripe excluded)');
+  const built = sizes();
+  if (!built) line('skipped', 'run `npm run build` first');
+  else {
+    for (const f of built) line(f.name, `${fmt(f.bytes)} B, gzip ${fmt(f.gzip)} B, brotli ${fmt(f.brotli)} B`);
+    const all = built.find((f) => f.name === 'billkit.js')!;
+    line('all elements (billkit.js), brotli', `${(all.brotli / 1024).toFixed(1)} kB (budget 40 kB: ${all.brotli <= 40 * 1024 ? 'met' : 'MISSED'})`);
+}
 }

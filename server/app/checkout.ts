@@ -1,5 +1,5 @@
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
-import { firstInvoiceStatus, INVOICE_SEQUENCE_DIGITS, invoiceNote, invoiceNumberPrefix, taxBreakdown } from '../domain/invoices.js';
+import { firstInvoiceStatus, invoiceNote, invoiceNumberPrefix, taxBreakdown } from '../domain/invoices.js';
 import { addDays, addInterval } from '../domain/periods.js';
 import { resolveSelection, type Cart } from '../domain/quote.js';
 import { normalizeVatId } from '../domain/tax.js';
@@ -111,7 +111,7 @@ export class CheckoutService {
     const entry = await this.cache.cached();
     let redeemed = false;
     try {
-      return await this.db.transaction(async (tx) => {
+      const result: ConfirmResult = await this.db.transaction(async (tx): Promise<ConfirmResult> => {
         redeemed = false;
         const checkout = await store.findCheckout(tx, id, { lock: true });
         if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
@@ -198,15 +198,17 @@ export class CheckoutService {
             periodEnd: line.type === 'one_time' ? null : periodEnd.toISOString(),
           })),
         };
-        const number = await store.issueFirstInvoice(
+        await store.issueFirstInvoice(
           tx,
           draft,
           { checkoutId: checkout.id, paymentId: outcome.paymentId, at, couponId: subscription.couponId },
-          { year, prefix: invoiceNumberPrefix(year), digits: INVOICE_SEQUENCE_DIGITS },
+          invoiceNumberPrefix(year),
         );
-        const invoice: Invoice = { ...draft, number };
-        return { status: 'complete' as const, customer, subscription, invoice };
+        // The number is taken as the transaction commits (migration 0004); read below.
+        return { status: 'complete' as const, customer, subscription, invoice: { ...draft, number: '' } };
       });
+      if (result.status === 'complete' && result.invoice.number === '') result.invoice.number = await store.invoiceNumber(this.db, result.invoice.id);
+      return result;
     } catch (error) {
       redeemed = false;
       if (error instanceof RequiresAction) {

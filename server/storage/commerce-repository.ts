@@ -307,50 +307,58 @@ const toInvoice = (r: Row, lines: InvoiceLineRecord[]): Invoice => ({
  * The counter row stays locked until the commit: that is what makes numbers gapless (a rollback gives the
  * number back) and the one place where confirmations queue behind each other, so it comes last.
  */
+/**
+ * Writes the first invoice with its lines, completes the checkout and records the subscription's coupon, in
+ * one statement. The invoice gets its gapless number from `series` when the transaction commits (see
+ * migration 0004): read it afterwards with invoiceNumber.
+ */
 export async function issueFirstInvoice(
   tx: Tx,
   inv: Omit<Invoice, 'number'>,
   done: { checkoutId: string; paymentId: string; at: string; couponId: string | null },
-  numbering: { year: number; prefix: string; digits: number },
-): Promise<string> {
+  series: string,
+): Promise<void> {
   const l = inv.lines;
-  const { rows } = await tx.query<{ number: string }>(
-    `with n as (
-       insert into invoice_counters (year, last_number) values ($21, 1)
-       on conflict (year) do update set last_number = invoice_counters.last_number + 1 returning last_number
-     ), i as (
-       insert into invoices (id, number, customer_id, subscription_id, status, currency, subtotal, discount, tax, total,
+  await tx.query(
+    `with i as (
+       insert into invoices (id, number_prefix, customer_id, subscription_id, status, currency, subtotal, discount, tax, total,
          tax_treatment, tax_behavior, tax_breakdown, note, bill_to, period_start, period_end, issued_at, paid_at, payment_id)
-       select $1, $22 || lpad(n.last_number::text, $23, '0'), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 from n
-       returning id, number
+       values ($1, $21, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+       returning id
      ), lines as (
        insert into invoice_lines (id, invoice_id, position, charge_id, product_id, description, type, quantity, unit_amount, trial,
          subtotal, discount, tax_rate, tax, total, period_start, period_end)
        select t.id, i.id, t.position, t.charge_id, t.product_id, t.description, t.type, t.quantity, t.unit_amount, t.trial,
          t.subtotal, t.discount, t.tax_rate, t.tax, t.total, t.period_start, t.period_end
-       from i, unnest($24::text[], $25::int[], $26::text[], $27::text[], $28::text[], $29::text[], $30::int[], $31::bigint[], $32::boolean[],
-         $33::bigint[], $34::bigint[], $35::int[], $36::bigint[], $37::bigint[], $38::timestamptz[], $39::timestamptz[])
+       from i, unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::bigint[], $30::boolean[],
+         $31::bigint[], $32::bigint[], $33::int[], $34::bigint[], $35::bigint[], $36::timestamptz[], $37::timestamptz[])
          as t(id, position, charge_id, product_id, description, type, quantity, unit_amount, trial, subtotal, discount, tax_rate, tax, total, period_start, period_end)
      ), co as (
        update checkouts set status = 'complete', payment_id = $20, customer_id = $2, subscription_id = $3, invoice_id = $1, completed_at = $17
-       where id = $40
+       where id = $38
      ), sub as (
-       update subscriptions set coupon_id = $41 where id = $3 and $41::text is not null
+       update subscriptions set coupon_id = $39 where id = $3 and $39::text is not null
      )
-     select number from i`,
+     select 1`,
     [
       inv.id, inv.customerId, inv.subscriptionId, inv.status, inv.currency, inv.subtotal, inv.discount, inv.tax, inv.total,
       inv.taxTreatment, inv.taxBehavior, JSON.stringify(inv.taxBreakdown), inv.note, JSON.stringify(inv.billTo), inv.periodStart, inv.periodEnd,
-      inv.issuedAt, inv.paidAt, inv.paymentId, done.paymentId, numbering.year, numbering.prefix, numbering.digits,
+      inv.issuedAt, inv.paidAt, inv.paymentId, done.paymentId, series,
       l.map((x) => x.id), l.map((_, i) => i), l.map((x) => x.chargeId), l.map((x) => x.productId), l.map((x) => x.description),
       l.map((x) => x.type), l.map((x) => x.quantity), l.map((x) => x.unitAmount ?? null), l.map((x) => x.trial === true),
       l.map((x) => x.subtotal), l.map((x) => x.discount), l.map((x) => x.taxRate), l.map((x) => x.tax), l.map((x) => x.total),
       l.map((x) => x.periodStart), l.map((x) => x.periodEnd), done.checkoutId, done.couponId,
     ],
   );
-  return rows[0]!.number;
 }
 
+/** The number a committed invoice was given. */
+export async function invoiceNumber(db: Queryable, id: string): Promise<string> {
+  const { rows } = await db.query<{ number: string | null }>('select number from invoices where id = $1', [id]);
+  const number = rows[0]?.number;
+  if (!number) throw new Error(`invoice ${id} has no number: read it after the transaction that wrote it commits`);
+  return number;
+}
 
 async function withLines(db: Queryable, rows: Row[]): Promise<Invoice[]> {
   if (rows.length === 0) return [];

@@ -52,10 +52,28 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<nu
   });
 }
 
-/** Splits a migration on `;` at line ends. Migrations keep to plain DDL/DML (no function bodies). */
+/**
+ * Splits a migration on `;` at line ends, except inside dollar-quoted bodies ($$ ... $$, for functions),
+ * and drops `--` comment lines outside them.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*(?:\r?\n|$)/)
-    .map((part) => part.replace(/^\s*--.*$/gm, '').trim())
-    .filter((part) => part.length > 0);
+  const statements: string[] = [];
+  let current = '';
+  // Even parts are outside dollar quotes, odd parts inside.
+  sql.split('$$').forEach((part, i) => {
+    if (i % 2 === 1) {
+      current += '$$' + part + '$$';
+      return;
+    }
+    const pieces = part.split(/;\s*(?:\r?\n|$)/);
+    pieces.forEach((piece, k) => {
+      current += piece.replace(/^\s*--.*$/gm, '');
+      if (k < pieces.length - 1) {
+        statements.push(current.trim());
+        current = '';
+      }
+    });
+  });
+  statements.push(current.trim());
+  return statements.filter((statement) => statement.length > 0);
 }

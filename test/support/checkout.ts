@@ -179,7 +179,7 @@ export async function rowCounts(db: Queryable): Promise<RowCounts> {
        (select count(*)::int from coupon_redemptions) as coupon_redemptions,
        (select coalesce(sum(times_redeemed), 0)::int from coupons) as times_redeemed,
        (select count(*)::int from coupon_codes where redeemed_at is not null) as redeemed_codes,
-       (select coalesce(sum(last_number), 0)::int from invoice_counters) as invoice_counter`,
+       (select coalesce(sum(last_number), 0)::int from invoice_series) as invoice_counter`,
   );
   const r = rows[0]!;
   return {

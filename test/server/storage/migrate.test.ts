@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadMigrations, migrate, splitStatements } from '../../../server/storage/migrate.js';
+import { openPglite } from '../../../server/storage/pglite.js';
 import { openPostgres } from '../../../server/storage/postgres.js';
 import type { Db } from '../../../server/storage/db.js';
 import { testDatabases, withSearchPath } from '../../support/db.js';
@@ -10,6 +11,15 @@ describe('migrations', () => {
     assert.deepEqual(splitStatements('-- note\ncreate table a (x int);\n\ninsert into a values (1);\n'), [
       'create table a (x int)',
       'insert into a values (1)',
+    ]);
+  });
+
+  it('when a script defines a function, then its dollar-quoted body stays in one statement', () => {
+    const sql = 'create table a (x int);\n-- numbering\ncreate function f() returns trigger language plpgsql as $$\nbegin\n  update a set x = 1;\n  return null;\nend $$;\ncreate index a_x on a (x);\n';
+    assert.deepEqual(splitStatements(sql), [
+      'create table a (x int)',
+      'create function f() returns trigger language plpgsql as $$\nbegin\n  update a set x = 1;\n  return null;\nend $$',
+      'create index a_x on a (x)',
     ]);
   });
 
@@ -44,6 +54,20 @@ describe('migrations', () => {
       });
     });
   }
+
+  it("when invoice numbering moves to commit time (0004), then each year's counter carries over to its series", async () => {
+    const db = await openPglite(null);
+    try {
+      const all = loadMigrations();
+      await migrate(db, all.filter((m) => m.version <= 3));
+      await db.query('insert into invoice_counters (year, last_number) values (2025, 17), (2026, 41)');
+      assert.deepEqual(await migrate(db, all), [4, ...all.filter((m) => m.version > 4).map((m) => m.version)]);
+      const { rows } = await db.query<{ prefix: string; last_number: number }>('select prefix, last_number from invoice_series order by prefix');
+      assert.deepEqual(rows.map((r) => [r.prefix, Number(r.last_number)]), [['INV-2025-', 17], ['INV-2026-', 41]]);
+    } finally {
+      await db.close();
+    }
+  });
 
   if (process.env.DATABASE_URL) {
     it('when two processes migrate one empty PostgreSQL schema at once, then each migration is applied once', async () => {
