@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { CHANGES_CHANNEL, type Db, type QueryResult, type Queryable } from './db.js';
 
@@ -6,6 +7,23 @@ pg.types.setTypeParser(20, (text: string) => {
   const value = BigInt(text);
   return value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER) ? value : Number(value);
 });
+
+/**
+ * Parameterized statements run as named prepared statements, so each connection parses and plans them
+ * once (the checkout's statements are large CTEs: planning them on every call was most of PostgreSQL's
+ * work per confirmation). Not those that select `*`: a prepared statement's result columns are fixed, and a
+ * migration adding a column would make it fail until the process restarts.
+ */
+const names = new Map<string, string | null>();
+const SELECTS_STAR = /(^|[\s,(])(\w+\.)?\*\s*(,|from\b|$)/i;
+function statementName(sql: string): string | null {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = SELECTS_STAR.test(sql) ? null : 'bk_' + createHash('sha1').update(sql).digest('hex').slice(0, 24);
+    names.set(sql, name);
+  }
+  return name;
+}
 
 /** The PostgreSQL adapter (node-postgres pool). Several BFF processes may share one server. */
 export async function openPostgres(connectionString: string, options: { max?: number } = {}): Promise<Db> {
@@ -16,7 +34,8 @@ export async function openPostgres(connectionString: string, options: { max?: nu
   const listeners = new Set<() => Promise<void>>();
   const run = (client: pg.Pool | pg.PoolClient): Queryable => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[]);
+      const name = params.length > 0 ? statementName(sql) : null;
+      const result = name ? await client.query({ name, text: sql, values: params as unknown[] }) : await client.query(sql, params as unknown[]);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
   });
