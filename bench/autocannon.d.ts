@@ -12,7 +12,9 @@ declare module 'autocannon' {
       requests?: { setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }[];
     }
     interface Result {
-      requests: { average: number };
+      /** Seconds the run took. */
+      duration: number;
+      requests: { average: number; total: number };
       latency: { p50: number; p99: number };
       errors: number;
       non2xx: number;

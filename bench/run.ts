@@ -56,12 +56,12 @@ function benchDomain(): number {
 // -------------------------------------------------------------------------------------- 2. HTTP quotes
 async function cannon(opts: autocannon.Options) {
   const result = await autocannon({ duration: SECONDS, connections: 50, ...opts });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  return { rps: result.requests.total / result.duration, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 /** Starts bench/serve.ts in a child process and resolves with what it prints. */
 async function serve(mode: 'constant' | 'api' | 'api-pg'): Promise<{ url: string; publishableKey: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'bench/serve.ts', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -130,7 +130,7 @@ async function benchConfirmations(): Promise<{ rps: number; p50: number; p99: nu
       requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/v1/checkouts/${ids[next++]}/confirm` }) }],
     });
     if (result.non2xx || result.errors) throw new Error(`${result.non2xx + result.errors} confirmations failed`);
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, n: ids.length };
+    return { rps: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99, n: ids.length };
   } finally {
     api.stop();
   }

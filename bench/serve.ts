@@ -2,7 +2,7 @@
  * A server for the benchmark, in its own process so that the load generator does not share its event loop:
  *   constant  a bare Express app answering POST /constant with a constant JSON body (the baseline)
  *   api       Billkit's app over an in-memory PGlite with the demo catalog
- *   api-pg    Billkit's app over a fresh schema in DATABASE_URL's PostgreSQL (dropped on exit), 20 connections
+ *   api-pg    Billkit's app over a fresh schema in DATABASE_URL's PostgreSQL (dropped on exit), the adapter's default pool
  * Prints one JSON line {url, publishableKey} when listening.
  */
 import type { AddressInfo } from 'node:net';
@@ -24,7 +24,7 @@ if (mode === 'constant') {
   const body = { ok: true, plan: 'business-monthly', total: 28620 };
   app.post('/constant', (_req, res) => res.json(body));
 } else {
-  const db = mode === 'api-pg' ? await freshPostgres(process.env.DATABASE_URL!, { max: 20 }) : await openPglite(null);
+  const db = mode === 'api-pg' ? await freshPostgres(process.env.DATABASE_URL!) : await openPglite(null);
   if (mode === 'api-pg') {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void db.close().finally(() => process.exit(0)));
   }

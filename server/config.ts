@@ -8,6 +8,12 @@ const perMinute = (value: string | undefined, fallback: number, name: string) =>
   return n;
 };
 
+const positive = (value: string, name: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not ${value}`);
+  return n;
+};
+
 /** Every environment variable Billkit reads, in one place (the README lists the same). */
 export interface Config {
   port: number;
@@ -15,6 +21,8 @@ export interface Config {
   /** PGlite's data folder (unused when databaseUrl is set, except for the demo keys file). */
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL connections per process (BILLKIT_DB_POOL; the adapter's default when unset). */
+  dbPoolSize: number | undefined;
   secretKey: string | undefined;
   publishableKey: string | undefined;
   allowedOrigins: string[];
@@ -34,6 +42,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     dataDir: resolve(env.BILLKIT_DATA_DIR ?? '.billkit'),
     databaseUrl: env.DATABASE_URL || undefined,
+    dbPoolSize: env.BILLKIT_DB_POOL ? positive(env.BILLKIT_DB_POOL, 'BILLKIT_DB_POOL') : undefined,
     secretKey: env.BILLKIT_SECRET_KEY || undefined,
     publishableKey: env.BILLKIT_PUBLISHABLE_KEY || undefined,
     allowedOrigins: env.BILLKIT_ALLOWED_ORIGINS

@@ -18,7 +18,7 @@ const started = Date.now();
 const config = readConfig();
 const logger = pino({ level: config.logLevel, redact: ['authorization', 'key', 'secretKey', 'publishableKey'] });
 
-const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
+const db = await openDb({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
 const applied = await migrate(db);
 if (applied.length) logger.info({ applied }, 'migrations applied');
 

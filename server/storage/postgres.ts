@@ -25,9 +25,16 @@ function statementName(sql: string): string | null {
   return name;
 }
 
+/**
+ * Connections per process. Ten (node-postgres's own default) kept confirmations fastest on a 2-core
+ * PostgreSQL: more connections than the server has cores to run them only queue inside PostgreSQL, where
+ * they hold locks longer. BILLKIT_DB_POOL sets it.
+ */
+export const DEFAULT_POOL_SIZE = 10;
+
 /** The PostgreSQL adapter (node-postgres pool). Several BFF processes may share one server. */
 export async function openPostgres(connectionString: string, options: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 20 });
+  const pool = new pg.Pool({ connectionString, max: options.max ?? DEFAULT_POOL_SIZE });
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   pool.on('error', () => {});
   await pool.query('select 1');

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readConfig } from '../../server/config.js';
+
+describe('configuration', () => {
+  it("when nothing is set, then the defaults apply: port 4000 on loopback, PGlite, the adapter's pool size", () => {
+    const config = readConfig({});
+    assert.equal(config.port, 4000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.dbPoolSize, undefined);
+    assert.deepEqual(config.allowedOrigins, ['http://localhost:4000', 'http://127.0.0.1:4000']);
+  });
+
+  it('when BILLKIT_DB_POOL is a whole number, then PostgreSQL gets that many connections per process', () => {
+    assert.equal(readConfig({ BILLKIT_DB_POOL: '6' }).dbPoolSize, 6);
+  });
+
+  it('when BILLKIT_DB_POOL or a rate limit is not a whole number of at least 1, then start-up refuses with the variable named', () => {
+    assert.throws(() => readConfig({ BILLKIT_DB_POOL: '0' }), /BILLKIT_DB_POOL/);
+    assert.throws(() => readConfig({ BILLKIT_DB_POOL: 'many' }), /BILLKIT_DB_POOL/);
+    assert.throws(() => readConfig({ BILLKIT_RATE_LIMIT_QUOTES: '2.5' }), /BILLKIT_RATE_LIMIT_QUOTES/);
+  });
+});
