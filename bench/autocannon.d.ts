@@ -9,7 +9,7 @@ declare module 'autocannon' {
       duration?: number;
       connections?: number;
       amount?: number;
-      requests?: { setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }[];
+      requests?: { setupRequest?: (request: Record<string, unknown>) => Record<string, unknown>; onResponse?: (status: number, body: string) => void }[];
     }
     interface Result {
       /** Seconds the run took. */
