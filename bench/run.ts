@@ -176,7 +176,6 @@ if (only.has('1')) {
   console.log('1. Pricing in process');
   const perSecond = benchDomain();
   line('priceCart, 4 charges + coupon + OSS VAT', `${fmt(perSecond)} quotes/s (goal >= 100,000: ${perSecond >= 100_000 ? 'met' : 'MISSED'})`);
-
 }
 
 if (only.has('2')) {
@@ -186,7 +185,6 @@ if (only.has('2')) {
   line('POST /v1/quotes', `${fmt(http.quoteResult.rps)} req/s, p99 ${http.quoteResult.p99} ms, errors ${http.quoteResult.errors} (median of 3)`);
   const ratio = http.quoteResult.rps / http.constantResult.rps;
   line('ratio quotes / baseline', `${(ratio * 100).toFixed(1)}% (goal >= 80%: ${ratio >= 0.8 ? 'met' : 'MISSED'}; p99 goal <= 25 ms: ${http.quoteResult.p99 <= 25 ? 'met' : 'MISSED'})`);
-
 }
 
 if (only.has('3')) {
@@ -195,7 +193,6 @@ if (only.has('3')) {
   if (confirmations)
     line(`POST /v1/checkouts/{id}/confirm x ${confirmations.n}`, `${fmt(confirmations.rps)} confirmations/s, p50 ${confirmations.p50} ms, p99 ${confirmations.p99} ms (goal >= 300/s, p99 <= 100 ms: ${confirmations.rps >= 300 && confirmations.p99 <= 100 ? 'met' : 'MISSED'})`);
   else line('skipped', 'set DATABASE_URL to a PostgreSQL database');
-
 }
 
 if (only.has('4')) {
@@ -206,5 +203,5 @@ if (only.has('4')) {
     for (const f of built) line(f.name, `${fmt(f.bytes)} B, gzip ${fmt(f.gzip)} B, brotli ${fmt(f.brotli)} B`);
     const all = built.find((f) => f.name === 'billkit.js')!;
     line('all elements (billkit.js), brotli', `${(all.brotli / 1024).toFixed(1)} kB (budget 40 kB: ${all.brotli <= 40 * 1024 ? 'met' : 'MISSED'})`);
-}
+  }
 }

@@ -25,6 +25,9 @@ export type ConfirmResult =
   | { status: 'complete'; customer: Customer; subscription: Subscription; invoice: Invoice }
   | { status: 'requires_action'; checkoutId: string; reason: string; clientSecret?: string };
 
+/** A confirmation whose transaction wrote the first invoice, before the commit gave it its number. */
+type Issued = { status: 'issued'; customer: Customer; subscription: Subscription; invoice: Omit<Invoice, 'number'> };
+
 const subscriptionExists = () =>
   conflict(
     'subscription_exists',
@@ -104,14 +107,14 @@ export class CheckoutService {
   /**
    * Confirms a checkout. In one transaction: lock the checkout, create or reuse the customer, create the
    * subscription (the unique index refuses a second live one per family), redeem the coupon (conditional
-   * updates hold every limit), take the payment, number and write the invoice, complete the checkout.
+   * updates hold every limit), take the payment, write the invoice (numbered as the transaction commits), complete the checkout.
    * A decline or a refusal rolls everything back; `requires_action` rolls back and marks the checkout.
    */
   async confirm(id: string, input: { paymentMethod: string; authenticated?: boolean | undefined }): Promise<ConfirmResult> {
     const entry = await this.cache.cached();
     let redeemed = false;
     try {
-      const result: ConfirmResult = await this.db.transaction(async (tx): Promise<ConfirmResult> => {
+      const result = await this.db.transaction(async (tx): Promise<ConfirmResult | Issued> => {
         redeemed = false;
         const checkout = await store.findCheckout(tx, id, { lock: true });
         if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
@@ -204,11 +207,12 @@ export class CheckoutService {
           { checkoutId: checkout.id, paymentId: outcome.paymentId, at, couponId: subscription.couponId },
           invoiceNumberPrefix(year),
         );
-        // The number is taken as the transaction commits (migration 0004); read below.
-        return { status: 'complete' as const, customer, subscription, invoice: { ...draft, number: '' } };
+        return { status: 'issued', customer, subscription, invoice: draft };
       });
-      if (result.status === 'complete' && result.invoice.number === '') result.invoice.number = await store.invoiceNumber(this.db, result.invoice.id);
-      return result;
+      if (result.status !== 'issued') return result;
+      // The invoice's number is taken as the transaction commits (migration 0004).
+      const number = await store.invoiceNumber(this.db, result.invoice.id);
+      return { ...result, status: 'complete', invoice: { ...result.invoice, number } };
     } catch (error) {
       redeemed = false;
       if (error instanceof RequiresAction) {

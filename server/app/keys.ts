@@ -28,7 +28,7 @@ export class KeyStore {
   }
 
   async resolve(key: string): Promise<KeyKind | null> {
-    const known = this.#known.get(key);
+    const known = this.known(key);
     if (known) return known;
     const kind = kindOfKey(key);
     if (!kind) return null;

@@ -31,12 +31,11 @@ export function invoiceNote(treatment: TaxTreatment): string | null {
   return treatment === 'reverse_charge' ? reverseChargeNote : null;
 }
 
-/** `INV-2026-000001`: gapless per seller and year (the counter lives in storage). */
+/**
+ * `INV-2026-000001`: the series of the invoice's year; storage appends the gapless 6-digit sequence as the
+ * transaction commits (migration 0004).
+ */
 export const invoiceNumberPrefix = (year: number) => `INV-${year}-`;
-export const INVOICE_SEQUENCE_DIGITS = 6;
-export function invoiceNumber(year: number, sequence: number): string {
-  return invoiceNumberPrefix(year) + String(sequence).padStart(INVOICE_SEQUENCE_DIGITS, '0');
-}
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 

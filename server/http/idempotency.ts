@@ -6,7 +6,12 @@ import type { Db } from '../storage/db.js';
 import { fromDomainError, problem, sendProblem } from './problem.js';
 import { sendJson } from './respond.js';
 
-/** JSON with object keys sorted, so that the same body always hashes the same. */
+/** sha256 of the body as JSON with sorted keys (the same body always hashes the same). */
+export function idempotencyHash(body: unknown): string {
+  return createHash('sha256').update(canonical(body)).digest('hex');
+}
+
+/** JSON with object keys sorted. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object')
@@ -39,7 +44,7 @@ export async function withIdempotency(
     throw new DomainError('invalid', 'validation_failed', 'Idempotency-Key must be 1 to 255 characters.', [{ pointer: '/header/Idempotency-Key', detail: 'Invalid.' }]);
   const caller = createHash('sha256').update(req.auth?.key ?? '').digest('hex').slice(0, 16);
   const scope = `${req.method} ${req.path} ${caller}`;
-  const hash = createHash('sha256').update(canonical(req.body)).digest('hex');
+  const hash = idempotencyHash(req.body);
   const claim = await keys.claim(db, scope, key, hash);
   if (claim.state === 'mismatch')
     return sendProblem(res, problem(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body.'));
@@ -47,7 +52,7 @@ export async function withIdempotency(
     return sendProblem(res, problem(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still running; retry shortly.'));
   if (claim.state === 'replay') {
     res.setHeader('Idempotent-Replayed', 'true');
-    return sendJson(res, claim.status, claim.body, claim.status >= 400 ? 'application/problem+json' : undefined);
+    return sendStored(res, claim.status, claim.body);
   }
   let status = successStatus;
   let body: unknown;
@@ -63,5 +68,9 @@ export async function withIdempotency(
     body = p;
   }
   await keys.complete(db, scope, key, status, body);
-  sendJson(res, status, body, status >= 400 ? 'application/problem+json' : undefined);
+  sendStored(res, status, body);
 }
+
+/** A kept answer: a problem when it was a failure. */
+const sendStored = (res: Response, status: number, body: unknown) =>
+  sendJson(res, status, body, status >= 400 ? 'application/problem+json' : undefined);

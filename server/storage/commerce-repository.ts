@@ -302,12 +302,6 @@ const toInvoice = (r: Row, lines: InvoiceLineRecord[]): Invoice => ({
 });
 
 /**
- * One round trip, last in the confirmation's transaction: takes the next gapless number of the invoice's
- * year, writes the invoice with it and its lines, completes the checkout and sets the subscription's coupon.
- * The counter row stays locked until the commit: that is what makes numbers gapless (a rollback gives the
- * number back) and the one place where confirmations queue behind each other, so it comes last.
- */
-/**
  * Writes the first invoice with its lines, completes the checkout and records the subscription's coupon, in
  * one statement. The invoice gets its gapless number from `series` when the transaction commits (see
  * migration 0004): read it afterwards with invoiceNumber.

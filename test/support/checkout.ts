@@ -205,16 +205,5 @@ export function idempotencyScope(method: string, path: string, apiKey: string): 
   return `${method} ${path} ${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
 }
 
-/** sha256 of the body as JSON with sorted keys (the same body always hashes the same). */
-export function idempotencyHash(body: unknown): string {
-  const canonical = (value: unknown): string => {
-    if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-    if (value && typeof value === 'object')
-      return `{${Object.keys(value)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-        .join(',')}}`;
-    return JSON.stringify(value ?? null);
-  };
-  return createHash('sha256').update(canonical(body)).digest('hex');
-}
+/** The body hash the BFF keeps with an Idempotency-Key. */
+export { idempotencyHash } from '../../server/http/idempotency.js';

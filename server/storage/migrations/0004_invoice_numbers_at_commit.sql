@@ -23,7 +23,7 @@ update invoices set number_prefix = left(number, length(number) - 6);
 
 alter table invoices alter column number drop not null;
 
--- The digits (6) are INVOICE_SEQUENCE_DIGITS of server/domain/invoices.ts.
+-- The sequence has 6 digits: INV-<year>-<6 digits> (SPEC section 7).
 create function billkit_number_invoice() returns trigger language plpgsql set search_path from current as $$
 declare
   taken integer;
