@@ -101,6 +101,8 @@ export const templates = {
   'payment.auth_fail': `Fehlschlagen lassen`,
   'payment.declined': `Ihre Karte wurde abgelehnt. Versuchen Sie es erneut oder verwenden Sie eine andere Karte.`,
   'payment.auth_failed': `Die Zahlung wurde nicht bestätigt. Versuchen Sie es erneut oder verwenden Sie eine andere Karte.`,
+  'payment.refunded': `Ihre Zahlung wurde vollständig erstattet.`,
+  'payment.not_charged': `Es wurde nichts abgebucht.`,
   'payment.subscription_exists': `Sie haben bereits ein Abonnement in dieser Produktfamilie. Ändern Sie es in Ihrem Kundenportal.`,
   'payment.email': `E-Mail`,
   'payment.name': `Vollständiger Name`,

@@ -5,7 +5,7 @@ import { BillkitElement } from '../shared/base.js';
 import { BillkitApiError } from '../shared/api-client.js';
 import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../shared/events.js';
 import { formatCountry, formatMoney } from '../shared/format.js';
-import { errorText } from '../shared/messages.js';
+import { couponReasonText, errorText } from '../shared/messages.js';
 import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
 import { EU_COUNTRIES, OTHER_COUNTRIES, checkVatFormat, isEu, normalizeVatId, vatExample } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
@@ -259,6 +259,7 @@ export class BillkitPaymentForm extends BillkitElement {
 
   #fail(error: unknown): void {
     const apiError = error instanceof BillkitApiError ? error : new BillkitApiError({ code: 'network_error' }, 0);
+    if (apiError.code === 'checkout_refunded' || apiError.problem.refund !== undefined) return this.#refunded(apiError);
     if (apiError.code === 'vat_id_invalid') {
       this.step = 'details';
       this.fieldErrors = { ...this.fieldErrors, vatId: errorText('vat_id_invalid') };
@@ -269,6 +270,26 @@ export class BillkitPaymentForm extends BillkitElement {
       if (field in this.details) this.fieldErrors = { ...this.fieldErrors, [field]: detail };
     }
     this.#showError(apiError.code, apiError.problem.detail);
+  }
+
+  /**
+   * The payment went through but the checkout was refused after it and the payment given back: this
+   * checkout is over. Say why and that the money is back; the next submit starts a new checkout.
+   */
+  #refunded(apiError: BillkitApiError): void {
+    const { refund, refusalCode } = apiError.problem;
+    const code = apiError.code === 'checkout_refunded' && refusalCode ? refusalCode : apiError.code;
+    const checkoutId = this.checkout?.id;
+    this.#stripe?.destroy();
+    this.#stripe = undefined;
+    this.checkout = undefined;
+    this.step = 'details';
+    const back = refund
+      ? msg('Your payment was refunded in full.', { id: 'payment.refunded' })
+      : msg('Nothing was charged.', { id: 'payment.not_charged' });
+    const why = code.startsWith('coupon_') ? couponReasonText(code) : paymentErrorText(code);
+    this.error = { code, text: `${why} ${back}` };
+    this.dispatchEvent(new BillkitPaymentErrorEvent({ code, checkoutId }));
   }
 
   #showError(code: string, detail?: string): void {

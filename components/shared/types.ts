@@ -156,4 +156,11 @@ export interface Problem {
   detail?: string;
   code?: string;
   errors?: { pointer: string; detail: string }[];
+  /**
+   * On a confirmation refused after the payment went through (Stripe: the coupon ran out, the buyer
+   * subscribed in another tab): the refund that gave it back, or null when nothing was charged.
+   */
+  refund?: { id: string; amount: number; currency: string } | null;
+  /** On `checkout_refunded`: the first refusal's code. */
+  refusalCode?: string;
 }

@@ -3,7 +3,7 @@ import { firstInvoiceStatus, invoiceNote, invoiceNumberPrefix, taxBreakdown } fr
 import { addDays, addInterval } from '../domain/periods.js';
 import { resolveSelection, type Cart } from '../domain/quote.js';
 import { normalizeVatId } from '../domain/tax.js';
-import { declinedError, type PaymentProvider } from '../payments/provider.js';
+import { declinedError, type PaymentOutcome, type PaymentProvider } from '../payments/provider.js';
 import * as store from '../storage/commerce-repository.js';
 import { redeemCoupon } from '../storage/coupon-repository.js';
 import type { Address, Checkout, Customer, Invoice, Subscription } from '../storage/commerce-repository.js';
@@ -34,6 +34,26 @@ const subscriptionExists = () =>
     'This customer already has a live subscription in this product family. Switch plans in the customer portal instead.',
     [{ pointer: '/customer/email', detail: 'Has a live subscription in this family.' }],
   );
+
+const refundSentence = (refund: { refundId: string } | null) =>
+  refund ? 'The payment was refunded in full.' : 'Nothing was charged: the saved payment method will not be used.';
+
+const refundView = (checkout: Checkout, refund: { refundId: string } | null) =>
+  refund ? { id: refund.refundId, amount: checkout.amountDue, currency: checkout.currency } : null;
+
+/** A paid checkout that was refused and refunded: it cannot be completed any more. */
+const checkoutRefunded = (checkout: Checkout, refund: { refundId: string } | null) =>
+  new DomainError(
+    'conflict',
+    'checkout_refunded',
+    `This checkout could not be completed after its payment (${checkout.refusalCode ?? 'refused'}). ${refundSentence(refund)} Start a new checkout.`,
+    undefined,
+    { refusalCode: checkout.refusalCode, refund: refundView(checkout, refund) },
+  );
+
+/** Whether a confirmation's failure is a paid checkout's refusal that ended in a refund (webhooks ack these). */
+export const endedInRefund = (error: unknown): boolean =>
+  error instanceof DomainError && (error.code === 'checkout_refunded' || (error.extra !== undefined && 'refund' in error.extra));
 
 class RequiresAction extends Error {
   constructor(readonly reason: string, readonly clientSecret?: string) {
@@ -107,10 +127,70 @@ export class CheckoutService {
   /**
    * Confirms a checkout. In one transaction: lock the checkout, create or reuse the customer, create the
    * subscription (the unique index refuses a second live one per family), redeem the coupon (conditional
-   * updates hold every limit), take the payment, write the invoice (numbered as the transaction commits), complete the checkout.
-   * A decline or a refusal rolls everything back; `requires_action` rolls back and marks the checkout.
+   * updates hold every limit), take the payment, write the invoice (numbered as the transaction commits),
+   * complete the checkout. A decline or a refusal rolls everything back; `requires_action` rolls back and
+   * marks the checkout.
+   *
+   * Where the browser pays before the BFF hears of it (Stripe), the payment's outcome is read first, outside
+   * the transaction (no provider call while rows are locked). A checkout refused after its payment went
+   * through (the coupon ran out, the buyer subscribed in another tab meanwhile) is marked `refunded` and its
+   * payment given back in full; the refusal's problem says so.
    */
   async confirm(id: string, input: { paymentMethod: string; authenticated?: boolean | undefined }): Promise<ConfirmResult> {
+    if (this.payments.charges === 'on_confirm') return this.#complete(id, input, null);
+    const checkout = await this.get(id);
+    if (checkout.status === 'complete') return this.#complete(id, input, null);
+    if (checkout.status === 'refunded') {
+      // A refund that failed last time (the provider was unreachable) is retried; the same one otherwise.
+      const refund = checkout.refundId ? { refundId: checkout.refundId } : await this.#refund(checkout, checkout.paymentId!, checkout.amountDue, checkout.refusalCode!);
+      throw checkoutRefunded(checkout, refund);
+    }
+    const outcome = await this.#pay(checkout, input);
+    if (outcome.status === 'declined') throw declinedError(outcome);
+    if (outcome.status === 'requires_action') return this.#requiresAction(id, new RequiresAction(outcome.reason, outcome.clientSecret));
+    try {
+      return await this.#complete(id, input, outcome);
+    } catch (error) {
+      if (!(error instanceof DomainError) || (error.kind !== 'conflict' && error.kind !== 'unprocessable')) throw error;
+      // Mark first: once marked, nothing completes this checkout, so the refund can't race a completion.
+      if (!(await store.markCheckoutRefunded(this.db, id, outcome.paymentId, error.code))) return this.#complete(id, input, null);
+      const refund = await this.#refund(checkout, outcome.paymentId, outcome.amount, error.code);
+      throw new DomainError(error.kind, error.code, `${error.message} ${refundSentence(refund)}`, error.errors, {
+        ...error.extra,
+        refund: refundView(checkout, refund),
+      });
+    }
+  }
+
+  /** Asks the provider for the checkout's stored amount (never a figure from the request). */
+  #pay(checkout: Checkout, input: { paymentMethod: string; authenticated?: boolean | undefined }): Promise<PaymentOutcome> {
+    return this.payments.confirm({
+      checkoutId: checkout.id,
+      intentId: checkout.paymentIntentId,
+      amount: checkout.amountDue,
+      currency: checkout.currency,
+      paymentMethod: input.paymentMethod,
+      ...(input.authenticated ? { authenticated: true } : {}),
+    });
+  }
+
+  async #refund(checkout: Checkout, paymentId: string, amount: number, reason: string): Promise<{ refundId: string } | null> {
+    const refund = await this.payments.refund({ checkoutId: checkout.id, paymentId, amount, currency: checkout.currency, reason });
+    await store.recordCheckoutRefund(this.db, checkout.id, refund?.refundId ?? null);
+    return refund;
+  }
+
+  async #requiresAction(id: string, action: RequiresAction): Promise<ConfirmResult> {
+    await store.markCheckoutRequiresAction(this.db, id);
+    return { status: 'requires_action', checkoutId: id, reason: action.reason, ...(action.clientSecret ? { clientSecret: action.clientSecret } : {}) };
+  }
+
+  /** The transaction. `paid`: the outcome already read from a `before_confirm` provider; null: charge now. */
+  async #complete(
+    id: string,
+    input: { paymentMethod: string; authenticated?: boolean | undefined },
+    paid: Extract<PaymentOutcome, { status: 'succeeded' }> | null,
+  ): Promise<ConfirmResult> {
     const entry = await this.cache.cached();
     let redeemed = false;
     try {
@@ -119,6 +199,7 @@ export class CheckoutService {
         const checkout = await store.findCheckout(tx, id, { lock: true });
         if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
         if (checkout.status === 'complete') return this.#completed(tx, checkout);
+        if (checkout.status === 'refunded') throw checkoutRefunded(checkout, checkout.refundId ? { refundId: checkout.refundId } : null);
         const now = CatalogCache.now(entry);
         const at = now.toISOString();
         const { quote, buyer } = checkout;
@@ -164,14 +245,7 @@ export class CheckoutService {
           subscription.couponId = couponId!;
         }
 
-        const outcome = await this.payments.confirm({
-          checkoutId: checkout.id,
-          intentId: checkout.paymentIntentId,
-          amount: checkout.amountDue,
-          currency: checkout.currency,
-          paymentMethod: input.paymentMethod,
-          ...(input.authenticated ? { authenticated: true } : {}),
-        });
+        const outcome = paid ?? (await this.#pay(checkout, input));
         if (outcome.status === 'declined') throw declinedError(outcome);
         if (outcome.status === 'requires_action') throw new RequiresAction(outcome.reason, outcome.clientSecret);
 
@@ -215,10 +289,7 @@ export class CheckoutService {
       return { ...result, status: 'complete', invoice: { ...result.invoice, number } };
     } catch (error) {
       redeemed = false;
-      if (error instanceof RequiresAction) {
-        await store.markCheckoutRequiresAction(this.db, id);
-        return { status: 'requires_action', checkoutId: id, reason: error.reason, ...(error.clientSecret ? { clientSecret: error.clientSecret } : {}) };
-      }
+      if (error instanceof RequiresAction) return this.#requiresAction(id, error);
       if (pgErrorCode(error) === PG_UNIQUE_VIOLATION && pgConstraint(error) === 'subscriptions_one_live_per_family') throw subscriptionExists();
       throw error;
     } finally {

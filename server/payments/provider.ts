@@ -92,8 +92,25 @@ export type PaymentOutcome =
       declineCode?: string;
     };
 
+export interface RefundInput {
+  checkoutId: string;
+  /** The succeeded outcome's payment reference (`pi_...`; a `seti_...` moved no money). */
+  paymentId: string;
+  amount: number;
+  currency: string;
+  /** The refusal that stopped the checkout (`coupon_exhausted`, `subscription_exists`, ...), for the provider's records. */
+  reason: string;
+}
+
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
+  /**
+   * When the money moves. `on_confirm` (test): `confirm()` itself charges, so the checkout's transaction
+   * calls it only after every refusal had its chance. `before_confirm` (Stripe): the browser has paid
+   * before the BFF hears of it, so `confirm()` only reads the outcome; a checkout refused after that gets
+   * its payment back through `refund()`.
+   */
+  readonly charges: 'on_confirm' | 'before_confirm';
   /** What the browser needs to show the payment form (Stripe's publishable key; none for the test provider). */
   readonly publishableKey?: string;
   /**
@@ -104,6 +121,11 @@ export interface PaymentProvider {
   prepare(input: PrepareInput): Promise<PreparedPayment>;
   /** Called by `POST /v1/checkouts/{id}/confirm`. Answers an outcome; never throws for a decline. */
   confirm(input: ConfirmInput): Promise<PaymentOutcome>;
+  /**
+   * Gives a succeeded payment back in full. Idempotent per checkout: calling it again answers the same
+   * refund. Answers `null` when no money moved (a saved payment method).
+   */
+  refund(input: RefundInput): Promise<{ refundId: string } | null>;
 }
 
 /** The 402 problem for a declined outcome, for the HTTP layer. */

@@ -35,6 +35,7 @@ import {
   type PaymentProvider,
   type PrepareInput,
   type PreparedPayment,
+  type RefundInput,
 } from './provider.js';
 
 export interface StripeProviderOptions {
@@ -78,6 +79,8 @@ export const idempotencyKeyFor = (checkoutId: string) => `checkout-${checkoutId}
 
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
+  /** Stripe.js confirms the intent in the browser: by the time the BFF confirms, the money has moved. */
+  readonly charges = 'before_confirm' as const;
   readonly publishableKey: string;
   readonly stripe: Stripe;
   readonly #webhookSecret: string | undefined;
@@ -173,6 +176,26 @@ export class StripePaymentProvider implements PaymentProvider {
       );
     }
     return isSetup ? this.#confirmSetup(intentId, input) : this.#confirmPayment(intentId, input);
+  }
+
+  /**
+   * A full refund of the checkout's PaymentIntent (Refunds API), with an idempotency key per checkout so a
+   * retried refusal never refunds twice. A SetupIntent moved no money: nothing to refund.
+   */
+  async refund(input: RefundInput): Promise<{ refundId: string } | null> {
+    if (!input.paymentId.startsWith('pi_')) return null;
+    const refund = await call(() =>
+      this.stripe.refunds.create(
+        {
+          payment_intent: input.paymentId,
+          amount: input.amount,
+          reason: 'requested_by_customer',
+          metadata: { checkoutId: input.checkoutId, refusal: input.reason },
+        },
+        { idempotencyKey: `${idempotencyKeyFor(input.checkoutId)}-refund` },
+      ),
+    );
+    return { refundId: refund.id };
   }
 
   async #confirmPayment(intentId: string, input: ConfirmInput): Promise<PaymentOutcome> {

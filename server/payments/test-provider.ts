@@ -22,6 +22,7 @@ import {
   type PaymentOutcome,
   type PaymentProvider,
   type PrepareInput,
+  type RefundInput,
   type PreparedPayment,
 } from './provider.js';
 
@@ -47,6 +48,8 @@ export interface TestPaymentProviderOptions {
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = 'test' as const;
   readonly publishableKey = undefined;
+  /** The test provider's confirm is the charge: the checkout's transaction calls it last. */
+  readonly charges = 'on_confirm' as const;
   readonly #randomId: () => string;
 
   constructor(options: TestPaymentProviderOptions = {}) {
@@ -83,5 +86,11 @@ export class TestPaymentProvider implements PaymentProvider {
       paymentId: `${setup ? 'test_setup_' : 'test_pay_'}${this.#randomId()}`,
       amount: input.amount,
     };
+  }
+
+  /** Nothing leaves the machine: the refund is a reference, deterministic per checkout. */
+  async refund(input: RefundInput): Promise<{ refundId: string } | null> {
+    if (!input.paymentId.startsWith('test_pay_')) return null;
+    return { refundId: `test_refund_${input.checkoutId}` };
   }
 }

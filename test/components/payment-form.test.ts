@@ -204,6 +204,40 @@ describe('<billkit-payment-form>', () => {
       await pay(el, '4242 4242 4242 4242');
       expect(text(part(el, 'error'))).to.contain('You already have a subscription');
     });
+    it('when the coupon ran out after the payment went through, says so and that the payment was refunded, and starts a new checkout on the next submit', async () => {
+      let checkouts = 0;
+      const refused = () =>
+        json(409, { type: 'https://billkit.dev/problems/coupon_exhausted', title: 'coupon exhausted', status: 409, code: 'coupon_exhausted',
+          detail: 'The coupon can no longer be redeemed. The payment was refunded in full.', refund: { id: 're_1', amount: 2380, currency: 'EUR' } });
+      const { el, calls } = await aForm({
+        'POST /v1/checkouts': ({ body }) => {
+          checkouts++;
+          return json(201, aCheckout(body));
+        },
+        'POST /v1/checkouts/co_123/confirm': refused,
+      });
+      await toPayment(el);
+      setTimeout(() => void pay(el, '4242 4242 4242 4242'));
+      const event = await oneEvent(el, 'billkit-payment-error');
+      expect(event.detail).to.deep.equal({ code: 'coupon_exhausted', checkoutId: 'co_123' });
+      await el.updateComplete;
+      expect(text(part(el, 'error'))).to.equal('This code has been used up. Your payment was refunded in full.');
+      // Back on the details step: the refused checkout is over, the next submit asks for a new one.
+      expect(el.shadowRoot!.querySelector('#email')).to.exist;
+      expect(checkouts).to.equal(1);
+      await submit(el);
+      expect(checkouts).to.equal(2);
+      expect(calls.filter((c) => c.path === '/v1/checkouts')).to.have.length(2);
+    });
+    it('when a refunded checkout is confirmed again, names the first refusal', async () => {
+      const { el } = await aForm({
+        'POST /v1/checkouts/co_123/confirm': () =>
+          json(409, { status: 409, code: 'checkout_refunded', detail: 'x', refusalCode: 'subscription_exists', refund: { id: 're_1', amount: 2975, currency: 'EUR' } }),
+      });
+      await toPayment(el);
+      await pay(el, '4242 4242 4242 4242');
+      expect(text(part(el, 'error'))).to.equal('You already have a subscription in this product family. Change it in your customer portal. Your payment was refunded in full.');
+    });
     it('loads Stripe only when the checkout uses it, through the injected loader', async () => {
       const loaded: string[] = [];
       let mountedInto: Element | null = null;

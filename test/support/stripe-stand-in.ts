@@ -65,13 +65,15 @@ export interface StripeStandIn {
   /** The stored object (a live reference: edit it to simulate anything not covered by setStatus). */
   get(id: string): StripeObject | undefined;
   /** All stored objects of one kind, in creation order. */
-  list(object: 'customer' | 'payment_intent' | 'setup_intent'): StripeObject[];
+  list(object: 'customer' | 'payment_intent' | 'setup_intent' | 'refund'): StripeObject[];
   /** Plays Stripe's part after the browser acted: sets an intent's status and the fields that go with it. */
   setStatus(id: string, status: IntentStatus, options?: SetStatusOptions): StripeObject;
   /** A Stripe event object wrapping `object` (a snapshot), as webhooks deliver it. */
   event(type: string, object: StripeObject): Stripe.Event;
   /** Signs a payload the way Stripe signs webhooks: `{payload, header}` for a `Stripe-Signature` header. */
   signWebhook(event: unknown, secret: string, timestamp?: number): { payload: string; header: string };
+  /** Answers the next `count` requests to `path` with Stripe's 500 api_error, as during an outage. */
+  failNext(path: string, count?: number): void;
   /** Forgets objects, requests and idempotency keys. */
   reset(): void;
   close(): Promise<void>;
@@ -135,6 +137,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   const requests: RecordedRequest[] = [];
   /** key -> the request's fingerprint and the response first given. */
   const idempotency = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  const failing = new Map<string, number>();
 
   function store(o: StripeObject): StripeObject {
     objects.set(o.id, o);
@@ -217,6 +220,39 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     });
   }
 
+  /** POST /v1/refunds for a PaymentIntent: only a succeeded one, never more than it received. */
+  function createRefund(body: FormObject): StripeObject {
+    const intentId = str(body.payment_intent);
+    if (!intentId) throw missing('payment_intent');
+    const intent = retrieve('payment_intent', intentId);
+    if (intent.status !== 'succeeded') {
+      throw new StripeApiError(400, {
+        type: 'invalid_request_error',
+        code: 'charge_not_refundable',
+        message: `This PaymentIntent (${intentId}) does not have a successful charge to refund.`,
+      });
+    }
+    const refunded = [...objects.values()]
+      .filter((o) => o.object === 'refund' && o.payment_intent === intentId)
+      .reduce((n, o) => n + Number(o.amount), 0);
+    const amount = body.amount === undefined ? Number(intent.amount) - refunded : Number(str(body.amount));
+    if (!Number.isInteger(amount) || amount < 1 || amount + refunded > Number(intent.amount)) {
+      throw invalidParam('amount', `Refund amount (${amount}) is greater than unrefunded amount on charge (${Number(intent.amount) - refunded}).`);
+    }
+    return store({
+      id: `re_${rnd()}`,
+      object: 'refund',
+      amount,
+      charge: intent.latest_charge ?? null,
+      created: now(),
+      currency: intent.currency,
+      metadata: metadataOf(body.metadata),
+      payment_intent: intentId,
+      reason: str(body.reason) ?? null,
+      status: 'succeeded',
+    });
+  }
+
   function retrieve(kind: string, id: string): StripeObject {
     const o = objects.get(id);
     if (!o || o.object !== kind) {
@@ -234,6 +270,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     if (method === 'POST' && path === '/v1/customers') return createCustomer(body);
     if (method === 'POST' && path === '/v1/payment_intents') return createPaymentIntent(body);
     if (method === 'POST' && path === '/v1/setup_intents') return createSetupIntent(body);
+    if (method === 'POST' && path === '/v1/refunds') return createRefund(body);
     let m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
     if (method === 'GET' && m) return retrieve('payment_intent', decodeURIComponent(m[1]!));
     m = /^\/v1\/setup_intents\/([^/]+)$/.exec(path);
@@ -268,6 +305,13 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       send(res, 401, {
         error: { type: 'invalid_request_error', message: 'You did not provide an API key (Authorization: Bearer sk_...).' },
       });
+      return;
+    }
+
+    const failures = failing.get(url.pathname) ?? 0;
+    if (failures > 0) {
+      failing.set(url.pathname, failures - 1);
+      send(res, 500, { error: { type: 'api_error', message: 'An unknown error occurred (the stand-in plays an outage).' } });
       return;
     }
 
@@ -374,10 +418,14 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       });
       return { payload, header };
     },
+    failNext(path: string, count = 1) {
+      failing.set(path, count);
+    },
     reset() {
       objects.clear();
       requests.length = 0;
       idempotency.clear();
+      failing.clear();
     },
     close() {
       return new Promise<void>((resolve, reject) => {

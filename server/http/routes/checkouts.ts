@@ -24,13 +24,15 @@ export function invoiceDto(i: store.Invoice) {
 /** Checkout (publishable key) and the admin views of customers, subscriptions and invoices (secret key). */
 export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {
   const { checkouts, db, catalogCache } = deps;
-  const planCode = async () => {
-    const entry = await catalogCache.get();
+  // Admin reads name plans from the exact catalog (one version check); a confirmation, on the hot path, from
+  // the cached one it was priced and completed with.
+  const planCode = async (exact = true) => {
+    const entry = exact ? await catalogCache.get() : await catalogCache.cached();
     return (id: string) => entry.planByRef.get(id)?.code ?? id;
   };
   const result = async (r: Result) =>
     r.status === 'complete'
-      ? { status: r.status, customer: r.customer, subscription: subscriptionDto(r.subscription, await planCode()), invoice: invoiceDto(r.invoice) }
+      ? { status: r.status, customer: r.customer, subscription: subscriptionDto(r.subscription, await planCode(false)), invoice: invoiceDto(r.invoice) }
       : r;
 
   defineRoute(ctx, { method: 'post', path: '/v1/checkouts', auth: 'publishable', summary: 'Start a checkout: price the cart, prepare the payment', tags: ['Checkout'], body: CheckoutInput, response: { status: 201, schema: Checkout }, problems: [404, 409, 422, 429], idempotent: true },

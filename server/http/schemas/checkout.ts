@@ -27,7 +27,7 @@ export const CheckoutInput = z.object({ ...CartFields, customer: Buyer }).meta({
 export const Checkout = z
   .object({
     id: Id,
-    status: z.enum(['open', 'requires_action', 'complete']),
+    status: z.enum(['open', 'requires_action', 'complete', 'refunded']),
     quote: Quote,
     payment: z.object({
       provider: z.enum(['test', 'stripe']),

@@ -360,3 +360,42 @@ test('when the provider is built, then it exposes its name and publishable key, 
   assert.equal(provider.publishableKey, 'pk_test_billkit');
   assert.doesNotMatch(JSON.stringify({ name: provider.name, publishableKey: provider.publishableKey }), /sk_/);
 });
+
+test('when a succeeded payment is refunded, then one full refund of that PaymentIntent is asked for, with a key per checkout, and asking again answers the same refund', async () => {
+  const prepared = await prepare('chk_refund', 2975, 'EUR');
+  standIn.setStatus(prepared.intentId!, 'succeeded');
+  const input = { checkoutId: 'chk_refund', paymentId: prepared.intentId!, amount: 2975, currency: 'EUR', reason: 'coupon_exhausted' };
+  const first = await provider.refund(input);
+  const again = await provider.refund(input);
+  assert.match(first?.refundId ?? '', /^re_/);
+  assert.equal(again?.refundId, first?.refundId);
+  const refunds = standIn.list('refund');
+  assert.equal(refunds.length, 1);
+  assert.equal(refunds[0]!.amount, 2975);
+  assert.equal(refunds[0]!.payment_intent, prepared.intentId);
+  const sent = standIn.requests.filter((r) => r.path === '/v1/refunds');
+  assert.equal(sent.length, 2);
+  assert.equal(sent[0]!.idempotencyKey, 'checkout-chk_refund-refund');
+  assert.deepEqual(sent[0]!.body, {
+    payment_intent: prepared.intentId,
+    amount: '2975',
+    reason: 'requested_by_customer',
+    metadata: { checkoutId: 'chk_refund', refusal: 'coupon_exhausted' },
+  });
+});
+
+test('when a saved payment method (a SetupIntent, nothing charged) would be refunded, then nothing is asked of Stripe', async () => {
+  const prepared = await prepare('chk_trial_refund', 0, 'EUR');
+  standIn.setStatus(prepared.intentId!, 'succeeded');
+  const refund = await provider.refund({ checkoutId: 'chk_trial_refund', paymentId: prepared.intentId!, amount: 0, currency: 'EUR', reason: 'subscription_exists' });
+  assert.equal(refund, null);
+  assert.equal(standIn.requests.filter((r) => r.path === '/v1/refunds').length, 0);
+});
+
+test('when Stripe refuses a refund (the payment has no successful charge), then a DomainError, not a silent success', async () => {
+  const prepared = await prepare('chk_unpaid_refund', 1000, 'EUR');
+  await assert.rejects(
+    provider.refund({ checkoutId: 'chk_unpaid_refund', paymentId: prepared.intentId!, amount: 1000, currency: 'EUR', reason: 'coupon_exhausted' }),
+    (err: unknown) => err instanceof DomainError,
+  );
+});

@@ -109,3 +109,10 @@ test('when an id generator is injected, then payment ids are deterministic', asy
   const outcome = await fixed.confirm({ ...base, paymentMethod: 'pm_card_visa' });
   assert.deepEqual(outcome, { status: 'succeeded', paymentId: 'test_pay_fixed', amount: 2900 });
 });
+
+test('when a test payment is refunded, then the refund is a reference per checkout; a saved card (no money) has none; the charge happens at confirm', async () => {
+  assert.equal(provider.charges, 'on_confirm');
+  const input = { checkoutId: 'chk_9', amount: 2900, currency: 'EUR', reason: 'coupon_exhausted' };
+  assert.deepEqual(await provider.refund({ ...input, paymentId: 'test_pay_0123' }), { refundId: 'test_refund_chk_9' });
+  assert.equal(await provider.refund({ ...input, paymentId: 'test_setup_0123', amount: 0 }), null);
+});
