@@ -109,7 +109,7 @@ export function createApp(deps: Deps): Express {
     registry,
     auth: (level) => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level),
     db: deps.db,
-    limits: rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS),
+    limits: rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db),
   };
   // The browser's routes first: the router tries routes in order, and quotes are the hot path.
   quoteRoutes(ctx, deps);

@@ -12,6 +12,7 @@ import {
 } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
+import { hitRateLimit } from '../../../server/storage/rate-limit-repository.js';
 
 const INVOICE_NUMBER = /^INV-(\d{4})-(\d{6})$/;
 const sequenceOf = (number: string) => Number(INVOICE_NUMBER.exec(number)![2]);
@@ -652,6 +653,39 @@ for (const target of testDatabases()) {
         const retryAfter = Number(third.headers['retry-after']);
         assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${third.headers['retry-after']}`);
         assert.deepEqual(await rowCounts(db), before);
+      });
+    });
+
+    describe('rate limits across processes', () => {
+      it('when two BFF processes share the database, then confirmations count once across both: with a limit of 3, the fourth answers 429 on either', async () => {
+        const limits = { quotes: 100, checkouts: 100, confirmations: 3 };
+        const a = await testAppWith(db, { rateLimits: limits });
+        const b = await testAppWith(db, { rateLimits: limits }, { secret: a.secret, publishable: a.publishable });
+        const plan = await aFlatPlan(a, 1000);
+        const checkout = await startCheckout(a, { plan: plan.code });
+        problemOf(await confirm(a, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        problemOf(await confirm(b, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        problemOf(await confirm(a, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+        const fourth = await confirm(b, checkout.id, 'pm_card_visa');
+        problemOf(fourth, 429, 'rate_limited');
+        assert.equal(fourth.headers['ratelimit-policy'], '3;w=60');
+        problemOf(await confirm(a, checkout.id, 'pm_card_visa'), 429, 'rate_limited');
+        // Another key (another merchant's integration, say) has its own window.
+        const other = await testAppWith(db, { rateLimits: limits });
+        problemOf(await confirm(other, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
+      });
+
+      it('when a window has ended, then the next hit starts a new one at 1, on the database clock; no API key is stored in the clear', async () => {
+        const key = `confirmations:${unique('window')}`;
+        assert.equal((await hitRateLimit(db, key, 60_000)).hits, 1);
+        assert.equal((await hitRateLimit(db, key, 60_000)).hits, 2);
+        await db.query(`update rate_limit_hits set reset_at = now() - interval '1 second' where key = $1`, [key]);
+        const next = await hitRateLimit(db, key, 60_000);
+        assert.equal(next.hits, 1);
+        assert.ok(next.resetAt.getTime() > Date.now() + 50_000, `reset at ${next.resetAt.toISOString()}`);
+        const stored = await db.query<{ key: string }>('select key from rate_limit_hits');
+        assert.ok(stored.rows.length > 0);
+        for (const { key: k } of stored.rows) assert.doesNotMatch(k, /(pk|sk)_/);
       });
     });
 
