@@ -6,7 +6,9 @@ import { normalizeVatId } from '../domain/tax.js';
 import { declinedError, type PaymentOutcome, type PaymentProvider } from '../payments/provider.js';
 import * as store from '../storage/commerce-repository.js';
 import { redeemCoupon } from '../storage/coupon-repository.js';
-import type { Address, Checkout, Customer, Invoice, Subscription } from '../storage/commerce-repository.js';
+import type { Address, Customer, Invoice, Subscription } from '../storage/commerce-repository.js';
+import * as checkoutStore from '../storage/checkout-repository.js';
+import type { Checkout } from '../storage/checkout-repository.js';
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Db } from '../storage/db.js';
 import { newId, newSecretId } from '../storage/ids.js';
 import { CatalogCache } from './catalog-cache.js';
@@ -93,7 +95,7 @@ export class CheckoutService {
       customer: { email, name: buyer.name },
       description: `${plan.name} (${plan.code})`,
     });
-    const checkout = await store.insertCheckout(this.db, {
+    const checkout = await checkoutStore.insertCheckout(this.db, {
       id,
       status: 'open',
       cart: { ...cart },
@@ -119,7 +121,7 @@ export class CheckoutService {
   }
 
   async get(id: string): Promise<Checkout> {
-    const checkout = await store.findCheckout(this.db, id);
+    const checkout = await checkoutStore.findCheckout(this.db, id);
     if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
     return checkout;
   }
@@ -152,8 +154,10 @@ export class CheckoutService {
       return await this.#complete(id, input, outcome);
     } catch (error) {
       if (!(error instanceof DomainError) || (error.kind !== 'conflict' && error.kind !== 'unprocessable')) throw error;
+      // A twin confirmation refused and marked it meanwhile: answer as for any refunded checkout.
+      if (error.code === 'checkout_refunded') return this.confirm(id, input);
       // Mark first: once marked, nothing completes this checkout, so the refund can't race a completion.
-      if (!(await store.markCheckoutRefunded(this.db, id, outcome.paymentId, error.code))) return this.#complete(id, input, null);
+      if (!(await checkoutStore.markCheckoutRefunded(this.db, id, outcome.paymentId, error.code))) return this.#complete(id, input, null);
       const refund = await this.#refund(checkout, outcome.paymentId, outcome.amount, error.code);
       throw new DomainError(error.kind, error.code, `${error.message} ${refundSentence(refund)}`, error.errors, {
         ...error.extra,
@@ -176,12 +180,12 @@ export class CheckoutService {
 
   async #refund(checkout: Checkout, paymentId: string, amount: number, reason: string): Promise<{ refundId: string } | null> {
     const refund = await this.payments.refund({ checkoutId: checkout.id, paymentId, amount, currency: checkout.currency, reason });
-    await store.recordCheckoutRefund(this.db, checkout.id, refund?.refundId ?? null);
+    await checkoutStore.recordCheckoutRefund(this.db, checkout.id, refund?.refundId ?? null);
     return refund;
   }
 
   async #requiresAction(id: string, action: RequiresAction): Promise<ConfirmResult> {
-    await store.markCheckoutRequiresAction(this.db, id);
+    await checkoutStore.markCheckoutRequiresAction(this.db, id);
     return { status: 'requires_action', checkoutId: id, reason: action.reason, ...(action.clientSecret ? { clientSecret: action.clientSecret } : {}) };
   }
 
@@ -196,7 +200,7 @@ export class CheckoutService {
     try {
       const result = await this.db.transaction(async (tx): Promise<ConfirmResult | Issued> => {
         redeemed = false;
-        const checkout = await store.findCheckout(tx, id, { lock: true });
+        const checkout = await checkoutStore.findCheckout(tx, id, { lock: true });
         if (!checkout) throw notFound('checkout_not_found', `No checkout ${id}.`, [{ pointer: '/path/id', detail: 'Unknown checkout.' }]);
         if (checkout.status === 'complete') return this.#completed(tx, checkout);
         if (checkout.status === 'refunded') throw checkoutRefunded(checkout, checkout.refundId ? { refundId: checkout.refundId } : null);

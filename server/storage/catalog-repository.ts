@@ -9,11 +9,10 @@ import type {
   ProductFamily,
 } from '../domain/catalog.js';
 import { announce, type Queryable, type Tx } from './db.js';
-import { iso, toPage, type Page, type PageRequest } from './ids.js';
+import { iso, strOrNull, toPage, type Page, type PageRequest } from './ids.js';
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => String(v);
-const strOrNull = (v: unknown) => (v == null ? null : String(v));
 
 export const toFamily = (r: Row): ProductFamily => ({
   id: str(r.id),

@@ -1,11 +1,9 @@
-import type { InvoiceLine, Quote } from '../domain/quote.js';
+import type { InvoiceLine } from '../domain/quote.js';
 import type { TaxBreakdownRow } from '../domain/invoices.js';
 import type { Queryable, Tx } from './db.js';
-import { iso, isoOrNull, newId, toPage, type Page, type PageRequest } from './ids.js';
+import { iso, isoOrNull, json, newId, strOrNull, toPage, type Page, type PageRequest } from './ids.js';
 
 type Row = Record<string, unknown>;
-const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-const strOrNull = (v: unknown) => (v == null ? null : String(v));
 
 // ------------------------------------------------------------------------------------------ customers
 
@@ -43,11 +41,6 @@ const toCustomer = (r: Row): Customer => ({
 });
 
 
-export async function findCustomerByEmail(db: Queryable, email: string): Promise<Customer | null> {
-  const { rows } = await db.query<Row>('select * from customers where email = lower($1)', [email]);
-  return rows[0] ? toCustomer(rows[0]) : null;
-}
-
 export async function findCustomer(db: Queryable, id: string): Promise<Customer | null> {
   const { rows } = await db.query<Row>('select * from customers where id = $1', [id]);
   return rows[0] ? toCustomer(rows[0]) : null;
@@ -63,101 +56,6 @@ async function pageOf<T extends { id: string }>(db: Queryable, sql: string, para
 }
 
 export const listCustomers = (db: Queryable, page: PageRequest) => pageOf(db, 'select * from customers', [], page, toCustomer);
-
-// ------------------------------------------------------------------------------------------ checkouts
-
-export interface Checkout {
-  id: string;
-  status: 'open' | 'requires_action' | 'complete' | 'refunded';
-  cart: Record<string, unknown>;
-  buyer: { email: string; name: string; country: string; type: 'individual' | 'business'; vatId?: string; address?: Address };
-  quote: Quote;
-  planId: string;
-  amountDue: number;
-  currency: string;
-  paymentProvider: string;
-  paymentIntentId: string | null;
-  paymentId: string | null;
-  customerId: string | null;
-  subscriptionId: string | null;
-  invoiceId: string | null;
-  /** Why a paid checkout could not be completed (status `refunded`): the refusal's problem code. */
-  refusalCode: string | null;
-  /** The provider's refund, once made. */
-  refundId: string | null;
-  createdAt: string;
-  completedAt: string | null;
-}
-
-const toCheckout = (r: Row): Checkout => ({
-  id: String(r.id),
-  status: String(r.status) as Checkout['status'],
-  cart: json(r.cart),
-  buyer: json(r.buyer),
-  quote: json(r.quote),
-  planId: String(r.plan_id),
-  amountDue: Number(r.amount_due),
-  currency: String(r.currency),
-  paymentProvider: String(r.payment_provider),
-  paymentIntentId: strOrNull(r.payment_intent_id),
-  paymentId: strOrNull(r.payment_id),
-  customerId: strOrNull(r.customer_id),
-  subscriptionId: strOrNull(r.subscription_id),
-  invoiceId: strOrNull(r.invoice_id),
-  refusalCode: strOrNull(r.refusal_code),
-  refundId: strOrNull(r.refund_id),
-  createdAt: iso(r.created_at),
-  completedAt: isoOrNull(r.completed_at),
-});
-
-/** Named columns (not `*`): the statements that read checkouts run as prepared statements (postgres.ts). */
-const CHECKOUT_COLUMNS =
-  'id, status, cart, buyer, quote, plan_id, amount_due, currency, payment_provider, payment_intent_id, payment_id, customer_id, subscription_id, invoice_id, refusal_code, refund_id, created_at, completed_at';
-
-export async function insertCheckout(
-  db: Queryable,
-  c: Omit<Checkout, 'createdAt' | 'completedAt' | 'paymentId' | 'customerId' | 'subscriptionId' | 'invoiceId' | 'refusalCode' | 'refundId'>,
-): Promise<Checkout> {
-  const { rows } = await db.query<Row>(
-    `insert into checkouts (id, status, cart, buyer, quote, plan_id, amount_due, currency, payment_provider, payment_intent_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${CHECKOUT_COLUMNS}`,
-    [c.id, c.status, JSON.stringify(c.cart), JSON.stringify(c.buyer), JSON.stringify(c.quote), c.planId, c.amountDue, c.currency, c.paymentProvider, c.paymentIntentId],
-  );
-  return toCheckout(rows[0]!);
-}
-
-export async function findCheckout(db: Queryable, id: string, options: { lock?: boolean } = {}): Promise<Checkout | null> {
-  const { rows } = await db.query<Row>(`select ${CHECKOUT_COLUMNS} from checkouts where id = $1${options.lock ? ' for update' : ''}`, [id]);
-  return rows[0] ? toCheckout(rows[0]) : null;
-}
-
-export async function findCheckoutByIntent(db: Queryable, intentId: string): Promise<Checkout | null> {
-  const { rows } = await db.query<Row>('select * from checkouts where payment_intent_id = $1', [intentId]);
-  return rows[0] ? toCheckout(rows[0]) : null;
-}
-
-export async function markCheckoutRequiresAction(db: Queryable, id: string): Promise<void> {
-  await db.query(`update checkouts set status = 'requires_action' where id = $1 and status in ('open', 'requires_action')`, [id]);
-}
-
-/**
- * Marks a paid checkout that was refused as `refunded`, before its payment is given back, so nothing can
- * complete it afterwards. False when it was completed meanwhile (then it must not be refunded). Marking
- * again keeps the first refusal's code.
- */
-export async function markCheckoutRefunded(db: Queryable, id: string, paymentId: string, refusalCode: string): Promise<boolean> {
-  const { rows } = await db.query(
-    `update checkouts set status = 'refunded', payment_id = $2, refusal_code = coalesce(refusal_code, $3)
-     where id = $1 and status <> 'complete' returning id`,
-    [id, paymentId, refusalCode],
-  );
-  return rows.length > 0;
-}
-
-export async function recordCheckoutRefund(db: Queryable, id: string, refundId: string | null): Promise<void> {
-  await db.query(`update checkouts set refund_id = $2 where id = $1 and status = 'refunded'`, [id, refundId]);
-}
-
 
 // -------------------------------------------------------------------------------------- subscriptions
 

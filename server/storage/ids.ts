@@ -32,3 +32,6 @@ export interface PageRequest {
 export const iso = (value: unknown): string =>
   value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
 export const isoOrNull = (value: unknown): string | null => (value == null ? null : iso(value));
+export const strOrNull = (value: unknown): string | null => (value == null ? null : String(value));
+/** A json/jsonb column: PGlite and node-postgres answer parsed values, text columns strings. */
+export const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
