@@ -116,7 +116,9 @@ export class BillkitCheckout extends BillkitElement {
         : nothing}
       <div part="columns">
         <section aria-labelledby="pay-title">
-          <h2 id="pay-title">${msg('Your details', { id: 'checkout.details' })}</h2>
+          <h2 id="pay-title">${this.complete
+            ? msg('Order confirmed', { id: 'checkout.confirmed' })
+            : msg('Your details', { id: 'checkout.details' })}</h2>
           <billkit-payment-form part="payment-form" locale=${locale} .stripeLoader=${this.stripeLoader ?? undefined}
             @billkit-checkout-complete=${() => (this.complete = true)}>${this.querySelector(':scope > [slot="complete"]')
               ? html`<slot name="complete" slot="complete"></slot>`

@@ -116,4 +116,5 @@ export const templates = {
   'checkout.misconfigured': `Diesem Checkout fehlen die Attribute api und publishable-key.`,
   'checkout.choose_plan': `Wählen Sie Ihren Tarif`,
   'checkout.details': `Ihre Angaben`,
+  'checkout.confirmed': `Bestellung bestätigt`,
 };

@@ -116,6 +116,8 @@ describe('<billkit-checkout>', () => {
       const thanks = part(form, 'complete');
       expect(text(thanks)).to.contain('Thank you');
       expect(thanks.querySelector('slot')!.assignedElements()).to.deep.equal([]);
+      // The column's heading no longer asks for details: the order is done.
+      expect(text(el.shadowRoot!.querySelector('#pay-title')!)).to.equal('Order confirmed');
       // The paid order can no longer be changed.
       const cart = cartOf(el);
       await cart.updateComplete;
