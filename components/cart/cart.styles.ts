@@ -58,6 +58,9 @@ export const styles = [
       border-radius: var(--_radius);
       background: var(--_subtle);
       font-size: 0.8em;
+      /* A badge wraps as a whole, never across lines. */
+      display: inline-block;
+      white-space: nowrap;
     }
     .muted {
       color: var(--_muted);

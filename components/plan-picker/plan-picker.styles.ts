@@ -10,6 +10,9 @@ export const styles = [
       --_highlight: var(--billkit-plan-picker-highlight-color, var(--_primary));
       --_card-min: var(--billkit-plan-picker-card-min-width, 15rem);
       --_card-height: var(--billkit-plan-picker-card-min-height, 26rem);
+      /* Cards sit side by side from 31rem (two of the default 15rem and the gap): the picker's own width
+         decides, not the viewport's, so it lays out the same in a sidebar as on a phone. */
+      container-type: inline-size;
     }
     [part='base'] {
       display: grid;
@@ -135,6 +138,24 @@ export const styles = [
     [part~='action'][aria-checked='false'] {
       background: transparent;
       color: var(--_primary);
+    }
+    /* One card a row: each card is as tall as what it says (the common height only evens out cards side
+       by side and keeps the skeleton from jumping); the interval switch stays one row, the saving under its interval. */
+    @container (width < 31rem) {
+      [part~='card'] {
+        min-block-size: 0;
+      }
+      [part~='card'][aria-hidden='true'] {
+        min-block-size: 14rem;
+      }
+      [part~='interval'] {
+        padding-inline: var(--_space-3);
+        line-height: 1.2;
+      }
+      [part~='saving'] {
+        display: block;
+        margin-inline-start: 0;
+      }
     }
     .skeleton.line {
       display: block;

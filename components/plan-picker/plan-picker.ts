@@ -39,7 +39,7 @@ import { styles } from './plan-picker.styles.js';
  * @cssprop --billkit-plan-picker-card-border-color - Card border (defaults to --billkit-color-border).
  * @cssprop --billkit-plan-picker-highlight-color - Highlighted card border and ribbon (defaults to --billkit-color-primary).
  * @cssprop --billkit-plan-picker-card-min-width - Narrowest card before the grid wraps (15rem).
- * @cssprop --billkit-plan-picker-card-min-height - Card height, also the skeleton's (26rem).
+ * @cssprop --billkit-plan-picker-card-min-height - Card height while cards sit side by side (the picker 31rem wide or more), also the skeleton's (26rem). One card a row, each is as tall as its content.
  */
 @customElement('billkit-plan-picker')
 export class BillkitPlanPicker extends BillkitElement {

@@ -88,6 +88,23 @@ describe('<billkit-plan-picker>', () => {
       expect(part(other, 'card').getBoundingClientRect().height).to.equal(skeleton);
       expect(part(other, 'base').getBoundingClientRect().height).to.equal(base);
     });
+    it('lets each card be as tall as what it says once the cards stack (a picker narrower than two cards)', async () => {
+      const picker = async (width: string) => {
+        const box = await fixture<HTMLDivElement>(html`<div style="inline-size:${width}"><billkit-plan-picker family="team" .catalog=${aCatalog()}></billkit-plan-picker></div>`);
+        const el = box.firstElementChild as BillkitPlanPicker;
+        await el.updateComplete;
+        return parts(el, 'card').map((card) => ({ card, box: card.getBoundingClientRect() }));
+      };
+      const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+      const wide = await picker('48rem');
+      expect(wide[1]!.box.top).to.equal(wide[0]!.box.top);
+      expect(wide.every(({ box }) => box.height >= 26 * rem)).to.be.true;
+      const narrow = await picker('22rem');
+      expect(narrow[1]!.box.left).to.equal(narrow[0]!.box.left);
+      expect(narrow[0]!.box.height).to.be.below(20 * rem);
+      // Nothing is cut off: each card's button still sits inside it.
+      for (const { card, box } of narrow) expect(card.querySelector('[part~="action"]')!.getBoundingClientRect().bottom).to.be.at.most(box.bottom);
+    });
   });
 
   describe('events', () => {
