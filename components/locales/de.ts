@@ -88,6 +88,7 @@ export const templates = {
   'payment.card_unsupported': `Diese Karte wird im Testmodus nicht akzeptiert. Verwenden Sie 4242 4242 4242 4242.`,
   'payment.card_incomplete': `Bitte die vollständige Kartennummer eingeben.`,
   'payment.thanks': `Vielen Dank! Ihr Abonnement ist aktiv.`,
+  'payment.thanks_trial': str`Vielen Dank! Ihre kostenlose Testphase läuft bis zum ${0}.`,
   'payment.invoice': str`Rechnung ${0}`,
   'payment.continue': `Weiter zur Zahlung`,
   'payment.start': `Abonnement starten`,

@@ -4,7 +4,7 @@ import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
 import { BillkitApiError } from '../shared/api-client.js';
 import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../shared/events.js';
-import { formatCountry, formatMoney } from '../shared/format.js';
+import { formatCountry, formatDate, formatMoney } from '../shared/format.js';
 import { couponReasonText, errorText } from '../shared/messages.js';
 import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
 import { EU_COUNTRIES, OTHER_COUNTRIES, checkVatFormat, isEu, normalizeVatId, vatExample } from '../shared/vat.js';
@@ -311,8 +311,14 @@ export class BillkitPaymentForm extends BillkitElement {
 
   override render() {
     if (this.step === 'complete' && this.result) {
+      // A trial has not started billing: say until when it is free, not that the subscription is active.
+      const { status, trialEnd } = this.result.subscription;
+      const thanks =
+        status === 'trialing' && trialEnd
+          ? msg(str`Thank you! Your free trial runs until ${formatDate(trialEnd, this.effectiveLocale)}.`, { id: 'payment.thanks_trial' })
+          : msg('Thank you! Your subscription is active.', { id: 'payment.thanks' });
       return html`<div part="complete" role="status">
-        <slot name="complete"><p class="success"><strong>${msg('Thank you! Your subscription is active.', { id: 'payment.thanks' })}</strong></p>
+        <slot name="complete"><p class="success"><strong>${thanks}</strong></p>
           <p>${msg(str`Invoice ${this.result.invoice.number}`, { id: 'payment.invoice' })}</p></slot>
       </div>`;
     }

@@ -143,7 +143,7 @@ export type ConfirmResult =
   | {
       status: 'complete';
       customer: { id: string; email: string; [key: string]: unknown };
-      subscription: { id: string; status: string; planCode: string; [key: string]: unknown };
+      subscription: { id: string; status: string; planCode: string; trialEnd?: string | null; [key: string]: unknown };
       invoice: { id: string; number: string; status: string; total: number; currency: string; [key: string]: unknown };
     }
   | { status: 'requires_action'; checkoutId: string; reason?: string; clientSecret?: string };

@@ -5,7 +5,7 @@ import type { BillkitPaymentForm } from '../../components/payment-form/payment-f
 import { useLocale } from '../../components/shared/localize.js';
 import { tokenizeTestCard, formatCardNumber } from '../../components/shared/test-cards.js';
 import { checkVatFormat } from '../../components/shared/vat.js';
-import { aCheckout, aClient, json, problem, type Route } from './fixtures.js';
+import { aCheckout, aClient, completed, json, problem, type Route } from './fixtures.js';
 
 const $ = <T extends Element = HTMLElement>(el: Element, selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
 const part = (el: Element, name: string) => $(el, `[part~="${name}"]`);
@@ -175,6 +175,20 @@ describe('<billkit-payment-form>', () => {
       expect(event.bubbles && event.composed).to.be.true;
       expect(confirms().map((c) => c.body)).to.deep.equal([{ paymentMethod: 'pm_card_chargeDeclined' }, { paymentMethod: 'pm_card_visa' }]);
       expect(confirms()[0].headers['Idempotency-Key']).not.to.equal(confirms()[1].headers['Idempotency-Key']);
+    });
+    it('says until when a trial is free instead of calling the subscription active, in English and German', async () => {
+      const done = completed as Extract<typeof completed, { status: 'complete' }>;
+      const trialing = { ...done, subscription: { ...done.subscription, status: 'trialing', trialEnd: '2026-12-05T12:00:00.000Z' } };
+      const overrides = { 'POST /v1/checkouts/co_123/confirm': () => json(200, trialing) };
+      const { el } = await aForm(overrides);
+      await toPayment(el);
+      await pay(el, '4242 4242 4242 4242');
+      expect(text(part(el, 'complete'))).to.equal('Thank you! Your free trial runs until December 5, 2026. Invoice INV-2026-000001');
+      const { el: de } = await aForm(overrides, html`<billkit-payment-form plan="pro-monthly" locale="de"></billkit-payment-form>`);
+      await useLocale('de');
+      await toPayment(de);
+      await pay(de, '4242 4242 4242 4242');
+      expect(text(part(de, 'complete'))).to.equal('Vielen Dank! Ihre kostenlose Testphase läuft bis zum 5. Dezember 2026. Rechnung INV-2026-000001');
     });
     it('completes an authentication with a second confirm', async () => {
       const { el, confirms } = await aForm();
