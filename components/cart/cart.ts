@@ -120,15 +120,18 @@ export class BillkitCart extends BillkitElement {
     const quote = state?.quote;
     return html`<section part="base" aria-busy=${state?.loading ? 'true' : 'false'} aria-labelledby="title">
       <h2 id="title">${msg('Your order', { id: 'cart.title' })}</h2>
-      ${state?.error
-        ? html`<p part="error" role="alert">${msg('The price could not be updated.', { id: 'cart.error' })}
-            ${state.error.code === 'vat_id_invalid' || state.error.code === 'network_error'
-              ? errorText(state.error.code)
-              : state.error.problem.detail || errorText(state.error.code)}</p>`
-        : nothing}
-      ${quote ? this.#renderQuote(quote) : this.#renderSkeleton()}
+      ${state?.error ? html`<p part="error" role="alert">${this.#errorText(state.error)}</p>` : nothing}
+      ${quote ? this.#renderQuote(quote) : state?.error && !state.loading ? nothing : this.#renderSkeleton()}
       <slot name="footer"></slot>
     </section>`;
+  }
+
+  /** A plan that can't be bought is the buyer's to fix by choosing another; other failures keep the order's last price. */
+  #errorText(error: { code: string; problem: { detail?: string } }): string {
+    const { code } = error;
+    if (code === 'plan_not_found' || code === 'plan_not_available') return errorText(code);
+    const why = code === 'vat_id_invalid' || code === 'network_error' ? errorText(code) : error.problem.detail || errorText(code);
+    return `${msg('The price could not be updated.', { id: 'cart.error' })} ${why}`;
   }
 
   #renderSkeleton() {

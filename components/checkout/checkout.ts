@@ -102,12 +102,14 @@ export class BillkitCheckout extends BillkitElement {
     }
     const code = this.sharedCart.cart?.plan;
     const plan = this.catalog?.plans.find((p) => p.code === code);
+    // A plan code the catalog doesn't know (a stale link, a typo): offer every plan instead of a dead end.
+    const unknown = Boolean(this.catalog && code && !plan);
     const family = plan?.familyCode ?? '';
     const siblings = this.catalog?.plans.filter((p) => p.familyCode === family && family).length ?? 0;
     const locale = this.locale ?? this.effectiveLocale;
     return html`<div part="base">
       <slot name="heading"></slot>
-      ${this.showPlans && !this.complete && siblings > 1
+      ${this.showPlans && !this.complete && (siblings > 1 || unknown)
         ? html`<section part="plans" aria-labelledby="plans-title">
             <h2 id="plans-title">${msg('Choose your plan', { id: 'checkout.choose_plan' })}</h2>
             <billkit-plan-picker part="plan-picker" family=${family} currency=${this.currency || plan?.currency || ''}

@@ -34,6 +34,8 @@ export const templates = {
   'error.network': `Der Server ist nicht erreichbar. Bitte die Verbindung prüfen und erneut versuchen.`,
   'error.rate_limited': `Zu viele Anfragen. Bitte kurz warten und erneut versuchen.`,
   'error.vat_id_invalid': `Diese USt-IdNr. ist ungültig.`,
+  'error.plan_not_found': `Diesen Tarif gibt es nicht. Wählen Sie einen anderen Tarif.`,
+  'error.plan_not_available': `Dieser Tarif wird nicht mehr angeboten. Wählen Sie einen anderen Tarif.`,
   'error.generic': `Etwas ist schiefgelaufen. Bitte erneut versuchen.`,
   'pricing.unit': `Einheit`,
   'pricing.per_unit': str`${0} pro ${1}`,

@@ -36,6 +36,8 @@ export function paymentErrorText(code: string, detail?: string): string {
     case 'vat_id_invalid':
     case 'network_error':
     case 'rate_limited':
+    case 'plan_not_found':
+    case 'plan_not_available':
       return errorText(code);
     default:
       return detail || errorText(code);

@@ -73,6 +73,8 @@ export function errorText(code: string | undefined): string {
     case 'network_error': return msg('We could not reach the server. Check your connection and try again.', { id: 'error.network' });
     case 'rate_limited': return msg('Too many requests. Wait a moment and try again.', { id: 'error.rate_limited' });
     case 'vat_id_invalid': return msg('This VAT ID is not valid.', { id: 'error.vat_id_invalid' });
+    case 'plan_not_found': return msg('This plan does not exist. Choose another plan.', { id: 'error.plan_not_found' });
+    case 'plan_not_available': return msg('This plan is no longer sold. Choose another plan.', { id: 'error.plan_not_available' });
     default: return msg('Something went wrong. Please try again.', { id: 'error.generic' });
   }
 }

@@ -50,6 +50,16 @@ describe('<billkit-cart>', () => {
       expect(text(part(el, 'total'))).to.equal('Due today €111.86');
       await expect(el).to.be.accessible();
     });
+    it('says a plan that cannot be bought is for the buyer to change, without a skeleton that never loads', async () => {
+      const { el } = await aCart('nope-monthly', {
+        'POST /v1/quotes': () => problem(404, 'plan_not_found', 'no plan nope-monthly'),
+      });
+      await waitUntil(() => part(el, 'error') && !el.loading, 'no error');
+      await el.updateComplete;
+      expect(text(part(el, 'error'))).to.equal('This plan does not exist. Choose another plan.');
+      expect(el.shadowRoot!.querySelector('.skeleton')).to.equal(null);
+      await expect(el).to.be.accessible();
+    });
   });
 
   describe('properties', () => {

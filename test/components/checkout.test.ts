@@ -3,7 +3,7 @@ import '../../components/index.js';
 import type { BillkitCart, BillkitCheckout, BillkitCouponEntry, BillkitPaymentForm, BillkitPlanPicker } from '../../components/index.js';
 import { resetSharedClients } from '../../components/shared/api-client.js';
 import { useLocale } from '../../components/shared/localize.js';
-import { aClient, fakeFetch, pending, type Route } from './fixtures.js';
+import { aClient, aQuote, fakeFetch, json, pending, problem, type Route } from './fixtures.js';
 
 const inner = <T extends Element = HTMLElement>(el: Element, selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
 const part = (host: Element, name: string) => host.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`)!;
@@ -68,6 +68,20 @@ describe('<billkit-checkout>', () => {
       expect(pickerOf(el).getAttribute('family')).to.equal('team');
       expect(pickerOf(el).value).to.equal('pro-monthly');
       expect(text(part(cartOf(el), 'total'))).to.equal('Due today €111.86');
+    });
+    it('offers every plan when the link names a plan the catalog does not have, and prices the one picked', async () => {
+      const { el, quotes } = await aCheckout({
+        'POST /v1/quotes': ({ body }) => (body.plan === 'nope-monthly' ? problem(404, 'plan_not_found', 'no plan nope-monthly') : json(200, aQuote(body))),
+      }, html`<billkit-checkout plan="nope-monthly"></billkit-checkout>`);
+      await waitUntil(() => pickerOf(el) && part(pickerOf(el), 'action'), 'no plan picker');
+      expect(pickerOf(el).getAttribute('family')).to.equal('');
+      await waitUntil(() => part(cartOf(el), 'error'), 'no error in the cart');
+      expect(text(part(cartOf(el), 'error'))).to.equal('This plan does not exist. Choose another plan.');
+      part(pickerOf(el), 'action').click();
+      await waitUntil(() => el.cart?.quote && !el.cart.state.error, 'not priced');
+      expect(quotes().at(-1)!.body.plan).to.equal(pickerOf(el).value);
+      await cartOf(el).updateComplete;
+      expect(part(cartOf(el), 'error')).to.equal(null);
     });
     it('re-prices when the buyer picks another plan, and keeps it when the host vetoes', async () => {
       const { el, quotes } = await aCheckout();
