@@ -43,6 +43,15 @@ async function writeCatalog(tx: Tx): Promise<void> {
     prorated: false,
   };
   await repo.insertMeasurement(tx, apiCalls);
+  // What the licensed quantities count, so prices read "per member", "per GB" rather than "per unit".
+  const counted = async (code: string, unit: string, description: string): Promise<Measurement> => {
+    const m: Measurement = { id: newId('meas'), code, unit, description, type: 'recurring', aggregation: 'last_value', prorated: false };
+    await repo.insertMeasurement(tx, m);
+    return m;
+  };
+  const members = await counted('members', 'member', 'Team members with a seat');
+  const storageGb = await counted('storage_gb', 'GB', 'Storage in use, in GB');
+  const trackedUsers = await counted('tracked_users', 'tracked user', 'Users tracked in the month');
 
   const product = async (number: string, name: string, description: string, extra: Partial<Product> = {}) => {
     const p: Product = {
@@ -62,16 +71,16 @@ async function writeCatalog(tx: Tx): Promise<void> {
     return repo.insertProduct(tx, p);
   };
   const starter = await product('CLOUD-STARTER', 'Starter', 'One project, community support.');
-  const team = await product('CLOUD-TEAM-SEAT', 'Team seat', 'Unlimited projects, per member.');
+  const team = await product('CLOUD-TEAM-SEAT', 'Team seat', 'Unlimited projects, per member.', { measurementId: members.id });
   const business = await product('CLOUD-BUSINESS', 'Business platform', 'SSO, audit log and 99.9% uptime.');
   const onboarding = await product('CLOUD-ONBOARDING', 'Onboarding', 'A guided setup session with an engineer.', { type: 'charge' });
-  const storage = await product('CLOUD-STORAGE', 'Storage', 'Storage in GB, cheaper the more you use.');
+  const storage = await product('CLOUD-STORAGE', 'Storage', 'Storage in GB, cheaper the more you use.', { measurementId: storageGb.id });
   const support = await product('CLOUD-PRIORITY-SUPPORT', 'Priority support', 'Answers within 4 business hours.');
   const calls = await product('CLOUD-API-CALLS', 'API calls', 'Billed per 1,000 calls at the end of the period.', {
     measurementId: apiCalls.id,
     invoiceVisibility: 'only_if_charged',
   });
-  const users = await product('INSIGHTS-USERS', 'Tracked users', 'Monthly tracked users, in graduated tiers.', { familyId: insights.id });
+  const users = await product('INSIGHTS-USERS', 'Tracked users', 'Monthly tracked users, in graduated tiers.', { familyId: insights.id, measurementId: trackedUsers.id });
   const ebook = await product('INSIGHTS-PLAYBOOK', 'Analytics playbook (e-book)', 'The playbook as an e-book.', {
     familyId: insights.id,
     taxGroup: 'reduced',
