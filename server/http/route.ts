@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../storage/db.js';
 import { withIdempotency } from './idempotency.js';
+import { problem, sendProblem } from './problem.js';
 import { sendJson } from './respond.js';
 import { ProblemSchema } from './schemas/common.js';
 import { parse } from './validate.js';
@@ -47,6 +48,9 @@ export interface Handled<B, Q, P> {
   res: Response;
 }
 
+/** The body types express.json reads (app.ts). */
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
 const SECURITY: Record<Exclude<Auth, 'none'>, string> = {
   secret: 'secretKey',
   publishable: 'publishableKey',
@@ -62,7 +66,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   spec: RouteSpec<B, Q, P>,
   handler: (input: Handled<B, Q, P>) => Promise<unknown> | unknown,
 ): void {
-  const problems = [...new Set([400, ...(spec.auth === 'none' ? [] : [401, 403]), ...(spec.problems ?? [])])];
+  const problems = [...new Set([400, ...(spec.auth === 'none' ? [] : [401, 403]), ...(spec.body ? [415] : []), ...(spec.problems ?? [])])];
   ctx.registry.registerPath({
     method: spec.method,
     path: spec.path,
@@ -90,6 +94,11 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   const middleware: RequestHandler[] = [...(spec.auth === 'none' ? [] : [ctx.auth(spec.auth)]), ...(ctx.limits?.(spec.path) ?? [])];
   ctx.router[spec.method](expressPath, ...middleware, async (req: Request, res: Response) => {
+    // express.json left the body unread: a body of another type (a form, plain text) is refused as such,
+    // rather than reported as a missing object. Only looked at when there is no parsed body.
+    if (spec.body && req.body === undefined && req.headers['content-type'] !== undefined && !req.is(JSON_TYPES)) {
+      return sendProblem(res, problem(415, 'unsupported_media_type', 'Send the body as JSON, with Content-Type: application/json.', [{ pointer: '', detail: `Got ${req.headers['content-type']}.` }]));
+    }
     const input = {
       body: (spec.body ? parse(spec.body as z.ZodType, req.body) : undefined) as Out<B>,
       query: (spec.query ? parse(spec.query as z.ZodType, req.query, '/query') : undefined) as Out<Q>,

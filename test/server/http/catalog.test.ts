@@ -207,6 +207,15 @@ for (const target of testDatabases()) {
       it('when the JSON is malformed, then 400 malformed_json', async () => {
         problemOf(await request(t.app).post('/v1/products').set(t.sk).set('Content-Type', 'application/json').send('{"number":'), 400, 'malformed_json');
       });
+      it('when the body is not JSON (plain text, a form), then 415 unsupported_media_type naming the type sent', async () => {
+        const text = problemOf(await request(t.app).post('/v1/products').set(t.sk).set('Content-Type', 'text/plain').send('number=1'), 415, 'unsupported_media_type');
+        assert.deepEqual(text.errors, [{ pointer: '', detail: 'Got text/plain.' }]);
+        problemOf(await request(t.app).post('/v1/products').set(t.sk).type('form').send({ number: '1' }), 415, 'unsupported_media_type');
+        // JSON with a charset or a +json type is read as usual; no body at all is a missing object (400).
+        problemOf(await request(t.app).post('/v1/products').set(t.sk).set('Content-Type', 'application/json; charset=utf-8').send('{}'), 400, 'validation_failed');
+        problemOf(await request(t.app).post('/v1/products').set(t.sk).set('Content-Type', 'application/merge-patch+json').send('{}'), 400, 'validation_failed');
+        problemOf(await request(t.app).post('/v1/products').set(t.sk), 400, 'validation_failed');
+      });
       it('when the body is over 100 kB, then 413 payload_too_large', async () => {
         problemOf(await post('/v1/products', { number: 'BIG-1', name: 'x'.repeat(110_000) }), 413, 'payload_too_large');
       });
