@@ -4,9 +4,8 @@
  *
  * ORACLE_RUNS=<n> sets the number of runs per property (default below).
  *
- * Known disagreement, left failing on purpose (the project is the side to change): when `charges[i]` sets a
- * charge's quantity wrongly, priceCart also blames `/quantity` for that charge, although `charges[i]` and not
- * `quantity` sets it (see the worked example below).
+ * One disagreement the oracle found is fixed and kept as a worked example below: when `charges[i]` set a
+ * charge's quantity wrongly, priceCart also blamed `/quantity`, although `charges[i]` and not `quantity` sets it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
