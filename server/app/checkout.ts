@@ -78,11 +78,14 @@ export class CheckoutService {
 
   async create(cart: Cart, given: Buyer) {
     const email = given.email.toLowerCase();
-    // Stored as the tax rules read it (upper case, no spaces or dots): FR 40 303 265 045 -> FR40303265045.
-    const buyer: Buyer = { ...given, email, ...(given.vatId ? { vatId: normalizeVatId(given.vatId) } : {}) };
+    const { vatId: typed, ...rest } = given;
+    // A blank VAT ID is no VAT ID. Otherwise it is priced as typed (the tax rules check it; a wrong one is
+    // refused) and stored as they read it: FR 40 303 265 045 -> FR40303265045.
+    const vatId = typed !== undefined && typed.trim() !== '' ? typed : undefined;
+    const buyer: Buyer = { ...rest, email, ...(vatId !== undefined ? { vatId: normalizeVatId(vatId) } : {}) };
     const { quote, entry } = await this.quotes.quote({
       ...cart,
-      customer: { email, country: buyer.country, type: buyer.type, ...(buyer.vatId ? { vatId: buyer.vatId } : {}) },
+      customer: { email, country: buyer.country, type: buyer.type, ...(vatId !== undefined ? { vatId } : {}) },
     });
     const plan = entry.snapshot.plans.get(quote.plan)!;
     if (await store.liveSubscriptionIn(this.db, email, plan.familyId ?? plan.id)) throw subscriptionExists();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Country, Id } from './common.js';
+import { Country, Id, VatId } from './common.js';
 import { CartFields, Quote } from './quote.js';
 
 export const Address = z
@@ -18,7 +18,7 @@ export const Buyer = z.object({
   name: z.string().trim().min(1).max(200),
   country: Country,
   type: z.enum(['individual', 'business']),
-  vatId: z.string().trim().min(2).max(32).optional(),
+  vatId: VatId,
   address: Address.optional(),
 });
 

@@ -16,9 +16,11 @@ export const Currency = z
   .refine((code) => ISO_CURRENCIES.has(code), 'Unknown ISO 4217 currency.')
   .meta({ description: 'ISO 4217 currency code, upper case.', example: 'EUR' });
 
+/** ISO 3166-1 alpha-2, read in either case (de is DE), as the tax rules read it. */
 export const Country = z
   .string()
-  .regex(/^[A-Z]{2}$/, 'A country is an ISO 3166-1 alpha-2 code in upper case, like DE.')
+  .regex(/^[A-Za-z]{2}$/, 'A country is an ISO 3166-1 alpha-2 code, like DE.')
+  .transform((code) => code.toUpperCase())
   .meta({ example: 'DE' });
 
 export const Id = z.string().min(1).max(255);
@@ -50,3 +52,14 @@ export const ProblemSchema = z
     errors: z.array(FieldErrorSchema).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
+
+/**
+ * A buyer's VAT ID as typed. Blank counts as not given; anything else is checked by the tax rules (format,
+ * checksum, the country's prefix), so a wrong one is 422 vat_id_invalid, never a 400 on its length.
+ */
+export const VatId = z
+  .string()
+  .trim()
+  .max(32)
+  .optional()
+  .meta({ description: 'Blank counts as not given. An invalid one is refused with 422 vat_id_invalid.' });

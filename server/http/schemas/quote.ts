@@ -1,15 +1,19 @@
 import { z } from 'zod';
-import { Country, Id } from './common.js';
+import { Country, Id, VatId } from './common.js';
 import { Pricing } from './catalog.js';
 
-const Quantity = z.number().int('Quantities are whole numbers.').min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * Any number here: whether it is a whole number of at least 0, and within the charge's range, is checked
+ * with the plan (SPEC 5), so that a cart with several faults is answered with all of them at once.
+ */
+const Quantity = z.number().meta({ description: 'A whole number, at least 0, within the charge\'s min..max.' });
 
 export const CartCustomer = z.object({
   id: z.string().min(1).max(255).optional(),
   email: z.email().max(254).optional(),
   country: Country,
   type: z.enum(['individual', 'business']),
-  vatId: z.string().trim().min(2).max(32).optional(),
+  vatId: VatId,
 });
 
 /** A cart (SPEC section 5). Prices, amounts and totals a client sends are not part of it: they are dropped. */

@@ -285,6 +285,17 @@ for (const target of testDatabases()) {
         assert.equal(res.body.customer.vatId, 'FR40303265045');
       });
 
+      it('when the VAT ID field is left blank, then it counts as not given (OSS, the customer has none); a one-letter one is 422 vat_id_invalid', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code }, { ...FRENCH_BUSINESS, vatId: '   ' });
+        assert.equal(checkout.quote.taxTreatment, 'oss');
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.customer.vatId, null);
+        const refused = await request(t.app).post('/v1/checkouts').set(t.pk).send(aCheckoutInput({ plan: plan.code }, { ...FRENCH_BUSINESS, vatId: 'F' }));
+        assert.deepEqual(pointers(problemOf(refused, 422, 'vat_id_invalid')), ['/customer/vatId']);
+      });
+
       it('when a French private buyer pays, then the invoice is OSS at the French 20 %, without a note', async () => {
         const plan = await aFlatPlan(t, 1000);
         const checkout = await startCheckout(t, { plan: plan.code }, { country: 'FR' });

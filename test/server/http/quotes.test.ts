@@ -495,7 +495,7 @@ for (const target of testDatabases()) {
         ['an unknown chargeId', () => ({ plan: plan.code, charges: [{ chargeId: 'chg_nope', quantity: 1 }] }), '/charges/0/chargeId'],
         ['addOns naming a charge that is not optional', () => ({ plan: plan.code, addOns: [plan.charges[0]!.id] }), '/addOns/0'],
         ['an add-on quantity without choosing the add-on', () => ({ plan: plan.code, charges: [{ chargeId: plan.charges[1]!.id, quantity: 1 }] }), '/charges/0/chargeId'],
-        ['a lower-case country', () => ({ plan: plan.code, customer: { country: 'de', type: 'individual' } }), '/customer/country'],
+        ['a three-letter country', () => ({ plan: plan.code, customer: { country: 'DEU', type: 'individual' } }), '/customer/country'],
         ['an unknown customer type', () => ({ plan: plan.code, customer: { country: 'DE', type: 'company' } }), '/customer/type'],
         ['no plan', () => ({ quantity: 1 }), '/plan'],
         ['a charge listed twice', () => ({ plan: plan.code, charges: [{ chargeId: plan.charges[0]!.id, quantity: 1 }, { chargeId: plan.charges[0]!.id, quantity: 2 }] }), '/charges/1/chargeId'],
@@ -532,10 +532,26 @@ for (const target of testDatabases()) {
           { country: 'NL', type: 'business', vatId: 'NL123456789B01' },
           { country: 'FR', type: 'business', vatId: 'DE136695976' },
           { country: 'DE', type: 'business', vatId: 'DE123456789' },
+          // too short to be anyone's: the tax rules refuse it, not a length check (400)
+          { country: 'DE', type: 'business', vatId: 'D' },
+          // nothing left once spaces and hyphens are dropped
+          { country: 'DE', type: 'business', vatId: ' - ' },
         ]) {
           const problem = problemOf(await quoteRes({ plan: plan.code, customer }), 422, 'vat_id_invalid');
           assert.deepEqual(pointers(problem), ['/customer/vatId'], JSON.stringify(customer));
         }
+      });
+
+      it('when the country is typed in lower case, then it is read as the code (fr is FR: OSS at the French rate)', async () => {
+        const upper = await quote({ plan: plan.code, customer: { country: 'FR', type: 'individual' } });
+        assert.equal(upper.taxTreatment, 'oss');
+        assert.deepEqual(await quote({ plan: plan.code, customer: { country: 'fr', type: 'individual' } }), upper);
+      });
+
+      it('when the VAT id is empty or blank, then it counts as not given: the quote equals the one without it', async () => {
+        const without = await quote({ plan: plan.code, customer: { country: 'FR', type: 'business' } });
+        assert.equal(without.taxTreatment, 'oss');
+        for (const vatId of ['', '   ']) assert.deepEqual(await quote({ plan: plan.code, customer: { country: 'FR', type: 'business', vatId } }), without, JSON.stringify(vatId));
       });
 
       it('when a Greek business writes its VAT id with GR, then it is refused; with EL, reverse charge', async () => {
