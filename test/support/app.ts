@@ -17,9 +17,9 @@ export interface TestApp {
 
 export const TEST_ORIGIN = 'http://shop.test';
 
-/** createApp over a migrated database, with a fresh pair of keys. No listen: supertest drives it. */
-export async function testApp(db: Db): Promise<TestApp> {
-  const deps = buildDeps(db, { allowedOrigins: [TEST_ORIGIN] });
+/** createApp over a migrated database, with a fresh pair of keys (and any other configuration). No listen: supertest drives it. */
+export async function testApp(db: Db, config: Omit<Parameters<typeof buildDeps>[1], 'allowedOrigins'> = {}): Promise<TestApp> {
+  const deps = buildDeps(db, { allowedOrigins: [TEST_ORIGIN], ...config });
   const secret = generateKey('secret');
   const publishable = generateKey('publishable');
   await deps.keys.add(secret);
