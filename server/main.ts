@@ -63,7 +63,12 @@ const server = app.listen(config.port, config.host, () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
-    void db.close().finally(() => process.exit(0));
+    // The quote counts of this process join the shared ones before the database closes.
+    const synced = (app.locals.syncRateLimits as (() => Promise<void>) | undefined)?.() ?? Promise.resolve();
+    void synced
+      .catch(() => {})
+      .then(() => db.close())
+      .finally(() => process.exit(0));
   });
 }
 

@@ -103,13 +103,16 @@ export function createApp(deps: Deps): Express {
   app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
 
   const registry = newRegistry();
+  const limits = rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db);
+  // Adds the quote counts of this process to the shared ones now (tests; a shutdown that keeps them).
+  app.locals.syncRateLimits = limits.sync;
   const ctx: RouteContext = {
     // Routes go straight on the app's router (one router to walk per request, not two).
     router: app as unknown as express.Router,
     registry,
     auth: (level) => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level),
     db: deps.db,
-    limits: rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db),
+    limits,
   };
   // The browser's routes first: the router tries routes in order, and quotes are the hot path.
   quoteRoutes(ctx, deps);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import type { Db } from '../storage/db.js';
-import { hitRateLimit, purgeRateLimits, resetRateLimit, unhitRateLimit } from '../storage/rate-limit-repository.js';
+import { addRateLimitHits, hitRateLimit, purgeRateLimits, readRateLimits, resetRateLimit, unhitRateLimit } from '../storage/rate-limit-repository.js';
 import { problem, sendProblem } from './problem.js';
 
 /** Requests per minute per API key and client address. */
@@ -16,6 +16,9 @@ export const DEFAULT_RATE_LIMITS: RateLimits = { quotes: 300, checkouts: 30, con
 
 /** Ended windows are deleted after every this many hits of a process. */
 const PURGE_EVERY = 1000;
+
+/** The stored key: the limiter's name and a hash, so API keys and addresses are not kept in the clear. */
+const storedKey = (prefix: string, key: string) => `${prefix}:${createHash('sha256').update(key).digest('base64url')}`;
 
 /**
  * express-rate-limit's store over the database: every BFF process sharing it counts into the same window,
@@ -35,9 +38,8 @@ export class DatabaseRateLimitStore implements Store {
     this.#windowMs = options.windowMs;
   }
 
-  /** The stored key: the limiter's name and a hash, so API keys and addresses are not kept in the clear. */
   #key(key: string): string {
-    return `${this.prefix}:${createHash('sha256').update(key).digest('base64url')}`;
+    return storedKey(this.prefix, key);
   }
 
   async increment(key: string): Promise<IncrementResponse> {
@@ -55,14 +57,98 @@ export class DatabaseRateLimitStore implements Store {
   }
 }
 
+type Shared = { hits: number; resetAt: Date };
+
+/**
+ * express-rate-limit's store for the hot quote route: it counts in process, with no database round trip on
+ * the request path, and every `syncMs` adds its new hits to the shared database row of each key (one
+ * statement for all of them) and reads back what every process counted. Across N processes the limit
+ * holds to within the hits each process takes in one sync interval.
+ */
+export class SyncedRateLimitStore implements Store {
+  readonly localKeys = false;
+  #windowMs = 60_000;
+  /** Hits not yet added to the database, by key. */
+  readonly #pending = new Map<string, number>();
+  /** Every process's hits and the window's end, as last read from the database (or started here). */
+  readonly #shared = new Map<string, Shared>();
+  #syncing: Promise<void> | null = null;
+  #syncs = 0;
+
+  constructor(
+    private readonly db: Db,
+    readonly prefix: string,
+    private readonly syncMs = 1000,
+  ) {}
+
+  init(options: Options): void {
+    this.#windowMs = options.windowMs;
+    setInterval(() => void this.sync().catch(() => {}), this.syncMs).unref();
+  }
+
+  async increment(key: string): Promise<IncrementResponse> {
+    const now = Date.now();
+    let shared = this.#shared.get(key);
+    if (!shared || shared.resetAt.getTime() <= now) {
+      shared = { hits: 0, resetAt: new Date(now + this.#windowMs) };
+      this.#shared.set(key, shared);
+    }
+    const pending = (this.#pending.get(key) ?? 0) + 1;
+    this.#pending.set(key, pending);
+    return { totalHits: shared.hits + pending, resetTime: shared.resetAt };
+  }
+
+  async decrement(key: string): Promise<void> {
+    this.#pending.set(key, (this.#pending.get(key) ?? 0) - 1);
+  }
+
+  async resetKey(key: string): Promise<void> {
+    this.#pending.delete(key);
+    this.#shared.delete(key);
+    await resetRateLimit(this.db, storedKey(this.prefix, key));
+  }
+
+  /** Adds the hits counted here to the database and learns the others'; one sync at a time. */
+  sync(): Promise<void> {
+    this.#syncing ??= this.#sync().finally(() => (this.#syncing = null));
+    return this.#syncing;
+  }
+
+  async #sync(): Promise<void> {
+    const now = Date.now();
+    for (const [key, shared] of this.#shared) {
+      if (shared.resetAt.getTime() <= now && !this.#pending.get(key)) this.#shared.delete(key);
+    }
+    const batch = [...this.#pending].filter(([, n]) => n !== 0);
+    const flushed = new Set(batch.map(([key]) => key));
+    const idle = [...this.#shared.keys()].filter((key) => !flushed.has(key));
+    const stored = (key: string) => storedKey(this.prefix, key);
+    const [added, read] = await Promise.all([
+      addRateLimitHits(this.db, batch.map(([key]) => stored(key)), batch.map(([, n]) => Math.max(n, 0)), this.#windowMs),
+      readRateLimits(this.db, idle.map(stored)),
+    ]);
+    for (const [key, n] of batch) {
+      const left = (this.#pending.get(key) ?? 0) - n;
+      if (left === 0) this.#pending.delete(key);
+      else this.#pending.set(key, left);
+      const row = added.get(stored(key));
+      if (row) this.#shared.set(key, row);
+    }
+    for (const key of idle) {
+      const row = read.get(stored(key));
+      if (row) this.#shared.set(key, row);
+    }
+    if (++this.#syncs % 60 === 0) await purgeRateLimits(this.db);
+  }
+}
+
 /**
  * Rate limits on the routes a browser can abuse: quotes (coupon codes can't be brute-forced), checkouts and
- * confirmations (cards can't be tested in bulk). Checkouts and confirmations count in the database, shared
- * by every process (one statement per request, beside the several each of them writes anyway). Quotes, the
- * hot path that touches no database, count per process in memory: behind N processes a client gets up to
- * N times the quote limit.
+ * confirmations (cards can't be tested in bulk). All count in the database, shared by every process.
+ * Checkouts and confirmations add one statement per request, beside the several each of them writes anyway;
+ * quotes, the hot path that touches no database, count in process and sync every second (`sync` forces it).
  */
-export function rateLimitsFor(limits: RateLimits, db: Db): (path: string) => RequestHandler[] {
+export function rateLimitsFor(limits: RateLimits, db: Db): ((path: string) => RequestHandler[]) & { sync: () => Promise<void> } {
   const make = (limit: number, what: string, store?: Store) =>
     rateLimit({
       windowMs: 60_000,
@@ -78,13 +164,15 @@ export function rateLimitsFor(limits: RateLimits, db: Db): (path: string) => Req
         sendProblem(res, problem(429, 'rate_limited', `Too many ${what}; retry in ${seconds} s.`));
       },
     });
-  const quotes = make(limits.quotes, 'quotes');
+  const quoteCounts = new SyncedRateLimitStore(db, 'quotes');
+  const quotes = make(limits.quotes, 'quotes', quoteCounts);
   const checkouts = make(limits.checkouts, 'checkouts', new DatabaseRateLimitStore(db, 'checkouts'));
   const confirmations = make(limits.confirmations, 'confirmations', new DatabaseRateLimitStore(db, 'confirmations'));
-  return (path) => {
+  const forPath = (path: string) => {
     if (path === '/v1/quotes') return [quotes];
     if (path === '/v1/checkouts') return [checkouts];
     if (path === '/v1/checkouts/{id}/confirm') return [confirmations];
     return [];
   };
+  return Object.assign(forPath, { sync: () => quoteCounts.sync() });
 }

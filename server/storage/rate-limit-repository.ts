@@ -17,6 +17,39 @@ export async function hitRateLimit(db: Queryable, key: string, windowMs: number)
   return { hits: Number(row.hits), resetAt: new Date(row.reset_at) };
 }
 
+/**
+ * Adds several processes' worth of hits at once: `hits[i]` to `keys[i]` (keys distinct), each in its fixed
+ * window as `hitRateLimit` counts them. Answers every key's shared count and window end.
+ */
+export async function addRateLimitHits(
+  db: Queryable,
+  keys: readonly string[],
+  hits: readonly number[],
+  windowMs: number,
+): Promise<Map<string, { hits: number; resetAt: Date }>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<{ key: string; hits: number; reset_at: Date | string }>(
+    `insert into rate_limit_hits as r (key, hits, reset_at)
+       select k, n, now() + make_interval(secs => $3::double precision / 1000) from unnest($1::text[], $2::int[]) as t(k, n)
+     on conflict (key) do update set
+       hits = case when r.reset_at <= now() then excluded.hits else r.hits + excluded.hits end,
+       reset_at = case when r.reset_at <= now() then excluded.reset_at else r.reset_at end
+     returning key, hits, reset_at`,
+    [keys, hits, windowMs],
+  );
+  return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: new Date(r.reset_at) }]));
+}
+
+/** The shared counts of windows still running, for the keys given. */
+export async function readRateLimits(db: Queryable, keys: readonly string[]): Promise<Map<string, { hits: number; resetAt: Date }>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<{ key: string; hits: number; reset_at: Date | string }>(
+    'select key, hits, reset_at from rate_limit_hits where key = any($1::text[]) and reset_at > now()',
+    [keys],
+  );
+  return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: new Date(r.reset_at) }]));
+}
+
 export async function unhitRateLimit(db: Queryable, key: string): Promise<void> {
   await db.query('update rate_limit_hits set hits = greatest(hits - 1, 0) where key = $1', [key]);
 }

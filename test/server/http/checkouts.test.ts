@@ -686,6 +686,29 @@ for (const target of testDatabases()) {
         problemOf(await confirm(other, checkout.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
       });
 
+      it('when two BFF processes share the database, then quotes count across both once they sync: with a limit of 10, the 11th hit across both is refused on either', async () => {
+        const limits = { quotes: 10, checkouts: 100, confirmations: 100 };
+        const a = await testAppWith(db, { rateLimits: limits });
+        const b = await testAppWith(db, { rateLimits: limits }, { secret: a.secret, publishable: a.publishable });
+        const plan = await aFlatPlan(a, 1000);
+        const sync = (app: TestApp) => (app.app.locals.syncRateLimits as () => Promise<void>)();
+        const quote = (app: TestApp) => request(app.app).post('/v1/quotes').set(app.pk).send({ plan: plan.code });
+        // Counted in process (no statement per quote) until the sync adds them to the shared row.
+        for (let i = 0; i < 6; i++) assert.equal((await quote(a)).status, 200);
+        await sync(a);
+        assert.equal((await quote(b)).status, 200); // B has not heard of A's 6 yet
+        await sync(b); // B adds its 1 and learns the 7
+        for (let i = 0; i < 3; i++) assert.equal((await quote(b)).status, 200); // 8, 9, 10
+        const refused = await quote(b);
+        problemOf(refused, 429, 'rate_limited');
+        assert.equal(refused.headers['ratelimit-policy'], '10;w=60');
+        await Promise.all([sync(b), sync(a)]); // A learns the 11
+        problemOf(await quote(a), 429, 'rate_limited');
+        // Another key has its own window.
+        const other = await testAppWith(db, { rateLimits: limits });
+        assert.equal((await request(other.app).post('/v1/quotes').set(other.pk).send({ plan: plan.code })).status, 200);
+      });
+
       it('when a window has ended, then the next hit starts a new one at 1, on the database clock; no API key is stored in the clear', async () => {
         const key = `confirmations:${unique('window')}`;
         assert.equal((await hitRateLimit(db, key, 60_000)).hits, 1);
