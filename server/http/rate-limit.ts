@@ -72,7 +72,8 @@ export class SyncedRateLimitStore implements Store {
   readonly #pending = new Map<string, number>();
   /** Every process's hits and the window's end, as last read from the database (or started here). */
   readonly #shared = new Map<string, Shared>();
-  #syncing: Promise<void> | null = null;
+  #syncing: Promise<void> = Promise.resolve();
+  #running = false;
   #syncs = 0;
 
   constructor(
@@ -83,7 +84,10 @@ export class SyncedRateLimitStore implements Store {
 
   init(options: Options): void {
     this.#windowMs = options.windowMs;
-    setInterval(() => void this.sync().catch(() => {}), this.syncMs).unref();
+    // A tick while a sync still runs (a slow or unreachable database) is skipped, not queued.
+    setInterval(() => {
+      if (!this.#running) void this.sync().catch(() => {});
+    }, this.syncMs).unref();
   }
 
   async increment(key: string): Promise<IncrementResponse> {
@@ -108,13 +112,27 @@ export class SyncedRateLimitStore implements Store {
     await resetRateLimit(this.db, storedKey(this.prefix, key));
   }
 
-  /** Adds the hits counted here to the database and learns the others'; one sync at a time. */
+  /**
+   * Adds the hits counted here to the database and learns the others'. Syncs run one after another, and
+   * each call gets one that starts after it: every hit counted before the call is in the database when it
+   * resolves.
+   */
   sync(): Promise<void> {
-    this.#syncing ??= this.#sync().finally(() => (this.#syncing = null));
-    return this.#syncing;
+    const next = this.#syncing.catch(() => {}).then(() => this.#sync());
+    this.#syncing = next;
+    return next;
   }
 
   async #sync(): Promise<void> {
+    this.#running = true;
+    try {
+      await this.#syncOnce();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #syncOnce(): Promise<void> {
     const now = Date.now();
     for (const [key, shared] of this.#shared) {
       if (shared.resetAt.getTime() <= now && !this.#pending.get(key)) this.#shared.delete(key);
