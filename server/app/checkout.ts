@@ -81,7 +81,7 @@ export class CheckoutService {
     const { vatId: typed, ...rest } = given;
     // A blank VAT ID is no VAT ID. Otherwise it is priced as typed (the tax rules check it; a wrong one is
     // refused) and stored as they read it: FR 40 303 265 045 -> FR40303265045.
-    const vatId = typed !== undefined && typed.trim() !== '' ? typed : undefined;
+    const vatId = typed?.trim() ? typed : undefined;
     const buyer: Buyer = { ...rest, email, ...(vatId !== undefined ? { vatId: normalizeVatId(vatId) } : {}) };
     const { quote, entry } = await this.quotes.quote({
       ...cart,

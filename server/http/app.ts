@@ -7,7 +7,7 @@ import { requireKey } from './auth.js';
 import type { Deps } from './deps.js';
 import { openapiDocument } from './openapi.js';
 import { errorHandler, notFoundHandler } from './problem.js';
-import { newRegistry, type RouteContext } from './route.js';
+import { JSON_TYPES, newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
@@ -100,7 +100,7 @@ export function createApp(deps: Deps): Express {
     );
   }
   stripeWebhookRoute(app as unknown as express.Router, deps);
-  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: '100kb', type: JSON_TYPES }));
 
   const registry = newRegistry();
   const limits = rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db);

@@ -138,22 +138,19 @@ export class SyncedRateLimitStore implements Store {
       if (shared.resetAt.getTime() <= now && !this.#pending.get(key)) this.#shared.delete(key);
     }
     const batch = [...this.#pending].filter(([, n]) => n !== 0);
-    const flushed = new Set(batch.map(([key]) => key));
-    const idle = [...this.#shared.keys()].filter((key) => !flushed.has(key));
-    const stored = (key: string) => storedKey(this.prefix, key);
+    const idle = [...this.#shared.keys()].filter((key) => !this.#pending.get(key));
+    const stored = new Map([...batch.map(([key]) => key), ...idle].map((key) => [key, storedKey(this.prefix, key)]));
     const [added, read] = await Promise.all([
-      addRateLimitHits(this.db, batch.map(([key]) => stored(key)), batch.map(([, n]) => Math.max(n, 0)), this.#windowMs),
-      readRateLimits(this.db, idle.map(stored)),
+      addRateLimitHits(this.db, batch.map(([key]) => stored.get(key)!), batch.map(([, n]) => Math.max(n, 0)), this.#windowMs),
+      readRateLimits(this.db, idle.map((key) => stored.get(key)!)),
     ]);
     for (const [key, n] of batch) {
       const left = (this.#pending.get(key) ?? 0) - n;
       if (left === 0) this.#pending.delete(key);
       else this.#pending.set(key, left);
-      const row = added.get(stored(key));
-      if (row) this.#shared.set(key, row);
     }
-    for (const key of idle) {
-      const row = read.get(stored(key));
+    for (const [key, storedAs] of stored) {
+      const row = added.get(storedAs) ?? read.get(storedAs);
       if (row) this.#shared.set(key, row);
     }
     if (++this.#syncs % 60 === 0) await purgeRateLimits(this.db);

@@ -48,8 +48,8 @@ export interface Handled<B, Q, P> {
   res: Response;
 }
 
-/** The body types express.json reads (app.ts). */
-const JSON_TYPES = ['application/json', 'application/*+json'];
+/** The body types the API reads as JSON (express.json in app.ts, and the 415 check below). */
+export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 const SECURITY: Record<Exclude<Auth, 'none'>, string> = {
   secret: 'secretKey',

@@ -33,25 +33,25 @@ async function writeCatalog(tx: Tx): Promise<void> {
   const cloud = await family('cloud', 'Billkit Cloud', 'Project hosting for teams of every size.');
   const insights = await family('insights', 'Insights', 'Product analytics, priced by tracked users.');
 
-  const apiCalls: Measurement = {
-    id: newId('meas'),
-    code: 'api_calls',
-    unit: 'call',
-    description: 'API calls in the billing period',
-    type: 'metered',
-    aggregation: 'sum',
-    prorated: false,
-  };
-  await repo.insertMeasurement(tx, apiCalls);
-  // What the licensed quantities count, so prices read "per member", "per GB" rather than "per unit".
-  const counted = async (code: string, unit: string, description: string): Promise<Measurement> => {
-    const m: Measurement = { id: newId('meas'), code, unit, description, type: 'recurring', aggregation: 'last_value', prorated: false };
+  // What each quantity counts: usage for the metered API calls; for the licensed quantities the unit their
+  // prices name ("per member", "per GB" rather than "per unit").
+  const measurement = async (code: string, unit: string, description: string, metered = false): Promise<Measurement> => {
+    const m: Measurement = {
+      id: newId('meas'),
+      code,
+      unit,
+      description,
+      type: metered ? 'metered' : 'recurring',
+      aggregation: metered ? 'sum' : 'last_value',
+      prorated: false,
+    };
     await repo.insertMeasurement(tx, m);
     return m;
   };
-  const members = await counted('members', 'member', 'Team members with a seat');
-  const storageGb = await counted('storage_gb', 'GB', 'Storage in use, in GB');
-  const trackedUsers = await counted('tracked_users', 'tracked user', 'Users tracked in the month');
+  const apiCalls = await measurement('api_calls', 'call', 'API calls in the billing period', true);
+  const members = await measurement('members', 'member', 'Team members with a seat');
+  const storageGb = await measurement('storage_gb', 'GB', 'Storage in use, in GB');
+  const trackedUsers = await measurement('tracked_users', 'tracked user', 'Users tracked in the month');
 
   const product = async (number: string, name: string, description: string, extra: Partial<Product> = {}) => {
     const p: Product = {

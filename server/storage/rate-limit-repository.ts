@@ -1,25 +1,19 @@
 import type { Queryable } from './db.js';
 
+type WindowRow = { key: string; hits: number; reset_at: Date | string };
+const toWindow = (r: WindowRow) => ({ hits: Number(r.hits), resetAt: new Date(r.reset_at) });
+
 /**
  * Counts one hit for `key` in its fixed window of `windowMs`, on the database's clock: a window that has
  * ended starts again at 1. One statement, so concurrent hits from any process are all counted.
  */
 export async function hitRateLimit(db: Queryable, key: string, windowMs: number): Promise<{ hits: number; resetAt: Date }> {
-  const { rows } = await db.query<{ hits: number; reset_at: Date | string }>(
-    `insert into rate_limit_hits as r (key, hits, reset_at) values ($1, 1, now() + make_interval(secs => $2::double precision / 1000))
-     on conflict (key) do update set
-       hits = case when r.reset_at <= now() then 1 else r.hits + 1 end,
-       reset_at = case when r.reset_at <= now() then excluded.reset_at else r.reset_at end
-     returning hits, reset_at`,
-    [key, windowMs],
-  );
-  const row = rows[0]!;
-  return { hits: Number(row.hits), resetAt: new Date(row.reset_at) };
+  return (await addRateLimitHits(db, [key], [1], windowMs)).get(key)!;
 }
 
 /**
- * Adds several processes' worth of hits at once: `hits[i]` to `keys[i]` (keys distinct), each in its fixed
- * window as `hitRateLimit` counts them. Answers every key's shared count and window end.
+ * Adds hits to several keys at once: `hits[i]` to `keys[i]` (keys distinct), each in its fixed window as
+ * `hitRateLimit` counts them. Answers every key's shared count and window end.
  */
 export async function addRateLimitHits(
   db: Queryable,
@@ -28,7 +22,7 @@ export async function addRateLimitHits(
   windowMs: number,
 ): Promise<Map<string, { hits: number; resetAt: Date }>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await db.query<{ key: string; hits: number; reset_at: Date | string }>(
+  const { rows } = await db.query<WindowRow>(
     `insert into rate_limit_hits as r (key, hits, reset_at)
        select k, n, now() + make_interval(secs => $3::double precision / 1000) from unnest($1::text[], $2::int[]) as t(k, n)
      on conflict (key) do update set
@@ -37,17 +31,17 @@ export async function addRateLimitHits(
      returning key, hits, reset_at`,
     [keys, hits, windowMs],
   );
-  return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: new Date(r.reset_at) }]));
+  return new Map(rows.map((r) => [r.key, toWindow(r)]));
 }
 
 /** The shared counts of windows still running, for the keys given. */
 export async function readRateLimits(db: Queryable, keys: readonly string[]): Promise<Map<string, { hits: number; resetAt: Date }>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await db.query<{ key: string; hits: number; reset_at: Date | string }>(
+  const { rows } = await db.query<WindowRow>(
     'select key, hits, reset_at from rate_limit_hits where key = any($1::text[]) and reset_at > now()',
     [keys],
   );
-  return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: new Date(r.reset_at) }]));
+  return new Map(rows.map((r) => [r.key, toWindow(r)]));
 }
 
 export async function unhitRateLimit(db: Queryable, key: string): Promise<void> {

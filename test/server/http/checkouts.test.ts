@@ -702,7 +702,9 @@ for (const target of testDatabases()) {
         const refused = await quote(b);
         problemOf(refused, 429, 'rate_limited');
         assert.equal(refused.headers['ratelimit-policy'], '10;w=60');
-        await Promise.all([sync(b), sync(a)]); // A learns the 11
+        // B adds its hits first, then A learns the 11 (run side by side, A could read before B's write).
+        await sync(b);
+        await sync(a);
         problemOf(await quote(a), 429, 'rate_limited');
         // Another key has its own window.
         const other = await testAppWith(db, { rateLimits: limits });

@@ -85,6 +85,7 @@ for (const database of testDatabases()) {
         const made = await createProduct(t, { name: product.name, taxGroup: product.taxGroup, measurementId });
         ids.set(product.id, made.id);
       }
+      // Product ids as the API knows them (the coupon may name prod_4, made once before all runs).
       const productRef = (id: string) => ids.get(id) ?? products.get(id)!.id;
       const code = unique('x');
       const made = await request(t.app)
@@ -116,9 +117,18 @@ for (const database of testDatabases()) {
         const typed = `Gen-${run}-${code.slice(-6)}`;
         cart.couponCode = typed;
         if (input.coupon.status === 'found') {
-          const c = input.coupon.coupon;
+          // The coupon as the API can create it (never redeemed, so at most one redemption allowed is still
+          // open); the oracle sees exactly this coupon.
+          const drawn = input.coupon.coupon;
+          const c = {
+            ...drawn,
+            fixedAmount: drawn.fixedAmount === 0 ? 1 : drawn.fixedAmount,
+            expiresAt: drawn.expiresAt === null ? null : new Date(Date.now() + 365 * 86_400_000).toISOString(),
+            maxRedemptions: drawn.maxRedemptions === null ? null : 1,
+            maxRedemptionsPerCustomer: drawn.maxRedemptionsPerCustomer === null ? null : 1,
+            timesRedeemed: 0,
+          };
           const planRef = (id: string) => (id === 'plan_x' ? code : other);
-          const productNumber = (id: string) => (ids.has(id) ? ids.get(id)! : products.get(id)!.number);
           const res = await request(t.app)
             .post('/v1/coupons')
             .set(t.sk)
@@ -127,35 +137,27 @@ for (const database of testDatabases()) {
               name: 'Generated',
               type: c.type,
               percentage: c.percentage,
-              fixedAmount: c.fixedAmount === 0 ? 1 : c.fixedAmount,
+              fixedAmount: c.fixedAmount,
               currency: c.currency,
               frequency: c.frequency,
               numberOfPeriods: c.numberOfPeriods,
               plans: c.planIds.map(planRef),
-              products: c.productIds.map(productNumber),
+              products: c.productIds.map(productRef),
               excludedPlans: c.excludedPlanIds.map(planRef),
-              excludedProducts: c.excludedProductIds.map(productNumber),
-              expiresAt: c.expiresAt === null ? null : new Date(Date.now() + 365 * 86_400_000).toISOString(),
-              maxRedemptions: c.maxRedemptions === null ? null : 1,
-              maxRedemptionsPerCustomer: c.maxRedemptionsPerCustomer === null ? null : 1,
+              excludedProducts: c.excludedProductIds.map(productRef),
+              expiresAt: c.expiresAt,
+              maxRedemptions: c.maxRedemptions,
+              maxRedemptionsPerCustomer: c.maxRedemptionsPerCustomer,
               enabled: true,
             });
           assert.equal(res.status, 201, `coupon not created: ${JSON.stringify(res.body)}`);
-          // What the oracle sees is what was created: no redemptions yet, and the created coupon's own ids.
           const known = Boolean(cart.customer?.email || cart.customer?.id);
           input.coupon = {
             status: 'found',
             code: normalizeCouponCode(typed),
             codeRedeemed: false,
             customerRedemptions: c.maxRedemptionsPerCustomer !== null && known ? 0 : null,
-            coupon: {
-              ...c,
-              fixedAmount: c.fixedAmount === 0 ? 1 : c.fixedAmount,
-              expiresAt: c.expiresAt === null ? null : '2999-01-01T00:00:00.000Z',
-              maxRedemptions: c.maxRedemptions === null ? null : 1,
-              maxRedemptionsPerCustomer: c.maxRedemptionsPerCustomer === null ? null : 1,
-              timesRedeemed: 0,
-            },
+            coupon: c,
           };
         } else {
           input.coupon = { status: 'not_found', code: normalizeCouponCode(typed) };
@@ -165,10 +167,8 @@ for (const database of testDatabases()) {
 
       // The cart with the API's ids.
       if (cart.plan === 'x') cart.plan = code;
-      cart.charges = cart.charges?.map((c) => ({ ...c, chargeId: ids.get(c.chargeId) ?? c.chargeId }));
-      if (cart.charges === undefined) delete cart.charges;
-      cart.addOns = cart.addOns?.map((id) => ids.get(id) ?? id);
-      if (cart.addOns === undefined) delete cart.addOns;
+      if (cart.charges) cart.charges = cart.charges.map((c) => ({ ...c, chargeId: ids.get(c.chargeId) ?? c.chargeId }));
+      if (cart.addOns) cart.addOns = cart.addOns.map((id) => ids.get(id) ?? id);
 
       input.now = new Date();
       const res = await request(t.app).post('/v1/quotes').set(t.pk).send(cart);
