@@ -31,6 +31,25 @@ export interface Config {
   rateLimits: RateLimits;
   /** BILLKIT_TEST_CLOCK=true|false; by default on with the test payment provider, off with Stripe. */
   testClock: boolean | undefined;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (BILLKIT_TRUST_PROXY). */
+  trustProxy: TrustProxy;
+}
+
+/** false (no proxy: the socket's address is the client's), a number of proxy hops, or addresses and subnets. */
+export type TrustProxy = boolean | number | string[];
+
+/**
+ * BILLKIT_TRUST_PROXY: unset or `false` when clients connect directly; behind a load balancer or reverse
+ * proxy, the number of proxies in front (`1`), or their addresses and subnets (`loopback`, `10.0.0.0/8`,
+ * comma-separated), so that rate limits count each buyer's address rather than the proxy's. `true` (trust
+ * any X-Forwarded-For) is refused: anyone could then pick their own address and escape the limits.
+ */
+function trustProxy(value: string | undefined): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === 'true') throw new Error('BILLKIT_TRUST_PROXY=true would let any client choose its address through X-Forwarded-For; give the number of proxies (1) or their addresses');
+  return text.split(',').map((part) => part.trim()).filter(Boolean);
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -56,5 +75,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       confirmations: perMinute(env.BILLKIT_RATE_LIMIT_CONFIRMATIONS, DEFAULT_RATE_LIMITS.confirmations, 'BILLKIT_RATE_LIMIT_CONFIRMATIONS'),
     },
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
+    trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
   };
 }

@@ -30,6 +30,7 @@ const httpConfig = {
   publicUrl: `http://localhost:${config.port}`,
   rateLimits: config.rateLimits,
   testClock: config.testClock ?? payments.name === 'test',
+  trustProxy: config.trustProxy,
   demo: {} as { publishableKey?: string },
 };
 const deps = buildDeps(db, httpConfig, logger, payments);

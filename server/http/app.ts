@@ -27,6 +27,9 @@ export function createApp(deps: Deps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Behind a proxy, req.ip (the rate limits' client address) is read from the X-Forwarded-For it appends.
+  // An address that is not one throws here, at start.
+  app.set('trust proxy', deps.config.trustProxy ?? false);
 
   const allowedOrigins = new Set(deps.config.allowedOrigins);
   // Security headers. The API answers JSON only, so it gets the headers OWASP's REST Security Cheat Sheet

@@ -36,6 +36,8 @@ export interface HttpConfig {
   testClock?: boolean | undefined;
   /** Served to the demo pages as /demo-config.json. */
   demo?: { publishableKey?: string | undefined } | undefined;
+  /** Which proxies in front may name the client's address (Express's `trust proxy`); none by default. */
+  trustProxy?: boolean | number | string[] | undefined;
   /** Origin the BFF is reached at, for links in the OpenAPI document. */
   publicUrl?: string | undefined;
 }

@@ -21,4 +21,12 @@ describe('configuration', () => {
     assert.throws(() => readConfig({ BILLKIT_DB_POOL: 'many' }), /BILLKIT_DB_POOL/);
     assert.throws(() => readConfig({ BILLKIT_RATE_LIMIT_QUOTES: '2.5' }), /BILLKIT_RATE_LIMIT_QUOTES/);
   });
+
+  it('when BILLKIT_TRUST_PROXY is unset, a hop count or addresses, then Express trusts no proxy, that many hops or those addresses; `true` is refused', () => {
+    assert.equal(readConfig({}).trustProxy, false);
+    assert.equal(readConfig({ BILLKIT_TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(readConfig({ BILLKIT_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(readConfig({ BILLKIT_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, ['loopback', '10.0.0.0/8']);
+    assert.throws(() => readConfig({ BILLKIT_TRUST_PROXY: 'true' }), /BILLKIT_TRUST_PROXY/);
+  });
 });

@@ -26,12 +26,12 @@ export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_00
  */
 export async function testAppWith(
   db: Db,
-  config: { rateLimits?: RateLimits; testClock?: boolean; payments?: PaymentProvider } = {},
+  config: { rateLimits?: RateLimits; testClock?: boolean; payments?: PaymentProvider; trustProxy?: number | string[] } = {},
   keys: { secret: string; publishable: string } = { secret: generateKey('secret'), publishable: generateKey('publishable') },
 ): Promise<TestApp> {
   const deps = buildDeps(
     db,
-    { allowedOrigins: [TEST_ORIGIN], rateLimits: config.rateLimits ?? HIGH_RATE_LIMITS, testClock: config.testClock ?? false },
+    { allowedOrigins: [TEST_ORIGIN], rateLimits: config.rateLimits ?? HIGH_RATE_LIMITS, testClock: config.testClock ?? false, trustProxy: config.trustProxy },
     undefined,
     config.payments,
   );

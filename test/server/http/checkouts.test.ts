@@ -667,6 +667,32 @@ for (const target of testDatabases()) {
       });
     });
 
+    describe('rate limits behind a proxy', () => {
+      const limits = { quotes: 2, checkouts: 100, confirmations: 100 };
+      const quoteFrom = (app: TestApp, plan: string, address: string) =>
+        request(app.app).post('/v1/quotes').set(app.pk).set('X-Forwarded-For', address).send({ plan });
+
+      it('when the BFF trusts one proxy (BILLKIT_TRUST_PROXY=1), then each buyer behind it has their own quote limit, named by X-Forwarded-For', async () => {
+        const proxied = await testAppWith(db, { rateLimits: limits, trustProxy: 1 });
+        const plan = await aFlatPlan(proxied, 1000);
+        assert.equal((await quoteFrom(proxied, plan.code, '203.0.113.7')).status, 200);
+        assert.equal((await quoteFrom(proxied, plan.code, '203.0.113.7')).status, 200);
+        problemOf(await quoteFrom(proxied, plan.code, '203.0.113.7'), 429, 'rate_limited');
+        // Another buyer through the same proxy (the same socket address) is not held back by the first.
+        assert.equal((await quoteFrom(proxied, plan.code, '198.51.100.4')).status, 200);
+        // Only the hop the proxy appended counts: an address the client put in front of it is not believed.
+        problemOf(await quoteFrom(proxied, plan.code, '192.0.2.99, 203.0.113.7'), 429, 'rate_limited');
+      });
+
+      it('when no proxy is trusted (the default), then X-Forwarded-For is ignored: a client cannot pick a new address to escape the limit', async () => {
+        const direct = await testAppWith(db, { rateLimits: limits });
+        const plan = await aFlatPlan(direct, 1000);
+        assert.equal((await quoteFrom(direct, plan.code, '203.0.113.7')).status, 200);
+        assert.equal((await quoteFrom(direct, plan.code, '198.51.100.4')).status, 200);
+        problemOf(await quoteFrom(direct, plan.code, '192.0.2.99'), 429, 'rate_limited');
+      });
+    });
+
     describe('rate limits across processes', () => {
       it('when two BFF processes share the database, then confirmations count once across both: with a limit of 3, the fourth answers 429 on either', async () => {
         const limits = { quotes: 100, checkouts: 100, confirmations: 3 };
