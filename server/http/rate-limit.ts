@@ -171,7 +171,12 @@ export function rateLimitsFor(limits: RateLimits, db: Db): ((path: string) => Re
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       ...(store ? { store } : {}),
-      keyGenerator: (req) => `${req.auth?.key ?? '-'}:${ipKeyGenerator(req.ip ?? '')}`,
+      // IPv6 addresses count by their /56 (one subscriber's block), as express-rate-limit advises; an IPv4
+      // address (no colon) is its own key, so it skips the library's IPv6 parsing.
+      keyGenerator: (req) => {
+        const ip = req.ip ?? '';
+        return `${req.auth?.key ?? '-'}:${ip.includes(':') ? ipKeyGenerator(ip) : ip}`;
+      },
       handler: (req, res) => {
         const reset = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
         const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
