@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { TrustProxy } from './http/deps.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 
 const perMinute = (value: string | undefined, fallback: number, name: string) => {
@@ -34,9 +35,6 @@ export interface Config {
   /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (BILLKIT_TRUST_PROXY). */
   trustProxy: TrustProxy;
 }
-
-/** false (no proxy: the socket's address is the client's), a number of proxy hops, or addresses and subnets. */
-export type TrustProxy = boolean | number | string[];
 
 /**
  * BILLKIT_TRUST_PROXY: unset or `false` when clients connect directly; behind a load balancer or reverse

@@ -25,6 +25,9 @@ export interface Deps {
   logger?: Logger;
 }
 
+/** false (no proxy: the socket's address is the client's), a number of proxy hops, or addresses and subnets. */
+export type TrustProxy = boolean | number | string[];
+
 export interface HttpConfig {
   /** Browser origins allowed to use the publishable key (CORS). */
   allowedOrigins: string[];
@@ -37,7 +40,7 @@ export interface HttpConfig {
   /** Served to the demo pages as /demo-config.json. */
   demo?: { publishableKey?: string | undefined } | undefined;
   /** Which proxies in front may name the client's address (Express's `trust proxy`); none by default. */
-  trustProxy?: boolean | number | string[] | undefined;
+  trustProxy?: TrustProxy | undefined;
   /** Origin the BFF is reached at, for links in the OpenAPI document. */
   publicUrl?: string | undefined;
 }

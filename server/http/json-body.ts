@@ -28,8 +28,8 @@ class BodyError extends Error {
  * A plain JSON body of a stated length is read here: the chunks are collected, decoded as UTF-8 (a byte
  * order mark dropped), and parsed with body-parser's strict rules (an object or an array; an empty body is
  * `{}`). That is the same result as body-parser's, without the general steps the common case never needs
- * (charset lookup through iconv-lite, Content-Encoding streams, raw-body's bookkeeping): on this route
- * mix, a third of the per-request cost of a bare Express JSON route. Everything else (another JSON type,
+ * (charset lookup through iconv-lite, Content-Encoding streams, raw-body's bookkeeping), which were 13% of
+ * a bare Express JSON route's CPU under load. Everything else (another JSON type,
  * a charset, compression, chunked transfer, a body over the limit, no body) goes to express.json
  * unchanged, so its answers, limits and errors stay body-parser's.
  */
@@ -46,20 +46,19 @@ export function jsonBody(options: { limit: number; type: string[] }, general: Re
     )
       return general(req, res, next);
 
-    // Inline callbacks over one state object: no named closures to build per request.
-    const state: { chunks: Buffer[]; settled: boolean } = { chunks: [], settled: false };
+    const chunks: Buffer[] = [];
+    let settled = false;
     req.on('data', (chunk: Buffer) => {
-      state.chunks.push(chunk);
+      chunks.push(chunk);
     });
     req.once('error', () => {
-      if (state.settled) return;
-      state.settled = true;
+      if (settled) return;
+      settled = true;
       next(new BodyError(400, 'request.aborted', 'The request was aborted.'));
     });
     req.once('end', () => {
-      if (state.settled) return;
-      state.settled = true;
-      const { chunks } = state;
+      if (settled) return;
+      settled = true;
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       try {
         req.body = parseStrict(text);
