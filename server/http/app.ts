@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -20,7 +21,6 @@ import { settingsRoutes } from './routes/settings.js';
 import { publicCatalogRoutes } from './routes/public-catalog.js';
 import { systemRoutes } from './routes/system.js';
 
-const noop = () => {};
 const CLIENT_IP = Symbol('client address');
 
 /** Builds the Express app from its dependencies. It does not listen: main.ts and the tests do. */
@@ -32,16 +32,27 @@ export function createApp(deps: Deps): Express {
   // Behind a proxy, req.ip (the rate limits' client address) is read from the X-Forwarded-For it appends.
   // An address that is not one throws here, at start.
   app.set('trust proxy', deps.config.trustProxy ?? false);
-  // req.ip is read twice per rate-limited request (express-rate-limit's debug line, then the limit's key),
-  // and each read runs proxy-addr over X-Forwarded-For: work it out once per request.
-  const clientIp = Object.getOwnPropertyDescriptor(express.request, 'ip')!.get!;
-  Object.defineProperty(app.request, 'ip', {
-    configurable: true,
-    enumerable: true,
-    get(this: express.Request & { [CLIENT_IP]?: string }) {
-      return (this[CLIENT_IP] ??= clientIp.call(this));
-    },
-  });
+  // req.ip is read twice per rate-limited request (express-rate-limit's debug line, then the limit's key).
+  // Trusting no proxy, it is the socket's address, which is what Express's proxy-addr walk over
+  // X-Forwarded-For ends with: read it directly. Behind a proxy, walk once per request.
+  if (!app.get('trust proxy')) {
+    Object.defineProperty(app.request, 'ip', {
+      configurable: true,
+      enumerable: true,
+      get(this: express.Request) {
+        return this.socket.remoteAddress;
+      },
+    });
+  } else {
+    const clientIp = Object.getOwnPropertyDescriptor(express.request, 'ip')!.get!;
+    Object.defineProperty(app.request, 'ip', {
+      configurable: true,
+      enumerable: true,
+      get(this: express.Request & { [CLIENT_IP]?: string }) {
+        return (this[CLIENT_IP] ??= clientIp.call(this));
+      },
+    });
+  }
 
   const allowedOrigins = new Set(deps.config.allowedOrigins);
   // Security headers. The API answers JSON only, so it gets the headers OWASP's REST Security Cheat Sheet
@@ -61,6 +72,8 @@ export function createApp(deps: Deps): Express {
     // Express sends no X-Powered-By (disabled above): nothing for helmet to remove on every request.
     xPoweredBy: false,
   });
+  // The API's headers do not depend on the request: helmet works them out once, and each answer sets them.
+  const apiHeaderList = headersSetBy(apiHeaders);
   const pageHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
@@ -95,7 +108,7 @@ export function createApp(deps: Deps): Express {
     (req as { id?: string }).id = id;
     res.setHeader('X-Request-Id', id);
     if (!req.url.startsWith('/v1/')) return pageHeaders(req, res, next);
-    apiHeaders(req, res, noop);
+    for (const [name, value] of apiHeaderList) res.setHeader(name, value);
     if (!browserRoute.test(req.url)) return next();
     if (req.headers.origin !== undefined) return browserCors(req, res, next);
     res.setHeader('Vary', 'Origin');
@@ -158,4 +171,17 @@ export function createApp(deps: Deps): Express {
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
+}
+
+/** The headers a middleware sets when it does not look at the request (helmet with fixed directives). */
+function headersSetBy(middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): [string, string][] {
+  const headers: [string, string][] = [];
+  let called = false;
+  const res = { setHeader: (name: string, value: unknown) => headers.push([name, String(value)]), removeHeader: () => {} };
+  middleware({ headers: {} } as IncomingMessage, res as unknown as ServerResponse, (error) => {
+    if (error) throw error;
+    called = true;
+  });
+  if (!called) throw new Error('the header middleware did not finish synchronously');
+  return headers;
 }

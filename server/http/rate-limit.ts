@@ -90,7 +90,9 @@ export class SyncedRateLimitStore implements Store {
     }, this.syncMs).unref();
   }
 
-  async increment(key: string): Promise<IncrementResponse> {
+  // Synchronous (the Store interface allows it): the count is in memory, and a promise would only cost
+  // express-rate-limit another turn of the microtask queue on every quote.
+  increment(key: string): IncrementResponse {
     const now = Date.now();
     let shared = this.#shared.get(key);
     if (!shared || shared.resetAt.getTime() <= now) {
