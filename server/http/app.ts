@@ -35,24 +35,18 @@ export function createApp(deps: Deps): Express {
   // req.ip is read twice per rate-limited request (express-rate-limit's debug line, then the limit's key).
   // Trusting no proxy, it is the socket's address, which is what Express's proxy-addr walk over
   // X-Forwarded-For ends with: read it directly. Behind a proxy, walk once per request.
-  if (!app.get('trust proxy')) {
-    Object.defineProperty(app.request, 'ip', {
-      configurable: true,
-      enumerable: true,
-      get(this: express.Request) {
-        return this.socket.remoteAddress;
-      },
-    });
-  } else {
-    const clientIp = Object.getOwnPropertyDescriptor(express.request, 'ip')!.get!;
-    Object.defineProperty(app.request, 'ip', {
-      configurable: true,
-      enumerable: true,
-      get(this: express.Request & { [CLIENT_IP]?: string }) {
-        return (this[CLIENT_IP] ??= clientIp.call(this));
-      },
-    });
-  }
+  const proxied = Object.getOwnPropertyDescriptor(express.request, 'ip')!.get!;
+  Object.defineProperty(app.request, 'ip', {
+    configurable: true,
+    enumerable: true,
+    get: app.get('trust proxy')
+      ? function (this: express.Request & { [CLIENT_IP]?: string }) {
+          return (this[CLIENT_IP] ??= proxied.call(this));
+        }
+      : function (this: express.Request) {
+          return this.socket.remoteAddress;
+        },
+  });
 
   const allowedOrigins = new Set(deps.config.allowedOrigins);
   // Security headers. The API answers JSON only, so it gets the headers OWASP's REST Security Cheat Sheet

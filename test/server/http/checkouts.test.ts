@@ -684,6 +684,18 @@ for (const target of testDatabases()) {
         problemOf(await quoteFrom(proxied, plan.code, '192.0.2.99, 203.0.113.7'), 429, 'rate_limited');
       });
 
+      it("when the rate limits read the client's address, then it is the socket's without a trusted proxy and the proxy's hop with one", async () => {
+        const addressOf = (app: TestApp) => {
+          const req = Object.create(app.app.request) as { ip: string; socket: unknown; headers: unknown };
+          req.socket = { remoteAddress: '192.0.2.1' };
+          req.headers = { 'x-forwarded-for': '198.51.100.4, 203.0.113.7' };
+          return req.ip;
+        };
+        assert.equal(addressOf(await testAppWith(db, { rateLimits: limits })), '192.0.2.1');
+        assert.equal(addressOf(await testAppWith(db, { rateLimits: limits, trustProxy: 1 })), '203.0.113.7');
+        assert.equal(addressOf(await testAppWith(db, { rateLimits: limits, trustProxy: 2 })), '198.51.100.4');
+      });
+
       it('when no proxy is trusted (the default), then X-Forwarded-For is ignored: a client cannot pick a new address to escape the limit', async () => {
         const direct = await testAppWith(db, { rateLimits: limits });
         const plan = await aFlatPlan(direct, 1000);
