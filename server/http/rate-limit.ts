@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import type { Db } from '../storage/db.js';
-import { addRateLimitHits, hitRateLimit, purgeRateLimits, readRateLimits, resetRateLimit, unhitRateLimit } from '../storage/rate-limit-repository.js';
+import {
+  addRateLimitHits,
+  hitRateLimit,
+  purgeRateLimits,
+  readRateLimits,
+  resetRateLimit,
+  unhitRateLimit,
+  type RateLimitWindow,
+} from '../storage/rate-limit-repository.js';
 import { problem, sendProblem } from './problem.js';
 
 /** Requests per minute per API key and client address. */
@@ -57,8 +65,6 @@ export class DatabaseRateLimitStore implements Store {
   }
 }
 
-type Shared = { hits: number; resetAt: Date };
-
 /**
  * express-rate-limit's store for the hot quote route: it counts in process, with no database round trip on
  * the request path, and every `syncMs` adds its new hits to the shared database row of each key (one
@@ -71,7 +77,7 @@ export class SyncedRateLimitStore implements Store {
   /** Hits not yet added to the database, by key. */
   readonly #pending = new Map<string, number>();
   /** Every process's hits and the window's end, as last read from the database (or started here). */
-  readonly #shared = new Map<string, Shared>();
+  readonly #shared = new Map<string, RateLimitWindow>();
   #syncing: Promise<void> = Promise.resolve();
   #running = false;
   #syncs = 0;

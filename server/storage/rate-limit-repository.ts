@@ -1,13 +1,16 @@
 import type { Queryable } from './db.js';
 
+/** A key's count in its current fixed window, and when that window ends. */
+export type RateLimitWindow = { hits: number; resetAt: Date };
+
 type WindowRow = { key: string; hits: number; reset_at: Date | string };
-const toWindow = (r: WindowRow) => ({ hits: Number(r.hits), resetAt: new Date(r.reset_at) });
+const toWindow = (r: WindowRow): RateLimitWindow => ({ hits: Number(r.hits), resetAt: new Date(r.reset_at) });
 
 /**
  * Counts one hit for `key` in its fixed window of `windowMs`, on the database's clock: a window that has
  * ended starts again at 1. One statement, so concurrent hits from any process are all counted.
  */
-export async function hitRateLimit(db: Queryable, key: string, windowMs: number): Promise<{ hits: number; resetAt: Date }> {
+export async function hitRateLimit(db: Queryable, key: string, windowMs: number): Promise<RateLimitWindow> {
   return (await addRateLimitHits(db, [key], [1], windowMs)).get(key)!;
 }
 
@@ -20,7 +23,7 @@ export async function addRateLimitHits(
   keys: readonly string[],
   hits: readonly number[],
   windowMs: number,
-): Promise<Map<string, { hits: number; resetAt: Date }>> {
+): Promise<Map<string, RateLimitWindow>> {
   if (keys.length === 0) return new Map();
   const { rows } = await db.query<WindowRow>(
     `insert into rate_limit_hits as r (key, hits, reset_at)
@@ -35,7 +38,7 @@ export async function addRateLimitHits(
 }
 
 /** The shared counts of windows still running, for the keys given. */
-export async function readRateLimits(db: Queryable, keys: readonly string[]): Promise<Map<string, { hits: number; resetAt: Date }>> {
+export async function readRateLimits(db: Queryable, keys: readonly string[]): Promise<Map<string, RateLimitWindow>> {
   if (keys.length === 0) return new Map();
   const { rows } = await db.query<WindowRow>(
     'select key, hits, reset_at from rate_limit_hits where key = any($1::text[]) and reset_at > now()',
