@@ -26,10 +26,29 @@ export function priceCharge(pricing: Pricing, quantity: number): number {
   }
 }
 
-/** Each tier prices the units that fall into it, plus its flat amount when at least one unit does. */
+/**
+ * Each tier prices the units that fall into it, plus its flat amount when at least one unit does.
+ * Summed in numbers while every step stays a safe integer (exact), else again in BigInt.
+ */
 function priceGraduated(tiers: readonly Tier[], quantity: number): number {
-  let total = 0n;
+  let total = 0;
   let below = 0; // units already priced by lower tiers
+  for (const tier of tiers) {
+    const upper = tier.upTo === null ? quantity : Math.min(quantity, tier.upTo);
+    const units = upper - below;
+    if (units <= 0) break;
+    total += tier.unitAmount * units + tier.flatAmount;
+    if (!Number.isSafeInteger(total)) return priceGraduatedExactly(tiers, quantity);
+    below = upper;
+    if (below >= quantity) break;
+  }
+  return total;
+}
+
+/** `priceGraduated` in BigInt, for sums that pass 2^53 (refused unless the total fits). */
+function priceGraduatedExactly(tiers: readonly Tier[], quantity: number): number {
+  let total = 0n;
+  let below = 0;
   for (const tier of tiers) {
     const upper = tier.upTo === null ? quantity : Math.min(quantity, tier.upTo);
     const units = upper - below;
@@ -44,6 +63,8 @@ function priceGraduated(tiers: readonly Tier[], quantity: number): number {
 /** The one tier containing q prices all q units: unitAmount x q + flatAmount. */
 function priceVolume(tiers: readonly Tier[], quantity: number): number {
   const tier = tierFor(tiers, quantity);
+  const total = tier.unitAmount * quantity + tier.flatAmount;
+  if (Number.isSafeInteger(total)) return total;
   return toSafeAmount(BigInt(tier.unitAmount) * BigInt(quantity) + BigInt(tier.flatAmount));
 }
 

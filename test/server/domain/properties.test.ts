@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Charge, Plan, Pricing, Product, Tier } from '../../../server/domain/catalog.js';
 import { couponDiscount, type Coupon, type CouponLookup } from '../../../server/domain/coupons.js';
-import { allocate } from '../../../server/domain/money.js';
+import { allocate, mulDivRound, roundHalfAwayFromZero } from '../../../server/domain/money.js';
 import { priceCharge } from '../../../server/domain/pricing.js';
 import { priceCart, type Cart, type InvoiceTotals, type Quote } from '../../../server/domain/quote.js';
 import { defaultTaxSettings } from '../../../server/domain/tax.js';
@@ -160,6 +160,52 @@ describe('properties: money', () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+  it('when any amount is multiplied and divided, then mulDivRound equals the BigInt rule, on both sides of 2^53', () => {
+    // Numbers near the safe limit, so that the number path and its BigInt fallback both run.
+    const big = fc.oneof(fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }), fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 2 ** 52, max: Number.MAX_SAFE_INTEGER }));
+    fc.assert(
+      fc.property(big, fc.integer({ min: 0, max: 2 ** 31 }), fc.oneof(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), (amount, multiplier, divisor) => {
+        const exact = roundHalfAwayFromZero(BigInt(amount) * BigInt(multiplier), BigInt(divisor));
+        if (exact > BigInt(Number.MAX_SAFE_INTEGER) || exact < -BigInt(Number.MAX_SAFE_INTEGER)) {
+          assert.throws(() => mulDivRound(amount, multiplier, divisor), /exceeds the largest safe integer/);
+        } else {
+          assert.equal(mulDivRound(amount, multiplier, divisor), Number(exact));
+        }
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+  it('when tiers price any quantity, then graduated and volume amounts equal their BigInt sums, or are refused past 2^53', () => {
+    const huge = fc.oneof(amount, fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+    const bigTiers: fc.Arbitrary<Tier[]> = fc
+      .tuple(fc.array(fc.record({ step: fc.integer({ min: 1, max: 2 ** 40 }), unitAmount: huge, flatAmount: huge }), { maxLength: 3 }), fc.record({ unitAmount: huge, flatAmount: huge }))
+      .map(([bounded, open]) => {
+        let upTo = 0;
+        const result: Tier[] = bounded.map(({ step, unitAmount, flatAmount }) => ({ upTo: (upTo += step), unitAmount, flatAmount }));
+        result.push({ upTo: null, ...open });
+        return result;
+      });
+    fc.assert(
+      fc.property(bigTiers, fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 2 ** 45 })), (t, q) => {
+        let graduated = 0n;
+        let below = 0;
+        for (const tier of t) {
+          const upper = tier.upTo === null ? q : Math.min(q, tier.upTo);
+          if (upper <= below) break;
+          graduated += BigInt(tier.unitAmount) * BigInt(upper - below) + BigInt(tier.flatAmount);
+          below = upper;
+        }
+        const tier = t.find((x) => x.upTo === null || q <= x.upTo)!;
+        const volume = BigInt(tier.unitAmount) * BigInt(q) + BigInt(tier.flatAmount);
+        for (const [mode, expected] of [['graduated', graduated], ['volume', volume]] as const) {
+          const p: Pricing = { model: 'tiered', mode, tiers: t };
+          if (expected > BigInt(Number.MAX_SAFE_INTEGER)) assert.throws(() => priceCharge(p, q), /exceeds the largest safe integer/);
+          else assert.equal(priceCharge(p, q), Number(expected));
+        }
+      }),
+      { numRuns: RUNS * 5 },
     );
   });
   it('when a coupon meets any base, then its discount is between 0 and the base', () => {
