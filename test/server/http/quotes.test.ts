@@ -318,6 +318,9 @@ for (const target of testDatabases()) {
         const coupon = await createCoupon(t, { maxRedemptionsPerCustomer: 1 });
         const email = `${unique('ada')}@example.com`;
         await recordRedemption(t, coupon.id, email);
+        // An unknown buyer first: the code is then in the process's cache, and a known buyer's count is
+        // still read from the database.
+        assert.equal((await quote({ plan: plan.code, couponCode: coupon.code })).coupon?.valid, true);
         await assertRefused({ couponCode: coupon.code, customer: { email, country: 'DE', type: 'individual' } }, coupon.code, 'coupon_customer_limit');
         // Emails are matched case-insensitively.
         await assertRefused({ couponCode: coupon.code, customer: { email: email.toUpperCase(), country: 'DE', type: 'individual' } }, coupon.code, 'coupon_customer_limit');
