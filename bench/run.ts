@@ -17,8 +17,13 @@ import { defaultTaxSettings } from '../server/domain/tax.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-/** Alternated rounds of each HTTP measurement (odd: the median is one of them). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/**
+ * Alternated rounds of each HTTP measurement (odd: the median is one of them), and their length. This VM's
+ * speed changes from one second to the next (two identical servers measured 67% to 170% of each other in
+ * single 2-second rounds), so many short alternated rounds give a steadier median than a few long ones.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 3);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS % 2 === 0) throw new Error(`BENCH_ROUNDS must be an odd number, not ${process.env.BENCH_ROUNDS}`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
@@ -58,7 +63,7 @@ function benchDomain(): number {
 
 // -------------------------------------------------------------------------------------- 2. HTTP quotes
 async function cannon(opts: autocannon.Options) {
-  const result = await autocannon({ duration: SECONDS, connections: 50, ...opts });
+  const result = await autocannon({ duration: ROUND_SECONDS, connections: 50, ...opts });
   return { rps: result.requests.total / result.duration, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
@@ -96,8 +101,8 @@ async function benchHttp() {
     // longer to reach it after a 1-second warm-up at 10 connections.
     await autocannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart, duration: 3, connections: 50 });
     await autocannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart, duration: 3, connections: 50 });
-    // Alternate the two, five rounds each, and keep each one's median: this machine's neighbours make
-    // single runs swing by a third.
+    // Alternate the two, ROUNDS rounds each, and keep each one's median: this machine's neighbours make
+    // single rounds swing by a third and more.
     const constantRuns: Awaited<ReturnType<typeof cannon>>[] = [];
     const quoteRuns: Awaited<ReturnType<typeof cannon>>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -195,7 +200,7 @@ if (only.has('1')) {
 }
 
 if (only.has('2')) {
-  console.log('\n2. HTTP (autocannon, 50 connections, loopback; each server in its own process; PGlite with the demo catalog)');
+  console.log(`\n2. HTTP (autocannon, 50 connections, loopback; each server in its own process; PGlite with the demo catalog; ${ROUNDS} alternated rounds of ${ROUND_SECONDS} s)`);
   const http = await benchHttp();
   line('constant-JSON Express POST (baseline)', `${fmt(http.constantResult.rps)} req/s, p99 ${http.constantResult.p99} ms (median of ${ROUNDS})`);
   line('POST /v1/quotes', `${fmt(http.quoteResult.rps)} req/s, p99 ${http.quoteResult.p99} ms, errors ${http.quoteResult.errors} (median of ${ROUNDS})`);
