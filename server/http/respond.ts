@@ -5,8 +5,7 @@ import type { Response } from 'express';
  * the API), without the general-purpose steps of `res.send` that a JSON body never needs. The hot routes
  * (quotes, checkouts) answer through here.
  */
-export function sendJson(res: Response, status: number, body: unknown, type = 'application/json'): void {
-  const text = JSON.stringify(body);
+export function sendJson(res: Response, status: number, body: unknown, type = 'application/json', text = JSON.stringify(body)): void {
   res.statusCode = status;
   res.setHeader('Content-Type', `${type}; charset=utf-8`);
   res.setHeader('Content-Length', Buffer.byteLength(text));
