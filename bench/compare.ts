@@ -14,11 +14,12 @@
  * `npm run bench`'s job). The revision is checked out into a temporary git worktree that borrows this
  * tree's node_modules, and removed afterwards.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import { QUOTE_CART, startServer, type BenchServer } from './servers.js';
 
 const revision = process.argv[2];
 if (!revision) throw new Error('usage: npm run bench:compare -- <git revision>  (e.g. HEAD, main, HEAD~1)');
@@ -36,26 +37,12 @@ const base = mkdtempSync(join(tmpdir(), 'billkit-compare-'));
 execFileSync('git', ['worktree', 'add', '--detach', base, revision], { stdio: 'ignore' });
 symlinkSync(join(here, 'node_modules'), join(base, 'node_modules'));
 
-interface Server {
+interface Server extends BenchServer {
   name: string;
-  child: ChildProcess;
-  url: string;
-  publishableKey: string;
 }
 
 /** bench/serve.ts's `api` server of one tree, on core 0. */
-async function serve(name: string, dir: string): Promise<Server> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, '--import', 'tsx', 'bench/serve.ts', 'api'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((done, fail) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) done(out.split('\n')[0]!);
-    });
-    child.once('exit', (code) => fail(new Error(`${name}: the server exited with ${code}`)));
-  });
-  return { name, child, ...(JSON.parse(line) as { url: string; publishableKey: string }) };
-}
+const serve = async (name: string, dir: string): Promise<Server> => ({ name, ...(await startServer('api', { cwd: dir, core: 0 })) });
 
 /** The process's CPU time so far (user + system), in clock ticks. */
 const cpuTicks = (pid: number) => {
@@ -63,13 +50,12 @@ const cpuTicks = (pid: number) => {
   return Number(fields[11]) + Number(fields[12]);
 };
 
-const cart = JSON.stringify({ plan: 'business-monthly', quantity: 250, addOns: [], couponCode: 'WELCOME20', customer: { country: 'FR', type: 'individual' } });
 const load = (server: Server, duration: number) =>
   autocannon({
     url: `${server.url}/v1/quotes`,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${server.publishableKey}` },
-    body: cart,
+    body: QUOTE_CART,
     duration,
     connections: 50,
   });
@@ -82,14 +68,14 @@ try {
   const cpuRatios: number[] = [];
   console.log(`POST /v1/quotes, ${revision} and the working tree side by side on one core (${ROUNDS} rounds of ${ROUND_SECONDS} s)`);
   for (let round = 0; round < ROUNDS; round++) {
-    const before = servers.map((server) => cpuTicks(server.child.pid!));
+    const before = servers.map((server) => cpuTicks(server.pid));
     const runs: Promise<autocannon.Result>[] = [];
     for (let i = 0; i < servers.length; i++) {
       const k = (i + round) % servers.length;
       runs[k] = load(servers[k]!, ROUND_SECONDS);
     }
     const [old, now] = await Promise.all(runs);
-    const ticks = servers.map((server, i) => cpuTicks(server.child.pid!) - before[i]!);
+    const ticks = servers.map((server, i) => cpuTicks(server.pid) - before[i]!);
     if (old!.non2xx + old!.errors + now!.non2xx + now!.errors > 0) throw new Error('a server answered with errors');
     const rate = (r: autocannon.Result) => r.requests.total / r.duration;
     ratios.push(rate(now!) / rate(old!));
@@ -99,7 +85,7 @@ try {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   console.log(`  working tree / ${revision}: throughput ${(100 * median(ratios)).toFixed(1)}%, CPU per request ${(100 / median(cpuRatios)).toFixed(1)}% (medians; above 100% = more throughput / more CPU)`);
 } finally {
-  for (const server of servers) server.child.kill();
+  await Promise.all(servers.map((server) => server.stop()));
   execFileSync('git', ['worktree', 'remove', '--force', base], { stdio: 'ignore' });
   rmSync(base, { recursive: true, force: true });
 }

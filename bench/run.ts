@@ -6,7 +6,6 @@
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -14,6 +13,7 @@ import autocannon from 'autocannon';
 import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
+import { QUOTE_CART, startServer } from './servers.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -67,47 +67,23 @@ async function cannon(opts: autocannon.Options) {
   return { rps: result.requests.total / result.duration, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
-/** Starts bench/serve.ts in a child process and resolves with what it prints. */
-async function serve(mode: 'constant' | 'api' | 'api-pg'): Promise<{ url: string; publishableKey: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'bench/serve.ts', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
-  });
-  // Stopping waits for the process to exit (api-pg drops its schema first), so that one section's teardown
-  // does not run into the next section's measurement.
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      child.removeAllListeners('exit');
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { ...(JSON.parse(line) as { url: string; publishableKey: string }), stop };
-}
-
 async function benchHttp() {
-  const base = await serve('constant');
-  const api = await serve('api');
+  const base = await startServer('constant');
+  const api = await startServer('api');
   try {
-    const cart = JSON.stringify({ plan: 'business-monthly', quantity: 250, addOns: [], couponCode: 'WELCOME20', customer: { country: 'FR', type: 'individual' } });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${api.publishableKey}` };
     // Warm both up under the full load (JIT, caches, the heap's steady size), so that what is measured is
     // each server's steady state: the quote route runs far more code than the baseline and took a round
     // longer to reach it after a 1-second warm-up at 10 connections.
-    await autocannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart, duration: 3, connections: 50 });
-    await autocannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart, duration: 3, connections: 50 });
+    await autocannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: QUOTE_CART, duration: 3, connections: 50 });
+    await autocannon({ url: `${base.url}/constant`, method: 'POST', headers, body: QUOTE_CART, duration: 3, connections: 50 });
     // Alternate the two, ROUNDS rounds each, and keep each one's median: this machine's neighbours make
     // single rounds swing by a third and more.
     const constantRuns: Awaited<ReturnType<typeof cannon>>[] = [];
     const quoteRuns: Awaited<ReturnType<typeof cannon>>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      constantRuns.push(await cannon({ url: `${base.url}/constant`, method: 'POST', headers, body: cart }));
-      quoteRuns.push(await cannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: cart }));
+      constantRuns.push(await cannon({ url: `${base.url}/constant`, method: 'POST', headers, body: QUOTE_CART }));
+      quoteRuns.push(await cannon({ url: `${api.url}/v1/quotes`, method: 'POST', headers, body: QUOTE_CART }));
     }
     const median = (runs: typeof constantRuns) => [...runs].sort((a, b) => a.rps - b.rps)[(ROUNDS - 1) / 2]!;
     const constantResult = median(constantRuns);
@@ -124,7 +100,7 @@ async function benchHttp() {
 // -------------------------------------------------------------------------------- 3. confirmations
 async function benchConfirmations(): Promise<{ rps: number; p50: number; p99: number; n: number } | null> {
   if (!process.env.DATABASE_URL) return null;
-  const api = await serve('api-pg');
+  const api = await startServer('api-pg');
   try {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${api.publishableKey}` };
     const n = Math.max(300, SECONDS * 300);

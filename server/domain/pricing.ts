@@ -26,38 +26,30 @@ export function priceCharge(pricing: Pricing, quantity: number): number {
   }
 }
 
-/**
- * Each tier prices the units that fall into it, plus its flat amount when at least one unit does.
- * Summed in numbers while every step stays a safe integer (exact), else again in BigInt.
- */
-function priceGraduated(tiers: readonly Tier[], quantity: number): number {
-  let total = 0;
+/** Calls `visit` with each tier that quantity q reaches and the units of q that fall into it, in order. */
+function eachTierUnits(tiers: readonly Tier[], quantity: number, visit: (tier: Tier, units: number) => void): void {
   let below = 0; // units already priced by lower tiers
   for (const tier of tiers) {
     const upper = tier.upTo === null ? quantity : Math.min(quantity, tier.upTo);
-    const units = upper - below;
-    if (units <= 0) break;
-    total += tier.unitAmount * units + tier.flatAmount;
-    if (!Number.isSafeInteger(total)) return priceGraduatedExactly(tiers, quantity);
+    if (upper <= below) return;
+    visit(tier, upper - below);
     below = upper;
-    if (below >= quantity) break;
+    if (below >= quantity) return;
   }
-  return total;
 }
 
-/** `priceGraduated` in BigInt, for sums that pass 2^53 (refused unless the total fits). */
-function priceGraduatedExactly(tiers: readonly Tier[], quantity: number): number {
-  let total = 0n;
-  let below = 0;
-  for (const tier of tiers) {
-    const upper = tier.upTo === null ? quantity : Math.min(quantity, tier.upTo);
-    const units = upper - below;
-    if (units <= 0) break;
-    total += BigInt(tier.unitAmount) * BigInt(units) + BigInt(tier.flatAmount);
-    below = upper;
-    if (below >= quantity) break;
-  }
-  return toSafeAmount(total);
+/**
+ * Each tier prices the units that fall into it, plus its flat amount when at least one unit does. Summed in
+ * numbers, exact while the sum stays a safe integer (every term is >= 0, so then every step was too); past
+ * that again in BigInt, refused unless the total fits.
+ */
+function priceGraduated(tiers: readonly Tier[], quantity: number): number {
+  let total = 0;
+  eachTierUnits(tiers, quantity, (tier, units) => (total += tier.unitAmount * units + tier.flatAmount));
+  if (Number.isSafeInteger(total)) return total;
+  let exact = 0n;
+  eachTierUnits(tiers, quantity, (tier, units) => (exact += BigInt(tier.unitAmount) * BigInt(units) + BigInt(tier.flatAmount)));
+  return toSafeAmount(exact);
 }
 
 /** The one tier containing q prices all q units: unitAmount x q + flatAmount. */
