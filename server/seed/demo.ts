@@ -194,7 +194,7 @@ async function writeCatalog(tx: Tx): Promise<void> {
       newId('ccode'),
     );
   };
-  await coupon({ code: 'WELCOME20', name: '20% off your first three months', type: 'percentage', percentage: 20, frequency: 'limited', numberOfPeriods: 3, excludedProductIds: [onboarding.id] });
+  await coupon({ code: 'WELCOME20', name: '20% off your first three billing periods', type: 'percentage', percentage: 20, frequency: 'limited', numberOfPeriods: 3, excludedProductIds: [onboarding.id] });
   await coupon({ code: 'SAVE10', name: '€10 off your first invoice', type: 'fixed_amount', fixedAmount: 1000, frequency: 'once' });
 
   await plan({
