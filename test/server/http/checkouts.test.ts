@@ -296,6 +296,17 @@ for (const target of testDatabases()) {
         assert.deepEqual(pointers(problemOf(refused, 422, 'vat_id_invalid')), ['/customer/vatId']);
       });
 
+      it('when a Swiss business gives its UID, then the invoice is outside scope with no note, and the customer keeps the ID (no EU format applies, so it is not checked)', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const checkout = await startCheckout(t, { plan: plan.code }, { ...FRENCH_BUSINESS, country: 'CH', vatId: 'che-116.281.710 mwst' });
+        assert.equal(checkout.quote.taxTreatment, 'outside_scope');
+        const res = await confirm(t, checkout.id);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const { invoice, customer } = res.body;
+        assert.deepEqual([customer.country, customer.type, customer.vatId], ['CH', 'business', 'CHE116281710MWST']);
+        assert.deepEqual([invoice.taxTreatment, invoice.tax, invoice.total, invoice.note ?? null], ['outside_scope', 0, 1000, null]);
+      });
+
       it('when a French private buyer pays, then the invoice is OSS at the French 20 %, without a note', async () => {
         const plan = await aFlatPlan(t, 1000);
         const checkout = await startCheckout(t, { plan: plan.code }, { country: 'FR' });
