@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COUNTRY_CODES, COUNTRY_MISTAKES } from '../../domain/countries.js';
 
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
@@ -21,6 +22,12 @@ export const Country = z
   .string()
   .regex(/^[A-Za-z]{2}$/, 'A country is an ISO 3166-1 alpha-2 code, like DE.')
   .transform((code) => code.toUpperCase())
+  .refine((code) => COUNTRY_CODES.has(code), {
+    error: (issue) => {
+      const code = String(issue.input).toUpperCase();
+      return `${COUNTRY_MISTAKES[code] ?? `${code} is not an ISO 3166-1 alpha-2 country code`}.`;
+    },
+  })
   .meta({ example: 'DE' });
 
 export const Id = z.string().min(1).max(255);

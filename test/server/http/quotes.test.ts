@@ -499,6 +499,8 @@ for (const target of testDatabases()) {
         ['addOns naming a charge that is not optional', () => ({ plan: plan.code, addOns: [plan.charges[0]!.id] }), '/addOns/0'],
         ['an add-on quantity without choosing the add-on', () => ({ plan: plan.code, charges: [{ chargeId: plan.charges[1]!.id, quantity: 1 }] }), '/charges/0/chargeId'],
         ['a three-letter country', () => ({ plan: plan.code, customer: { country: 'DEU', type: 'individual' } }), '/customer/country'],
+        ['a code that is no country (EU)', () => ({ plan: plan.code, customer: { country: 'EU', type: 'individual' } }), '/customer/country'],
+        ['an unassigned code (AA)', () => ({ plan: plan.code, customer: { country: 'aa', type: 'individual' } }), '/customer/country'],
         ['an unknown customer type', () => ({ plan: plan.code, customer: { country: 'DE', type: 'company' } }), '/customer/type'],
         ['no plan', () => ({ quantity: 1 }), '/plan'],
         ['a charge listed twice', () => ({ plan: plan.code, charges: [{ chargeId: plan.charges[0]!.id, quantity: 1 }, { chargeId: plan.charges[0]!.id, quantity: 2 }] }), '/charges/1/chargeId'],
@@ -511,6 +513,16 @@ for (const target of testDatabases()) {
           assert.ok(pointers(problem).includes(pointer), `pointers ${JSON.stringify(pointers(problem))}`);
         });
       }
+
+      it('when Greece is given by its VAT prefix EL (or Britain as UK), then 400 at /customer/country naming the right code, not an untaxed sale outside the EU', async () => {
+        for (const [given, hint] of [['EL', /Greece is GR/], ['uk', /United Kingdom is GB/]] as const) {
+          const problem = problemOf(await quoteRes({ plan: plan.code, customer: { country: given, type: 'individual' } }), 400, 'validation_failed');
+          const errors = problem.errors ?? [];
+          assert.match(errors.find((e) => e.pointer === '/customer/country')?.detail ?? '', hint, JSON.stringify(problem));
+        }
+        const greek = (await quoteRes({ plan: plan.code, customer: { country: 'gr', type: 'individual' } })).body;
+        assert.deepEqual([greek.taxTreatment, greek.lines[0].taxRate], ['oss', 2400]);
+      });
 
       it('when the plan is unknown, then 404 plan_not_found', async () => {
         problemOf(await quoteRes({ plan: unique('no-such-plan') }), 404, 'plan_not_found');
