@@ -28,7 +28,7 @@ export const Country = z
       return `${COUNTRY_MISTAKES[code] ?? `${code} is not an ISO 3166-1 alpha-2 country code`}.`;
     },
   })
-  .meta({ example: 'DE' });
+  .meta({ description: "A country's ISO 3166-1 alpha-2 code (the 249 assigned and XK), in either case; EL, UK or EU are refused.", example: 'DE' });
 
 export const Id = z.string().min(1).max(255);
 
