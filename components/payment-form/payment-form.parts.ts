@@ -15,7 +15,7 @@ export interface Details {
 
 export interface DetailsView {
   details: Details;
-  countries: { code: string; name: string }[];
+  countries: readonly { code: string; name: string }[];
   errors: Record<string, string>;
   touched: Set<string>;
   vatCheck: VatCheck;

@@ -4,10 +4,10 @@ import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
 import { BillkitApiError } from '../shared/api-client.js';
 import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../shared/events.js';
-import { formatCountry, formatDate, formatMoney } from '../shared/format.js';
+import { countryOptions, formatCountry, formatDate, formatMoney } from '../shared/format.js';
 import { couponReasonText, errorText } from '../shared/messages.js';
 import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
-import { EU_COUNTRIES, OTHER_COUNTRIES, checkVatFormat, isEu, normalizeVatId, vatExample } from '../shared/vat.js';
+import { checkVatFormat, isEu, normalizeVatId, vatExample } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
 import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from './stripe.js';
 import { paymentErrorText, renderDetails, type Details } from './payment-form.parts.js';
@@ -16,7 +16,7 @@ import { styles } from './payment-form.styles.js';
 type Step = 'details' | 'payment' | 'complete';
 
 /**
- * @summary The buyer's details and the card: creates the checkout, confirms the payment, handles decline and authentication.
+ * @summary The buyer's details (every country, named in the buyer's language) and the card: creates the checkout, confirms the payment, handles decline and authentication.
  *
  * @event billkit-checkout-complete - The subscription and its invoice exist. detail: {checkoutId, customerId, subscriptionId, invoiceId, invoiceNumber}.
  * @event billkit-payment-error - A payment attempt failed (the form says why and lets the buyer retry). detail: {code, checkoutId}.
@@ -324,9 +324,7 @@ export class BillkitPaymentForm extends BillkitElement {
     }
     const quote = this.checkout?.quote ?? this.contextCart?.quote;
     const total = quote ? formatMoney(quote.dueToday.total, quote.currency, this.effectiveLocale) : '';
-    const countries = [...EU_COUNTRIES, ...OTHER_COUNTRIES]
-      .map((code) => ({ code, name: formatCountry(code, this.effectiveLocale) }))
-      .sort((a, b) => a.name.localeCompare(b.name, this.effectiveLocale));
+    const countries = countryOptions(this.effectiveLocale);
     return html`<form part="form" novalidate @submit=${this.#onSubmit} aria-busy=${this.busy ? 'true' : 'false'}>
       ${this.step === 'details'
         ? renderDetails({

@@ -2,6 +2,7 @@
  * Money, percentages and dates through Intl. Pure: no DOM, no globals besides Intl.
  * Amounts are integer minor units; the currency decides how many digits it has (JPY 0, KWD 3, EUR 2).
  */
+import { COUNTRY_CODES } from '../../server/domain/countries.js';
 
 const ISO_DIGITS: Record<string, number> = {
   BHD: 3, BIF: 0, CLP: 0, DJF: 0, GNF: 0, IQD: 3, ISK: 0, JOD: 3, JPY: 0, KMF: 0, KRW: 0, KWD: 3,
@@ -102,11 +103,40 @@ export function formatDate(iso: string | Date, locale: string, timeZone?: string
   }
 }
 
+const regionNames = new Map<string, Intl.DisplayNames | null>();
+
 /** A country's name in the locale: ('DE', 'de') -> "Deutschland". */
 export function formatCountry(code: string, locale: string): string {
+  if (!regionNames.has(locale)) {
+    let names: Intl.DisplayNames | null = null;
+    try {
+      names = new Intl.DisplayNames([locale], { type: 'region' });
+    } catch {
+      // An invalid locale tag: the code itself stands in for the name.
+    }
+    regionNames.set(locale, names);
+  }
   try {
-    return new Intl.DisplayNames([locale], { type: 'region' }).of(code) ?? code;
+    return regionNames.get(locale)?.of(code) ?? code;
   } catch {
     return code;
   }
+}
+
+const countryLists = new Map<string, readonly { code: string; name: string }[]>();
+
+/** Every country a buyer may be in (the BFF's list), named in the locale and sorted by name; made once a locale. */
+export function countryOptions(locale: string): readonly { code: string; name: string }[] {
+  let list = countryLists.get(locale);
+  if (!list) {
+    let collator: Intl.Collator;
+    try {
+      collator = new Intl.Collator(locale);
+    } catch {
+      collator = new Intl.Collator('en');
+    }
+    list = [...COUNTRY_CODES].map((code) => ({ code, name: formatCountry(code, locale) })).sort((a, b) => collator.compare(a.name, b.name));
+    countryLists.set(locale, list);
+  }
+  return list;
 }

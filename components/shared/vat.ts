@@ -30,9 +30,6 @@ const FORMATS: Record<string, [prefix: string, pattern: RegExp, example: string]
   SK: ['SK', /^\d{10}$/, 'SK1234567890'],
 };
 
-export const EU_COUNTRIES = Object.keys(FORMATS);
-/** Countries offered besides the EU's (any ISO code works as the country property). */
-export const OTHER_COUNTRIES = ['AU', 'CA', 'CH', 'GB', 'IS', 'JP', 'LI', 'NO', 'NZ', 'SG', 'US'];
 
 export const isEu = (country: string): boolean => country.toUpperCase() in FORMATS;
 

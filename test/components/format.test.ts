@@ -1,7 +1,7 @@
 import { pricingText, unitsOf } from '../../components/shared/messages.js';
 import { expect } from '@open-wc/testing';
 import {
-  currencyDigits, formatCountry, formatDate, formatMoney, formatNumber, formatPercent, formatRate, toMajor,
+  countryOptions, currencyDigits, formatCountry, formatDate, formatMoney, formatNumber, formatPercent, formatRate, toMajor,
 } from '../../components/shared/format.js';
 import { bestSaving, headlinePrice, intervalsOf, priceFor, savingPercent, setupFee } from '../../components/shared/catalog.js';
 import { aCatalog } from './fixtures.js';
@@ -70,6 +70,17 @@ describe('shared/format', () => {
     it('when a country code is named, then it is in the locale', () => {
       expect(formatCountry('DE', 'de')).to.equal('Deutschland');
       expect(formatCountry('DE', 'en')).to.equal('Germany');
+    });
+    it('when the countries are listed, then every country is there once, named in the locale and sorted by name', () => {
+      const en = countryOptions('en');
+      expect(en.length).to.equal(250);
+      expect(new Set(en.map((c) => c.code)).size).to.equal(250);
+      expect(en.map((c) => c.code)).to.include.members(['BR', 'IN', 'MX', 'ZA', 'GR', 'GB', 'XK']);
+      expect(en.map((c) => c.code)).to.not.include.members(['EL', 'UK', 'EU']);
+      const names = en.map((c) => c.name);
+      expect(names).to.deep.equal([...names].sort(new Intl.Collator('en').compare));
+      expect(countryOptions('de').find((c) => c.code === 'DE')?.name).to.equal('Deutschland');
+      expect(countryOptions('en')).to.equal(en, 'made once a locale');
     });
   });
 });

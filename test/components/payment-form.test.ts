@@ -142,6 +142,18 @@ describe('<billkit-payment-form>', () => {
       expect(created.headers['Idempotency-Key']).to.match(/^[0-9a-f-]{36}$/);
       expect(text(part(el, 'submit'))).to.equal('Pay €94.00'); // reverse charge: no VAT
     });
+    it('offers every country, so a buyer in Brazil can check out (no VAT ID field outside the EU)', async () => {
+      const { el, calls } = await aForm();
+      const options = [...el.shadowRoot!.querySelectorAll<HTMLOptionElement>('#country option')];
+      expect(options.length).to.equal(250);
+      expect(options.find((o) => o.value === 'BR')?.textContent).to.equal('Brazil');
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await fill(el, 'country', 'BR');
+      expect(el.shadowRoot!.querySelector('#vatId')).to.equal(null);
+      await toPayment(el);
+      const created = calls.find((c) => c.path === '/v1/checkouts')!;
+      expect((created.body as { customer: { country: string } }).customer.country).to.equal('BR');
+    });
     it('goes back to the details when the BFF refuses the VAT ID', async () => {
       const { el } = await aForm({ 'POST /v1/checkouts': () => problem(422, 'vat_id_invalid', 'VAT ID invalid') });
       $<HTMLInputElement>(el, 'input[value="business"]').click();
