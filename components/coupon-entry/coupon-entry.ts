@@ -1,4 +1,4 @@
-import { html, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
@@ -66,6 +66,16 @@ export class BillkitCouponEntry extends BillkitElement {
       this.verdict = quoted;
       if (quoted.valid) this.#setValue(quoted.code);
     }
+    // The applied code follows the cart: a new quantity, add-on or plan reprices its discount (or ends it).
+    // (An invalid code stays in the cart, priced without: the checkout redeems only a valid one.)
+    if (this.verdict && !this.checking && quoted && quoted !== this.verdict && cart?.couponCode
+      && quoted.code.toUpperCase() === this.verdict.code.toUpperCase()
+      && cart.couponCode.toUpperCase() === quoted.code.toUpperCase()) {
+      this.verdict = quoted;
+      this.announcement = quoted.valid ? this.#appliedText(quoted) : couponReasonText(quoted.reason);
+      this.#setValue(quoted.valid ? quoted.code : '');
+      if (!quoted.valid) this.draft = quoted.code;
+    }
     if (changed.has('value') && this.value !== this.#written) {
       this.#written = this.value;
       this.#internals.setFormValue(this.value || null);
@@ -108,6 +118,8 @@ export class BillkitCouponEntry extends BillkitElement {
     const code = raw.trim();
     const store = this.cartStore;
     if (!code || !store || (!store.cart && !this.plan)) return undefined;
+    // The field gives way to the applied code: focus that was in it moves to Remove, not to the page.
+    const hadFocus = this.shadowRoot?.activeElement != null;
     this.checking = true;
     this.errorCode = undefined;
     this.verdict = undefined;
@@ -128,6 +140,7 @@ export class BillkitCouponEntry extends BillkitElement {
       this.#setValue(quoted.code);
       this.draft = '';
       this.announcement = this.#appliedText(quoted);
+      if (hadFocus) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[part~="remove"]')?.focus());
     } else {
       this.#setValue('');
       // The quote is priced without it; keep it out of the checkout too.
@@ -137,8 +150,21 @@ export class BillkitCouponEntry extends BillkitElement {
     return quoted;
   }
 
+  /** What the code takes off: today's invoice, else the next one (a trial's first paid period), else nothing yet. */
   #appliedText(verdict: Verdict): string {
-    return msg(str`Code ${verdict.code} applied: ${this.#money(verdict.discount)} off.`, { id: 'coupon.applied' });
+    const next = this.#nextDiscount(verdict);
+    if (verdict.discount > 0 || next === 0) {
+      return verdict.discount > 0
+        ? msg(str`Code ${verdict.code} applied: ${this.#money(verdict.discount)} off.`, { id: 'coupon.applied' })
+        : msg(str`Code ${verdict.code} applied.`, { id: 'coupon.applied_nothing_yet' });
+    }
+    return msg(str`Code ${verdict.code} applied: ${this.#money(next)} off your next invoice.`, { id: 'coupon.applied_next' });
+  }
+
+  /** The renewal's discount, when the quote this verdict came from is the cart's. */
+  #nextDiscount(verdict: Verdict): number {
+    const quote = this.cartStore?.quote;
+    return quote?.coupon === verdict ? quote.recurring.discount : 0;
   }
 
   #money(amount: number): string {
@@ -178,7 +204,9 @@ export class BillkitCouponEntry extends BillkitElement {
       ${applied
         ? html`<div part="applied">
             <span><span part="code">${applied.code}</span>
-              <span part="discount" class="success">${this.#money(-applied.discount)}</span></span>
+              ${applied.discount > 0 || this.#nextDiscount(applied) > 0
+                ? html`<span part="discount" class="success">${this.#money(-(applied.discount || this.#nextDiscount(applied)))}</span>`
+                : nothing}</span>
             <button type="button" part="remove" class="button secondary" aria-label=${msg(str`Remove code ${applied.code}`, { id: 'coupon.remove_label' })}
               @click=${this.#onRemove}>${msg('Remove', { id: 'coupon.remove' })}</button>
           </div>`

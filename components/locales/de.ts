@@ -79,6 +79,8 @@ export const templates = {
   'cart.more': str`Mehr ${0}`,
   'coupon.checking': `Code wird geprüft …`,
   'coupon.applied': str`Code ${0} eingelöst: ${1} Rabatt.`,
+  'coupon.applied_next': str`Code ${0} eingelöst: ${1} Rabatt auf Ihre nächste Rechnung.`,
+  'coupon.applied_nothing_yet': str`Code ${0} eingelöst.`,
   'coupon.removed': str`Code ${0} entfernt.`,
   'coupon.remove_label': str`Code ${0} entfernen`,
   'coupon.remove': `Entfernen`,

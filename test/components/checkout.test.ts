@@ -106,6 +106,20 @@ describe('<billkit-checkout>', () => {
       part(couponOf(el), 'remove').click();
       await waitUntil(() => !part(cartOf(el), 'discount'), 'discount still shown');
     });
+    it('keeps the applied coupon\'s discount in step with the cart: a new quantity, then a plan with a trial (nothing off today, the next invoice discounted)', async () => {
+      const { el } = await aCheckout({}, html`<billkit-checkout plan="pro-monthly" coupon="WELCOME20"></billkit-checkout>`);
+      await ready(el);
+      const coupon = couponOf(el);
+      await waitUntil(() => part(coupon, 'applied'), 'coupon not shown');
+      expect(text(part(coupon, 'discount'))).to.equal('-€18.80');
+      el.cart!.setQuantity('ch_seats_m', 10);
+      await waitUntil(() => text(part(coupon, 'discount')) === '-€39.80', `discount still ${text(part(coupon, 'discount'))}`);
+      expect(text(part(coupon, 'status'))).to.equal('Code WELCOME20 applied: €39.80 off.');
+      expect(text(part(cartOf(el), 'discount'))).to.equal('Coupon WELCOME20 -€39.80');
+      part(pickerOf(el), 'action').click();
+      await waitUntil(() => text(part(coupon, 'status')) === 'Code WELCOME20 applied: €1.80 off your next invoice.', `status ${text(part(coupon, 'status'))}`);
+      expect(text(part(coupon, 'discount'))).to.equal('-€1.80');
+    });
     it('prices tax for the buyer the payment form describes', async () => {
       const { el, quotes } = await aCheckout();
       await ready(el);

@@ -134,13 +134,14 @@ describe('<billkit-coupon-entry>', () => {
   });
 
   describe('keyboard', () => {
-    it('applies with Enter in the field', async () => {
+    it('applies with Enter in the field, and focus moves to Remove', async () => {
       const { el, quotes } = await anEntry();
       (part(el, 'input') as HTMLInputElement).focus();
       await sendKeys({ type: 'welcome20' });
       await sendKeys({ press: 'Enter' });
       await waitUntil(() => part(el, 'applied'), 'not applied');
       expect(quotes()[0].body.couponCode).to.equal('welcome20');
+      await waitUntil(() => el.shadowRoot!.activeElement === part(el, 'remove'), 'focus is not on Remove');
     });
   });
 

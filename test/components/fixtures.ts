@@ -110,9 +110,8 @@ export function aQuote(cart: CartRequest, catalog = aCatalog()): Quote {
     subtotal: ls.reduce((s, l) => s + l.subtotal, 0), discount: ls.reduce((s, l) => s + l.discount, 0),
     tax: ls.reduce((s, l) => s + l.tax, 0), total: ls.reduce((s, l) => s + l.total, 0),
   });
-  const renewal = chosen.filter((c) => c.type === 'recurring').map((c) => ({ ...line(c, false), discount: 0 }))
-    .map((l) => ({ ...l, tax: Math.round((l.subtotal * rate) / 10000) }))
-    .map((l) => ({ ...l, total: l.subtotal + l.tax }));
+  // WELCOME20 here is a lifetime 20%: the renewal is discounted too.
+  const renewal = chosen.filter((c) => c.type === 'recurring').map((c) => line(c, false));
   return {
     plan: p.code,
     currency: p.currency,
