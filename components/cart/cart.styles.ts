@@ -41,8 +41,14 @@ export const styles = [
       min-inline-size: 0;
       overflow-wrap: anywhere;
     }
+    /* A long label (the reverse-charge note) wraps within its own column; the amount stays on its row. */
+    .row dt {
+      flex: 1 1 0;
+      min-inline-size: 0;
+    }
     .amount,
     dd {
+      flex: none;
       margin: 0;
       min-inline-size: var(--_amount-width);
       text-align: end;
@@ -77,6 +83,7 @@ export const styles = [
       block-size: 2.75rem;
       border: 0;
       background: transparent;
+      color: inherit;
       font-size: 1.2em;
       cursor: pointer;
     }
@@ -85,11 +92,25 @@ export const styles = [
       cursor: not-allowed;
     }
     [part='stepper'] input {
-      inline-size: 3.5rem;
+      /* Room for six digits; no spin buttons (the stepper has its own), the theme's colours in dark mode too. */
+      inline-size: 5rem;
       block-size: 2.5rem;
       border: 0;
+      background: transparent;
+      color: inherit;
+      font: inherit;
       text-align: center;
+      appearance: textfield;
       -moz-appearance: textfield;
+    }
+    [part='stepper'] input::-webkit-inner-spin-button,
+    [part='stepper'] input::-webkit-outer-spin-button {
+      -webkit-appearance: none;
+      margin: 0;
+    }
+    /* Priced for the cart before: muted (at a readable contrast) until the cart prices again. */
+    [part~='lines'].stale .amount {
+      color: var(--_muted);
     }
     [part='add-ons'] {
       margin: 0;

@@ -121,12 +121,12 @@ export class BillkitCart extends BillkitElement {
     return html`<section part="base" aria-busy=${state?.loading ? 'true' : 'false'} aria-labelledby="title">
       <h2 id="title">${msg('Your order', { id: 'cart.title' })}</h2>
       ${state?.error ? html`<p part="error" role="alert">${this.#errorText(state.error)}</p>` : nothing}
-      ${quote ? this.#renderQuote(quote) : state?.error && !state.loading ? nothing : this.#renderSkeleton()}
+      ${quote ? this.#renderQuote(quote, Boolean(state?.error)) : state?.error && !state.loading ? nothing : this.#renderSkeleton()}
       <slot name="footer"></slot>
     </section>`;
   }
 
-  /** A plan that can't be bought is the buyer's to fix by choosing another; other failures keep the order's last price. */
+  /** A plan that can't be bought is the buyer's to fix by choosing another; other failures show the lines, not the totals. */
   #errorText(error: { code: string; problem: { detail?: string } }): string {
     const { code } = error;
     if (code === 'plan_not_found' || code === 'plan_not_available') return errorText(code);
@@ -139,13 +139,19 @@ export class BillkitCart extends BillkitElement {
     return html`<div role="status" aria-label=${msg('Loading prices', { id: 'cart.loading' })}>${row}${row}${row}${row}</div>`;
   }
 
-  #renderQuote(quote: Quote) {
+  /**
+   * The order as last priced. `stale`: the cart changed since and could not be priced (say, a VAT ID the BFF
+   * refused): the lines stay, dimmed, for the buyer to fix the cart, but tax and totals are not shown, as
+   * they were another cart's.
+   */
+  #renderQuote(quote: Quote, stale = false) {
     const locale = this.effectiveLocale;
     const money = (amount: number) => formatMoney(amount, quote.currency, locale);
+    const figure = (amount: number) => (stale ? '—' : money(amount));
     const plan = this.#plan;
     const rates = [...new Set(quote.lines.map((l) => l.taxRate))];
     const rate = rates.length === 1 && rates[0] > 0 ? ` ${formatRate(rates[0], locale)}` : '';
-    const taxLabel = quote.taxBehavior === 'inclusive' && quote.taxTreatment !== 'reverse_charge' && quote.taxTreatment !== 'outside_scope'
+    const taxLabel = stale ? msg('VAT', { id: 'cart.tax_unknown' }) : quote.taxBehavior === 'inclusive' && quote.taxTreatment !== 'reverse_charge' && quote.taxTreatment !== 'outside_scope'
       ? msg(str`Including ${taxTreatmentText(quote.taxTreatment)}${rate}`, { id: 'cart.tax_included' })
       : `${taxTreatmentText(quote.taxTreatment)}${quote.taxTreatment === 'domestic' || quote.taxTreatment === 'oss' ? rate : ''}`;
     const chosen = this.cartStore?.cart?.addOns ?? [];
@@ -153,7 +159,7 @@ export class BillkitCart extends BillkitElement {
     const addOns = this.readonly ? [] : (plan?.charges.filter((c) => c.optional) ?? []);
     const renewal = money(quote.recurring.total);
     const per = perInterval(quote.recurring.interval);
-    return html`<ul part="lines">
+    return html`<ul part="lines" class=${stale ? 'stale' : ''}>
         ${quote.lines.map((line) => this.#renderLine(line, plan?.charges.find((c) => c.id === line.chargeId), money))}
       </ul>
       ${addOns.length
@@ -168,17 +174,19 @@ export class BillkitCart extends BillkitElement {
           </fieldset>`
         : nothing}
       <dl part="totals">
-        <div class="row" part="subtotal"><dt>${msg('Subtotal', { id: 'cart.subtotal' })}</dt> <dd>${money(quote.dueToday.subtotal)}</dd></div>
-        ${quote.coupon?.valid
+        <div class="row" part="subtotal"><dt>${msg('Subtotal', { id: 'cart.subtotal' })}</dt> <dd>${figure(quote.dueToday.subtotal)}</dd></div>
+        ${quote.coupon?.valid && !stale
           ? html`<div class="row" part="discount"><dt>${msg(str`Coupon ${quote.coupon.code}`, { id: 'cart.coupon' })}</dt>
               <dd>${money(-quote.dueToday.discount)}</dd></div>`
           : nothing}
-        <div class="row" part="tax"><dt>${taxLabel}</dt> <dd>${money(quote.dueToday.tax)}</dd></div>
-        <div class="row" part="total"><dt>${msg('Due today', { id: 'cart.due_today' })}</dt> <dd>${money(quote.dueToday.total)}</dd></div>
+        <div class="row" part="tax"><dt>${taxLabel}</dt> <dd>${figure(quote.dueToday.tax)}</dd></div>
+        <div class="row" part="total"><dt>${msg('Due today', { id: 'cart.due_today' })}</dt> <dd>${figure(quote.dueToday.total)}</dd></div>
       </dl>
-      <p part="renewal">${quote.trialEndsAt
-        ? msg(str`Then ${renewal} ${per} from ${formatDate(quote.trialEndsAt, locale)}`, { id: 'cart.renewal_from' })
-        : msg(str`Then ${renewal} ${per}`, { id: 'cart.renewal' })}</p>
+      ${stale
+        ? nothing
+        : html`<p part="renewal">${quote.trialEndsAt
+          ? msg(str`Then ${renewal} ${per} from ${formatDate(quote.trialEndsAt, locale)}`, { id: 'cart.renewal_from' })
+          : msg(str`Then ${renewal} ${per}`, { id: 'cart.renewal' })}</p>`}
       ${quote.meteredCharges.length
         ? html`<div part="metered">${msg('Billed by usage at the end of each period:', { id: 'cart.metered' })}
             <ul>${quote.meteredCharges.map((m) => {

@@ -21,6 +21,9 @@ export interface DetailsView {
   vatCheck: VatCheck;
   vatVisible: boolean;
   vatFormatText: () => string;
+  /** What the BFF made of the buyer as the form describes them: its tax treatment, or that it refused the VAT ID. */
+  priced: { treatment?: string; vatRefused: boolean };
+  vatRefusedText: () => string;
   onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
 }
 
@@ -53,6 +56,7 @@ export function renderDetails(view: DetailsView) {
     errors[field] ? html`<span id="${field}-error" class="hint error">${errors[field]}</span>` : nothing;
   const vatShown = view.vatVisible;
   const vatState = view.touched.has('vatId') && view.vatCheck !== 'empty' ? view.vatCheck : 'empty';
+  const vatRefused = vatState === 'valid' && view.priced.vatRefused;
   return html`<div class="grid">
     <div part="field">
       <label for="email">${msg('Email', { id: 'payment.email' })}</label>
@@ -87,14 +91,28 @@ export function renderDetails(view: DetailsView) {
       ? html`<div part="field">
           <label for="vatId">${msg('VAT ID (optional)', { id: 'payment.vat_id' })}</label>
           <input id="vatId" part="input" autocomplete="off" spellcheck="false" .value=${d.vatId}
-            aria-invalid=${errors.vatId || vatState === 'invalid' ? 'true' : 'false'} aria-describedby="vatId-status"
+            aria-invalid=${errors.vatId || vatState === 'invalid' || vatRefused ? 'true' : 'false'} aria-describedby="vatId-status"
             @input=${(e: Event) => view.onInput({ vatId: value(e) }, 'vatId')} />
-          <span id="vatId-status" part="vat-status" class=${errors.vatId || vatState === 'invalid' ? 'hint error' : vatState === 'valid' ? 'hint success' : 'hint'}
-            >${errors.vatId
-              || (vatState === 'invalid' ? view.vatFormatText()
-                : vatState === 'valid' ? msg('The format is right; no VAT is charged (reverse charge).', { id: 'payment.vat_ok' })
-                : msg('With a valid VAT ID no VAT is charged (reverse charge).', { id: 'payment.vat_hint' }))}</span>
+          <span id="vatId-status" part="vat-status" class=${errors.vatId || vatState === 'invalid' || vatRefused ? 'hint error' : vatState === 'valid' ? 'hint success' : 'hint'}
+            >${errors.vatId || vatStatusText(view, vatState)}</span>
         </div>`
       : nothing}
   </div>`;
+}
+
+/**
+ * The line under the VAT ID: a wrong format at once; the BFF's verdict once it priced the ID (a checksum it
+ * refused; reverse charge, or VAT as before where the buyer is in the seller's country); a hint while empty.
+ */
+function vatStatusText(view: DetailsView, vatState: VatCheck): string {
+  if (vatState === 'invalid') return view.vatFormatText();
+  if (vatState === 'valid') {
+    if (view.priced.vatRefused) return view.vatRefusedText();
+    return view.priced.treatment === 'reverse_charge'
+      ? msg('The format is right; no VAT is charged (reverse charge).', { id: 'payment.vat_ok' })
+      : msg('The format is right.', { id: 'payment.vat_ok_format' });
+  }
+  return view.priced.treatment === 'domestic'
+    ? msg('Your VAT ID goes on the invoice; VAT is charged as usual.', { id: 'payment.vat_hint_domestic' })
+    : msg('With a valid VAT ID no VAT is charged (reverse charge).', { id: 'payment.vat_hint' });
 }

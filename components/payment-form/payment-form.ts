@@ -5,7 +5,7 @@ import { BillkitElement } from '../shared/base.js';
 import { BillkitApiError } from '../shared/api-client.js';
 import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../shared/events.js';
 import { countryOptions, formatCountry, formatDate, formatMoney } from '../shared/format.js';
-import { couponReasonText, errorText } from '../shared/messages.js';
+import { couponReasonText } from '../shared/messages.js';
 import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
 import { checkVatFormat, isEu, normalizeVatId, vatExample } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
@@ -119,6 +119,18 @@ export class BillkitPaymentForm extends BillkitElement {
       errors.vatId = this.#vatFormatText();
     }
     return errors;
+  }
+
+  /** The shared cart's verdict on the buyer (nothing while it reprices, or standalone). */
+  #priced(): { treatment?: string; vatRefused: boolean } {
+    const state = this.contextCart?.state;
+    if (!state || state.loading) return { vatRefused: false };
+    if (state.error) return { vatRefused: state.error.code === 'vat_id_invalid' };
+    return { treatment: state.quote?.taxTreatment, vatRefused: false };
+  }
+
+  #vatRefusedText(): string {
+    return msg(str`This is not a valid VAT ID of ${formatCountry(this.details.country, this.effectiveLocale)}: check it for typos.`, { id: 'payment.vat_refused' });
   }
 
   #vatFormatText(): string {
@@ -262,12 +274,15 @@ export class BillkitPaymentForm extends BillkitElement {
     if (apiError.code === 'checkout_refunded' || apiError.problem.refund !== undefined) return this.#refunded(apiError);
     if (apiError.code === 'vat_id_invalid') {
       this.step = 'details';
-      this.fieldErrors = { ...this.fieldErrors, vatId: errorText('vat_id_invalid') };
+      this.fieldErrors = { ...this.fieldErrors, vatId: this.#vatRefusedText() };
       this.#focusFirstInvalid();
     }
     for (const { pointer, detail } of apiError.problem.errors ?? []) {
       const field = pointer.split('/').pop() ?? '';
-      if (field in this.details) this.fieldErrors = { ...this.fieldErrors, [field]: detail };
+      // The VAT ID's refusal is said above in the buyer's language, not with the BFF's English detail.
+      if (field in this.details && !(field === 'vatId' && apiError.code === 'vat_id_invalid')) {
+        this.fieldErrors = { ...this.fieldErrors, [field]: detail };
+      }
     }
     this.#showError(apiError.code, apiError.problem.detail);
   }
@@ -332,6 +347,8 @@ export class BillkitPaymentForm extends BillkitElement {
             vatCheck: checkVatFormat(this.details.country, this.details.vatId),
             vatVisible: this.details.type === 'business' && isEu(this.details.country),
             vatFormatText: () => this.#vatFormatText(),
+            priced: this.#priced(),
+            vatRefusedText: () => this.#vatRefusedText(),
             onInput: (patch, field, push) => this.#update(patch, field, push),
           })
         : this.#renderPayment()}

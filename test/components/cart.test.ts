@@ -37,7 +37,7 @@ describe('<billkit-cart>', () => {
       await priced(el);
       await expect(el).to.be.accessible();
     });
-    it('is accessible with an error, keeping the previous quote', async () => {
+    it('is accessible with an error: the lines stay, the totals of the cart before are not shown as this one\'s, and come back once it prices', async () => {
       let fail = false;
       const { el } = await aCart('pro-monthly', {
         'POST /v1/quotes': ({ body }) => (fail ? problem(503, 'unavailable', 'Try later') : json(200, aQuote(body))),
@@ -47,8 +47,15 @@ describe('<billkit-cart>', () => {
       button(el, 'More Seats').click();
       await waitUntil(() => part(el, 'error'), 'no error');
       expect(text(part(el, 'error'))).to.equal('The price could not be updated. Try later');
-      expect(text(part(el, 'total'))).to.equal('Due today €111.86');
+      expect(text(part(el, 'total'))).to.equal('Due today —');
+      expect(text(part(el, 'tax'))).to.equal('VAT —');
+      expect(parts(el, 'renewal')).to.have.length(0);
+      expect(parts(el, 'line').length).to.be.greaterThan(0);
       await expect(el).to.be.accessible();
+      fail = false;
+      button(el, 'More Seats').click();
+      await waitUntil(() => !part(el, 'error') && text(part(el, 'total')) !== 'Due today —', 'not priced again');
+      expect(text(part(el, 'renewal'))).to.match(/^Then /);
     });
     it('says a plan that cannot be bought is for the buyer to change, without a skeleton that never loads', async () => {
       const { el } = await aCart('nope-monthly', {

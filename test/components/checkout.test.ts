@@ -120,6 +120,32 @@ describe('<billkit-checkout>', () => {
       await waitUntil(() => text(part(coupon, 'status')) === 'Code WELCOME20 applied: €1.80 off your next invoice.', `status ${text(part(coupon, 'status'))}`);
       expect(text(part(coupon, 'discount'))).to.equal('-€1.80');
     });
+    it('says under the VAT ID what the BFF made of it: reverse charge abroad, VAT as usual at home, a refused checksum', async () => {
+      const { el } = await aCheckout({
+        'POST /v1/quotes': ({ body }) => body.customer?.vatId === 'FR40303265046'
+          ? problem(422, 'vat_id_invalid', 'FR40303265046 is not a valid VAT ID for FR')
+          : json(200, aQuote(body)),
+      });
+      await ready(el);
+      const form = formOf(el);
+      const set = async (id: string, value: string) => {
+        const input = form.shadowRoot!.querySelector<HTMLInputElement | HTMLSelectElement>(`#${id}`)!;
+        input.value = value;
+        input.dispatchEvent(new Event('input'));
+        input.dispatchEvent(new Event('change'));
+        await form.updateComplete;
+      };
+      form.shadowRoot!.querySelector<HTMLInputElement>('input[value="business"]')!.click();
+      await waitUntil(() => text(part(form, 'vat-status')) === 'Your VAT ID goes on the invoice; VAT is charged as usual.', `home: ${text(part(form, 'vat-status'))}`);
+      await set('vatId', 'DE136695976');
+      await waitUntil(() => text(part(form, 'vat-status')) === 'The format is right.', `home with ID: ${text(part(form, 'vat-status'))}`);
+      await set('country', 'FR');
+      await set('vatId', 'FR40303265045');
+      await waitUntil(() => text(part(form, 'vat-status')) === 'The format is right; no VAT is charged (reverse charge).', `abroad: ${text(part(form, 'vat-status'))}`);
+      await set('vatId', 'FR40303265046');
+      await waitUntil(() => text(part(form, 'vat-status')) === 'This is not a valid VAT ID of France: check it for typos.', `refused: ${text(part(form, 'vat-status'))}`);
+      expect(form.shadowRoot!.querySelector('#vatId')!.getAttribute('aria-invalid')).to.equal('true');
+    });
     it('prices tax for the buyer the payment form describes', async () => {
       const { el, quotes } = await aCheckout();
       await ready(el);

@@ -124,7 +124,8 @@ describe('<billkit-payment-form>', () => {
       expect(text(part(el, 'vat-status'))).to.equal('This is not a VAT ID of Germany (like DE123456789).');
       expect($(el, '#vatId').getAttribute('aria-invalid')).to.equal('true');
       await fill(el, 'vatId', 'DE123456789');
-      expect(text(part(el, 'vat-status'))).to.equal('The format is right; no VAT is charged (reverse charge).');
+      // Standalone there is no price of this buyer yet: only the format is known.
+      expect(text(part(el, 'vat-status'))).to.equal('The format is right.');
       await fill(el, 'country', 'US');
       expect(el.shadowRoot!.querySelector('#vatId')).to.equal(null);
     });
@@ -155,13 +156,15 @@ describe('<billkit-payment-form>', () => {
       expect((created.body as { customer: { country: string } }).customer.country).to.equal('BR');
     });
     it('goes back to the details when the BFF refuses the VAT ID', async () => {
-      const { el } = await aForm({ 'POST /v1/checkouts': () => problem(422, 'vat_id_invalid', 'VAT ID invalid') });
+      const { el } = await aForm({ 'POST /v1/checkouts': () => problem(422, 'vat_id_invalid', 'VAT ID invalid',
+        [{ pointer: '/customer/vatId', detail: 'expected a VAT ID of DE starting with DE, with a valid checksum' }]) });
       $<HTMLInputElement>(el, 'input[value="business"]').click();
       await el.updateComplete;
       await fill(el, 'vatId', 'DE999999999');
       await fillDetails(el);
       await submit(el);
-      expect(text(part(el, 'vat-status'))).to.equal('This VAT ID is not valid.');
+      // In the buyer's words and language, not the BFF's English detail.
+      expect(text(part(el, 'vat-status'))).to.equal('This is not a valid VAT ID of Germany: check it for typos.');
     });
   });
 
