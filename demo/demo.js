@@ -14,6 +14,13 @@ if (checkout) {
   const fromPath = decodeURIComponent(window.location.pathname.split('/')[2] ?? '');
   const plan = fromPath || new URLSearchParams(window.location.search).get('plan') || 'team-monthly';
   checkout.setAttribute('plan', plan);
+  // The address follows the plan the buyer picks, so a reload or a shared link opens the same plan.
+  checkout.addEventListener('billkit-plan-select', (event) => {
+    setTimeout(() => {
+      if (event.defaultPrevented) return;
+      history.replaceState(null, '', `/checkout/${encodeURIComponent(event.detail.plan)}${window.location.search.replace(/([?&])plan=[^&]*&?/, '$1').replace(/[?&]$/, '')}`);
+    });
+  });
   checkout.addEventListener('billkit-checkout-complete', (event) => {
     const result = document.getElementById('result');
     result.hidden = false;

@@ -35,7 +35,7 @@ export function paymentErrorText(code: string, detail?: string): string {
     case 'authentication_failed':
       return msg('The payment was not confirmed. Try again or use another card.', { id: 'payment.auth_failed' });
     case 'subscription_exists':
-      return msg('You already have a subscription in this product family. Change it in your customer portal.', { id: 'payment.subscription_exists' });
+      return msg('You already have a subscription in this product family. To change it, get in touch with us.', { id: 'payment.subscription_exists' });
     case 'vat_id_invalid':
     case 'network_error':
     case 'rate_limited':

@@ -277,10 +277,13 @@ export class BillkitPaymentForm extends BillkitElement {
       this.fieldErrors = { ...this.fieldErrors, vatId: this.#vatRefusedText() };
       this.#focusFirstInvalid();
     }
+    if (apiError.code === 'subscription_exists') {
+      this.fieldErrors = { ...this.fieldErrors, email: msg('This email already has a subscription in this product family.', { id: 'payment.email_subscribed' }) };
+    }
     for (const { pointer, detail } of apiError.problem.errors ?? []) {
       const field = pointer.split('/').pop() ?? '';
-      // The VAT ID's refusal is said above in the buyer's language, not with the BFF's English detail.
-      if (field in this.details && !(field === 'vatId' && apiError.code === 'vat_id_invalid')) {
+      // Refusals with a text of their own (above) are said in the buyer's language, not with the BFF's English detail.
+      if (field in this.details && !(field === 'vatId' && apiError.code === 'vat_id_invalid') && !(field === 'email' && apiError.code === 'subscription_exists')) {
         this.fieldErrors = { ...this.fieldErrors, [field]: detail };
       }
     }

@@ -49,7 +49,7 @@ export class BillkitPlanPicker extends BillkitElement {
 
   /** The product family whose plans are shown (its code). Empty shows every plan. */
   @property() family = '';
-  /** The code of the plan to highlight ("most popular"). */
+  /** The code of the plan to highlight ("most popular"); several codes, space-separated, highlight a plan in each interval. */
   @property() highlight = '';
   /** Where the hosted checkout lives; when standalone, choosing a plan goes there with ?plan=<code>. */
   @property({ attribute: 'checkout-url' }) checkoutUrl = '';
@@ -79,7 +79,7 @@ export class BillkitPlanPicker extends BillkitElement {
     if (!catalog) return [];
     const family = catalog.plans.filter((p) => !this.family || p.familyCode === this.family);
     const currency = this.currency.toUpperCase()
-      || family.find((p) => p.code === this.value || p.code === this.highlight)?.currency
+      || family.find((p) => p.code === this.value || this.#highlighted(p.code))?.currency
       || family[0]?.currency;
     return family.filter((p) => p.currency === currency);
   }
@@ -126,6 +126,10 @@ export class BillkitPlanPicker extends BillkitElement {
         this.status = 'error';
       },
     );
+  }
+
+  #highlighted(code: string): boolean {
+    return this.highlight.split(/\s+/).includes(code);
   }
 
   #currentInterval(plans: Plan[]): Interval | undefined {
@@ -245,7 +249,7 @@ export class BillkitPlanPicker extends BillkitElement {
     const saving = twin ? savingPercent(twin, plan) : 0;
     const fee = setupFee(plan);
     const selected = plan.code === this.value;
-    const highlighted = plan.code === this.highlight;
+    const highlighted = this.#highlighted(plan.code);
     const priceId = `price-${plan.code}`;
     const explained = plan.charges.filter(
       (c) => c.type !== 'one_time' && !(c.type === 'recurring' && c.pricing.model === 'flat' && !c.optional),

@@ -54,9 +54,10 @@ export function headlinePrice(plan: Plan): Headline {
   if (only && only.pricing.model === 'per_unit' && only.quantity.adjustable) {
     return { amount: only.pricing.unitAmount, perUnit: only, from: false };
   }
-  const amount = recurring.reduce((sum, c) => sum + priceFor(c.pricing, c.quantity.default), 0);
-  const from = recurring.some((c) => c.quantity.adjustable && c.pricing.model !== 'flat')
-    || plan.charges.some((c) => c.type === 'metered' && base(c));
+  const adjustable = (c: Charge) => c.quantity.adjustable && c.pricing.model !== 'flat';
+  const from = recurring.some(adjustable) || plan.charges.some((c) => c.type === 'metered' && base(c));
+  // "from" is the least a buyer can pay: every adjustable charge at its minimum, not at its default.
+  const amount = recurring.reduce((sum, c) => sum + priceFor(c.pricing, adjustable(c) ? c.quantity.min : c.quantity.default), 0);
   return { amount, from };
 }
 

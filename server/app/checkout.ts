@@ -33,7 +33,7 @@ type Issued = { status: 'issued'; customer: Customer; subscription: Subscription
 const subscriptionExists = () =>
   conflict(
     'subscription_exists',
-    'This customer already has a live subscription in this product family. Switch plans in the customer portal instead.',
+    'This customer already has a live subscription in this product family; a second one cannot be started.',
     [{ pointer: '/customer/email', detail: 'Has a live subscription in this family.' }],
   );
 

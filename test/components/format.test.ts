@@ -5,6 +5,7 @@ import {
 } from '../../components/shared/format.js';
 import { bestSaving, headlinePrice, intervalsOf, priceFor, savingPercent, setupFee } from '../../components/shared/catalog.js';
 import { aCatalog } from './fixtures.js';
+import type { Charge } from '../../components/shared/types.js';
 
 const nbsp = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
 
@@ -112,6 +113,16 @@ describe('shared/catalog', () => {
     expect(headlinePrice(pro)).to.include({ amount: 1500, from: false });
     expect(headlinePrice(pro).perUnit?.id).to.equal('ch_seats_m');
     expect(setupFee(pro)).to.equal(4900);
+  });
+
+  it('when a plan has a base fee and an adjustable tiered charge, then "from" is its price at the least quantity, not the default', () => {
+    const pro = aCatalog().plans.find((p) => p.code === 'pro-monthly')!;
+    const storage: Charge = { ...pro.charges[0]!, id: 'ch_storage', quantity: { default: 100, min: 0, max: 1000, adjustable: true },
+      pricing: { model: 'tiered', mode: 'graduated', tiers: [{ upTo: 50, unitAmount: 0, flatAmount: 0 }, { upTo: null, unitAmount: 200, flatAmount: 0 }] } };
+    const business = { ...pro, charges: [{ ...pro.charges[1]!, id: 'ch_base', type: 'recurring' as const, pricing: { model: 'flat' as const, amount: 9900 } }, storage] };
+    expect(headlinePrice(business)).to.deep.equal({ amount: 9900, from: true });
+    const atLeast60 = { ...business, charges: [business.charges[0]!, { ...storage, quantity: { ...storage.quantity, min: 60 } }] };
+    expect(headlinePrice(atLeast60)).to.deep.equal({ amount: 9900 + 10 * 200, from: true });
   });
 });
 

@@ -233,6 +233,14 @@ describe('<billkit-payment-form>', () => {
       await pay(el, '4242 4242 4242 4242');
       expect(text(part(el, 'error'))).to.contain('You already have a subscription');
     });
+    it('when the email already holds a subscription at checkout, says so at the email field in its own words, not the BFF\'s detail', async () => {
+      const { el } = await aForm({ 'POST /v1/checkouts': () => problem(409, 'subscription_exists', 'x',
+        [{ pointer: '/customer/email', detail: 'Has a live subscription in this family.' }]) });
+      await fillDetails(el);
+      await submit(el);
+      expect(text($(el, '#email-error'))).to.equal('This email already has a subscription in this product family.');
+      expect(text(part(el, 'error'))).to.equal('You already have a subscription in this product family. To change it, get in touch with us.');
+    });
     it('when the coupon ran out after the payment went through, says so and that the payment was refunded, and starts a new checkout on the next submit', async () => {
       let checkouts = 0;
       const refused = () =>
@@ -265,7 +273,7 @@ describe('<billkit-payment-form>', () => {
       });
       await toPayment(el);
       await pay(el, '4242 4242 4242 4242');
-      expect(text(part(el, 'error'))).to.equal('You already have a subscription in this product family. Change it in your customer portal. Your payment was refunded in full.');
+      expect(text(part(el, 'error'))).to.equal('You already have a subscription in this product family. To change it, get in touch with us. Your payment was refunded in full.');
     });
     it('loads Stripe only when the checkout uses it, through the injected loader', async () => {
       const loaded: string[] = [];

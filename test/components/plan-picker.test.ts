@@ -71,6 +71,14 @@ describe('<billkit-plan-picker>', () => {
       expect(parts(el, 'amount').map(text)).to.deep.equal(['€90', '€150']);
       expect(text(part(el, 'card').querySelector('[part~="saving"]')!)).to.equal('Save 17%');
     });
+    it('highlights a plan in each interval when given several codes', async () => {
+      const { el } = await loaded(html`<billkit-plan-picker family="team" highlight="pro-monthly pro-yearly"></billkit-plan-picker>`);
+      expect(parts(el, 'card').map((c) => c.hasAttribute('data-highlighted'))).to.deep.equal([false, true]);
+      parts(el, 'interval')[1].click();
+      await el.updateComplete;
+      expect(parts(el, 'card').map((c) => c.hasAttribute('data-highlighted'))).to.deep.equal([false, true]);
+      expect(parts(el, 'ribbon')).to.have.length(1);
+    });
     it('filters by currency and formats with the currency\'s digits', async () => {
       const { el } = await loaded(html`<billkit-plan-picker family="gulf" currency="KWD"></billkit-plan-picker>`);
       expect(text(part(el, 'amount'))).to.equal('KWD 12.500');

@@ -430,7 +430,7 @@ for (const target of testDatabases()) {
         const before = await rowCounts(db);
         const problem = problemOf(await postCheckout(t, aCheckoutInput({ plan: pro.code }, { ...buyer, email: buyer.email.toUpperCase() })), 409, 'subscription_exists');
         assert.deepEqual(pointers(problem), ['/customer/email']);
-        assert.match(problem.detail, /portal/i);
+        assert.match(problem.detail, /already has a live subscription in this product family/);
         assert.deepEqual(await rowCounts(db), before);
       });
 
