@@ -55,6 +55,12 @@ describe('a buyer on the demo shop', () => {
     const email = `camille-${Date.now()}@example.fr`;
     await toCheckout(page, email);
     assert.match(page.url(), /plan=business-yearly/);
+    // The address follows the plan picked in the checkout, so a reload keeps it.
+    await page.getByRole('radio', { name: /choose starter/i }).click();
+    await page.waitForURL(/\/checkout\/starter-yearly$/);
+    await page.getByRole('radio', { name: /choose business/i }).click();
+    await page.waitForURL(/\/checkout\/business-yearly$/);
+    await page.locator('billkit-cart [part~="total"] dd', { hasText: /€/ }).waitFor();
 
     const before = await dueToday(page);
     await page.getByLabel(/coupon code/i).fill('welcome20');
