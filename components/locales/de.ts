@@ -121,6 +121,8 @@ export const templates = {
   'payment.vat_ok': `Das Format stimmt; es wird keine MwSt. berechnet (Reverse Charge).`,
   'payment.vat_hint': `Mit gültiger USt-IdNr. wird keine MwSt. berechnet (Reverse Charge).`,
   'payment.vat_ok_format': `Das Format stimmt.`,
+  'payment.tax_id': `Steuernummer (optional)`,
+  'payment.tax_id_hint': `Sie steht auf Ihrer Rechnung.`,
   'payment.vat_hint_domestic': `Ihre USt-IdNr. steht auf der Rechnung; die MwSt. wird wie üblich berechnet.`,
   'payment.vat_refused': str`Dies ist keine gültige USt-IdNr. für ${0}: Bitte prüfen Sie sie auf Tippfehler.`,
   'checkout.misconfigured': `Diesem Checkout fehlen die Attribute api und publishable-key.`,

@@ -20,6 +20,8 @@ export interface DetailsView {
   touched: Set<string>;
   vatCheck: VatCheck;
   vatVisible: boolean;
+  /** A business outside the EU: a tax ID for the invoice, with no VAT format or reverse charge to it. */
+  taxIdOnly: boolean;
   vatFormatText: () => string;
   /** What the BFF made of the buyer as the form describes them: its tax treatment, or that it refused the VAT ID. */
   priced: { treatment?: string; vatRefused: boolean };
@@ -89,7 +91,7 @@ export function renderDetails(view: DetailsView) {
     </fieldset>
     ${vatShown
       ? html`<div part="field">
-          <label for="vatId">${msg('VAT ID (optional)', { id: 'payment.vat_id' })}</label>
+          <label for="vatId">${view.taxIdOnly ? msg('Tax ID (optional)', { id: 'payment.tax_id' }) : msg('VAT ID (optional)', { id: 'payment.vat_id' })}</label>
           <input id="vatId" part="input" autocomplete="off" spellcheck="false" .value=${d.vatId}
             aria-invalid=${errors.vatId || vatState === 'invalid' || vatRefused ? 'true' : 'false'} aria-describedby="vatId-status"
             @input=${(e: Event) => view.onInput({ vatId: value(e) }, 'vatId')} />
@@ -105,6 +107,7 @@ export function renderDetails(view: DetailsView) {
  * refused; reverse charge, or VAT as before where the buyer is in the seller's country); a hint while empty.
  */
 function vatStatusText(view: DetailsView, vatState: VatCheck): string {
+  if (view.taxIdOnly) return msg('It goes on your invoice.', { id: 'payment.tax_id_hint' });
   if (vatState === 'invalid') return view.vatFormatText();
   if (vatState === 'valid') {
     if (view.priced.vatRefused) return view.vatRefusedText();

@@ -165,7 +165,7 @@ export class BillkitPaymentForm extends BillkitElement {
     const client = this.apiClient;
     if (!client) return;
     const d = this.details;
-    const business = d.type === 'business' && isEu(d.country) && d.vatId.trim();
+    const business = d.type === 'business' && d.vatId.trim();
     this.busy = true;
     this.error = undefined;
     try {
@@ -347,8 +347,10 @@ export class BillkitPaymentForm extends BillkitElement {
       ${this.step === 'details'
         ? renderDetails({
             details: this.details, countries, errors: this.fieldErrors, touched: this.touched,
-            vatCheck: checkVatFormat(this.details.country, this.details.vatId),
-            vatVisible: this.details.type === 'business' && isEu(this.details.country),
+            // Outside the EU a business may still give its tax ID for the invoice: kept as typed, not checked.
+            vatCheck: isEu(this.details.country) ? checkVatFormat(this.details.country, this.details.vatId) : 'empty',
+            vatVisible: this.details.type === 'business',
+            taxIdOnly: !isEu(this.details.country),
             vatFormatText: () => this.#vatFormatText(),
             priced: this.#priced(),
             vatRefusedText: () => this.#vatRefusedText(),

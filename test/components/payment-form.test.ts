@@ -127,7 +127,10 @@ describe('<billkit-payment-form>', () => {
       // Standalone there is no price of this buyer yet: only the format is known.
       expect(text(part(el, 'vat-status'))).to.equal('The format is right.');
       await fill(el, 'country', 'US');
-      expect(el.shadowRoot!.querySelector('#vatId')).to.equal(null);
+      // Outside the EU: a tax ID for the invoice, not checked against any VAT format.
+      expect(text($(el, 'label[for="vatId"]'))).to.equal('Tax ID (optional)');
+      expect(text(part(el, 'vat-status'))).to.equal('It goes on your invoice.');
+      expect($(el, '#vatId').getAttribute('aria-invalid')).to.equal('false');
     });
     it('creates the checkout with the cart and the buyer, with an Idempotency-Key', async () => {
       const { el, calls } = await aForm();
@@ -143,17 +146,17 @@ describe('<billkit-payment-form>', () => {
       expect(created.headers['Idempotency-Key']).to.match(/^[0-9a-f-]{36}$/);
       expect(text(part(el, 'submit'))).to.equal('Pay €94.00'); // reverse charge: no VAT
     });
-    it('offers every country, so a buyer in Brazil can check out (no VAT ID field outside the EU)', async () => {
+    it('offers every country, so a business in Brazil can check out, with its tax ID for the invoice', async () => {
       const { el, calls } = await aForm();
       const options = [...el.shadowRoot!.querySelectorAll<HTMLOptionElement>('#country option')];
       expect(options.length).to.equal(250);
       expect(options.find((o) => o.value === 'BR')?.textContent).to.equal('Brazil');
       $<HTMLInputElement>(el, 'input[value="business"]').click();
       await fill(el, 'country', 'BR');
-      expect(el.shadowRoot!.querySelector('#vatId')).to.equal(null);
+      await fill(el, 'vatId', '12 345 678 0001 95');
       await toPayment(el);
       const created = calls.find((c) => c.path === '/v1/checkouts')!;
-      expect((created.body as { customer: { country: string } }).customer.country).to.equal('BR');
+      expect((created.body as { customer: { country: string; vatId?: string } }).customer).to.include({ country: 'BR', vatId: '12345678000195' });
     });
     it('goes back to the details when the BFF refuses the VAT ID', async () => {
       const { el } = await aForm({ 'POST /v1/checkouts': () => problem(422, 'vat_id_invalid', 'VAT ID invalid',
