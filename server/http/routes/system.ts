@@ -35,7 +35,7 @@ export function systemRoutes(router: Router, deps: Deps, openapi: () => unknown)
   router.get('/docs', (_req, res) => {
     res.type('html').send(`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Billkit API</title><link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<head><meta charset="utf-8"><title>Billkit API</title><link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png"><link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script>

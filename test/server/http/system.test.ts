@@ -100,7 +100,10 @@ describe('system routes', () => {
     assert.equal(page.status, 200);
     const scripts = [...page.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
     assert.ok(scripts.length >= 2);
-    for (const src of scripts) {
+    // Its stylesheet and icon too (a browser asks /favicon.ico, a 404, without the icon link).
+    const links = [...page.text.matchAll(/<link rel="(?:icon|stylesheet)"[^>]* href="([^"]+)"/g)].map((m) => m[1]!);
+    assert.equal(links.length, 2);
+    for (const src of [...scripts, ...links]) {
       assert.ok(src.startsWith('/'), src);
       assert.equal((await request(t.app).get(src)).status, 200, src);
     }
