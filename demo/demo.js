@@ -18,7 +18,9 @@ if (checkout) {
   checkout.addEventListener('billkit-plan-select', (event) => {
     setTimeout(() => {
       if (event.defaultPrevented) return;
-      history.replaceState(null, '', `/checkout/${encodeURIComponent(event.detail.plan)}${window.location.search.replace(/([?&])plan=[^&]*&?/, '$1').replace(/[?&]$/, '')}`);
+      const query = new URLSearchParams(window.location.search);
+      query.delete('plan');
+      history.replaceState(null, '', `/checkout/${encodeURIComponent(event.detail.plan)}${query.size ? `?${query}` : ''}`);
     });
   });
   checkout.addEventListener('billkit-checkout-complete', (event) => {

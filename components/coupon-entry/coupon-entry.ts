@@ -152,19 +152,18 @@ export class BillkitCouponEntry extends BillkitElement {
 
   /** What the code takes off: today's invoice, else the next one (a trial's first paid period), else nothing yet. */
   #appliedText(verdict: Verdict): string {
-    const next = this.#nextDiscount(verdict);
-    if (verdict.discount > 0 || next === 0) {
-      return verdict.discount > 0
-        ? msg(str`Code ${verdict.code} applied: ${this.#money(verdict.discount)} off.`, { id: 'coupon.applied' })
-        : msg(str`Code ${verdict.code} applied.`, { id: 'coupon.applied_nothing_yet' });
-    }
-    return msg(str`Code ${verdict.code} applied: ${this.#money(next)} off your next invoice.`, { id: 'coupon.applied_next' });
+    const { amount, next } = this.#offer(verdict);
+    if (amount === 0) return msg(str`Code ${verdict.code} applied.`, { id: 'coupon.applied_nothing_yet' });
+    return next
+      ? msg(str`Code ${verdict.code} applied: ${this.#money(amount)} off your next invoice.`, { id: 'coupon.applied_next' })
+      : msg(str`Code ${verdict.code} applied: ${this.#money(amount)} off.`, { id: 'coupon.applied' });
   }
 
-  /** The renewal's discount, when the quote this verdict came from is the cart's. */
-  #nextDiscount(verdict: Verdict): number {
+  /** The discount to show: today's, else the renewal's (when the quote this verdict came from is the cart's). */
+  #offer(verdict: Verdict): { amount: number; next: boolean } {
+    if (verdict.discount > 0) return { amount: verdict.discount, next: false };
     const quote = this.cartStore?.quote;
-    return quote?.coupon === verdict ? quote.recurring.discount : 0;
+    return { amount: quote?.coupon === verdict ? quote.recurring.discount : 0, next: true };
   }
 
   #money(amount: number): string {
@@ -197,6 +196,7 @@ export class BillkitCouponEntry extends BillkitElement {
 
   override render() {
     const applied = this.verdict?.valid ? this.verdict : undefined;
+    const offer = applied ? this.#offer(applied) : { amount: 0, next: false };
     const invalid = this.verdict && !this.verdict.valid;
     const status = this.announcement
       || (invalid ? couponReasonText(this.verdict!.reason) : applied ? this.#appliedText(applied) : '');
@@ -204,9 +204,7 @@ export class BillkitCouponEntry extends BillkitElement {
       ${applied
         ? html`<div part="applied">
             <span><span part="code">${applied.code}</span>
-              ${applied.discount > 0 || this.#nextDiscount(applied) > 0
-                ? html`<span part="discount" class="success">${this.#money(-(applied.discount || this.#nextDiscount(applied)))}</span>`
-                : nothing}</span>
+              ${offer.amount > 0 ? html`<span part="discount" class="success">${this.#money(-offer.amount)}</span>` : nothing}</span>
             <button type="button" part="remove" class="button secondary" aria-label=${msg(str`Remove code ${applied.code}`, { id: 'coupon.remove_label' })}
               @click=${this.#onRemove}>${msg('Remove', { id: 'coupon.remove' })}</button>
           </div>`

@@ -1,8 +1,9 @@
 /** Presentational pieces of <billkit-payment-form>: the details fields and the error texts. */
 import { html, nothing } from 'lit';
-import { msg } from '@lit/localize';
+import { msg, str } from '@lit/localize';
+import { formatCountry } from '../shared/format.js';
 import { errorText } from '../shared/messages.js';
-import type { VatCheck } from '../shared/vat.js';
+import { vatExample, type VatCheck } from '../shared/vat.js';
 import type { CustomerType } from '../shared/types.js';
 
 export interface Details {
@@ -22,11 +23,37 @@ export interface DetailsView {
   vatVisible: boolean;
   /** A business outside the EU: a tax ID for the invoice, with no VAT format or reverse charge to it. */
   taxIdOnly: boolean;
-  vatFormatText: () => string;
+  /** The buyer's language, for the VAT ID's texts. */
+  locale: string;
   /** What the BFF made of the buyer as the form describes them: its tax treatment, or that it refused the VAT ID. */
   priced: { treatment?: string; vatRefused: boolean };
-  vatRefusedText: () => string;
   onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
+}
+
+/** A VAT ID whose shape is not the country's. */
+export function vatFormatText(country: string, locale: string): string {
+  const example = vatExample(country);
+  return msg(str`This is not a VAT ID of ${formatCountry(country, locale)} (like ${example}).`, { id: 'payment.vat_format' });
+}
+
+/** A VAT ID of the right shape that the BFF refused (its checksum). */
+export function vatRefusedText(country: string, locale: string): string {
+  return msg(str`This is not a valid VAT ID of ${formatCountry(country, locale)}: check it for typos.`, { id: 'payment.vat_refused' });
+}
+
+/**
+ * The field a refusal is about, with a text of the form's own: said in the buyer's language, in place of the
+ * BFF's English detail for that field.
+ */
+export function refusalFieldText(code: string, country: string, locale: string): { field: keyof Details; text: string } | undefined {
+  switch (code) {
+    case 'vat_id_invalid':
+      return { field: 'vatId', text: vatRefusedText(country, locale) };
+    case 'subscription_exists':
+      return { field: 'email', text: msg('This email already has a subscription in this product family.', { id: 'payment.email_subscribed' }) };
+    default:
+      return undefined;
+  }
 }
 
 /** A payment or checkout failure in words. */
@@ -108,9 +135,9 @@ export function renderDetails(view: DetailsView) {
  */
 function vatStatusText(view: DetailsView, vatState: VatCheck): string {
   if (view.taxIdOnly) return msg('It goes on your invoice.', { id: 'payment.tax_id_hint' });
-  if (vatState === 'invalid') return view.vatFormatText();
+  if (vatState === 'invalid') return vatFormatText(view.details.country, view.locale);
   if (vatState === 'valid') {
-    if (view.priced.vatRefused) return view.vatRefusedText();
+    if (view.priced.vatRefused) return vatRefusedText(view.details.country, view.locale);
     return view.priced.treatment === 'reverse_charge'
       ? msg('The format is right; no VAT is charged (reverse charge).', { id: 'payment.vat_ok' })
       : msg('The format is right.', { id: 'payment.vat_ok_format' });

@@ -7,10 +7,10 @@ import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../share
 import { countryOptions, formatCountry, formatDate, formatMoney } from '../shared/format.js';
 import { couponReasonText } from '../shared/messages.js';
 import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
-import { checkVatFormat, isEu, normalizeVatId, vatExample } from '../shared/vat.js';
+import { checkVatFormat, isEu, normalizeVatId } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
 import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from './stripe.js';
-import { paymentErrorText, renderDetails, type Details } from './payment-form.parts.js';
+import { paymentErrorText, refusalFieldText, renderDetails, vatFormatText, type Details } from './payment-form.parts.js';
 import { styles } from './payment-form.styles.js';
 
 type Step = 'details' | 'payment' | 'complete';
@@ -116,7 +116,7 @@ export class BillkitPaymentForm extends BillkitElement {
     if (!/^\S+@\S+\.\S+$/.test(d.email)) errors.email = msg('Enter a valid email address.', { id: 'payment.email_invalid' });
     if (!d.name.trim()) errors.name = msg('Enter your name.', { id: 'payment.name_missing' });
     if (d.type === 'business' && isEu(d.country) && checkVatFormat(d.country, d.vatId) === 'invalid') {
-      errors.vatId = this.#vatFormatText();
+      errors.vatId = vatFormatText(d.country, this.effectiveLocale);
     }
     return errors;
   }
@@ -127,15 +127,6 @@ export class BillkitPaymentForm extends BillkitElement {
     if (!state || state.loading) return { vatRefused: false };
     if (state.error) return { vatRefused: state.error.code === 'vat_id_invalid' };
     return { treatment: state.quote?.taxTreatment, vatRefused: false };
-  }
-
-  #vatRefusedText(): string {
-    return msg(str`This is not a valid VAT ID of ${formatCountry(this.details.country, this.effectiveLocale)}: check it for typos.`, { id: 'payment.vat_refused' });
-  }
-
-  #vatFormatText(): string {
-    const example = vatExample(this.details.country);
-    return msg(str`This is not a VAT ID of ${formatCountry(this.details.country, this.effectiveLocale)} (like ${example}).`, { id: 'payment.vat_format' });
   }
 
   #cart(): CartRequest {
@@ -272,20 +263,15 @@ export class BillkitPaymentForm extends BillkitElement {
   #fail(error: unknown): void {
     const apiError = error instanceof BillkitApiError ? error : new BillkitApiError({ code: 'network_error' }, 0);
     if (apiError.code === 'checkout_refunded' || apiError.problem.refund !== undefined) return this.#refunded(apiError);
+    const own = refusalFieldText(apiError.code, this.details.country, this.effectiveLocale);
+    if (own) this.fieldErrors = { ...this.fieldErrors, [own.field]: own.text };
     if (apiError.code === 'vat_id_invalid') {
       this.step = 'details';
-      this.fieldErrors = { ...this.fieldErrors, vatId: this.#vatRefusedText() };
       this.#focusFirstInvalid();
-    }
-    if (apiError.code === 'subscription_exists') {
-      this.fieldErrors = { ...this.fieldErrors, email: msg('This email already has a subscription in this product family.', { id: 'payment.email_subscribed' }) };
     }
     for (const { pointer, detail } of apiError.problem.errors ?? []) {
       const field = pointer.split('/').pop() ?? '';
-      // Refusals with a text of their own (above) are said in the buyer's language, not with the BFF's English detail.
-      if (field in this.details && !(field === 'vatId' && apiError.code === 'vat_id_invalid') && !(field === 'email' && apiError.code === 'subscription_exists')) {
-        this.fieldErrors = { ...this.fieldErrors, [field]: detail };
-      }
+      if (field in this.details && field !== own?.field) this.fieldErrors = { ...this.fieldErrors, [field]: detail };
     }
     this.#showError(apiError.code, apiError.problem.detail);
   }
@@ -351,9 +337,8 @@ export class BillkitPaymentForm extends BillkitElement {
             vatCheck: isEu(this.details.country) ? checkVatFormat(this.details.country, this.details.vatId) : 'empty',
             vatVisible: this.details.type === 'business',
             taxIdOnly: !isEu(this.details.country),
-            vatFormatText: () => this.#vatFormatText(),
+            locale: this.effectiveLocale,
             priced: this.#priced(),
-            vatRefusedText: () => this.#vatRefusedText(),
             onInput: (patch, field, push) => this.#update(patch, field, push),
           })
         : this.#renderPayment()}

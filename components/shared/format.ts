@@ -46,19 +46,23 @@ export interface MoneyOptions {
   signDisplay?: 'auto' | 'always' | 'exceptZero';
 }
 
+/** One Intl object per key, made once: for the locale, or in English when the locale tag is not valid. */
+function cachedIntl<T>(cache: Map<string, T>, key: string, locale: string, make: (locale: string) => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    try {
+      value = make(locale);
+    } catch {
+      value = make('en');
+    }
+    cache.set(key, value);
+  }
+  return value;
+}
+
 const formatters = new Map<string, Intl.NumberFormat>();
 function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale}|${JSON.stringify(options)}`;
-  let formatter = formatters.get(key);
-  if (!formatter) {
-    try {
-      formatter = new Intl.NumberFormat(locale, options);
-    } catch {
-      formatter = new Intl.NumberFormat('en', options);
-    }
-    formatters.set(key, formatter);
-  }
-  return formatter;
+  return cachedIntl(formatters, `${locale}|${JSON.stringify(options)}`, locale, (tag) => new Intl.NumberFormat(tag, options));
 }
 
 /** Formats minor units in the buyer's locale with the currency's own digits. */
@@ -103,21 +107,12 @@ export function formatDate(iso: string | Date, locale: string, timeZone?: string
   }
 }
 
-const regionNames = new Map<string, Intl.DisplayNames | null>();
+const regionNames = new Map<string, Intl.DisplayNames>();
 
 /** A country's name in the locale: ('DE', 'de') -> "Deutschland". */
 export function formatCountry(code: string, locale: string): string {
-  if (!regionNames.has(locale)) {
-    let names: Intl.DisplayNames | null = null;
-    try {
-      names = new Intl.DisplayNames([locale], { type: 'region' });
-    } catch {
-      // An invalid locale tag: the code itself stands in for the name.
-    }
-    regionNames.set(locale, names);
-  }
   try {
-    return regionNames.get(locale)?.of(code) ?? code;
+    return cachedIntl(regionNames, locale, locale, (tag) => new Intl.DisplayNames([tag], { type: 'region' })).of(code) ?? code;
   } catch {
     return code;
   }
@@ -127,16 +122,8 @@ const countryLists = new Map<string, readonly { code: string; name: string }[]>(
 
 /** Every country a buyer may be in (the BFF's list), named in the locale and sorted by name; made once a locale. */
 export function countryOptions(locale: string): readonly { code: string; name: string }[] {
-  let list = countryLists.get(locale);
-  if (!list) {
-    let collator: Intl.Collator;
-    try {
-      collator = new Intl.Collator(locale);
-    } catch {
-      collator = new Intl.Collator('en');
-    }
-    list = [...COUNTRY_CODES].map((code) => ({ code, name: formatCountry(code, locale) })).sort((a, b) => collator.compare(a.name, b.name));
-    countryLists.set(locale, list);
-  }
-  return list;
+  return cachedIntl(countryLists, locale, locale, (tag) => {
+    const collator = new Intl.Collator(tag);
+    return [...COUNTRY_CODES].map((code) => ({ code, name: formatCountry(code, locale) })).sort((a, b) => collator.compare(a.name, b.name));
+  });
 }
