@@ -24,18 +24,80 @@ export interface CatalogEntry {
   settings: MerchantSettings;
 }
 
+export interface SellerAddress {
+  line1: string;
+  line2?: string;
+  postalCode: string;
+  city: string;
+  country: string;
+}
+
+/** The seller's details printed on invoices (SPEC section 10); copied into each invoice as it is issued. */
+export interface Seller {
+  name: string;
+  address: SellerAddress;
+  vatId?: string;
+  taxNumber?: string;
+  email: string;
+  website?: string;
+}
+
+export type CancellationReason =
+  | 'too_expensive' | 'missing_features' | 'switched_service' | 'unused' | 'customer_service' | 'too_complex' | 'low_quality' | 'other';
+export const CANCELLATION_REASONS: readonly CancellationReason[] = [
+  'too_expensive', 'missing_features', 'switched_service', 'unused', 'customer_service', 'too_complex', 'low_quality', 'other',
+];
+
+export interface PortalSettings {
+  features: { invoices: boolean; paymentMethod: boolean; billingDetails: boolean; switchPlan: boolean; quantity: boolean; cancel: boolean; pause: boolean };
+  switchPlan: { allowed: 'family' | { from: string; to: string[] }[] };
+  cancellation: { mode: 'period_end' | 'now' | 'choose'; reasons: CancellationReason[]; retentionCoupon?: string };
+  pause: { enabled: boolean; maxPeriods?: number };
+}
+
 export interface MerchantSettings {
   homeCountry: string;
   /** When a downgrade takes effect: at the period's end (default) or at once. */
   downgrades: 'period_end' | 'immediately';
+  /** `now` cancellations credit the unused time (`prorate`) or nothing (`none`, the default). */
+  cancellation: { refund: 'none' | 'prorate' };
+  /** Retries of a declined renewal, in days after the first failure, and what follows the last one. */
+  dunning: { retryDays: number[]; finalAction: 'cancel' | 'mark_uncollectible' };
+  portal: PortalSettings;
+  seller: Seller | null;
   /** Test clock: milliseconds added to the system time (POST /v1/test-clock/advance). */
   clockOffsetMs: number;
 }
 
+export const DEFAULT_PORTAL: PortalSettings = {
+  features: { invoices: true, paymentMethod: true, billingDetails: true, switchPlan: true, quantity: true, cancel: true, pause: false },
+  switchPlan: { allowed: 'family' },
+  cancellation: { mode: 'period_end', reasons: [...CANCELLATION_REASONS] },
+  pause: { enabled: false },
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The stored settings document, with defaults for what was never set (the schema validated what was). */
 export function merchantSettings(data: Record<string, unknown>): MerchantSettings {
+  const dunning = isObject(data.dunning) ? data.dunning : {};
+  const cancellation = isObject(data.cancellation) ? data.cancellation : {};
+  const portal = isObject(data.portal) ? data.portal : {};
   return {
     homeCountry: typeof data.homeCountry === 'string' ? data.homeCountry : 'DE',
     downgrades: data.downgrades === 'immediately' ? 'immediately' : 'period_end',
+    cancellation: { refund: cancellation.refund === 'prorate' ? 'prorate' : 'none' },
+    dunning: {
+      retryDays: Array.isArray(dunning.retryDays) ? (dunning.retryDays as number[]) : [1, 3, 5, 7],
+      finalAction: dunning.finalAction === 'mark_uncollectible' ? 'mark_uncollectible' : 'cancel',
+    },
+    portal: {
+      features: { ...DEFAULT_PORTAL.features, ...(isObject(portal.features) ? portal.features : {}) },
+      switchPlan: isObject(portal.switchPlan) ? (portal.switchPlan as PortalSettings['switchPlan']) : DEFAULT_PORTAL.switchPlan,
+      cancellation: { ...DEFAULT_PORTAL.cancellation, ...(isObject(portal.cancellation) ? portal.cancellation : {}) },
+      pause: { ...DEFAULT_PORTAL.pause, ...(isObject(portal.pause) ? portal.pause : {}) },
+    },
+    seller: isObject(data.seller) ? (data.seller as unknown as Seller) : null,
     clockOffsetMs: typeof data.clockOffsetMs === 'number' ? data.clockOffsetMs : 0,
   };
 }

@@ -11,6 +11,9 @@ import * as checkoutStore from '../storage/checkout-repository.js';
 import type { Checkout } from '../storage/checkout-repository.js';
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Db } from '../storage/db.js';
 import { newId, newSecretId } from '../storage/ids.js';
+import { recordEvents } from '../storage/event-repository.js';
+import { billTo, sellerOf } from './billing-parties.js';
+import { invoiceView, subscriptionView } from './views.js';
 import { CatalogCache } from './catalog-cache.js';
 import type { CouponCache, QuoteService } from './quotes.js';
 
@@ -21,6 +24,7 @@ export interface Buyer {
   type: 'individual' | 'business';
   vatId?: string | undefined;
   address?: Address | undefined;
+  locale?: 'en' | 'de' | undefined;
 }
 
 export type ConfirmResult =
@@ -28,7 +32,7 @@ export type ConfirmResult =
   | { status: 'requires_action'; checkoutId: string; reason: string; clientSecret?: string };
 
 /** A confirmation whose transaction wrote the first invoice, before the commit gave it its number. */
-type Issued = { status: 'issued'; customer: Customer; subscription: Subscription; invoice: Omit<Invoice, 'number'> };
+type Issued = { status: 'issued'; customer: Customer; subscription: Subscription; invoice: Invoice };
 
 const subscriptionExists = () =>
   conflict(
@@ -217,9 +221,9 @@ export class CheckoutService {
         const trialEnd = plan.trialDays > 0 ? addDays(now, plan.trialDays) : null;
         const periodEnd = trialEnd ?? addInterval(now, plan.interval);
         const couponValid = quote.coupon?.valid === true;
-        const { customer, subscription } = await store.createCustomerAndSubscription(
+        const { customer, subscription, created } = await store.createCustomerAndSubscription(
           tx,
-          { email: buyer.email, name: buyer.name, country: buyer.country, type: buyer.type, vatId: buyer.vatId ?? null, address: buyer.address ?? null },
+          { email: buyer.email, name: buyer.name, country: buyer.country, type: buyer.type, vatId: buyer.vatId ?? null, address: buyer.address ?? null, locale: buyer.locale },
           {
             id: newId('sub'),
             planId: plan.id,
@@ -232,6 +236,10 @@ export class CheckoutService {
             currentPeriodEnd: periodEnd.toISOString(),
             trialEnd: trialEnd?.toISOString() ?? null,
             checkoutId: checkout.id,
+            // Period 1 starts now; with a trial, at the trial's end (the trial is period 0).
+            anchor: (trialEnd ?? now).toISOString(),
+            anchorPeriods: trialEnd ? 0 : 1,
+            defaultPaymentMethod: null,
           },
         );
 
@@ -250,31 +258,41 @@ export class CheckoutService {
             ]);
           redeemed = true;
           subscription.couponId = couponId!;
+          subscription.couponCode = quote.coupon!.code;
         }
 
         const outcome = paid ?? (await this.#pay(checkout, input));
         if (outcome.status === 'declined') throw declinedError(outcome);
         if (outcome.status === 'requires_action') throw new RequiresAction(outcome.reason, outcome.clientSecret);
 
-        const year = now.getUTCFullYear();
+        if (outcome.savedMethod) subscription.defaultPaymentMethod = { provider: this.payments.name, ...outcome.savedMethod };
         const status = firstInvoiceStatus(quote.dueToday, outcome.amount);
-        const draft: Omit<Invoice, 'number'> = {
+        const draft: store.NewInvoice = {
           id: newId('inv'),
+          series: invoiceNumberPrefix(now.getUTCFullYear()),
           customerId: customer.id,
           subscriptionId: subscription.id,
+          kind: 'checkout',
           status,
           currency: quote.currency,
           ...quote.dueToday,
+          balanceApplied: 0,
+          amountDue: quote.dueToday.total,
+          amountPaid: outcome.amount,
           taxTreatment: quote.taxTreatment,
           taxBehavior: quote.taxBehavior,
           taxBreakdown: taxBreakdown(quote.lines, quote.taxBehavior),
           note: invoiceNote(quote.taxTreatment),
-          billTo: { name: customer.name, email: customer.email, country: customer.country, type: customer.type, vatId: customer.vatId, address: customer.address },
+          billTo: billTo(customer),
+          seller: sellerOf(entry.settings),
           periodStart: at,
           periodEnd: periodEnd.toISOString(),
           issuedAt: at,
+          dueAt: at,
           paidAt: status === 'paid' ? at : null,
+          voidedAt: null,
           paymentId: outcome.paymentId,
+          nextAttemptAt: null,
           lines: quote.lines.map((line) => ({
             ...line,
             id: newId('il'),
@@ -282,13 +300,33 @@ export class CheckoutService {
             periodEnd: line.type === 'one_time' ? null : periodEnd.toISOString(),
           })),
         };
-        await store.issueFirstInvoice(
+        await store.issueFirstInvoice(tx, draft, {
+          checkoutId: checkout.id,
+          paymentId: outcome.paymentId,
+          at,
+          couponId: subscription.couponId,
+          couponCode: subscription.couponCode,
+          paymentMethod: subscription.defaultPaymentMethod,
+        });
+        const { series: _series, ...issued } = draft;
+        const invoice: Invoice = { ...issued, number: '', attempts: [] };
+        const planCode = (planId: string) => entry.planByRef.get(planId)?.code ?? planId;
+        const sub = subscriptionView(subscription, planCode);
+        await recordEvents(
           tx,
-          draft,
-          { checkoutId: checkout.id, paymentId: outcome.paymentId, at, couponId: subscription.couponId },
-          invoiceNumberPrefix(year),
+          [
+            { type: created ? 'customer.created' : 'customer.updated', object: customer },
+            { type: 'subscription.created', object: sub },
+            { type: 'invoice.finalized', object: invoiceView(invoice) },
+            ...(status === 'paid' ? [{ type: 'invoice.paid' as const, object: invoiceView(invoice) }] : []),
+            {
+              type: 'checkout.completed',
+              object: { id: checkout.id, customerId: customer.id, subscriptionId: subscription.id, invoiceId: draft.id, amountTotal: quote.dueToday.total, currency: quote.currency },
+            },
+          ],
+          at,
         );
-        return { status: 'issued', customer, subscription, invoice: draft };
+        return { status: 'issued', customer, subscription, invoice };
       });
       if (result.status !== 'issued') return result;
       // The invoice's number is taken as the transaction commits (migration 0004).

@@ -13,9 +13,13 @@ export class SettingsService {
     return (await this.cache.get()).settings;
   }
 
+  /** Objects merge key by key (PUT `{portal: {pause: {enabled: true}}}` keeps the rest of `portal`); arrays and values replace. */
   async update(patch: Record<string, unknown>): Promise<MerchantSettings> {
     await this.db.transaction(async (tx) => {
-      await tx.query('update settings set data = data || $1::jsonb, updated_at = now() where id = 1', [JSON.stringify(patch)]);
+      const { rows } = await tx.query<{ data: unknown }>('select data from settings where id = 1 for update');
+      const current = rows[0]?.data;
+      const data = deepMerge(typeof current === 'string' ? JSON.parse(current) : (current ?? {}), patch);
+      await tx.query('update settings set data = $1::jsonb, updated_at = now() where id = 1', [JSON.stringify(data)]);
       await bumpCatalogVersion(tx);
     });
     this.cache.invalidate();
@@ -34,4 +38,15 @@ export class SettingsService {
     this.cache.invalidate();
     return this.get();
   }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key] as Record<string, unknown>, value) : value;
+  }
+  return out;
 }

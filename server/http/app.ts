@@ -13,6 +13,7 @@ import { JSON_TYPES, newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
+import { eventRoutes } from './routes/events.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
@@ -147,6 +148,7 @@ export function createApp(deps: Deps): Express {
   catalogRoutes(ctx, deps);
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
+  eventRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 

@@ -75,6 +75,8 @@ export type PaymentOutcome =
       paymentId: string;
       /** The amount actually charged, in minor units (0 for a setup). */
       amount: number;
+      /** The payment method the provider saved for later off-session charges (renewals), where it says. */
+      savedMethod?: SavedMethod;
     }
   | {
       status: 'requires_action';
@@ -91,6 +93,26 @@ export type PaymentOutcome =
       /** The issuer's reason where known (`generic_decline`, `insufficient_funds`, ...). */
       declineCode?: string;
     };
+
+/** A payment method saved for off-session charges: the subscription's default. */
+export interface SavedMethod {
+  id: string;
+  brand?: string;
+  last4?: string;
+  /** The provider's customer it is attached to (Stripe `cus_...`). */
+  providerCustomerId?: string;
+}
+
+export interface OffSessionChargeInput {
+  /** Derived from the invoice and the attempt (`<invoice id>:<attempt>`): the same attempt charges once, however often it is sent. */
+  idempotencyKey: string;
+  amount: number;
+  currency: string;
+  paymentMethod: SavedMethod;
+  /** Shown on the provider's dashboard (the invoice's id). */
+  description: string;
+  metadata: Record<string, string>;
+}
 
 export interface RefundInput {
   checkoutId: string;
@@ -126,6 +148,14 @@ export interface PaymentProvider {
    * refund. Answers `null` when no money moved (a saved payment method).
    */
   refund(input: RefundInput): Promise<{ refundId: string } | null>;
+  /**
+   * Charges a saved payment method without the buyer (renewals, prorations, retries). A charge that would
+   * need the buyer's authentication fails like a decline (code `authentication_required`): the buyer is
+   * sent to the portal. Never throws for a decline.
+   */
+  chargeOffSession(input: OffSessionChargeInput): Promise<PaymentOutcome>;
+  /** A saved payment method's details, checked with the provider (the portal's new default). */
+  describeMethod(paymentMethod: string): Promise<SavedMethod>;
 }
 
 /** The 402 problem for a declined outcome, for the HTTP layer. */

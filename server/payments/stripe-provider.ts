@@ -36,6 +36,8 @@ import {
   type PrepareInput,
   type PreparedPayment,
   type RefundInput,
+  type OffSessionChargeInput,
+  type SavedMethod,
 } from './provider.js';
 
 export interface StripeProviderOptions {
@@ -207,13 +209,52 @@ export class StripePaymentProvider implements PaymentProvider {
         actual: { amount: intent.amount, currency: intent.currency.toUpperCase() },
       });
     }
-    return outcomeOf(intent.id, intent.status, intent.client_secret, intent.last_payment_error, intent.amount);
+    return withSavedMethod(outcomeOf(intent.id, intent.status, intent.client_secret, intent.last_payment_error, intent.amount), intent);
   }
 
   async #confirmSetup(intentId: string, input: ConfirmInput): Promise<PaymentOutcome> {
     const intent = await call(() => this.stripe.setupIntents.retrieve(intentId), true);
     checkOwner(intent.metadata, input.checkoutId);
-    return outcomeOf(intent.id, intent.status, intent.client_secret, intent.last_setup_error, 0);
+    return withSavedMethod(outcomeOf(intent.id, intent.status, intent.client_secret, intent.last_setup_error, 0), intent);
+  }
+
+  /**
+   * A PaymentIntent confirmed off-session on the saved method and customer, with the invoice attempt's
+   * idempotency key: the same attempt sent again answers the same intent. A card error (a decline, or
+   * `authentication_required`) is an outcome, not an error.
+   */
+  async chargeOffSession(input: OffSessionChargeInput): Promise<PaymentOutcome> {
+    assertChargeableAmount(input.amount, input.currency);
+    try {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: input.amount,
+          currency: input.currency.toLowerCase(),
+          payment_method: input.paymentMethod.id,
+          ...(input.paymentMethod.providerCustomerId ? { customer: input.paymentMethod.providerCustomerId } : {}),
+          off_session: true,
+          confirm: true,
+          description: input.description,
+          metadata: input.metadata,
+        },
+        { idempotencyKey: `invoice-${input.idempotencyKey}` },
+      );
+      return outcomeOf(intent.id, intent.status, null, intent.last_payment_error, intent.amount);
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError) return declined({ message: err.message, ...(err.decline_code ? { decline_code: err.decline_code } : {}), ...(err.code ? { code: err.code } : {}) });
+      return call(() => Promise.reject(err));
+    }
+  }
+
+  async describeMethod(paymentMethod: string): Promise<SavedMethod> {
+    const method = await call(() => this.stripe.paymentMethods.retrieve(paymentMethod), true);
+    const customer = typeof method.customer === 'string' ? method.customer : method.customer?.id;
+    return {
+      id: method.id,
+      ...(method.card?.brand ? { brand: method.card.brand } : {}),
+      ...(method.card?.last4 ? { last4: method.card.last4 } : {}),
+      ...(customer ? { providerCustomerId: customer } : {}),
+    };
   }
 
   /**
@@ -272,6 +313,14 @@ export function checkoutPaymentFromEvent(event: Stripe.Event): CheckoutPaymentEv
     };
   }
   return null;
+}
+
+/** The succeeded intent's payment method and customer: what renewals will charge. */
+function withSavedMethod(outcome: PaymentOutcome, intent: { payment_method?: string | { id: string } | null; customer?: string | { id: string } | null }): PaymentOutcome {
+  if (outcome.status !== 'succeeded' || !intent.payment_method) return outcome;
+  const id = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method.id;
+  const customer = typeof intent.customer === 'string' ? intent.customer : intent.customer?.id;
+  return { ...outcome, savedMethod: { id, ...(customer ? { providerCustomerId: customer } : {}) } };
 }
 
 const secret = (clientSecret: string | null) => (clientSecret ? { clientSecret } : {});

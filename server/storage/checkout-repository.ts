@@ -14,7 +14,7 @@ export interface Checkout {
   id: string;
   status: 'open' | 'requires_action' | 'complete' | 'refunded';
   cart: Record<string, unknown>;
-  buyer: { email: string; name: string; country: string; type: 'individual' | 'business'; vatId?: string; address?: Address };
+  buyer: { email: string; name: string; country: string; type: 'individual' | 'business'; vatId?: string; address?: Address; locale?: 'en' | 'de' };
   quote: Quote;
   planId: string;
   amountDue: number;

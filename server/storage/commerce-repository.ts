@@ -24,11 +24,14 @@ export interface Customer {
   type: 'individual' | 'business';
   vatId: string | null;
   address: Address | null;
+  /** Credit in minor units (from prorations), applied to the next invoices before payment. */
+  balance: number;
+  locale: string;
   createdAt: string;
   updatedAt: string;
 }
 
-const toCustomer = (r: Row): Customer => ({
+export const toCustomer = (r: Row): Customer => ({
   id: String(r.id),
   email: String(r.email),
   name: String(r.name),
@@ -36,6 +39,8 @@ const toCustomer = (r: Row): Customer => ({
   type: String(r.type) as Customer['type'],
   vatId: strOrNull(r.vat_id),
   address: r.address == null ? null : json<Address>(r.address),
+  balance: Number(r.balance ?? 0),
+  locale: String(r.locale ?? 'en'),
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -64,26 +69,61 @@ export interface SubscriptionItem {
   quantity: number;
 }
 
+export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'cancelled' | 'expired';
+export const LIVE_STATUSES: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due', 'unpaid', 'paused'];
+
+export interface SavedPaymentMethod {
+  provider: string;
+  id: string;
+  brand?: string;
+  last4?: string;
+  /** The provider's customer the method is saved to (Stripe `cus_...`). */
+  providerCustomerId?: string;
+}
+
+export interface PendingChange {
+  /** Plan id. */
+  plan: string;
+  items: SubscriptionItem[];
+  effectiveAt: string;
+}
+
 export interface Subscription {
   id: string;
   customerId: string;
   planId: string;
   familyKey: string;
-  status: 'trialing' | 'active' | 'paused' | 'cancelled' | 'expired';
+  status: SubscriptionStatus;
   items: SubscriptionItem[];
   couponId: string | null;
+  couponCode: string | null;
+  /** The first recurring period the coupon covers (its periods count from its application). */
+  couponFirstPeriod: number;
   periodsBilled: number;
+  /** Period k since the anchor is [anchor + (k-1) x interval, anchor + k x interval). */
+  anchor: string;
+  /** The k of the current period (0 during a trial). */
+  anchorPeriods: number;
   currentPeriodStart: string;
   currentPeriodEnd: string;
   trialEnd: string | null;
   cancelAtPeriodEnd: boolean;
   cancelledAt: string | null;
+  cancellation: { reason?: string; comment?: string } | null;
+  pausedAt: string | null;
+  resumesAt: string | null;
+  expiresAt: string | null;
+  endedAt: string | null;
+  pendingChange: PendingChange | null;
+  defaultPaymentMethod: SavedPaymentMethod | null;
+  retentionOffered: boolean;
+  trialWillEndSent: boolean;
   checkoutId: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-const toSubscription = (r: Row): Subscription => ({
+export const toSubscription = (r: Row): Subscription => ({
   id: String(r.id),
   customerId: String(r.customer_id),
   planId: String(r.plan_id),
@@ -91,12 +131,25 @@ const toSubscription = (r: Row): Subscription => ({
   status: String(r.status) as Subscription['status'],
   items: json(r.items),
   couponId: strOrNull(r.coupon_id),
+  couponCode: strOrNull(r.coupon_code),
+  couponFirstPeriod: Number(r.coupon_first_period ?? 1),
   periodsBilled: Number(r.periods_billed),
+  anchor: iso(r.anchor),
+  anchorPeriods: Number(r.anchor_periods),
   currentPeriodStart: iso(r.current_period_start),
   currentPeriodEnd: iso(r.current_period_end),
   trialEnd: isoOrNull(r.trial_end),
   cancelAtPeriodEnd: Boolean(r.cancel_at_period_end),
   cancelledAt: isoOrNull(r.cancelled_at),
+  cancellation: r.cancellation == null ? null : json(r.cancellation),
+  pausedAt: isoOrNull(r.paused_at),
+  resumesAt: isoOrNull(r.resumes_at),
+  expiresAt: isoOrNull(r.expires_at),
+  endedAt: isoOrNull(r.ended_at),
+  pendingChange: r.pending_change == null ? null : json(r.pending_change),
+  defaultPaymentMethod: r.default_payment_method == null ? null : json(r.default_payment_method),
+  retentionOffered: Boolean(r.retention_offered),
+  trialWillEndSent: Boolean(r.trial_will_end_sent),
   checkoutId: strOrNull(r.checkout_id),
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
@@ -108,39 +161,54 @@ const toSubscription = (r: Row): Subscription => ({
  * subscription, both dated by the (test) clock's time of the subscription's start. The unique index refuses a second live subscription in the family
  * (constraint `subscriptions_one_live_per_family`).
  */
+export type NewSubscription = Pick<
+  Subscription,
+  'id' | 'planId' | 'familyKey' | 'status' | 'items' | 'couponId' | 'periodsBilled' | 'anchor' | 'anchorPeriods' |
+  'currentPeriodStart' | 'currentPeriodEnd' | 'trialEnd' | 'checkoutId' | 'defaultPaymentMethod'
+>;
+
+/**
+ * One round trip: creates or updates the customer (by email; the row stays locked) and creates its
+ * subscription, both dated by the (test) clock's time of the subscription's start. The unique index refuses a
+ * second live subscription in the family (constraint `subscriptions_one_live_per_family`). `created` tells
+ * whether the customer is new.
+ */
 export async function createCustomerAndSubscription(
   tx: Tx,
-  c: Omit<Customer, 'id' | 'createdAt' | 'updatedAt'>,
-  s: Omit<Subscription, 'customerId' | 'createdAt' | 'updatedAt' | 'cancelAtPeriodEnd' | 'cancelledAt'>,
-): Promise<{ customer: Customer; subscription: Subscription }> {
-  const { rows } = await tx.query<{ customer: Row; subscription: Row }>(
+  c: Pick<Customer, 'email' | 'name' | 'country' | 'type' | 'vatId' | 'address'> & { locale?: string | undefined },
+  s: NewSubscription,
+): Promise<{ customer: Customer; subscription: Subscription; created: boolean }> {
+  const { rows } = await tx.query<{ customer: Row; subscription: Row; created: boolean }>(
     `with c as (
-       insert into customers (id, email, name, country, type, vat_id, address, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $15, $15)
+       insert into customers (id, email, name, country, type, vat_id, address, locale, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, coalesce($22, 'en'), $15, $15)
        on conflict (email) do update set name = excluded.name, country = excluded.country, type = excluded.type,
-         vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address), updated_at = $15
-       returning *
+         vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address),
+         locale = coalesce($22, customers.locale), updated_at = $15
+       returning *, (xmax = 0) as created
      ), s as (
        insert into subscriptions (id, customer_id, plan_id, family_key, status, items, coupon_id, periods_billed,
-         current_period_start, current_period_end, trial_end, checkout_id, created_at, updated_at)
-       select $8, c.id, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $15, $15 from c
+         current_period_start, current_period_end, trial_end, checkout_id, created_at, updated_at, anchor, anchor_periods,
+         default_payment_method)
+       select $8, c.id, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $15, $15, $19, $20, $21 from c
        returning *
      )
-     select row_to_json(c) as customer, row_to_json(s) as subscription from c, s`,
+     select row_to_json(c) as customer, row_to_json(s) as subscription, c.created from c, s`,
     [
       newId('cus'), c.email.toLowerCase(), c.name, c.country, c.type, c.vatId, c.address ? JSON.stringify(c.address) : null,
       s.id, s.planId, s.familyKey, s.status, JSON.stringify(s.items), s.couponId, s.periodsBilled, s.currentPeriodStart, s.currentPeriodEnd,
-      s.trialEnd, s.checkoutId,
+      s.trialEnd, s.checkoutId, s.anchor, s.anchorPeriods, s.defaultPaymentMethod ? JSON.stringify(s.defaultPaymentMethod) : null,
+      c.locale ?? null,
     ],
   );
   const row = rows[0]!;
-  return { customer: toCustomer(json<Row>(row.customer)), subscription: toSubscription(json<Row>(row.subscription)) };
+  return { customer: toCustomer(json<Row>(row.customer)), subscription: toSubscription(json<Row>(row.subscription)), created: Boolean(row.created) };
 }
 
 export async function liveSubscriptionIn(db: Queryable, email: string, familyKey: string): Promise<Subscription | null> {
   const { rows } = await db.query<Row>(
     `select s.* from subscriptions s join customers c on c.id = s.customer_id
-     where c.email = lower($1) and s.family_key = $2 and s.status in ('trialing', 'active', 'paused')`,
+     where c.email = lower($1) and s.family_key = $2 and s.status in ('trialing', 'active', 'past_due', 'unpaid', 'paused')`,
     [email, familyKey],
   );
   return rows[0] ? toSubscription(rows[0]) : null;
@@ -162,6 +230,16 @@ export interface InvoiceLineRecord extends InvoiceLine {
   id: string;
   periodStart: string | null;
   periodEnd: string | null;
+  /** A line of a change of plan: credit for unused time (negative) or the rest of the period. */
+  proration?: true;
+}
+
+export type InvoiceKind = 'checkout' | 'renewal' | 'proration' | 'final' | 'usage' | 'manual';
+
+export interface InvoiceAttempt {
+  at: string;
+  outcome: 'pending' | 'succeeded' | 'declined';
+  code?: string;
 }
 
 export interface Invoice {
@@ -169,22 +247,33 @@ export interface Invoice {
   number: string;
   customerId: string;
   subscriptionId: string | null;
+  kind: InvoiceKind;
   status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
   currency: string;
   subtotal: number;
   discount: number;
   tax: number;
   total: number;
+  /** Customer credit used on this invoice; `amountDue = total - balanceApplied`. */
+  balanceApplied: number;
+  amountDue: number;
+  amountPaid: number;
   taxTreatment: string;
   taxBehavior: string;
   taxBreakdown: TaxBreakdownRow[];
   note: string | null;
   billTo: Record<string, unknown>;
+  /** The seller's details (settings `seller`) as they were when the invoice was issued. */
+  seller: Record<string, unknown> | null;
   periodStart: string | null;
   periodEnd: string | null;
   issuedAt: string;
+  dueAt: string;
   paidAt: string | null;
+  voidedAt: string | null;
   paymentId: string | null;
+  attempts: InvoiceAttempt[];
+  nextAttemptAt: string | null;
   lines: InvoiceLineRecord[];
 }
 
@@ -204,74 +293,110 @@ const toLine = (r: Row): InvoiceLineRecord => ({
   total: Number(r.total),
   periodStart: isoOrNull(r.period_start),
   periodEnd: isoOrNull(r.period_end),
+  ...(r.proration ? { proration: true as const } : {}),
 });
 
-const toInvoice = (r: Row, lines: InvoiceLineRecord[]): Invoice => ({
+const toInvoice = (r: Row, lines: InvoiceLineRecord[], attempts: InvoiceAttempt[]): Invoice => ({
   id: String(r.id),
   number: String(r.number),
   customerId: String(r.customer_id),
   subscriptionId: strOrNull(r.subscription_id),
+  kind: String(r.kind ?? 'checkout') as InvoiceKind,
   status: String(r.status) as Invoice['status'],
   currency: String(r.currency),
   subtotal: Number(r.subtotal),
   discount: Number(r.discount),
   tax: Number(r.tax),
   total: Number(r.total),
+  balanceApplied: Number(r.balance_applied ?? 0),
+  amountDue: Number(r.amount_due ?? r.total),
+  amountPaid: Number(r.amount_paid ?? 0),
   taxTreatment: String(r.tax_treatment),
   taxBehavior: String(r.tax_behavior),
   taxBreakdown: json(r.tax_breakdown),
   note: strOrNull(r.note),
   billTo: json(r.bill_to),
+  seller: r.seller == null ? null : json(r.seller),
   periodStart: isoOrNull(r.period_start),
   periodEnd: isoOrNull(r.period_end),
   issuedAt: iso(r.issued_at),
+  dueAt: iso(r.due_at ?? r.issued_at),
   paidAt: isoOrNull(r.paid_at),
+  voidedAt: isoOrNull(r.voided_at),
   paymentId: strOrNull(r.payment_id),
+  attempts,
+  nextAttemptAt: isoOrNull(r.next_attempt_at),
   lines,
 });
 
+/** An invoice to write: numbered from `series` (`INV-2026-`) as the transaction commits. */
+export type NewInvoice = Omit<Invoice, 'number' | 'attempts'> & { series: string };
+
+const col = <T, V>(list: readonly T[], pick: (item: T) => V) => list.map(pick);
+
 /**
- * Writes the first invoice with its lines, completes the checkout and records the subscription's coupon, in
- * one statement. The invoice gets its gapless number from `series` when the transaction commits (see
- * migration 0004): read it afterwards with invoiceNumber.
+ * Writes invoices with their lines in one statement, however many: the billing run writes a batch at once.
+ * Each gets its gapless number from its series when the transaction commits (migration 0004): read it
+ * afterwards with invoiceNumber. The unique indexes refuse a second invoice for a subscription's period.
+ */
+export async function insertInvoices(tx: Tx, invoices: readonly NewInvoice[]): Promise<void> {
+  if (invoices.length === 0) return;
+  const lines = invoices.flatMap((inv) => inv.lines.map((line, position) => ({ line, position, invoiceId: inv.id })));
+  const v = invoices;
+  await tx.query(
+    `with i as (
+       insert into invoices (id, number_prefix, customer_id, subscription_id, kind, status, currency, subtotal, discount, tax, total,
+         balance_applied, amount_due, amount_paid, tax_treatment, tax_behavior, tax_breakdown, note, bill_to, seller,
+         period_start, period_end, issued_at, due_at, paid_at, payment_id, next_attempt_at)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
+         $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::jsonb[], $18::text[],
+         $19::jsonb[], $20::jsonb[], $21::timestamptz[], $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[],
+         $26::text[], $27::timestamptz[])
+       returning id
+     )
+     insert into invoice_lines (id, invoice_id, position, charge_id, product_id, description, type, quantity, unit_amount, trial,
+       subtotal, discount, tax_rate, tax, total, period_start, period_end, proration)
+     select * from unnest($28::text[], $29::text[], $30::int[], $31::text[], $32::text[], $33::text[], $34::text[], $35::int[],
+       $36::bigint[], $37::boolean[], $38::bigint[], $39::bigint[], $40::int[], $41::bigint[], $42::bigint[], $43::timestamptz[],
+       $44::timestamptz[], $45::boolean[])
+     where (select count(*) from i) = $46`,
+    [
+      col(v, (x) => x.id), col(v, (x) => x.series), col(v, (x) => x.customerId), col(v, (x) => x.subscriptionId), col(v, (x) => x.kind),
+      col(v, (x) => x.status), col(v, (x) => x.currency), col(v, (x) => x.subtotal), col(v, (x) => x.discount), col(v, (x) => x.tax),
+      col(v, (x) => x.total), col(v, (x) => x.balanceApplied), col(v, (x) => x.amountDue), col(v, (x) => x.amountPaid),
+      col(v, (x) => x.taxTreatment), col(v, (x) => x.taxBehavior), col(v, (x) => JSON.stringify(x.taxBreakdown)), col(v, (x) => x.note),
+      col(v, (x) => JSON.stringify(x.billTo)), col(v, (x) => (x.seller ? JSON.stringify(x.seller) : null)), col(v, (x) => x.periodStart),
+      col(v, (x) => x.periodEnd), col(v, (x) => x.issuedAt), col(v, (x) => x.dueAt), col(v, (x) => x.paidAt), col(v, (x) => x.paymentId),
+      col(v, (x) => x.nextAttemptAt),
+      col(lines, (x) => x.line.id), col(lines, (x) => x.invoiceId), col(lines, (x) => x.position), col(lines, (x) => x.line.chargeId),
+      col(lines, (x) => x.line.productId), col(lines, (x) => x.line.description), col(lines, (x) => x.line.type),
+      col(lines, (x) => x.line.quantity), col(lines, (x) => x.line.unitAmount ?? null), col(lines, (x) => x.line.trial === true),
+      col(lines, (x) => x.line.subtotal), col(lines, (x) => x.line.discount), col(lines, (x) => x.line.taxRate), col(lines, (x) => x.line.tax),
+      col(lines, (x) => x.line.total), col(lines, (x) => x.line.periodStart), col(lines, (x) => x.line.periodEnd),
+      col(lines, (x) => x.line.proration === true), v.length,
+    ],
+  );
+}
+
+/**
+ * Writes the first invoice with its lines, completes the checkout and records the subscription's coupon.
+ * The invoice gets its gapless number when the transaction commits: read it afterwards with invoiceNumber.
  */
 export async function issueFirstInvoice(
   tx: Tx,
-  inv: Omit<Invoice, 'number'>,
-  done: { checkoutId: string; paymentId: string; at: string; couponId: string | null },
-  series: string,
+  inv: NewInvoice,
+  done: { checkoutId: string; paymentId: string; at: string; couponId: string | null; couponCode: string | null; paymentMethod: SavedPaymentMethod | null },
 ): Promise<void> {
-  const l = inv.lines;
+  await insertInvoices(tx, [inv]);
   await tx.query(
-    `with i as (
-       insert into invoices (id, number_prefix, customer_id, subscription_id, status, currency, subtotal, discount, tax, total,
-         tax_treatment, tax_behavior, tax_breakdown, note, bill_to, period_start, period_end, issued_at, paid_at, payment_id)
-       values ($1, $21, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-       returning id
-     ), lines as (
-       insert into invoice_lines (id, invoice_id, position, charge_id, product_id, description, type, quantity, unit_amount, trial,
-         subtotal, discount, tax_rate, tax, total, period_start, period_end)
-       select t.id, i.id, t.position, t.charge_id, t.product_id, t.description, t.type, t.quantity, t.unit_amount, t.trial,
-         t.subtotal, t.discount, t.tax_rate, t.tax, t.total, t.period_start, t.period_end
-       from i, unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::bigint[], $30::boolean[],
-         $31::bigint[], $32::bigint[], $33::int[], $34::bigint[], $35::bigint[], $36::timestamptz[], $37::timestamptz[])
-         as t(id, position, charge_id, product_id, description, type, quantity, unit_amount, trial, subtotal, discount, tax_rate, tax, total, period_start, period_end)
-     ), co as (
-       update checkouts set status = 'complete', payment_id = $20, customer_id = $2, subscription_id = $3, invoice_id = $1, completed_at = $17
-       where id = $38
-     ), sub as (
-       update subscriptions set coupon_id = $39 where id = $3 and $39::text is not null
+    `with co as (
+       update checkouts set status = 'complete', payment_id = $1, customer_id = $2, subscription_id = $3, invoice_id = $4, completed_at = $5
+       where id = $6
      )
-     select 1`,
-    [
-      inv.id, inv.customerId, inv.subscriptionId, inv.status, inv.currency, inv.subtotal, inv.discount, inv.tax, inv.total,
-      inv.taxTreatment, inv.taxBehavior, JSON.stringify(inv.taxBreakdown), inv.note, JSON.stringify(inv.billTo), inv.periodStart, inv.periodEnd,
-      inv.issuedAt, inv.paidAt, inv.paymentId, done.paymentId, series,
-      l.map((x) => x.id), l.map((_, i) => i), l.map((x) => x.chargeId), l.map((x) => x.productId), l.map((x) => x.description),
-      l.map((x) => x.type), l.map((x) => x.quantity), l.map((x) => x.unitAmount ?? null), l.map((x) => x.trial === true),
-      l.map((x) => x.subtotal), l.map((x) => x.discount), l.map((x) => x.taxRate), l.map((x) => x.tax), l.map((x) => x.total),
-      l.map((x) => x.periodStart), l.map((x) => x.periodEnd), done.checkoutId, done.couponId,
-    ],
+     update subscriptions set coupon_id = $7, coupon_code = $8, default_payment_method = $9
+     where id = $3 and ($7::text is not null or $9::jsonb is not null)`,
+    [done.paymentId, inv.customerId, inv.subscriptionId, inv.id, done.at, done.checkoutId, done.couponId, done.couponCode,
+      done.paymentMethod ? JSON.stringify(done.paymentMethod) : null],
   );
 }
 
@@ -293,7 +418,14 @@ async function withLines(db: Queryable, rows: Row[]): Promise<Invoice[]> {
     list.push(toLine(r));
     byInvoice.set(String(r.invoice_id), list);
   }
-  return rows.map((r) => toInvoice(r, byInvoice.get(String(r.id)) ?? []));
+  const attempts = await db.query<Row>('select * from invoice_attempts where invoice_id = any($1::text[]) order by invoice_id, number', [ids]);
+  const attemptsOf = new Map<string, InvoiceAttempt[]>();
+  for (const r of attempts.rows) {
+    const list = attemptsOf.get(String(r.invoice_id)) ?? [];
+    list.push({ at: iso(r.at), outcome: String(r.outcome) as InvoiceAttempt['outcome'], ...(r.code == null ? {} : { code: String(r.code) }) });
+    attemptsOf.set(String(r.invoice_id), list);
+  }
+  return rows.map((r) => toInvoice(r, byInvoice.get(String(r.id)) ?? [], attemptsOf.get(String(r.id)) ?? []));
 }
 
 export async function findInvoice(db: Queryable, id: string): Promise<Invoice | null> {

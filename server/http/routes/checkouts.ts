@@ -10,16 +10,7 @@ import { Checkout, CheckoutInput, ConfirmInput, ConfirmResult, Customer, Invoice
 
 const IdParam = z.object({ id: z.string().min(1).max(255) });
 
-/** The API view of a subscription: ids and the plan's code. */
-export function subscriptionDto(s: store.Subscription, planCode: (id: string) => string) {
-  const { familyKey: _f, periodsBilled: _p, checkoutId: _c, updatedAt: _u, ...rest } = s;
-  return { ...rest, planCode: planCode(s.planId) };
-}
-
-export function invoiceDto(i: store.Invoice) {
-  const { billTo: _b, paymentId: _p, ...rest } = i;
-  return rest;
-}
+import { invoiceView as invoiceDto, subscriptionView as subscriptionDto } from '../../app/views.js';
 
 /** Checkout (publishable key) and the admin views of customers, subscriptions and invoices (secret key). */
 export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {

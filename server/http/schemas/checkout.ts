@@ -20,6 +20,7 @@ export const Buyer = z.object({
   type: z.enum(['individual', 'business']),
   vatId: VatId,
   address: Address.optional(),
+  locale: z.enum(['en', 'de']).optional().meta({ description: "The buyer's language for emails and documents (the checkout element's locale)." }),
 });
 
 export const CheckoutInput = z.object({ ...CartFields, customer: Buyer }).meta({ id: 'CheckoutInput' });
@@ -52,10 +53,16 @@ export const Customer = z
     type: z.enum(['individual', 'business']),
     vatId: z.string().nullable(),
     address: Address.nullable(),
+    balance: z.number().int().meta({ description: 'Credit in minor units (from prorations), applied to the next invoices before payment.' }),
+    locale: z.string().meta({ description: 'The language of their emails and documents (en, de).' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .meta({ id: 'Customer' });
+
+const Item = z.object({ chargeId: Id, quantity: z.number().int() });
+
+export const SubscriptionStatus = z.enum(['trialing', 'active', 'past_due', 'unpaid', 'paused', 'cancelled', 'expired']);
 
 export const Subscription = z
   .object({
@@ -63,17 +70,49 @@ export const Subscription = z
     customerId: Id,
     planId: Id,
     planCode: z.string(),
-    status: z.enum(['trialing', 'active', 'paused', 'cancelled', 'expired']),
-    items: z.array(z.object({ chargeId: Id, quantity: z.number().int() })),
+    status: SubscriptionStatus,
+    items: z.array(Item),
     couponId: z.string().nullable(),
+    couponCode: z.string().nullable(),
+    periodsBilled: z.number().int(),
     currentPeriodStart: z.string(),
     currentPeriodEnd: z.string(),
     trialEnd: z.string().nullable(),
     cancelAtPeriodEnd: z.boolean(),
     cancelledAt: z.string().nullable(),
+    cancellation: z.object({ reason: z.string().optional(), comment: z.string().optional() }).nullable(),
+    pausedAt: z.string().nullable(),
+    resumesAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    pendingChange: z.object({ plan: z.string(), items: z.array(Item), effectiveAt: z.string() }).nullable(),
+    defaultPaymentMethod: z.object({ provider: z.string(), id: z.string(), brand: z.string().optional(), last4: z.string().optional() }).nullable(),
     createdAt: z.string(),
+    updatedAt: z.string(),
   })
   .meta({ id: 'Subscription' });
+
+export const InvoiceStatus = z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']);
+export const InvoiceKind = z.enum(['checkout', 'renewal', 'proration', 'final', 'usage', 'manual']);
+
+export const InvoiceLine = z.object({
+  id: Id,
+  chargeId: Id,
+  productId: Id,
+  description: z.string(),
+  type: z.string(),
+  quantity: z.number().int(),
+  unitAmount: z.number().int().optional(),
+  trial: z.boolean().optional(),
+  proration: z.boolean().optional(),
+  subtotal: z.number().int(),
+  discount: z.number().int(),
+  taxRate: z.number().int(),
+  tax: z.number().int(),
+  total: z.number().int(),
+  periodStart: z.string().nullable(),
+  periodEnd: z.string().nullable(),
+});
 
 export const Invoice = z
   .object({
@@ -81,39 +120,31 @@ export const Invoice = z
     number: z.string(),
     customerId: Id,
     subscriptionId: z.string().nullable(),
-    status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']),
+    kind: InvoiceKind,
+    status: InvoiceStatus,
     currency: z.string(),
     subtotal: z.number().int(),
     discount: z.number().int(),
     tax: z.number().int(),
     total: z.number().int(),
+    balanceApplied: z.number().int(),
+    amountDue: z.number().int(),
+    amountPaid: z.number().int(),
     taxTreatment: z.string(),
     taxBehavior: z.string(),
     taxBreakdown: z.array(z.object({ rate: z.number().int(), net: z.number().int(), tax: z.number().int() })),
     note: z.string().nullable(),
+    billTo: z.record(z.string(), z.unknown()),
+    seller: z.record(z.string(), z.unknown()).nullable(),
     periodStart: z.string().nullable(),
     periodEnd: z.string().nullable(),
     issuedAt: z.string(),
+    dueAt: z.string(),
     paidAt: z.string().nullable(),
-    lines: z.array(
-      z.object({
-        id: Id,
-        chargeId: Id,
-        productId: Id,
-        description: z.string(),
-        type: z.string(),
-        quantity: z.number().int(),
-        unitAmount: z.number().int().optional(),
-        trial: z.boolean().optional(),
-        subtotal: z.number().int(),
-        discount: z.number().int(),
-        taxRate: z.number().int(),
-        tax: z.number().int(),
-        total: z.number().int(),
-        periodStart: z.string().nullable(),
-        periodEnd: z.string().nullable(),
-      }),
-    ),
+    voidedAt: z.string().nullable(),
+    attempts: z.array(z.object({ at: z.string(), outcome: z.enum(['pending', 'succeeded', 'declined']), code: z.string().optional() })),
+    nextAttemptAt: z.string().nullable(),
+    lines: z.array(InvoiceLine),
   })
   .meta({ id: 'Invoice' });
 

@@ -47,7 +47,10 @@ for (const target of testDatabases()) {
       assert.equal(res.body.downgrades, 'period_end');
       assert.equal(res.body.vatRates.validFrom, '2026-01-01');
       assert.equal(typeof res.body.vatRates.about, 'string');
-      assert.deepEqual(Object.keys(res.body).sort(), ['downgrades', 'homeCountry', 'vatRates']);
+      assert.deepEqual(Object.keys(res.body).sort(), ['cancellation', 'downgrades', 'dunning', 'homeCountry', 'portal', 'seller', 'vatRates']);
+      assert.deepEqual(res.body.dunning, { retryDays: [1, 3, 5, 7], finalAction: 'cancel' });
+      assert.deepEqual(res.body.cancellation, { refund: 'none' });
+      assert.equal(res.body.seller, null);
     });
 
     it('when homeCountry becomes AT, then a domestic quote is taxed at 20 % at once and a German buyer becomes OSS at 19 %', async () => {

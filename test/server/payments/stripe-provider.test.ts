@@ -127,7 +127,8 @@ test('when the browser has confirmed and the intent succeeded, then confirm answ
     currency: 'EUR',
     paymentMethod: 'pm_from_stripe_js',
   });
-  assert.deepEqual(outcome, { status: 'succeeded', paymentId: prepared.intentId, amount: 2900 });
+  assert.deepEqual({ ...outcome, savedMethod: undefined }, { status: 'succeeded', paymentId: prepared.intentId, amount: 2900, savedMethod: undefined });
+  assert.equal(outcome.status === 'succeeded' && outcome.savedMethod?.providerCustomerId, prepared.providerCustomerId, 'the saved method is the customer\'s');
   const retrieved = standIn.requests.filter((r) => r.method === 'GET');
   assert.deepEqual(retrieved.map((r) => r.path), [`/v1/payment_intents/${prepared.intentId}`]);
 });
@@ -241,7 +242,8 @@ test('when a trial\'s SetupIntent succeeded, then confirm answers succeeded with
   const prepared = await prepare('chk_trial_ok', 0);
   standIn.setStatus(prepared.intentId!, 'succeeded');
   const outcome = await provider.confirm({ checkoutId: 'chk_trial_ok', intentId: prepared.intentId, amount: 0, currency: 'EUR', paymentMethod: 'pm_x' });
-  assert.deepEqual(outcome, { status: 'succeeded', paymentId: prepared.intentId, amount: 0 });
+  assert.deepEqual({ ...outcome, savedMethod: undefined }, { status: 'succeeded', paymentId: prepared.intentId, amount: 0, savedMethod: undefined });
+  assert.equal(outcome.status === 'succeeded' && typeof outcome.savedMethod?.id, 'string');
 });
 
 test('when a trial\'s SetupIntent requires action or failed, then confirm answers requires_action or declined', async () => {

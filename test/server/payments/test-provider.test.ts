@@ -96,9 +96,10 @@ test('when the amount is negative or fractional, then nothing is charged and the
   }
 });
 
-test('when the test payment methods are listed, then they are exactly the three the spec names', () => {
+test('when the test payment methods are listed, then they are exactly the four the spec names', () => {
   assert.deepEqual(Object.keys(TEST_PAYMENT_METHODS).sort(), [
     'pm_card_authenticationRequired',
+    'pm_card_chargeCustomerFail',
     'pm_card_chargeDeclined',
     'pm_card_visa',
   ]);
@@ -107,7 +108,31 @@ test('when the test payment methods are listed, then they are exactly the three 
 test('when an id generator is injected, then payment ids are deterministic', async () => {
   const fixed = new TestPaymentProvider({ randomId: () => 'fixed' });
   const outcome = await fixed.confirm({ ...base, paymentMethod: 'pm_card_visa' });
-  assert.deepEqual(outcome, { status: 'succeeded', paymentId: 'test_pay_fixed', amount: 2900 });
+  assert.deepEqual(outcome, { status: 'succeeded', paymentId: 'test_pay_fixed', amount: 2900, savedMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' } });
+});
+
+test('when pm_card_chargeCustomerFail is saved on a trial (0 due), then it succeeds; charged at checkout or off-session later, it is declined', async () => {
+  const saved = await provider.confirm({ ...base, amount: 0, paymentMethod: 'pm_card_chargeCustomerFail' });
+  assert.equal(saved.status, 'succeeded');
+  const charged = await provider.confirm({ ...base, paymentMethod: 'pm_card_chargeCustomerFail' });
+  assert.equal(charged.status, 'declined');
+  const later = await provider.chargeOffSession({ idempotencyKey: 'inv_1:1', amount: 2900, currency: 'EUR', paymentMethod: { id: 'pm_card_chargeCustomerFail' }, description: 'inv_1', metadata: {} });
+  assert.equal(later.status, 'declined');
+});
+
+test('when an off-session charge is sent twice with one idempotency key, then it is one payment; another key is another payment', async () => {
+  const charge = (key: string) =>
+    provider.chargeOffSession({ idempotencyKey: key, amount: 2900, currency: 'EUR', paymentMethod: { id: 'pm_card_visa' }, description: 'inv_1', metadata: {} });
+  const [a, b, c] = [await charge('inv_1:1'), await charge('inv_1:1'), await charge('inv_1:2')];
+  assert.equal(a.status, 'succeeded');
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test('when a 3-D Secure card is charged off-session, then it is declined with authentication_required (the buyer is not there)', async () => {
+  const outcome = await provider.chargeOffSession({ idempotencyKey: 'inv_2:1', amount: 2900, currency: 'EUR', paymentMethod: { id: 'pm_card_authenticationRequired' }, description: 'inv_2', metadata: {} });
+  assert.equal(outcome.status, 'declined');
+  assert.equal(outcome.status === 'declined' && outcome.declineCode, 'authentication_required');
 });
 
 test('when a test payment is refunded, then the refund is a reference per checkout; a saved card (no money) has none; the charge happens at confirm', async () => {

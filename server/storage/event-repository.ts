@@ -1,0 +1,47 @@
+/**
+ * The outbox (SPEC.md section 11): `recordEvents` is called inside the transaction of the change it
+ * describes, so an event exists exactly when its change committed.
+ */
+import type { BillingEvent, EventType, NewEvent } from '../domain/events.js';
+import type { Queryable, Tx } from './db.js';
+import { iso, json, newId, toPage, type Page, type PageRequest } from './ids.js';
+
+type Row = Record<string, unknown>;
+
+const toEvent = (r: Row): BillingEvent => ({
+  id: String(r.id),
+  type: String(r.type) as EventType,
+  createdAt: iso(r.created_at),
+  data: json<{ object: unknown }>(r.data),
+});
+
+/** Writes the events in one statement; `at` is the (test) clock's time of the change. */
+export async function recordEvents(tx: Tx, events: readonly NewEvent[], at: string): Promise<string[]> {
+  if (events.length === 0) return [];
+  // Ids keep the events' order within one change (createdAt ties).
+  const base = Date.now();
+  const ids = events.map((_, i) => newId('evt', base + i));
+  await tx.query(
+    `insert into events (id, type, object_id, data, created_at)
+     select t.id, t.type, t.object_id, t.data, $5 from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) as t(id, type, object_id, data)`,
+    [ids, events.map((e) => e.type), events.map((e) => e.object.id), events.map((e) => JSON.stringify({ object: e.object })), at],
+  );
+  return ids;
+}
+
+export async function findEvent(db: Queryable, id: string): Promise<BillingEvent | null> {
+  const { rows } = await db.query<Row>('select * from events where id = $1', [id]);
+  return rows[0] ? toEvent(rows[0]) : null;
+}
+
+/** Newest first would hide the order of a change's events: pages walk ids ascending, like every list. */
+export async function listEvents(db: Queryable, page: PageRequest, filter: { type?: string | undefined; objectId?: string | undefined } = {}): Promise<Page<BillingEvent>> {
+  const { rows } = await db.query<Row>(
+    `select * from events
+     where ($1::text is null or type = $1) and ($2::text is null or object_id = $2)
+       and ($3::text is null or id > $3 collate "C")
+     order by id collate "C" limit $4`,
+    [filter.type ?? null, filter.objectId ?? null, page.startingAfter ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(toEvent), page.limit);
+}
