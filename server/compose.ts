@@ -11,6 +11,9 @@ import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
 import { CouponCache, QuoteService } from './app/quotes.js';
 import { SettingsService } from './app/settings.js';
+import { PortalService } from './app/portal.js';
+import { PortalSessions } from './app/portal-session.js';
+import { noMailer, SignInService } from './app/sign-in.js';
 import type { Deps, HttpConfig } from './http/deps.js';
 import type { Db } from './storage/db.js';
 
@@ -20,6 +23,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
   const collector = new PaymentCollector(db, payments, catalogCache);
+  const portalSessions = new PortalSessions(db, catalogCache, `${config.publicUrl ?? ''}/portal`);
   return {
     db,
     keys: new KeyStore(db),
@@ -34,6 +38,9 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     billingRuns: new BillingRunService(db, catalogCache, collector),
     invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
     settings: new SettingsService(db, catalogCache),
+    portalSessions,
+    signIn: new SignInService(db, catalogCache, portalSessions, noMailer),
+    portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions),
     config,
     ...(logger ? { logger } : {}),
   };

@@ -17,15 +17,18 @@ export interface CancelInput {
   at: 'period_end' | 'now';
   reason?: CancellationReason | undefined;
   comment?: string | undefined;
+  /** The portal offered its retention coupon before this cancellation (it is not offered again). */
+  offerDeclined?: boolean | undefined;
 }
 
 export async function cancelSubscription(db: Db, cache: CatalogCache, collector: PaymentCollector, id: string, input: CancelInput) {
+  const offered = (sub: Subscription) => sub.retentionOffered || input.offerDeclined === true;
   const cancellation = { ...(input.reason ? { reason: input.reason } : {}), ...(input.comment ? { comment: input.comment } : {}) };
   const allowed = input.at === 'now' ? LIVE : (['trialing', 'active', 'past_due'] as const);
   const result = await inSubscription(db, cache, id, input.at === 'now' ? 'cancelled' : 'cancelled at the period end', allowed, async (ctx) => {
     const { sub, at } = ctx;
     if (input.at === 'period_end') {
-      const next: Subscription = { ...sub, cancelAtPeriodEnd: true, cancelledAt: at, cancellation, pendingChange: null };
+      const next: Subscription = { ...sub, cancelAtPeriodEnd: true, cancelledAt: at, cancellation, pendingChange: null, retentionOffered: offered(sub) };
       return { subscription: await saveWithEvents(ctx, next, 'subscription.cancel_scheduled'), invoice: null };
     }
     const step = renewalStep(ctx.entry, { ...sub, cancelAtPeriodEnd: true, currentPeriodEnd: sub.status === 'paused' ? sub.currentPeriodEnd : at }, null);
@@ -35,6 +38,7 @@ export async function cancelSubscription(db: Db, cache: CatalogCache, collector:
       endedAt: at,
       cancellation,
       cancelAtPeriodEnd: false,
+      retentionOffered: offered(sub),
       currentPeriodEnd: sub.status === 'paused' ? sub.currentPeriodEnd : at,
     }));
   });

@@ -227,7 +227,7 @@ export function publicCatalog(version: number, snapshot: CatalogSnapshot): Publi
   };
 }
 
-function publicPlan(plan: Plan, snapshot: CatalogSnapshot) {
+export function publicPlan(plan: Plan, snapshot: CatalogSnapshot) {
   return {
     id: plan.id,
     code: plan.code,

@@ -15,6 +15,7 @@ import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
 import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
+import { portalRoutes } from './routes/portal.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
@@ -138,7 +139,7 @@ export function createApp(deps: Deps): Express {
     // Routes go straight on the app's router (one router to walk per request, not two).
     router: app as unknown as express.Router,
     registry,
-    auth: (level) => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level),
+    auth: (level) => requireKey({ keys: deps.keys, allowedOrigins, portalSessions: deps.portalSessions }, level),
     db: deps.db,
     limits,
   };
@@ -151,6 +152,7 @@ export function createApp(deps: Deps): Express {
   settingsRoutes(ctx, deps);
   eventRoutes(ctx, deps);
   lifecycleRoutes(ctx, deps);
+  portalRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 

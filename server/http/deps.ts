@@ -11,6 +11,9 @@ import type { CouponService } from '../app/coupons.js';
 import type { CouponCache, QuoteService } from '../app/quotes.js';
 import type { SettingsService } from '../app/settings.js';
 import type { KeyStore } from '../app/keys.js';
+import type { PortalService } from '../app/portal.js';
+import type { PortalSessions } from '../app/portal-session.js';
+import type { SignInService } from '../app/sign-in.js';
 import type { Db } from '../storage/db.js';
 
 /** Everything the HTTP layer needs, built by the composition root (server/main.ts) or a test. */
@@ -29,6 +32,10 @@ export interface Deps {
   couponCache: CouponCache;
   billingRuns: BillingRunService;
   invoiceActions: InvoiceActions;
+  /** Portal session tokens: made, resolved on every portal request, revoked. */
+  portalSessions: PortalSessions;
+  signIn: SignInService;
+  portal: PortalService;
   config: HttpConfig;
   logger?: Logger;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import type { Db } from '../storage/db.js';
 import {
@@ -13,14 +13,18 @@ import {
 } from '../storage/rate-limit-repository.js';
 import { problem, sendProblem } from './problem.js';
 
-/** Requests per minute per API key and client address. */
+/** Requests per minute per API key and client address (sign-in codes: per email and hour). */
 export interface RateLimits {
   quotes: number;
   checkouts: number;
   confirmations: number;
+  /** The portal's sign-in and its verification, per client address and minute (default 10). */
+  signIns?: number | undefined;
+  /** Sign-in codes mailed to one email address per hour (default 5). */
+  signInCodes?: number | undefined;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { quotes: 300, checkouts: 30, confirmations: 20 };
+export const DEFAULT_RATE_LIMITS: RateLimits = { quotes: 300, checkouts: 30, confirmations: 20, signIns: 10, signInCodes: 5 };
 
 /** Ended windows are deleted after every this many hits of a process. */
 const PURGE_EVERY = 1000;
@@ -172,19 +176,20 @@ export class SyncedRateLimitStore implements Store {
  * quotes, the hot path that touches no database, count in process and sync every second (`sync` forces it).
  */
 export function rateLimitsFor(limits: RateLimits, db: Db): ((path: string) => RequestHandler[]) & { sync: () => Promise<void> } {
-  const make = (limit: number, what: string, store?: Store) =>
+  // IPv6 addresses count by their /56 (one subscriber's block), as express-rate-limit advises; an IPv4
+  // address (no colon) is its own key, so it skips the library's IPv6 parsing.
+  const byKeyAndAddress = (req: Request) => {
+    const ip = req.ip ?? '';
+    return `${req.auth?.key ?? '-'}:${ip.includes(':') ? ipKeyGenerator(ip) : ip}`;
+  };
+  const make = (limit: number, what: string, store?: Store, windowMs = 60_000, keyGenerator = byKeyAndAddress) =>
     rateLimit({
-      windowMs: 60_000,
+      windowMs,
       limit,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       ...(store ? { store } : {}),
-      // IPv6 addresses count by their /56 (one subscriber's block), as express-rate-limit advises; an IPv4
-      // address (no colon) is its own key, so it skips the library's IPv6 parsing.
-      keyGenerator: (req) => {
-        const ip = req.ip ?? '';
-        return `${req.auth?.key ?? '-'}:${ip.includes(':') ? ipKeyGenerator(ip) : ip}`;
-      },
+      keyGenerator,
       handler: (req, res) => {
         const reset = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
         const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
@@ -196,10 +201,17 @@ export function rateLimitsFor(limits: RateLimits, db: Db): ((path: string) => Re
   const quotes = make(limits.quotes, 'quotes', quoteCounts);
   const checkouts = make(limits.checkouts, 'checkouts', new DatabaseRateLimitStore(db, 'checkouts'));
   const confirmations = make(limits.confirmations, 'confirmations', new DatabaseRateLimitStore(db, 'confirmations'));
+  // Sign-in: per client address on asking and verifying; per email on asking, whoever asks (a mailbox is not
+  // flooded with codes, and the same answer comes whether or not a customer has the address).
+  const signIns = make(limits.signIns ?? DEFAULT_RATE_LIMITS.signIns!, 'sign-in attempts', new DatabaseRateLimitStore(db, 'sign_ins'));
+  const perEmail = (req: Request) => `email:${typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase() : '-'}`;
+  const signInCodes = make(limits.signInCodes ?? DEFAULT_RATE_LIMITS.signInCodes!, 'sign-in codes for this email', new DatabaseRateLimitStore(db, 'sign_in_codes'), 3_600_000, perEmail);
   const forPath = (path: string) => {
     if (path === '/v1/quotes') return [quotes];
     if (path === '/v1/checkouts') return [checkouts];
     if (path === '/v1/checkouts/{id}/confirm') return [confirmations];
+    if (path === '/v1/portal/sign-in') return [signIns, signInCodes];
+    if (path === '/v1/portal/sign-in/verify') return [signIns];
     return [];
   };
   return Object.assign(forPath, { sync: () => quoteCounts.sync() });

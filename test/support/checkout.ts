@@ -18,7 +18,7 @@ import { TEST_ORIGIN, type TestApp } from './app.js';
 import { unique } from './db.js';
 
 /** Limits high enough that no test that confirms many times is rate limited by accident. */
-export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_000, confirmations: 100_000 };
+export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_000, confirmations: 100_000, signIns: 100_000, signInCodes: 100_000 };
 
 /**
  * createApp over `db` with its own config (rate limits, test clock). Pass `keys` to reuse another app's
