@@ -5,6 +5,7 @@
  * subscription with `resumesAt` is resumed by the billing run at that time.
  */
 import { conflict, unprocessable } from '../domain/errors.js';
+import { addInterval } from '../domain/periods.js';
 import type { Db } from '../storage/db.js';
 import type { Subscription } from '../storage/commerce-repository.js';
 import type { CatalogCache } from './catalog-cache.js';
@@ -15,6 +16,11 @@ import { inSubscription, saveWithEvents } from './subscription-tx.js';
 export interface PauseInput {
   at: 'period_end' | 'now';
   resumesAt?: string | undefined;
+  /**
+   * The portal's limit (settings `portal.pause.maxPeriods`): the pause ends at most this many of the plan's
+   * intervals after it begins (later: 422 `pause_too_long`); without `resumesAt` it resumes then.
+   */
+  maxPeriods?: number | undefined;
 }
 
 export async function pauseSubscription(db: Db, cache: CatalogCache, collector: PaymentCollector, id: string, input: PauseInput) {
@@ -26,7 +32,13 @@ export async function pauseSubscription(db: Db, cache: CatalogCache, collector: 
         { pointer: '/resumesAt', detail: `the pause begins at ${pauseAt.toISOString()}` },
       ]);
     }
-    const resumesAt = input.resumesAt ?? null;
+    const limit = input.maxPeriods === undefined ? null : addInterval(pauseAt, ctx.entry.planByRef.get(sub.planId)!.interval, input.maxPeriods);
+    if (limit && input.resumesAt !== undefined && new Date(input.resumesAt) > limit) {
+      throw unprocessable('pause_too_long', `A pause lasts at most ${input.maxPeriods} period${input.maxPeriods === 1 ? '' : 's'}: resume by ${limit.toISOString()}.`, [
+        { pointer: '/resumesAt', detail: `at most ${limit.toISOString()}` },
+      ]);
+    }
+    const resumesAt = input.resumesAt ?? limit?.toISOString() ?? null;
     if (input.at === 'period_end') {
       const next: Subscription = { ...sub, pausedAt: sub.currentPeriodEnd, resumesAt };
       return { subscription: await saveWithEvents(ctx, next, 'subscription.updated'), invoice: null };

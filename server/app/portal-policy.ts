@@ -6,11 +6,10 @@
  *
  * Refusals: a feature the merchant turned off is 403 `portal_feature_disabled`; a request the feature allows
  * in general but not in this form is 422 with its own code (`plan_switch_not_allowed`,
- * `cancellation_mode_not_allowed`, `cancellation_reason_not_allowed`, `pause_too_long`).
+ * `cancellation_mode_not_allowed`, `cancellation_reason_not_allowed`; `pause_too_long` from the pause verb).
  */
 import type { Plan } from '../domain/catalog.js';
 import { DomainError, unprocessable } from '../domain/errors.js';
-import { addInterval } from '../domain/periods.js';
 import type { Subscription } from '../storage/commerce-repository.js';
 import type { CancellationReason, CatalogEntry, PortalSettings } from './catalog-cache.js';
 
@@ -90,23 +89,3 @@ export function cancellationOf(portal: PortalSettings, input: { at?: 'period_end
 /** The retention offer is open while a coupon is configured, cancelling is on, and the subscription has no coupon and had no offer. */
 export const retentionOfferOpen = (portal: PortalSettings, sub: Subscription) =>
   portal.features.cancel && portal.cancellation.retentionCoupon !== undefined && sub.couponId === null && !sub.retentionOffered;
-
-/**
- * The pause's end: `resumesAt` when given, else after `maxPeriods` periods when the merchant limits pauses
- * (none: paused until resumed). Past the limit: 422 `pause_too_long`.
- */
-export function pauseEnd(entry: CatalogEntry, sub: Subscription, at: 'period_end' | 'now', now: Date, resumesAt: string | undefined): string | undefined {
-  const portal = entry.settings.portal;
-  if (!pauseAllowed(portal)) throw featureDisabled('pause');
-  const max = portal.pause.maxPeriods;
-  const plan = entry.planByRef.get(sub.planId);
-  if (max === undefined || !plan) return resumesAt;
-  const limit = addInterval(at === 'now' ? now : new Date(sub.currentPeriodEnd), plan.interval, max);
-  if (resumesAt === undefined) return limit.toISOString();
-  if (new Date(resumesAt) > limit) {
-    throw unprocessable('pause_too_long', `A pause lasts at most ${max} period${max === 1 ? '' : 's'}: resume by ${limit.toISOString()}.`, [
-      { pointer: '/resumesAt', detail: `at most ${limit.toISOString()}` },
-    ]);
-  }
-  return resumesAt;
-}

@@ -21,7 +21,7 @@ import type { PaymentCollector } from './collect-payment.js';
 import { rethrowUnique } from './errors.js';
 import { pauseSubscription, resumeSubscription, type PauseInput } from './pause.js';
 import { setPaymentMethod } from './payment-method.js';
-import { adjustable, cancellationOf, featureDisabled, pauseAllowed, pauseEnd, requireFeature, retentionOfferOpen, switchTargets } from './portal-policy.js';
+import { adjustable, cancellationOf, featureDisabled, pauseAllowed, requireFeature, retentionOfferOpen, switchTargets } from './portal-policy.js';
 import type { PortalCaller, PortalSessions } from './portal-session.js';
 import type { CouponCache } from './quotes.js';
 import { subscriptionNotFound } from './subscription-tx.js';
@@ -159,10 +159,10 @@ export class PortalService {
   }
 
   async pause(customerId: string, id: string, input: PauseInput) {
-    const sub = await this.#own(customerId, id);
-    const entry = await this.cache.get();
-    const resumesAt = pauseEnd(entry, sub, input.at, CatalogCache.now(entry), input.resumesAt);
-    const result = await pauseSubscription(this.db, this.cache, this.collector, id, { at: input.at, resumesAt });
+    await this.#own(customerId, id);
+    const portal = (await this.cache.get()).settings.portal;
+    if (!pauseAllowed(portal)) throw featureDisabled('pause');
+    const result = await pauseSubscription(this.db, this.cache, this.collector, id, { ...input, maxPeriods: portal.pause.maxPeriods });
     return this.#view(result.subscription);
   }
 
