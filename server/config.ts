@@ -80,6 +80,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       quotes: perMinute(env.BILLKIT_RATE_LIMIT_QUOTES, DEFAULT_RATE_LIMITS.quotes, 'BILLKIT_RATE_LIMIT_QUOTES'),
       checkouts: perMinute(env.BILLKIT_RATE_LIMIT_CHECKOUTS, DEFAULT_RATE_LIMITS.checkouts, 'BILLKIT_RATE_LIMIT_CHECKOUTS'),
       confirmations: perMinute(env.BILLKIT_RATE_LIMIT_CONFIRMATIONS, DEFAULT_RATE_LIMITS.confirmations, 'BILLKIT_RATE_LIMIT_CONFIRMATIONS'),
+      signIns: perMinute(env.BILLKIT_RATE_LIMIT_SIGN_INS, DEFAULT_RATE_LIMITS.signIns!, 'BILLKIT_RATE_LIMIT_SIGN_INS'),
+      signInCodes: perMinute(env.BILLKIT_RATE_LIMIT_SIGN_IN_CODES, DEFAULT_RATE_LIMITS.signInCodes!, 'BILLKIT_RATE_LIMIT_SIGN_IN_CODES'),
     },
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
     trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
