@@ -4,6 +4,7 @@ import { CatalogService } from './app/catalog.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
 import { CouponService } from './app/coupons.js';
+import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
@@ -27,6 +28,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
     collector: new PaymentCollector(db, payments, catalogCache),
+    usage: new UsageRecorder(db, catalogCache),
     settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),

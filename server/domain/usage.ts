@@ -4,7 +4,7 @@
  * Time is in milliseconds since the epoch. A period is `[start, end)`: an event at `start` counts, one at
  * `end` belongs to the next period.
  *
- * - `metered` (and `instant_metered` when asked for a period) resets each period: the period's events,
+ * - `metered` resets each period: the period's events,
  *   aggregated by the measurement's aggregation. Every aggregation but `count_unique` and `last_value` needs
  *   only the period's count, sum and max, and those three plus the distinct keys and the latest value are
  *   what storage reads for it in SQL (`UsageStats`), so a billing run of thousands never fetches events.
@@ -129,8 +129,13 @@ export type PeriodUsage =
 /** Whether a measurement's period is read as a timeline (recurring: the carried value and the events). */
 export const isTimeline = (measurement: Measurement) => measurement.type === 'recurring';
 
-/** The quantity of one measurement for one period, from what storage read for it. */
+/**
+ * The quantity a period's invoice bills for one measurement, from what storage read for it. An
+ * `instant_metered` measurement's events are each billed at once, on a usage invoice of their own: the
+ * period's invoice bills none of them again (0).
+ */
 export function billedQuantity(measurement: Measurement, usage: PeriodUsage, period: Period): number {
+  if (measurement.type === 'instant_metered') return 0;
   if (usage.kind === 'timeline') return recurringQuantity(measurement.prorated, usage.carried, usage.events, period);
   return aggregate(measurement.aggregation, usage.stats);
 }

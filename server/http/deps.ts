@@ -3,6 +3,7 @@ import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
 import type { PaymentCollector } from '../app/collect-payment.js';
+import type { UsageRecorder } from '../app/record-usage.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
@@ -24,6 +25,8 @@ export interface Deps {
   payments: PaymentProvider;
   /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
   collector: PaymentCollector;
+  /** POST /v1/usage. */
+  usage: UsageRecorder;
   config: HttpConfig;
   logger?: Logger;
 }
