@@ -39,7 +39,7 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
   if (events.length === 0) return [];
   const { rows } = await db.query<{ outcome: InsertOutcome }>(
     `with input as (
-       select t.*, nextval('usage_events_seq_seq') as seq
+       select t.measurement_id, t.id, t.subscription_id, t.value, t.at, t.unique_key, t.ord, nextval('usage_events_seq_seq') as seq
        from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[])
          with ordinality as t(measurement_id, id, subscription_id, value, at, unique_key, ord)
        order by t.ord
