@@ -21,7 +21,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Counts the statements sent through it. */
 function counting(db: Queryable): Queryable & { count: number } {
-  const wrapped = { count: 0, query: ((sql: string, params?: readonly unknown[]) => (wrapped.count++, db.query(sql, params))) as Queryable['query'] };
+  const wrapped: Queryable & { count: number } = {
+    count: 0,
+    query: ((sql: string, params?: readonly unknown[]) => (wrapped.count++, db.query(sql, params))) as Queryable['query'],
+  };
   return wrapped;
 }
 
