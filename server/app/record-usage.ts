@@ -8,9 +8,9 @@ import type { CatalogEntry } from './catalog-cache.js';
 import { CatalogCache } from './catalog-cache.js';
 import type { Measurement } from '../domain/catalog.js';
 import { usageRefusal } from '../domain/usage.js';
-import { LIVE_STATUSES, type Subscription } from '../storage/commerce-repository.js';
+import { LIVE_STATUSES } from '../storage/commerce-repository.js';
 import type { Db } from '../storage/db.js';
-import { insertUsageEvents, subscriptionsForUsage, type NewUsageEvent } from '../storage/usage-repository.js';
+import { insertUsageEvents, subscriptionsForUsage, type NewUsageEvent, type UsageSubscription as Subscription } from '../storage/usage-repository.js';
 import { meteredChargesOf } from './usage.js';
 
 export interface UsageEventInput {
@@ -63,8 +63,16 @@ export class UsageRecorder {
     const byId = new Map(subscriptions.map((s) => [s.id, s]));
     const byCustomer = new Map<string, Subscription[]>();
     for (const s of subscriptions) if (isLive(s)) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
-    const bills = (s: Subscription, measurement: Measurement) =>
-      meteredChargesOf(s, entry.planByRef.get(s.planId), entry.snapshot).some((m) => m.measurement.id === measurement.id);
+    // The measurements each subscription bills, worked out once per subscription in the batch.
+    const billed = new Map<Subscription, Set<string>>();
+    const bills = (s: Subscription, measurement: Measurement) => {
+      let ids = billed.get(s);
+      if (!ids) {
+        ids = new Set(meteredChargesOf(s, entry.planByRef.get(s.planId), entry.snapshot).map((m) => m.measurement.id));
+        billed.set(s, ids);
+      }
+      return ids.has(measurement.id);
+    };
 
     const result: UsageResult = { accepted: 0, duplicates: 0, rejected: [] };
     const refuse = (index: number, code: UsageRefusalCode, detail: string) => result.rejected.push({ index, code, detail });
@@ -93,9 +101,10 @@ export class UsageRecorder {
         subscription = billing[0]!;
       }
       const at = event.timestamp === undefined ? nowMs : Date.parse(event.timestamp);
+      const stamp = () => new Date(at).toISOString();
       const refusal = usageRefusal(at, Date.parse(subscription.currentPeriodStart), nowMs);
       if (refusal === 'usage_timestamp_in_future') {
-        return refuse(index, refusal, `${new Date(at).toISOString()} lies more than 5 minutes after Billkit's clock (${now.toISOString()}): send usage when it happens.`);
+        return refuse(index, refusal, `${stamp()} lies more than 5 minutes after Billkit's clock (${now.toISOString()}): send usage when it happens.`);
       }
       // A repeat within the batch is a duplicate of the first (the same id of the same measurement).
       const key = `${measurement.id}\u0000${event.id}`;
@@ -110,14 +119,14 @@ export class UsageRecorder {
         !isLive(subscription)
           ? `Subscription ${subscription.id} is ${subscription.status}: its last period is invoiced.`
           : refusal === 'usage_period_closed'
-            ? `${new Date(at).toISOString()} lies before the current period of subscription ${subscription.id} (from ${subscription.currentPeriodStart}): that period is invoiced.`
+            ? `${stamp()} lies before the current period of subscription ${subscription.id} (from ${subscription.currentPeriodStart}): that period is invoiced.`
             : `Subscription ${subscription.id} moved to a new period while this event was recorded: the period it lies in is invoiced.`,
       );
-      rows.push({ measurementId: measurement.id, id: event.id, subscriptionId: subscription.id, value: event.value, at: new Date(at).toISOString(), uniqueKey: event.uniqueKey ?? event.id });
+      rows.push({ measurementId: measurement.id, id: event.id, subscriptionId: subscription.id, value: event.value, at: event.timestamp === undefined ? null : stamp(), uniqueKey: event.uniqueKey ?? null });
       rowIndex.push(index);
     });
 
-    const outcomes = await insertUsageEvents(this.db, rows);
+    const outcomes = await insertUsageEvents(this.db, rows, now.toISOString());
     outcomes.forEach((outcome, i) => {
       if (outcome === 'accepted') result.accepted += 1;
       else if (outcome === 'duplicate') result.duplicates += 1;

@@ -76,7 +76,7 @@ function meteredChargesOfPlan(plan: Plan, snapshot: CatalogSnapshot): Map<string
 }
 
 /** The metered charges a subscription bills: its plan's, those among its items (an add-on only when chosen), in plan order. */
-export function meteredChargesOf(subscription: Subscription, plan: Plan | undefined, snapshot: CatalogSnapshot): MeteredCharge[] {
+export function meteredChargesOf(subscription: Pick<Subscription, 'items'>, plan: Plan | undefined, snapshot: CatalogSnapshot): MeteredCharge[] {
   if (!plan) return [];
   const metered = meteredChargesOfPlan(plan, snapshot);
   if (metered.size === 0) return [];

@@ -3,8 +3,9 @@
  * a period's quantity is computed from, for many subscriptions in one or two statements.
  */
 import type { PeriodUsage, UsageStats } from '../domain/usage.js';
-import { LIVE_STATUSES, toSubscription, type Subscription } from './commerce-repository.js';
+import { LIVE_STATUSES, type Subscription } from './commerce-repository.js';
 import type { Queryable } from './db.js';
+import { iso, json } from './ids.js';
 
 type Row = Record<string, unknown>;
 
@@ -13,9 +14,10 @@ export interface NewUsageEvent {
   id: string;
   subscriptionId: string;
   value: number;
-  /** ISO timestamp. */
-  at: string;
-  uniqueKey: string;
+  /** ISO timestamp; null for the batch's `now` (sent once, not per event). */
+  at: string | null;
+  /** null: the event id. */
+  uniqueKey: string | null;
 }
 
 /** What became of each event: stored now, stored before (or by a concurrent batch), or refused because its period was invoiced meanwhile. */
@@ -35,17 +37,19 @@ const LIVE = LIVE_STATUSES.map((s) => `'${s}'`).join(', ');
  * given. The events must not repeat a (measurement, id) pair among themselves. An event outside its
  * subscription's open period is refused (`closed`) unless it was stored before (`duplicate`: a retry).
  */
-export async function insertUsageEvents(db: Queryable, events: readonly NewUsageEvent[]): Promise<InsertOutcome[]> {
+export async function insertUsageEvents(db: Queryable, events: readonly NewUsageEvent[], now: string): Promise<InsertOutcome[]> {
   if (events.length === 0) return [];
-  const { rows } = await db.query<{ outcome: InsertOutcome }>(
+  // Only the events not accepted come back (most batches: none).
+  const { rows } = await db.query<{ ord: number; outcome: InsertOutcome }>(
     `with input as (
-       select t.measurement_id, t.id, t.subscription_id, t.value, t.at, t.unique_key, t.ord, nextval('usage_events_seq_seq') as seq
+       select t.measurement_id, t.id, t.subscription_id, t.value, coalesce(t.at, $7::timestamptz) as at, coalesce(t.unique_key, t.id) as unique_key,
+         t.ord, nextval('usage_events_seq_seq') as seq
        from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[])
          with ordinality as t(measurement_id, id, subscription_id, value, at, unique_key, ord)
        order by t.ord
      ), live as (
        select s.id, s.current_period_start from subscriptions s
-       where s.id = any($3::text[]) and s.status in (${LIVE})
+       where s.id = any($8::text[]) and s.status in (${LIVE})
        order by s.id
        for share
      ), inserted as (
@@ -56,8 +60,7 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
        on conflict (measurement_id, id) do nothing
        returning measurement_id, id
      )
-     select case
-         when n.id is not null then 'accepted'
+     select i.ord, case
          when l.id is not null and i.at >= l.current_period_start then 'duplicate'
          when exists (select 1 from usage_events u where u.measurement_id = i.measurement_id and u.id = i.id) then 'duplicate'
          else 'closed'
@@ -65,7 +68,7 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
      from input i
      left join live l on l.id = i.subscription_id
      left join inserted n on n.measurement_id = i.measurement_id and n.id = i.id
-     order by i.ord`,
+     where n.id is null`,
     [
       events.map((e) => e.measurementId),
       events.map((e) => e.id),
@@ -73,21 +76,35 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
       events.map((e) => e.value),
       events.map((e) => e.at),
       events.map((e) => e.uniqueKey),
+      now,
+      [...new Set(events.map((e) => e.subscriptionId))],
     ],
   );
-  return rows.map((r) => r.outcome);
+  const outcomes = new Array<InsertOutcome>(events.length).fill('accepted');
+  for (const row of rows) outcomes[Number(row.ord) - 1] = row.outcome;
+  return outcomes;
 }
 
+/** What recording usage needs to know of a subscription. */
+export type UsageSubscription = Pick<Subscription, 'id' | 'customerId' | 'planId' | 'status' | 'items' | 'currentPeriodStart'>;
+
 /** The subscriptions named by id, and every live subscription of the customers named, in one query. */
-export async function subscriptionsForUsage(db: Queryable, ids: readonly string[], customerIds: readonly string[]): Promise<Subscription[]> {
+export async function subscriptionsForUsage(db: Queryable, ids: readonly string[], customerIds: readonly string[]): Promise<UsageSubscription[]> {
   if (ids.length === 0 && customerIds.length === 0) return [];
   const { rows } = await db.query<Row>(
-    `select * from subscriptions
+    `select id, customer_id, plan_id, status, items, current_period_start from subscriptions
      where id = any($1::text[]) or (customer_id = any($2::text[]) and status in (${LIVE}))
      order by created_at, id`,
     [ids, customerIds],
   );
-  return rows.map(toSubscription);
+  return rows.map((r) => ({
+    id: String(r.id),
+    customerId: String(r.customer_id),
+    planId: String(r.plan_id),
+    status: String(r.status) as Subscription['status'],
+    items: json<Subscription['items']>(r.items),
+    currentPeriodStart: iso(r.current_period_start),
+  }));
 }
 
 export interface UsageRead {
