@@ -18,6 +18,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const catalogCache = new CatalogCache(db);
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
+  const collector = new PaymentCollector(db, payments, catalogCache);
   return {
     db,
     keys: new KeyStore(db),
@@ -27,8 +28,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     quotes,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
-    collector: new PaymentCollector(db, payments, catalogCache),
-    usage: new UsageRecorder(db, catalogCache),
+    collector,
+    usage: new UsageRecorder(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),

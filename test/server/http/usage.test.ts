@@ -191,6 +191,57 @@ for (const target of testDatabases()) {
       });
     });
 
+    describe('instant_metered: each accepted event billed at once', () => {
+      let sms: MeasurementView;
+      let smsPlan: MeteredPlan;
+      before(async () => {
+        sms = await createMeasurement(t, { type: 'instant_metered', aggregation: 'last_value', unit: 'message' });
+        // A sum measurement beside it: billed in arrears, never on the usage invoice.
+        smsPlan = await aMeteredPlan(t, [sms, calls], { unitAmount: 25 });
+      });
+      const usageInvoices = async (customerId: string) =>
+        ((await request(t.app).get(`/v1/invoices?customerId=${customerId}`).set(t.sk)).body.data as Record<string, any>[]).filter((i) => i.kind === 'usage');
+
+      it('when instant events are accepted, then one usage invoice bills them with tax and is paid off-session; a repeat bills nothing', async () => {
+        const { subscription, customer } = await subscribe(t, smsPlan.code);
+        const batch = [anEvent(subscription.id, sms, { value: 3 }), anEvent(subscription.id, sms, { value: 4 }), anEvent(subscription.id, calls, { value: 100 })];
+        assert.deepEqual((await postUsage(t, batch)).body, { accepted: 3, duplicates: 0, rejected: [] });
+        const [invoice, ...more] = await usageInvoices(customer.id);
+        assert.equal(more.length, 0);
+        assert.equal(invoice!.subscriptionId, subscription.id);
+        assert.deepEqual(
+          invoice!.lines.map((l: Record<string, unknown>) => [l.chargeId, l.quantity, l.subtotal, l.tax, l.total]),
+          [[smsPlan.charges[1]!.id, 7, 175, 33, 208]],
+        );
+        assert.deepEqual([invoice!.status, invoice!.total, invoice!.amountPaid], ['paid', 208, 208]);
+        assert.match(invoice!.number, /^INV-\d{4}-\d{6}$/);
+        const events = (await request(t.app).get('/v1/events?type=invoice.finalized&limit=100').set(t.sk)).body.data as { data: { object: { id: string; number: string } } }[];
+        assert.equal(events.find((e) => e.data.object.id === invoice!.id)?.data.object.number, invoice!.number);
+
+        assert.deepEqual((await postUsage(t, batch)).body, { accepted: 0, duplicates: 3, rejected: [] });
+        assert.equal((await usageInvoices(customer.id)).length, 1);
+        // The period's invoice bills the sum measurement in arrears and the instant one no more.
+        const view = (await usageOf(subscription.id)).body.charges;
+        assert.deepEqual(view.map((c: { quantity: number; amount: number }) => [c.quantity, c.amount]), [[0, 0], [100, 2500]]);
+      });
+
+      it('when the saved card declines, then the usage invoice stays open with its declined attempt', async () => {
+        const { subscription, customer } = await subscribe(t, smsPlan.code);
+        await db.query(`update subscriptions set default_payment_method = jsonb_set(default_payment_method, '{id}', '"pm_card_chargeCustomerFail"') where id = $1`, [subscription.id]);
+        assert.equal((await postUsage(t, [anEvent(subscription.id, sms, { value: 2 })])).body.accepted, 1);
+        const [invoice] = await usageInvoices(customer.id);
+        assert.equal(invoice!.status, 'open');
+        assert.deepEqual(invoice!.attempts.map((a: { outcome: string }) => a.outcome), ['declined']);
+      });
+
+      it('when the subscription is in a trial, then instant events are stored and not billed (usage in a trial is free)', async () => {
+        const trialPlan = await aMeteredPlan(t, [sms], { plan: { trialDays: 7 } });
+        const { subscription, customer } = await subscribe(t, trialPlan.code);
+        assert.equal((await postUsage(t, [anEvent(subscription.id, sms, { value: 9 })])).body.accepted, 1);
+        assert.deepEqual(await usageInvoices(customer.id), []);
+      });
+    });
+
     describe('the usage view', () => {
       it('when the subscription is unknown, then it is 404 subscription_not_found', async () => {
         problemOf(await usageOf('sub_nope'), 404, 'subscription_not_found');
