@@ -10,7 +10,7 @@ import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
-import { seedDemo } from './seed/demo.js';
+import { seedDemo, seedDemoUsage } from './seed/demo.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
 
@@ -41,6 +41,8 @@ if (config.seedDemo && (await seedDemo(db))) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');
 }
+// The demo's metered plan gets a subscriber with a few API calls in its current period (test provider only).
+if (config.seedDemo) await seedDemoUsage(deps).catch((error: unknown) => logger.warn({ err: error }, 'demo usage not recorded'));
 
 const app = createApp(deps);
 const server = app.listen(config.port, config.host, () => {
