@@ -5,7 +5,8 @@
  *  2. POST /v1/quotes under autocannon (50 connections) next to a constant-JSON Express route.
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
- *  5. Usage ingestion on PostgreSQL: POST /v1/usage in batches of 1,000 events next to a bare multi-row
+ *  5. The billing run on PostgreSQL next to a bare batched INSERT of the same invoice rows (needs DATABASE_URL).
+ *  6. Usage ingestion on PostgreSQL: POST /v1/usage in batches of 1,000 events next to a bare multi-row
  *     INSERT of the same rows into the same table (needs DATABASE_URL).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
 import { openPostgres } from '../server/storage/postgres.js';
 import { QUOTE_CART, startServer } from './servers.js';
+import { benchBillingRun } from './billing.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -150,7 +152,7 @@ async function benchConfirmations(): Promise<{ rps: number; p50: number; p99: nu
   }
 }
 
-// ------------------------------------------------------------------------------------- 5. usage ingestion
+// ------------------------------------------------------------------------------------- 6. usage ingestion
 const USAGE_BATCH = 1000;
 /** Batches in flight at once, for the API and the bare INSERT alike. */
 const USAGE_CONNECTIONS = 8;
@@ -260,7 +262,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -298,7 +300,19 @@ if (only.has('4')) {
 }
 
 if (only.has('5')) {
-  console.log(`\n5. Usage ingestion on PostgreSQL (batches of ${fmt(USAGE_BATCH)} events, ${USAGE_CONNECTIONS} in flight, ${USAGE_ROUNDS} alternated rounds of ${USAGE_BATCHES} batches)`);
+  const n = Number(process.env.BENCH_BILLING_N ?? 100_000);
+  console.log(`\n5. Billing run on PostgreSQL (${fmt(n)} due subscriptions: a flat and a metered charge with usage, test provider)`);
+  const billing = await benchBillingRun(n);
+  if (!billing) line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+  else {
+    line('billing run (renew, invoice, charge)', `${billing.seconds.toFixed(1)} s, ${fmt(billing.perSecond)} renewals/s (goal >= 3,300/s, i.e. 100,000 in 30 s: ${billing.perSecond >= 3300 ? 'met' : 'MISSED'})`);
+    line('bare batched INSERT of the same invoice and line rows', `${billing.bareSeconds.toFixed(1)} s, ${fmt(billing.n / billing.bareSeconds)} invoices/s`);
+    line('ratio run / bare insert', `${((billing.bareSeconds / billing.seconds) * 100).toFixed(1)}% of the ceiling's rate`);
+  }
+}
+
+if (only.has('6')) {
+  console.log(`\n6. Usage ingestion on PostgreSQL (batches of ${fmt(USAGE_BATCH)} events, ${USAGE_CONNECTIONS} in flight, ${USAGE_ROUNDS} alternated rounds of ${USAGE_BATCHES} batches)`);
   const usage = await benchUsage();
   if (!usage) line('skipped', 'set DATABASE_URL to a PostgreSQL database');
   else {

@@ -3,6 +3,8 @@ import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
+import { BillingRunService } from './app/billing-run.js';
+import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
 import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
@@ -29,6 +31,9 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
     collector,
+    couponCache,
+    billingRuns: new BillingRunService(db, catalogCache, collector),
+    invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
     usage: new UsageRecorder(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     config,
