@@ -57,6 +57,15 @@ function measurementByCode(entry: CatalogEntry, code: string): Measurement | und
 
 const isLive = (s: Subscription) => (LIVE_STATUSES as readonly string[]).includes(s.status);
 
+/** Why the insert refused an event as `usage_period_closed`, from what was read before it. */
+function closedDetail(subscription: Subscription, at: string): string {
+  if (!isLive(subscription)) return `Subscription ${subscription.id} is ${subscription.status}: its last period is invoiced.`;
+  if (Date.parse(at) < Date.parse(subscription.currentPeriodStart)) {
+    return `${at} lies before the current period of subscription ${subscription.id} (from ${subscription.currentPeriodStart}): that period is invoiced.`;
+  }
+  return `Subscription ${subscription.id} moved to a new period while this event was recorded: the period it lies in is invoiced.`;
+}
+
 /** An accepted event of an instant_metered measurement: what its usage invoice bills. */
 interface InstantUsage {
   subscription: Subscription;
@@ -103,7 +112,7 @@ export class UsageRecorder {
     // Per row: the instant_metered charges it bills at once (none for other measurements, or in a trial:
     // usage in a trial is free).
     const instant: (InstantUsage | null)[] = [];
-    const closedDetail: string[] = [];
+    const rowSubscription: Subscription[] = [];
     const seen = new Set<string>();
     events.forEach((event, index) => {
       const measurement = measurementByCode(entry, event.measurement);
@@ -140,13 +149,7 @@ export class UsageRecorder {
       seen.add(key);
       // Outside the open period (or a subscription no longer live) the insert refuses it, unless it was
       // stored before: then a retry is a duplicate, as it would have been a moment earlier.
-      closedDetail.push(
-        !isLive(subscription)
-          ? `Subscription ${subscription.id} is ${subscription.status}: its last period is invoiced.`
-          : refusal === 'usage_period_closed'
-            ? `${stamp()} lies before the current period of subscription ${subscription.id} (from ${subscription.currentPeriodStart}): that period is invoiced.`
-            : `Subscription ${subscription.id} moved to a new period while this event was recorded: the period it lies in is invoiced.`,
-      );
+      rowSubscription.push(subscription);
       instant.push(
         measurement.type === 'instant_metered' && subscription.status !== 'trialing'
           ? { subscription, charges: chargesFor(subscription, measurement), value: event.value }
@@ -171,7 +174,7 @@ export class UsageRecorder {
     outcomes.forEach((outcome, i) => {
       if (outcome === 'accepted') result.accepted += 1;
       else if (outcome === 'duplicate') result.duplicates += 1;
-      else refuse(rowIndex[i]!, 'usage_period_closed', closedDetail[i]!);
+      else refuse(rowIndex[i]!, 'usage_period_closed', closedDetail(rowSubscription[i]!, rows[i]!.at ?? at));
     });
     result.rejected.sort((a, b) => a.index - b.index);
     return result;

@@ -39,17 +39,27 @@ const LIVE = LIVE_STATUSES.map((s) => `'${s}'`).join(', ');
  */
 export async function insertUsageEvents(db: Queryable, events: readonly NewUsageEvent[], now: string): Promise<InsertOutcome[]> {
   if (events.length === 0) return [];
-  // Only the events not accepted come back (most batches: none).
+  // Measurements and subscriptions are sent once each and named by their position (a batch names a few of
+  // each a thousand times); only the events not accepted come back (most batches: none).
+  const measurements = new Map<string, number>();
+  const subscriptions = new Map<string, number>();
+  const position = (map: Map<string, number>, key: string) => {
+    let at = map.get(key);
+    if (at === undefined) map.set(key, (at = map.size + 1));
+    return at;
+  };
+  const measurementAt = events.map((e) => position(measurements, e.measurementId));
+  const subscriptionAt = events.map((e) => position(subscriptions, e.subscriptionId));
   const { rows } = await db.query<{ ord: number; outcome: InsertOutcome }>(
     `with input as (
-       select t.measurement_id, t.id, t.subscription_id, t.value, coalesce(t.at, $7::timestamptz) as at, coalesce(t.unique_key, t.id) as unique_key,
-         t.ord, nextval('usage_events_seq_seq') as seq
-       from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[])
-         with ordinality as t(measurement_id, id, subscription_id, value, at, unique_key, ord)
+       select ($1::text[])[t.m] as measurement_id, t.id, ($3::text[])[t.s] as subscription_id, t.value,
+         coalesce(t.at, $7::timestamptz) as at, coalesce(t.unique_key, t.id) as unique_key, t.ord, nextval('usage_events_seq_seq') as seq
+       from unnest($8::int[], $2::text[], $9::int[], $4::bigint[], $5::timestamptz[], $6::text[])
+         with ordinality as t(m, id, s, value, at, unique_key, ord)
        order by t.ord
      ), live as (
        select s.id, s.current_period_start from subscriptions s
-       where s.id = any($8::text[]) and s.status in (${LIVE})
+       where s.id = any($3::text[]) and s.status in (${LIVE})
        order by s.id
        for share
      ), inserted as (
@@ -70,14 +80,15 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
      left join inserted n on n.measurement_id = i.measurement_id and n.id = i.id
      where n.id is null`,
     [
-      events.map((e) => e.measurementId),
+      [...measurements.keys()],
       events.map((e) => e.id),
-      events.map((e) => e.subscriptionId),
+      [...subscriptions.keys()],
       events.map((e) => e.value),
       events.map((e) => e.at),
       events.map((e) => e.uniqueKey),
       now,
-      [...new Set(events.map((e) => e.subscriptionId))],
+      measurementAt,
+      subscriptionAt,
     ],
   );
   const outcomes = new Array<InsertOutcome>(events.length).fill('accepted');
