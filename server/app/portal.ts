@@ -26,7 +26,7 @@ import type { PortalCaller, PortalSessions } from './portal-session.js';
 import type { CouponCache } from './quotes.js';
 import { subscriptionNotFound } from './subscription-tx.js';
 import { upcomingInvoice } from './upcoming-invoice.js';
-import { periodUsage } from './usage.js';
+import { currentUsage } from './usage.js';
 import { customerView, invoiceView, subscriptionView } from './views.js';
 
 const invoiceNotFound = (id: string) => notFound('invoice_not_found', `No invoice ${id}.`, [{ pointer: '/path/id', detail: 'Unknown invoice.' }]);
@@ -105,29 +105,8 @@ export class PortalService {
       ...subscriptionView(sub, (id) => entry.planByRef.get(id)?.code ?? id),
       plan: publicPlan(plan, entry.snapshot),
       upcomingInvoice: upcoming,
-      usage: await this.#usage(entry, sub),
+      usage: await currentUsage(this.db, this.cache, sub.id),
     };
-  }
-
-  /** Per metered charge of the subscription: its measurement and the quantity of the current period so far. */
-  async #usage(entry: CatalogEntry, sub: Subscription) {
-    const plan = entry.planByRef.get(sub.planId)!;
-    const metered = plan.charges.flatMap((charge) => {
-      const product = entry.snapshot.products.get(charge.productId);
-      const measurement = product?.measurementId ? entry.snapshot.measurements.get(product.measurementId) : undefined;
-      return charge.type === 'metered' && measurement ? [{ chargeId: charge.id, measurement }] : [];
-    });
-    if (metered.length === 0) return [];
-    const start = sub.currentPeriodStart;
-    const end = sub.currentPeriodEnd;
-    const counted = sub.status === 'trialing' ? null : (await periodUsage(this.db, [{ subscriptionId: sub.id, start, end, charges: metered }])).get(sub.id);
-    return metered.map(({ chargeId, measurement }) => ({
-      chargeId,
-      measurement: { code: measurement.code, unit: measurement.unit },
-      periodStart: start,
-      periodEnd: end,
-      quantity: counted?.get(chargeId) ?? 0,
-    }));
   }
 
   async #own(customerId: string, id: string): Promise<Subscription> {

@@ -3,6 +3,7 @@ import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
 import type { PaymentCollector } from '../app/collect-payment.js';
+import type { UsageRecorder } from '../app/record-usage.js';
 import type { BillingRunService } from '../app/billing-run.js';
 import type { InvoiceActions } from '../app/invoice-actions.js';
 import type { PaymentProvider } from '../payments/provider.js';
@@ -36,6 +37,8 @@ export interface Deps {
   portalSessions: PortalSessions;
   signIn: SignInService;
   portal: PortalService;
+  /** POST /v1/usage. */
+  usage: UsageRecorder;
   config: HttpConfig;
   logger?: Logger;
 }

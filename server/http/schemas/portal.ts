@@ -5,6 +5,7 @@ import { Coupon } from './coupons.js';
 import { Address, Invoice, Subscription, SubscriptionStatus } from './checkout.js';
 import { Country, Id, VatId } from './common.js';
 import { UpcomingInvoice } from './lifecycle.js';
+import { SubscriptionUsage } from './usage.js';
 
 const Locale = z.enum(['en', 'de']);
 const Reason = z.enum(CANCELLATION_REASONS as [CancellationReason, ...CancellationReason[]]);
@@ -56,18 +57,10 @@ export const CustomerPatch = z
   .strict()
   .meta({ id: 'PortalCustomerPatch', description: 'Only the fields sent change; later invoices use the new details (their tax included).' });
 
-const Usage = z.object({
-  chargeId: Id,
-  measurement: z.object({ code: z.string(), unit: z.string() }),
-  periodStart: z.string(),
-  periodEnd: z.string(),
-  quantity: z.number().meta({ description: 'The period so far (0 in a trial: usage in a trial is free).' }),
-});
-
 export const PortalSubscription = Subscription.extend({
   plan: PublicPlan,
   upcomingInvoice: UpcomingInvoice.nullable().meta({ description: 'The next invoice priced now; null when none is coming (cancelling, paused, ended).' }),
-  usage: z.array(Usage),
+  usage: SubscriptionUsage.meta({ description: 'Per metered charge, the current period so far, priced now.' }),
 }).meta({ id: 'PortalSubscription' });
 
 export const PortalCancelInput = z

@@ -293,10 +293,10 @@ for (const target of testDatabases()) {
         assert.equal(sub.plan.code, subscription.planCode);
         assert.equal(sub.plan.charges[0].pricing.amount, 2900);
         assert.deepEqual([sub.upcomingInvoice.total, sub.upcomingInvoice.periodStart], [3451, subscription.currentPeriodEnd]);
-        assert.deepEqual(sub.usage, []);
+        assert.deepEqual(sub.usage.charges, []);
         const one = await request(t.app).get(`/v1/portal/subscriptions/${subscription.id}`).set(as);
         // The upcoming invoice would be retried from now if it failed: the one moment that differs between the two reads.
-        const still = (s: Record<string, any>) => ({ ...s, upcomingInvoice: { ...s.upcomingInvoice, nextAttemptAt: null } });
+        const still = (s: Record<string, any>) => ({ ...s, upcomingInvoice: { ...s.upcomingInvoice, nextAttemptAt: null }, usage: { ...s.usage, asOf: null } });
         assert.deepEqual(still(one.body), still(sub));
       });
 
@@ -314,12 +314,15 @@ for (const target of testDatabases()) {
         });
         assert.equal(plan.status, 201, JSON.stringify(plan.body));
         const bought = await subscribe(t, { plan: plan.body.code });
-        await db.query(`insert into usage_events (id, unique_key, measurement_id, subscription_id, value, at) values ($1, $1, $2, $3, 120, $4), ($5, $5, $2, $3, 30, $4)`, [
-          `ue_${code}_1`, measurement.body.id, bought.subscription.id, new Date(Date.parse(bought.subscription.currentPeriodStart) + 1000).toISOString(), `ue_${code}_2`,
-        ]);
+        const recorded = await request(t.app).post('/v1/usage').set(t.sk).send({ events: [
+          { id: `${code}-1`, measurement: code, subscriptionId: bought.subscription.id, value: 120 },
+          { id: `${code}-2`, measurement: code, subscriptionId: bought.subscription.id, value: 30 },
+        ] });
+        assert.equal(recorded.body.accepted, 2, JSON.stringify(recorded.body));
         const token = await portalToken(t, bought.customer.id);
         const res = await request(t.app).get(`/v1/portal/subscriptions/${bought.subscription.id}`).set(bearer(token));
-        assert.deepEqual(res.body.usage, [{ chargeId: plan.body.charges[1].id, measurement: { code, unit: 'call' }, periodStart: bought.subscription.currentPeriodStart, periodEnd: bought.subscription.currentPeriodEnd, quantity: 150 }]);
+        const [charge] = res.body.usage.charges;
+        assert.deepEqual([charge.chargeId, charge.measurement.code, charge.periodStart, charge.quantity, charge.amount], [plan.body.charges[1].id, code, bought.subscription.currentPeriodStart, 150, 300]);
         const metered = res.body.upcomingInvoice.lines.find((l: { chargeId: string }) => l.chargeId === plan.body.charges[1].id);
         assert.equal(metered.subtotal, 300);
       });
