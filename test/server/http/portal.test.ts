@@ -7,7 +7,9 @@ import { problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, FRENCH_BUSINESS, testAppWith } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
-import { testDatabases } from '../../support/db.js';
+import { sharedPglite, testDatabases, unique } from '../../support/db.js';
+import { startStripeStandIn, type StripeStandIn } from '../../support/stripe-stand-in.js';
+import { StripePaymentProvider } from '../../../server/payments/stripe-provider.js';
 import { advance, billingRun, eventTypes, getSubscription, invoicesOf, subscribe, type Subscribed } from '../../support/lifecycle.js';
 import { aFamily, bearer, portalToken, recordCodes, resetPortal, setPortal } from '../../support/portal.js';
 
@@ -492,3 +494,28 @@ for (const target of testDatabases()) {
     });
   });
 }
+
+describe('the portal with Stripe (against a local stand-in of the Stripe API)', () => {
+  let standIn: StripeStandIn;
+  let t: TestApp;
+  before(async () => {
+    standIn = await startStripeStandIn();
+    const provider = new StripePaymentProvider({ secretKey: 'sk_test_x', publishableKey: 'pk_test_stripe', maxNetworkRetries: 0, ...standIn.sdkOptions });
+    t = await testAppWith(await sharedPglite(), { payments: provider });
+  });
+  after(() => standIn.close());
+
+  it("when the buyer sets up a payment method, then the form gets Stripe's publishable key and a SetupIntent's client secret, one per session", async () => {
+    const id = `cus_${unique('stripe')}`;
+    await t.deps.db.query(`insert into customers (id, email, name, country, type) values ($1, $2, 'Ada', 'DE', 'individual')`, [id, `${id}@example.test`]);
+    const session = await request(t.app).post('/v1/portal-sessions').set(t.sk).send({ customerId: id });
+    const as = bearer(session.body.token);
+    const res = await request(t.app).post('/v1/portal/payment-methods/setup').set(as);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const intents = standIn.list('setup_intent').filter((i) => String((i.metadata as Record<string, string>).checkoutId).startsWith('portal_pss_'));
+    assert.equal(intents.length, 1);
+    assert.deepEqual(res.body, { provider: 'stripe', publishableKey: 'pk_test_stripe', clientSecret: intents[0]!.client_secret });
+    const again = await request(t.app).post('/v1/portal/payment-methods/setup').set(as);
+    assert.equal(again.body.clientSecret, res.body.clientSecret);
+  });
+});
