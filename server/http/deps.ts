@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { PaymentCollector } from '../app/collect-payment.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
@@ -21,6 +22,8 @@ export interface Deps {
   settings: SettingsService;
   checkouts: CheckoutService;
   payments: PaymentProvider;
+  /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
+  collector: PaymentCollector;
   config: HttpConfig;
   logger?: Logger;
 }
