@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
+import { SubscriptionChangeService } from './app/change-subscription.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
 import { CouponService } from './app/coupons.js';
@@ -17,6 +18,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const catalogCache = new CatalogCache(db);
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
+  const collector = new PaymentCollector(db, payments, catalogCache);
   return {
     db,
     keys: new KeyStore(db),
@@ -26,7 +28,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     quotes,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
-    collector: new PaymentCollector(db, payments, catalogCache),
+    collector,
+    subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),

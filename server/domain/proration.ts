@@ -172,7 +172,7 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   const behavior = next.plan.taxBehavior;
   const newPeriod = !sameInterval(current.plan.interval, next.plan.interval);
   const t = at.toISOString();
-  const e = truncateToSecond(input.periodEnd).toISOString();
+  const e = input.periodEnd.toISOString();
   const chargeEnd = newPeriod ? addInterval(at, next.plan.interval).toISOString() : e;
 
   // Step 3: credit for the unused time of what the current period billed.

@@ -15,6 +15,7 @@ import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
 import { eventRoutes } from './routes/events.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
+import { subscriptionChangeRoutes } from './routes/subscription-change.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
 import { quoteRoutes } from './routes/quotes.js';
@@ -149,6 +150,7 @@ export function createApp(deps: Deps): Express {
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
   eventRoutes(ctx, deps);
+  subscriptionChangeRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 

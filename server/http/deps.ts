@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { SubscriptionChangeService } from '../app/change-subscription.js';
 import type { PaymentCollector } from '../app/collect-payment.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
@@ -24,6 +25,8 @@ export interface Deps {
   payments: PaymentProvider;
   /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
   collector: PaymentCollector;
+  /** Changes of plan, quantities and add-ons (SPEC section 6), with their proration invoices. */
+  subscriptionChanges: SubscriptionChangeService;
   config: HttpConfig;
   logger?: Logger;
 }
