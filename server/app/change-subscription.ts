@@ -18,7 +18,7 @@ import { selectCharges, type Cart, type SelectedCharge } from '../domain/quote.j
 import { determineTax, type TaxTreatment } from '../domain/tax.js';
 import { adjustBalances, lockCustomer, lockSubscription, saveSubscriptions } from '../storage/billing-repository.js';
 import {
-  findInvoice, findSubscription, insertInvoices, type Customer, type NewInvoice, type Subscription, type SubscriptionItem,
+  findCustomer, findInvoice, findSubscription, insertInvoices, type Customer, type NewInvoice, type Subscription, type SubscriptionItem,
 } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
 import type { Db } from '../storage/db.js';
@@ -93,10 +93,11 @@ export class SubscriptionChangeService {
     const now = CatalogCache.now(entry);
     const planCode = (planId: string) => entry.planByRef.get(planId)?.code ?? planId;
     const done = await this.db.transaction(async (tx) => {
-      const sub = await lockSubscription(tx, id);
+      // A preview only reads; a change locks the subscription, then the customer (whose balance it may move).
+      const sub = request.preview ? await findSubscription(tx, id) : await lockSubscription(tx, id);
       if (!sub) throw notFound('subscription_not_found', `No subscription ${id}.`, [{ pointer: '/path/id', detail: 'Unknown subscription.' }]);
       if (!CHANGEABLE.includes(sub.status)) throw notChangeable(sub);
-      const customer = await lockCustomer(tx, sub.customerId);
+      const customer = request.preview ? (await findCustomer(tx, sub.customerId))! : await lockCustomer(tx, sub.customerId);
       const coupon = sub.couponId ? await findCoupon(tx, sub.couponId) : null;
       const decision = decide(entry, sub, customer, coupon, request, now);
       const invoice = decision.proration && draftInvoice({
@@ -113,7 +114,7 @@ export class SubscriptionChangeService {
         at: now,
         settings: entry.settings,
       });
-      if (request.preview) return { decision, invoice, saved: decision.next };
+      if (request.preview || decision.next === sub) return { decision, invoice, saved: decision.next };
       const [saved] = await saveSubscriptions(tx, [decision.next], now.toISOString());
       const events: NewEvent[] = [{ type: 'subscription.updated', object: subscriptionView(saved!, planCode) }];
       if (invoice) {
@@ -182,9 +183,11 @@ function decide(
   const shared = { taxTreatment: tax.treatment, ...(coupon && sub.couponCode ? { coupon: { code: sub.couponCode, kept } } : {}) };
   const t = at.toISOString();
 
-  // Nothing changes (a pending downgrade is called off by asking for what the subscription has).
+  // Nothing changes (a pending downgrade is called off by asking for what the subscription has): the
+  // subscription itself when there is nothing to save.
   if (nextPlan.id === currentPlan.id && sameItems(sub.items, items)) {
-    return { effective: 'now', effectiveAt: t, at, next: { ...sub, pendingChange: null }, proration: null, ...shared };
+    const next = sub.pendingChange === null ? sub : { ...sub, pendingChange: null };
+    return { effective: 'now', effectiveAt: t, at, next, proration: null, ...shared };
   }
 
   const trialing = sub.status === 'trialing';

@@ -143,6 +143,42 @@ for (const target of testDatabases()) {
       assert.equal(res.body.subscription.couponCode, coupon.code);
     });
 
+    it('when the coupon cannot discount the new plan, then the preview says it is dropped, the charge is not discounted, and the change drops it', async () => {
+      const family = await aFamily();
+      const basic = await aPlanIn(family, 1000);
+      const pro = await aPlanIn(family, 3000);
+      const coupon = await createCoupon(t, { percentage: 20, plans: [basic.code] });
+      const { subscription } = await subscribe(basic, { couponCode: coupon.code });
+      await advance(15 * DAY);
+      const prorationDate = after_(subscription.currentPeriodStart, 15 * DAY);
+      const preview = await change(subscription.id, { plan: pro.code, prorationDate, preview: true });
+      assert.equal(preview.status, 200, JSON.stringify(preview.body));
+      assert.deepEqual(preview.body.coupon, { code: coupon.code, kept: false });
+      assert.equal(preview.body.subscription.couponCode, null);
+      // The credit is of what was paid (discounted); the new plan's time is not.
+      assert.deepEqual(figures(preview.body.invoice), [[-400, 0, -76, -476], [1500, 0, 285, 1785]]);
+      assert.notEqual((await subscriptionRow(subscription.id)).coupon_id, null, 'the preview dropped nothing');
+
+      const res = await change(subscription.id, { plan: pro.code, prorationDate });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(figures(res.body.invoice), figures(preview.body.invoice));
+      assert.equal((await subscriptionRow(subscription.id)).coupon_id, null);
+    });
+
+    if (target.name === 'postgres') {
+      it('when the same upgrade is sent twice at once, then the row lock lets one bill it and the other find nothing left to change', async () => {
+        const family = await aFamily();
+        const basic = await aPlanIn(family, 1000);
+        const pro = await aPlanIn(family, 3000);
+        const { subscription } = await subscribe(basic);
+        await advance(DAY);
+        const answers = await Promise.all([change(subscription.id, { plan: pro.code }), change(subscription.id, { plan: pro.code })]);
+        assert.deepEqual(answers.map((a) => a.status), [200, 200], JSON.stringify(answers.map((a) => a.body)));
+        assert.equal(answers.filter((a) => a.body.invoice !== undefined).length, 1);
+        assert.deepEqual(await invoicesOf(subscription.id), ['checkout', 'proration']);
+      });
+    }
+
     it('when the payment of the upgrade is declined, then the change stands, the invoice stays open and the subscription is past_due', async () => {
       const family = await aFamily();
       const basic = await aPlanIn(family, 1000);
@@ -186,6 +222,10 @@ for (const target of testDatabases()) {
       assert.equal(back.status, 200, JSON.stringify(back.body));
       assert.deepEqual([back.body.effective, back.body.invoice, back.body.subscription.pendingChange], ['now', undefined, null]);
       assert.deepEqual(await eventTypes(subscription.id), ['subscription.created', 'subscription.updated', 'subscription.updated']);
+
+      const again = await change(subscription.id, { plan: pro.code });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal((await eventTypes(subscription.id)).length, 3, 'a change that changes nothing writes no event');
     });
 
     it('when settings.downgrades is immediately, then a downgrade half-way credits the difference to the customer balance and nothing is due', async () => {
