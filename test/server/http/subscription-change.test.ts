@@ -34,6 +34,11 @@ for (const target of testDatabases()) {
     /** A flat plan of `amount` every 30 days in `familyId` (override what the test is about). */
     const aPlanIn = (familyId: string, amount: number, overrides: Record<string, unknown> = {}) =>
       aFlatPlan(t, amount, { familyId, interval: THIRTY_DAYS, ...overrides });
+    /** Two plans of one family: 10.00 and 30.00 every 30 days. */
+    const basicAndPro = async () => {
+      const family = await aFamily();
+      return { basic: await aPlanIn(family, 1000), pro: await aPlanIn(family, 3000) };
+    };
 
     interface Subscribed {
       subscription: { id: string; currentPeriodStart: string; currentPeriodEnd: string; [key: string]: unknown };
@@ -68,9 +73,7 @@ for (const target of testDatabases()) {
     // ----------------------------------------------------------------------------------------- upgrades
 
     it('when a 10.00 plan is upgraded to 30.00 half-way through the period, then the invoice credits 5.00, charges 15.00, adds 19 % on the net and is paid', async () => {
-      const family = await aFamily();
-      const basic = await aPlanIn(family, 1000);
-      const pro = await aPlanIn(family, 3000);
+      const { basic, pro } = await basicAndPro();
       const { subscription, customer } = await subscribe(basic);
       await advance(15 * DAY);
       const t15 = after_(subscription.currentPeriodStart, 15 * DAY);
@@ -129,9 +132,7 @@ for (const target of testDatabases()) {
     });
 
     it('when the subscription has a 20 % coupon, then the credit is of what was paid and the charge is discounted; the coupon stays', async () => {
-      const family = await aFamily();
-      const basic = await aPlanIn(family, 1000);
-      const pro = await aPlanIn(family, 3000);
+      const { basic, pro } = await basicAndPro();
       const coupon = await createCoupon(t, { percentage: 20 });
       const { subscription } = await subscribe(basic, { couponCode: coupon.code });
       await advance(15 * DAY);
@@ -144,9 +145,7 @@ for (const target of testDatabases()) {
     });
 
     it('when the coupon cannot discount the new plan, then the preview says it is dropped, the charge is not discounted, and the change drops it', async () => {
-      const family = await aFamily();
-      const basic = await aPlanIn(family, 1000);
-      const pro = await aPlanIn(family, 3000);
+      const { basic, pro } = await basicAndPro();
       const coupon = await createCoupon(t, { percentage: 20, plans: [basic.code] });
       const { subscription } = await subscribe(basic, { couponCode: coupon.code });
       await advance(15 * DAY);
@@ -167,9 +166,7 @@ for (const target of testDatabases()) {
 
     if (target.name === 'postgres') {
       it('when the same upgrade is sent twice at once, then the row lock lets one bill it and the other find nothing left to change', async () => {
-        const family = await aFamily();
-        const basic = await aPlanIn(family, 1000);
-        const pro = await aPlanIn(family, 3000);
+        const { basic, pro } = await basicAndPro();
         const { subscription } = await subscribe(basic);
         await advance(DAY);
         const answers = await Promise.all([change(subscription.id, { plan: pro.code }), change(subscription.id, { plan: pro.code })]);
@@ -180,9 +177,7 @@ for (const target of testDatabases()) {
     }
 
     it('when the payment of the upgrade is declined, then the change stands, the invoice stays open and the subscription is past_due', async () => {
-      const family = await aFamily();
-      const basic = await aPlanIn(family, 1000);
-      const pro = await aPlanIn(family, 3000);
+      const { basic, pro } = await basicAndPro();
       const { subscription } = await subscribe(basic);
       // The card saved at checkout is replaced by one that declines off-session (the portal's payment method
       // change is another issue's route).
@@ -201,9 +196,7 @@ for (const target of testDatabases()) {
     // --------------------------------------------------------------------------------------- downgrades
 
     it('when a plan is downgraded, then it becomes a pendingChange at the period end; asking for the current plan calls it off', async () => {
-      const family = await aFamily();
-      const basic = await aPlanIn(family, 1000);
-      const pro = await aPlanIn(family, 3000);
+      const { basic, pro } = await basicAndPro();
       const { subscription } = await subscribe(pro);
       await advance(DAY);
       const res = await change(subscription.id, { plan: basic.code });
@@ -230,9 +223,7 @@ for (const target of testDatabases()) {
 
     it('when settings.downgrades is immediately, then a downgrade half-way credits the difference to the customer balance and nothing is due', async () => {
       const put = (downgrades: string) => request(t.app).put('/v1/settings').set(t.sk).send({ downgrades });
-      const family = await aFamily();
-      const basic = await aPlanIn(family, 1000);
-      const pro = await aPlanIn(family, 3000);
+      const { basic, pro } = await basicAndPro();
       const { subscription, customer } = await subscribe(pro);
       assert.equal((await put('immediately')).status, 200);
       try {
@@ -325,9 +316,7 @@ for (const target of testDatabases()) {
     });
 
     it('when the period has ended and its renewal is not billed yet, then the change waits with 409 subscription_renewal_due', async () => {
-      const family = await aFamily();
-      const basic = await aPlanIn(family, 1000);
-      const pro = await aPlanIn(family, 3000);
+      const { basic, pro } = await basicAndPro();
       const { subscription } = await subscribe(basic);
       await advance(31 * DAY);
       assert.deepEqual(pointers(problemOf(await change(subscription.id, { plan: pro.code }), 409, 'subscription_renewal_due')), ['/path/id']);
