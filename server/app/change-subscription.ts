@@ -26,7 +26,7 @@ import { recordEvents } from '../storage/event-repository.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import { draftInvoice } from './invoicing.js';
-import { invoiceView, subscriptionView, type InvoiceView, type SubscriptionView } from './views.js';
+import { customerView, invoiceView, subscriptionView, type InvoiceView, type SubscriptionView } from './views.js';
 
 export interface ChangeRequest {
   /** The new plan's code or id; the current plan when absent. */
@@ -120,7 +120,10 @@ export class SubscriptionChangeService {
       if (invoice) {
         await insertInvoices(tx, [invoice]);
         // A negative total is credit (balanceApplied < 0); a positive one uses what credit there is.
-        await adjustBalances(tx, new Map([[customer.id, -invoice.balanceApplied]]), now.toISOString());
+        if (invoice.balanceApplied !== 0) {
+          await adjustBalances(tx, new Map([[customer.id, -invoice.balanceApplied]]), now.toISOString());
+          events.push({ type: 'customer.updated', object: customerView({ ...customer, balance: customer.balance - invoice.balanceApplied, updatedAt: now.toISOString() }) });
+        }
         const { series: _series, ...issued } = invoice;
         const view = invoiceView({ ...issued, number: '', attempts: [] });
         events.push({ type: 'invoice.finalized', object: view });

@@ -236,6 +236,14 @@ for (const target of testDatabases()) {
         assert.deepEqual(totals(res.body.invoice), [-1000, 0, -190, -1190, -1190, 0]);
         assert.deepEqual([res.body.invoice.status, res.body.invoice.attempts], ['paid', []]);
         assert.equal(await balanceOf(customer.id), 1190);
+        assert.deepEqual(await eventTypes(customer.id), ['customer.created', 'customer.updated']);
+
+        // Back up at the same instant: 11.90 due, all of it paid from the balance.
+        const up = await change(subscription.id, { plan: pro.code, prorationDate: res.body.prorationDate });
+        assert.equal(up.status, 200, JSON.stringify(up.body));
+        assert.deepEqual(totals(up.body.invoice), [1000, 0, 190, 1190, 1190, 0]);
+        assert.deepEqual([up.body.invoice.status, up.body.invoice.attempts], ['paid', []]);
+        assert.equal(await balanceOf(customer.id), 0);
         assert.equal(res.body.subscription.planCode, basic.code);
       } finally {
         assert.equal((await put('period_end')).status, 200);
