@@ -4,6 +4,8 @@ import { CatalogService } from './app/catalog.js';
 import { SubscriptionChangeService } from './app/change-subscription.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
+import { BillingRunService } from './app/billing-run.js';
+import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
@@ -29,6 +31,9 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
     collector,
+    couponCache,
+    billingRuns: new BillingRunService(db, catalogCache, collector),
+    invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
     subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     config,

@@ -14,6 +14,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
 import { eventRoutes } from './routes/events.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
 import { subscriptionChangeRoutes } from './routes/subscription-change.js';
 import { testClockRoutes } from './routes/test-clock.js';
@@ -150,6 +151,7 @@ export function createApp(deps: Deps): Express {
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
   eventRoutes(ctx, deps);
+  lifecycleRoutes(ctx, deps);
   subscriptionChangeRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));

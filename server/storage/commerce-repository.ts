@@ -219,10 +219,14 @@ export async function findSubscription(db: Queryable, id: string): Promise<Subsc
   return rows[0] ? toSubscription(rows[0]) : null;
 }
 
-export const listSubscriptions = (db: Queryable, page: PageRequest, customerId?: string) =>
-  customerId
-    ? pageOf(db, 'select * from subscriptions where customer_id = $1', [customerId], page, toSubscription)
-    : pageOf(db, 'select * from subscriptions', [], page, toSubscription);
+export const listSubscriptions = (db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined } = {}) =>
+  pageOf(
+    db,
+    'select * from subscriptions where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2)',
+    [filter.customerId ?? null, filter.status ?? null],
+    page,
+    toSubscription,
+  );
 
 // ------------------------------------------------------------------------------------------- invoices
 
@@ -440,9 +444,13 @@ export async function findInvoice(db: Queryable, id: string): Promise<Invoice | 
   return (await withLines(db, rows))[0] ?? null;
 }
 
-export async function listInvoices(db: Queryable, page: PageRequest, customerId?: string): Promise<Page<Invoice>> {
-  const raw = customerId
-    ? await pageOf(db, 'select * from invoices where customer_id = $1', [customerId], page, (r) => r as Row & { id: string })
-    : await pageOf(db, 'select * from invoices', [], page, (r) => r as Row & { id: string });
+export async function listInvoices(db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined; subscriptionId?: string | undefined } = {}): Promise<Page<Invoice>> {
+  const raw = await pageOf(
+    db,
+    `select * from invoices where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2) and ($3::text is null or subscription_id = $3)`,
+    [filter.customerId ?? null, filter.status ?? null, filter.subscriptionId ?? null],
+    page,
+    (r) => r as Row & { id: string },
+  );
   return { ...raw, data: await withLines(db, raw.data) };
 }
