@@ -11,21 +11,23 @@ import type { Coupon } from '../domain/coupons.js';
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
 import {
-  changeDirection, changeTakesEffect, couponKept, periodSeconds, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond,
-  wholeSeconds, type PlanSelection, type ProrationInvoice,
+  changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond, wholeSeconds,
+  type PlanSelection, type ProrationInvoice,
 } from '../domain/proration.js';
-import { selectCharges, type Cart, type SelectedCharge } from '../domain/quote.js';
-import { determineTax, type TaxTreatment } from '../domain/tax.js';
-import { adjustBalances, lockCustomer, lockSubscription, saveSubscriptions } from '../storage/billing-repository.js';
+import { selectCharges, type Cart } from '../domain/quote.js';
+import { couponEligibleFor, couponPeriodOf, selectionOf } from '../domain/renewal.js';
+import type { TaxTreatment } from '../domain/tax.js';
+import { adjustBalances, lockCustomer } from '../storage/billing-repository.js';
 import {
-  findCustomer, findInvoice, findSubscription, insertInvoices, type Customer, type NewInvoice, type Subscription, type SubscriptionItem,
+  findInvoice, findSubscription, insertInvoices, type Customer, type NewInvoice, type Subscription, type SubscriptionItem,
 } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
 import type { Db } from '../storage/db.js';
-import { recordEvents } from '../storage/event-repository.js';
-import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
+import type { CatalogCache, CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import { draftInvoice } from './invoicing.js';
+import { taxFor } from './renew.js';
+import { inSubscription, saveWithEvents } from './subscription-tx.js';
 import { customerView, invoiceView, subscriptionView, type InvoiceView, type SubscriptionView } from './views.js';
 
 export interface ChangeRequest {
@@ -62,11 +64,6 @@ export const PRORATION_DATE_MAX_AGE_MS = 10 * 60 * 1000;
 
 const CHANGEABLE: readonly Subscription['status'][] = ['trialing', 'active', 'past_due'];
 
-const notChangeable = (s: Subscription) =>
-  conflict('subscription_status', `The subscription is ${s.status}: only a trialing, active or past_due subscription can be changed.`, [
-    { pointer: '/path/id', detail: `Status ${s.status}.` },
-  ]);
-
 const planRefusal = (code: string, message: string) => unprocessable(code, message, [{ pointer: '/plan', detail: message }]);
 
 /** What the change decided, before anything is saved. */
@@ -89,15 +86,11 @@ export class SubscriptionChangeService {
   ) {}
 
   async change(id: string, request: ChangeRequest): Promise<ChangeResult> {
-    const entry = await this.cache.get();
-    const now = CatalogCache.now(entry);
-    const planCode = (planId: string) => entry.planByRef.get(planId)?.code ?? planId;
-    const done = await this.db.transaction(async (tx) => {
-      // A preview only reads; a change locks the subscription, then the customer (whose balance it may move).
-      const sub = request.preview ? await findSubscription(tx, id) : await lockSubscription(tx, id);
-      if (!sub) throw notFound('subscription_not_found', `No subscription ${id}.`, [{ pointer: '/path/id', detail: 'Unknown subscription.' }]);
-      if (!CHANGEABLE.includes(sub.status)) throw notChangeable(sub);
-      const customer = request.preview ? (await findCustomer(tx, sub.customerId))! : await lockCustomer(tx, sub.customerId);
+    let planCode: (planId: string) => string = (planId) => planId;
+    const done = await inSubscription(this.db, this.cache, id, 'changed', CHANGEABLE, async (ctx) => {
+      const { tx, entry, now, at, sub } = ctx;
+      planCode = ctx.planCode;
+      const customer = await lockCustomer(tx, sub.customerId);
       const coupon = sub.couponId ? await findCoupon(tx, sub.couponId) : null;
       const decision = decide(entry, sub, customer, coupon, request, now);
       const invoice = decision.proration && draftInvoice({
@@ -114,23 +107,23 @@ export class SubscriptionChangeService {
         at: now,
         settings: entry.settings,
       });
+      // A preview saves nothing; neither does a change that changes nothing.
       if (request.preview || decision.next === sub) return { decision, invoice, saved: decision.next };
-      const [saved] = await saveSubscriptions(tx, [decision.next], now.toISOString());
-      const events: NewEvent[] = [{ type: 'subscription.updated', object: subscriptionView(saved!, planCode) }];
+      const more: NewEvent[] = [];
       if (invoice) {
         await insertInvoices(tx, [invoice]);
         // A negative total is credit (balanceApplied < 0); a positive one uses what credit there is.
         if (invoice.balanceApplied !== 0) {
-          await adjustBalances(tx, new Map([[customer.id, -invoice.balanceApplied]]), now.toISOString());
-          events.push({ type: 'customer.updated', object: customerView({ ...customer, balance: customer.balance - invoice.balanceApplied, updatedAt: now.toISOString() }) });
+          await adjustBalances(tx, new Map([[customer.id, -invoice.balanceApplied]]), at);
+          more.push({ type: 'customer.updated', object: customerView({ ...customer, balance: customer.balance - invoice.balanceApplied, updatedAt: at }) });
         }
         const { series: _series, ...issued } = invoice;
         const view = invoiceView({ ...issued, number: '', attempts: [] });
-        events.push({ type: 'invoice.finalized', object: view });
-        if (invoice.status === 'paid') events.push({ type: 'invoice.paid', object: view });
+        more.push({ type: 'invoice.finalized', object: view });
+        if (invoice.status === 'paid') more.push({ type: 'invoice.paid', object: view });
       }
-      await recordEvents(tx, events, now.toISOString());
-      return { decision, invoice, saved: saved! };
+      const saved = await saveWithEvents(ctx, decision.next, 'subscription.updated', more);
+      return { decision, invoice, saved };
     });
 
     const { decision, invoice } = done;
@@ -178,11 +171,11 @@ function decide(
     if (nextPlan.status !== 'active') throw planRefusal('plan_not_available', `Plan ${nextPlan.code} is ${nextPlan.status}, not active.`);
   }
   const next: PlanSelection = { plan: nextPlan, charges: selectCharges(entry.snapshot, nextPlan, cartFor(sub, currentPlan, nextPlan, request)) };
-  const current: PlanSelection = { plan: currentPlan, charges: selectionOf(entry, currentPlan, sub.items) };
+  const current: PlanSelection = { plan: currentPlan, charges: selectionOf(entry.snapshot, currentPlan, sub.items) };
   const at = prorationInstant(sub, request.prorationDate, now);
   const items: SubscriptionItem[] = next.charges.map((c) => ({ chargeId: c.charge.id, quantity: c.quantity }));
-  const kept = coupon === null || couponKept(coupon, next);
-  const tax = determineTax(entry.tax, customer);
+  const kept = coupon === null || couponEligibleFor(coupon, nextPlan, next.charges);
+  const tax = taxFor(entry, customer);
   const shared = { taxTreatment: tax.treatment, ...(coupon && sub.couponCode ? { coupon: { code: sub.couponCode, kept } } : {}) };
   const t = at.toISOString();
 
@@ -230,7 +223,8 @@ function decide(
     periodEnd: end,
     at,
     coupon,
-    couponPeriod: sub.periodsBilled - sub.couponFirstPeriod + 1,
+    // The coupon's count of the current period: one before the next renewal's.
+    couponPeriod: couponPeriodOf(sub) - 1,
     tax,
   });
   if (proration.newPeriod) {
@@ -269,18 +263,6 @@ function cartFor(sub: Subscription, currentPlan: Plan, nextPlan: Plan, request: 
     (cart.charges ??= []).push({ chargeId: charge.id, quantity: item.quantity });
   }
   return cart;
-}
-
-/** The subscription's items on its plan, in the plan's charge order (items of charges since removed are dropped). */
-function selectionOf(entry: CatalogEntry, plan: Plan, items: readonly SubscriptionItem[]): SelectedCharge[] {
-  const quantities = new Map(items.map((item) => [item.chargeId, item.quantity]));
-  const out: SelectedCharge[] = [];
-  for (const charge of plan.charges) {
-    const quantity = quantities.get(charge.id);
-    const product = entry.snapshot.products.get(charge.productId);
-    if (quantity !== undefined && product) out.push({ charge, product, quantity });
-  }
-  return out;
 }
 
 function sameItems(a: readonly SubscriptionItem[], b: readonly SubscriptionItem[]): boolean {

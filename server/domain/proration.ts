@@ -8,7 +8,7 @@
  * on the net (negative bases give negative tax) -> totals.
  */
 import type { Interval, Plan, TaxBehavior } from './catalog.js';
-import { couponCoverage, isLineEligible, type Coupon, type CouponCoverage } from './coupons.js';
+import { couponCoverage, type Coupon, type CouponCoverage } from './coupons.js';
 import { mulDivRound } from './money.js';
 import { addInterval } from './periods.js';
 import { priceInvoice, type InvoiceLine, type InvoiceTotals, type SelectedCharge } from './quote.js';
@@ -72,15 +72,6 @@ export function sameInterval(a: Interval, b: Interval): boolean {
   const [ua, ca] = norm(a);
   const [ub, cb] = norm(b);
   return ua === ub && ca === cb;
-}
-
-/**
- * The coupon stays on the subscription when it can discount the new selection: at least one of its charges
- * (metered ones included, as at checkout) is an eligible line, and a fixed amount is in the plan's currency.
- */
-export function couponKept(coupon: Coupon, next: PlanSelection): boolean {
-  if (coupon.type === 'fixed_amount' && coupon.currency !== next.plan.currency) return false;
-  return next.charges.some((selected) => isLineEligible(coupon, next.plan.id, selected.product.id));
 }
 
 // ------------------------------------------------------------------------------- step 2: the fraction

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { Charge, Plan, Pricing, Product, TaxBehavior } from '../../../server/domain/catalog.js';
 import type { Coupon } from '../../../server/domain/coupons.js';
 import {
-  changeDirection, changeTakesEffect, couponKept, periodSeconds, prorationInvoice, recurringSubtotal, remainingFraction,
+  changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, remainingFraction,
   sameInterval, type PlanSelection, type ProrationInput, type ProrationInvoice,
 } from '../../../server/domain/proration.js';
 import { selectCharges } from '../../../server/domain/quote.js';
@@ -192,13 +192,6 @@ describe('classification and timing', () => {
   for (const [input, expected] of timings) {
     it(`when ${JSON.stringify(input)}, then the change takes effect ${expected}`, () => assert.equal(changeTakesEffect(input), expected));
   }
-
-  it('when the coupon cannot discount the new selection, then it is not kept', () => {
-    const onlyBasic = aCoupon({ planIds: ['plan_basic'] });
-    assert.equal(couponKept(onlyBasic, selection(basic)), true);
-    assert.equal(couponKept(onlyBasic, selection(pro)), false);
-    assert.equal(couponKept(aCoupon({ type: 'fixed_amount', currency: 'USD' }), selection(pro)), false);
-  });
 });
 
 // ------------------------------------------------------------------------------------------ properties

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
-import type { Db } from '../../../server/storage/db.js';
 import { pointers, problemOf } from '../../support/api.js';
-import type { TestApp } from '../../support/app.js';
-import { aFlatPlan, aSeatsPlan, confirm, startCheckout, testAppWith, type PlanWithProducts } from '../../support/checkout.js';
+import { aFlatPlan, aSeatsPlan, type PlanWithProducts } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
+import { advance, clockedApp, eventTypes, invoicesOf, subscribe } from '../../support/lifecycle.js';
 
 const DAY = 86_400;
 /** 30 days: every period has 2,592,000 s whatever the date the clock shows. */
@@ -14,68 +13,44 @@ const THIRTY_DAYS = { unit: 'day', count: 30 };
 
 for (const target of testDatabases()) {
   describe(`POST /v1/subscriptions/{id}/change on ${target.name}`, () => {
-    let db: Db;
-    let t: TestApp;
-    before(async () => {
-      db = await target.open();
-      t = await testAppWith(db, { testClock: true });
-    });
-    after(async () => {
-      if (target.name === 'postgres') await db.close();
-    });
+    const world = clockedApp(target);
 
     // ------------------------------------------------------------------------------------------ helpers
 
     const aFamily = async () => {
-      const res = await request(t.app).post('/v1/product-families').set(t.sk).send({ code: unique('fam'), name: 'Team tools' });
+      const res = await request(world.t.app).post('/v1/product-families').set(world.t.sk).send({ code: unique('fam'), name: 'Team tools' });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body.id as string;
     };
     /** A flat plan of `amount` every 30 days in `familyId` (override what the test is about). */
     const aPlanIn = (familyId: string, amount: number, overrides: Record<string, unknown> = {}) =>
-      aFlatPlan(t, amount, { familyId, interval: THIRTY_DAYS, ...overrides });
+      aFlatPlan(world.t, amount, { familyId, interval: THIRTY_DAYS, ...overrides });
     /** Two plans of one family: 10.00 and 30.00 every 30 days. */
     const basicAndPro = async () => {
       const family = await aFamily();
       return { basic: await aPlanIn(family, 1000), pro: await aPlanIn(family, 3000) };
     };
-
-    interface Subscribed {
-      subscription: { id: string; currentPeriodStart: string; currentPeriodEnd: string; [key: string]: unknown };
-      customer: { id: string };
-      invoice: { id: string };
-    }
-    const subscribe = async (plan: PlanWithProducts, cart: Record<string, unknown> = {}): Promise<Subscribed> => {
-      const checkout = await startCheckout(t, { plan: plan.code, ...cart });
-      const res = await confirm(t, checkout.id);
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body as Subscribed;
-    };
-    const advance = async (seconds: number) => {
-      const res = await request(t.app).post('/v1/test-clock/advance').set(t.sk).send({ seconds });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-    };
-    const change = (id: string, body: Record<string, unknown>) => request(t.app).post(`/v1/subscriptions/${id}/change`).set(t.sk).send(body);
+    const subscribeTo = (plan: PlanWithProducts, cart: Record<string, unknown> = {}) => subscribe(world.t, { plan: plan.code, ...cart });
+    const forward = (seconds: number) => advance(world.t, { seconds });
+    const kinds = async (subscriptionId: string) => (await invoicesOf(world.t, subscriptionId)).map((i) => i.kind);
+    const eventsOf = (objectId: string) => eventTypes(world.db, objectId);
+    const change = (id: string, body: Record<string, unknown>) => request(world.t.app).post(`/v1/subscriptions/${id}/change`).set(world.t.sk).send(body);
     const after_ = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
     const figures = (invoice: { lines: { subtotal: number; discount: number; tax: number; total: number }[] }) =>
       invoice.lines.map((l) => [l.subtotal, l.discount, l.tax, l.total]);
     const totals = (i: { subtotal: number; discount: number; tax: number; total: number; balanceApplied: number; amountDue: number }) =>
       [i.subtotal, i.discount, i.tax, i.total, i.balanceApplied, i.amountDue];
-    const eventTypes = async (objectId: string) =>
-      (await db.query<{ type: string }>('select type from events where object_id = $1 order by id', [objectId])).rows.map((r) => r.type);
-    const invoicesOf = async (subscriptionId: string) =>
-      (await db.query<{ kind: string }>('select kind from invoices where subscription_id = $1 order by id', [subscriptionId])).rows.map((r) => r.kind);
     const balanceOf = async (customerId: string) =>
-      Number((await db.query<{ balance: string }>('select balance from customers where id = $1', [customerId])).rows[0]!.balance);
+      Number((await world.db.query<{ balance: string }>('select balance from customers where id = $1', [customerId])).rows[0]!.balance);
     const subscriptionRow = async (id: string) =>
-      (await db.query<Record<string, unknown>>('select plan_id, items, anchor, periods_billed, pending_change, coupon_id from subscriptions where id = $1', [id])).rows[0]!;
+      (await world.db.query<Record<string, unknown>>('select plan_id, items, anchor, periods_billed, pending_change, coupon_id from subscriptions where id = $1', [id])).rows[0]!;
 
     // ----------------------------------------------------------------------------------------- upgrades
 
     it('when a 10.00 plan is upgraded to 30.00 half-way through the period, then the invoice credits 5.00, charges 15.00, adds 19 % on the net and is paid', async () => {
       const { basic, pro } = await basicAndPro();
-      const { subscription, customer } = await subscribe(basic);
-      await advance(15 * DAY);
+      const { subscription, customer } = await subscribeTo(basic);
+      await forward(15 * DAY);
       const t15 = after_(subscription.currentPeriodStart, 15 * DAY);
 
       const res = await change(subscription.id, { plan: pro.code, prorationDate: t15 });
@@ -94,16 +69,16 @@ for (const target of testDatabases()) {
       assert.equal(res.body.subscription.planCode, pro.code);
       assert.equal(res.body.subscription.currentPeriodEnd, subscription.currentPeriodEnd, 'the same interval keeps the period');
       assert.deepEqual(res.body.subscription.items, [{ chargeId: pro.charges[0]!.id, quantity: 1 }]);
-      assert.deepEqual(await eventTypes(subscription.id), ['subscription.created', 'subscription.updated']);
-      assert.deepEqual(await eventTypes(invoice.id), ['invoice.finalized', 'invoice.paid']);
+      assert.deepEqual(await eventsOf(subscription.id), ['subscription.created', 'subscription.updated']);
+      assert.deepEqual(await eventsOf(invoice.id), ['invoice.finalized', 'invoice.paid']);
       assert.equal(await balanceOf(customer.id), 0);
     });
 
     it('when a preview is followed minutes later by the change with its prorationDate, then the invoice equals the preview to the cent, and the preview saved nothing', async () => {
       const family = await aFamily();
-      const seats = await aSeatsPlan(t, { familyId: family, interval: THIRTY_DAYS });
-      const { subscription } = await subscribe(seats, { quantity: 2, addOns: [seats.charges[2]!.id] });
-      await advance(11 * DAY + 12_345);
+      const seats = await aSeatsPlan(world.t, { familyId: family, interval: THIRTY_DAYS });
+      const { subscription } = await subscribeTo(seats, { quantity: 2, addOns: [seats.charges[2]!.id] });
+      await forward(11 * DAY + 12_345);
 
       const preview = await change(subscription.id, { quantity: 7, preview: true });
       assert.equal(preview.status, 200, JSON.stringify(preview.body));
@@ -114,10 +89,10 @@ for (const target of testDatabases()) {
         { chargeId: seats.charges[1]!.id, quantity: 1 },
         { chargeId: seats.charges[2]!.id, quantity: 1 },
       ], 'the add-on stays when addOns is not given');
-      assert.deepEqual(await invoicesOf(subscription.id), ['checkout']);
+      assert.deepEqual(await kinds(subscription.id), ['checkout']);
       assert.deepEqual((await subscriptionRow(subscription.id)).items, subscription.items);
 
-      await advance(300);
+      await forward(300);
       const res = await change(subscription.id, { quantity: 7, prorationDate: preview.body.prorationDate });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.prorationDate, preview.body.prorationDate);
@@ -133,9 +108,9 @@ for (const target of testDatabases()) {
 
     it('when the subscription has a 20 % coupon, then the credit is of what was paid and the charge is discounted; the coupon stays', async () => {
       const { basic, pro } = await basicAndPro();
-      const coupon = await createCoupon(t, { percentage: 20 });
-      const { subscription } = await subscribe(basic, { couponCode: coupon.code });
-      await advance(15 * DAY);
+      const coupon = await createCoupon(world.t, { percentage: 20 });
+      const { subscription } = await subscribeTo(basic, { couponCode: coupon.code });
+      await forward(15 * DAY);
       const res = await change(subscription.id, { plan: pro.code, prorationDate: after_(subscription.currentPeriodStart, 15 * DAY) });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual(figures(res.body.invoice), [[-400, 0, -76, -476], [1500, 300, 228, 1428]]);
@@ -146,9 +121,9 @@ for (const target of testDatabases()) {
 
     it('when the coupon cannot discount the new plan, then the preview says it is dropped, the charge is not discounted, and the change drops it', async () => {
       const { basic, pro } = await basicAndPro();
-      const coupon = await createCoupon(t, { percentage: 20, plans: [basic.code] });
-      const { subscription } = await subscribe(basic, { couponCode: coupon.code });
-      await advance(15 * DAY);
+      const coupon = await createCoupon(world.t, { percentage: 20, plans: [basic.code] });
+      const { subscription } = await subscribeTo(basic, { couponCode: coupon.code });
+      await forward(15 * DAY);
       const prorationDate = after_(subscription.currentPeriodStart, 15 * DAY);
       const preview = await change(subscription.id, { plan: pro.code, prorationDate, preview: true });
       assert.equal(preview.status, 200, JSON.stringify(preview.body));
@@ -167,38 +142,38 @@ for (const target of testDatabases()) {
     if (target.name === 'postgres') {
       it('when the same upgrade is sent twice at once, then the row lock lets one bill it and the other find nothing left to change', async () => {
         const { basic, pro } = await basicAndPro();
-        const { subscription } = await subscribe(basic);
-        await advance(DAY);
+        const { subscription } = await subscribeTo(basic);
+        await forward(DAY);
         const answers = await Promise.all([change(subscription.id, { plan: pro.code }), change(subscription.id, { plan: pro.code })]);
         assert.deepEqual(answers.map((a) => a.status), [200, 200], JSON.stringify(answers.map((a) => a.body)));
         assert.equal(answers.filter((a) => a.body.invoice !== undefined).length, 1);
-        assert.deepEqual(await invoicesOf(subscription.id), ['checkout', 'proration']);
+        assert.deepEqual(await kinds(subscription.id), ['checkout', 'proration']);
       });
     }
 
     it('when the payment of the upgrade is declined, then the change stands, the invoice stays open and the subscription is past_due', async () => {
       const { basic, pro } = await basicAndPro();
-      const { subscription } = await subscribe(basic);
+      const { subscription } = await subscribeTo(basic);
       // The card saved at checkout is replaced by one that declines off-session (the portal's payment method
       // change is another issue's route).
-      await db.query(`update subscriptions set default_payment_method = $2 where id = $1`, [
+      await world.db.query(`update subscriptions set default_payment_method = $2 where id = $1`, [
         subscription.id, JSON.stringify({ provider: 'test', id: 'pm_card_chargeCustomerFail', brand: 'visa', last4: '0341' }),
       ]);
-      await advance(DAY);
+      await forward(DAY);
       const res = await change(subscription.id, { plan: pro.code });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual([res.body.invoice.status, res.body.invoice.amountPaid], ['open', 0]);
       assert.deepEqual(res.body.invoice.attempts.map((a: { outcome: string }) => a.outcome), ['declined']);
       assert.deepEqual([res.body.subscription.planCode, res.body.subscription.status], [pro.code, 'past_due']);
-      assert.deepEqual(await eventTypes(res.body.invoice.id), ['invoice.finalized', 'invoice.payment_failed']);
+      assert.deepEqual(await eventsOf(res.body.invoice.id), ['invoice.finalized', 'invoice.payment_failed']);
     });
 
     // --------------------------------------------------------------------------------------- downgrades
 
     it('when a plan is downgraded, then it becomes a pendingChange at the period end; asking for the current plan calls it off', async () => {
       const { basic, pro } = await basicAndPro();
-      const { subscription } = await subscribe(pro);
-      await advance(DAY);
+      const { subscription } = await subscribeTo(pro);
+      await forward(DAY);
       const res = await change(subscription.id, { plan: basic.code });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual([res.body.effective, res.body.effectiveAt, res.body.invoice], ['period_end', subscription.currentPeriodEnd, undefined]);
@@ -209,25 +184,25 @@ for (const target of testDatabases()) {
         effectiveAt: subscription.currentPeriodEnd,
       });
       assert.deepEqual((await subscriptionRow(subscription.id)).pending_change, { plan: basic.id, items: [{ chargeId: basic.charges[0]!.id, quantity: 1 }], effectiveAt: subscription.currentPeriodEnd });
-      assert.deepEqual(await invoicesOf(subscription.id), ['checkout']);
+      assert.deepEqual(await kinds(subscription.id), ['checkout']);
 
       const back = await change(subscription.id, { plan: pro.code });
       assert.equal(back.status, 200, JSON.stringify(back.body));
       assert.deepEqual([back.body.effective, back.body.invoice, back.body.subscription.pendingChange], ['now', undefined, null]);
-      assert.deepEqual(await eventTypes(subscription.id), ['subscription.created', 'subscription.updated', 'subscription.updated']);
+      assert.deepEqual(await eventsOf(subscription.id), ['subscription.created', 'subscription.updated', 'subscription.updated']);
 
       const again = await change(subscription.id, { plan: pro.code });
       assert.equal(again.status, 200, JSON.stringify(again.body));
-      assert.equal((await eventTypes(subscription.id)).length, 3, 'a change that changes nothing writes no event');
+      assert.equal((await eventsOf(subscription.id)).length, 3, 'a change that changes nothing writes no event');
     });
 
     it('when settings.downgrades is immediately, then a downgrade half-way credits the difference to the customer balance and nothing is due', async () => {
-      const put = (downgrades: string) => request(t.app).put('/v1/settings').set(t.sk).send({ downgrades });
+      const put = (downgrades: string) => request(world.t.app).put('/v1/settings').set(world.t.sk).send({ downgrades });
       const { basic, pro } = await basicAndPro();
-      const { subscription, customer } = await subscribe(pro);
+      const { subscription, customer } = await subscribeTo(pro);
       assert.equal((await put('immediately')).status, 200);
       try {
-        await advance(15 * DAY);
+        await forward(15 * DAY);
         const res = await change(subscription.id, { plan: basic.code, prorationDate: after_(subscription.currentPeriodStart, 15 * DAY) });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.equal(res.body.effective, 'now');
@@ -236,7 +211,7 @@ for (const target of testDatabases()) {
         assert.deepEqual(totals(res.body.invoice), [-1000, 0, -190, -1190, -1190, 0]);
         assert.deepEqual([res.body.invoice.status, res.body.invoice.attempts], ['paid', []]);
         assert.equal(await balanceOf(customer.id), 1190);
-        assert.deepEqual(await eventTypes(customer.id), ['customer.created', 'customer.updated']);
+        assert.deepEqual(await eventsOf(customer.id), ['customer.created', 'customer.updated']);
 
         // Back up at the same instant: 11.90 due, all of it paid from the balance.
         const up = await change(subscription.id, { plan: pro.code, prorationDate: res.body.prorationDate });
@@ -256,8 +231,8 @@ for (const target of testDatabases()) {
       const family = await aFamily();
       const monthly = await aPlanIn(family, 1000);
       const yearly = await aPlanIn(family, 12000, { interval: { unit: 'day', count: 360 } });
-      const { subscription } = await subscribe(monthly);
-      await advance(15 * DAY);
+      const { subscription } = await subscribeTo(monthly);
+      await forward(15 * DAY);
       const t15 = new Date(Math.floor(Date.parse(after_(subscription.currentPeriodStart, 15 * DAY)) / 1000) * 1000).toISOString();
       const res = await change(subscription.id, { plan: yearly.code, prorationDate: t15 });
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -273,9 +248,9 @@ for (const target of testDatabases()) {
       const family = await aFamily();
       const trial = await aPlanIn(family, 3000, { trialDays: 14 });
       const basic = await aPlanIn(family, 1000, { trialDays: 14 });
-      const { subscription } = await subscribe(trial);
+      const { subscription } = await subscribeTo(trial);
       assert.equal(subscription.status, 'trialing');
-      await advance(3 * DAY);
+      await forward(3 * DAY);
       const res = await change(subscription.id, { plan: basic.code });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual([res.body.effective, res.body.invoice], ['now', undefined]);
@@ -283,7 +258,7 @@ for (const target of testDatabases()) {
         [res.body.subscription.planCode, res.body.subscription.status, res.body.subscription.trialEnd, res.body.subscription.currentPeriodEnd],
         [basic.code, 'trialing', subscription.trialEnd, subscription.currentPeriodEnd],
       );
-      assert.deepEqual(await invoicesOf(subscription.id), ['checkout']);
+      assert.deepEqual(await kinds(subscription.id), ['checkout']);
     });
 
     // ----------------------------------------------------------------------------------------- refusals
@@ -291,11 +266,11 @@ for (const target of testDatabases()) {
     it('when the subscription, the plan, the family, the currency, the status or the quantities do not allow the change, then each is refused with its code and pointer', async () => {
       const family = await aFamily();
       const basic = await aPlanIn(family, 1000);
-      const seats = await aSeatsPlan(t, { familyId: family, interval: THIRTY_DAYS });
-      const elsewhere = await aFlatPlan(t, 3000, { familyId: await aFamily() });
+      const seats = await aSeatsPlan(world.t, { familyId: family, interval: THIRTY_DAYS });
+      const elsewhere = await aFlatPlan(world.t, 3000, { familyId: await aFamily() });
       const dollars = await aPlanIn(family, 3000, { currency: 'USD' });
       const draft = await aPlanIn(family, 3000, { status: 'draft', checkoutAllowed: false });
-      const { subscription } = await subscribe(basic);
+      const { subscription } = await subscribeTo(basic);
       const refused = async (id: string, body: Record<string, unknown>, status: number, code: string) =>
         pointers(problemOf(await change(id, body), status, code));
 
@@ -313,20 +288,20 @@ for (const target of testDatabases()) {
         await refused(subscription.id, { plan: seats.code, prorationDate: new Date(Date.parse(subscription.currentPeriodStart) - 1000).toISOString() }, 422, 'proration_date_invalid'),
         ['/prorationDate'],
       );
-      await advance(11 * 60);
+      await forward(11 * 60);
       assert.deepEqual(await refused(subscription.id, { plan: seats.code, prorationDate: subscription.currentPeriodStart }, 422, 'proration_date_invalid'), ['/prorationDate']);
 
-      await db.query(`update subscriptions set status = 'paused' where id = $1`, [subscription.id]);
+      await world.db.query(`update subscriptions set status = 'paused' where id = $1`, [subscription.id]);
       const paused = problemOf(await change(subscription.id, { plan: seats.code }), 409, 'subscription_status');
       assert.match(paused.detail, /paused/);
       assert.deepEqual(pointers(paused), ['/path/id']);
-      assert.deepEqual(await invoicesOf(subscription.id), ['checkout'], 'no refusal wrote an invoice');
+      assert.deepEqual(await kinds(subscription.id), ['checkout'], 'no refusal wrote an invoice');
     });
 
     it('when the period has ended and its renewal is not billed yet, then the change waits with 409 subscription_renewal_due', async () => {
       const { basic, pro } = await basicAndPro();
-      const { subscription } = await subscribe(basic);
-      await advance(31 * DAY);
+      const { subscription } = await subscribeTo(basic);
+      await forward(31 * DAY);
       assert.deepEqual(pointers(problemOf(await change(subscription.id, { plan: pro.code }), 409, 'subscription_renewal_due')), ['/path/id']);
     });
   });
