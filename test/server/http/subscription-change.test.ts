@@ -5,7 +5,7 @@ import { pointers, problemOf } from '../../support/api.js';
 import { aFlatPlan, aSeatsPlan, type PlanWithProducts } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
-import { advance, clockedApp, eventTypes, invoicesOf, subscribe } from '../../support/lifecycle.js';
+import { advance, billingRun, clockedApp, eventTypes, getSubscription, invoicesOf, subscribe } from '../../support/lifecycle.js';
 
 const DAY = 86_400;
 /** 30 days: every period has 2,592,000 s whatever the date the clock shows. */
@@ -194,6 +194,37 @@ for (const target of testDatabases()) {
       const again = await change(subscription.id, { plan: pro.code });
       assert.equal(again.status, 200, JSON.stringify(again.body));
       assert.equal((await eventsOf(subscription.id)).length, 3, 'a change that changes nothing writes no event');
+    });
+
+    it('when the period of a pending downgrade ends, then the billing run applies it and bills the next period at the new plan, the coupon kept', async () => {
+      const { basic, pro } = await basicAndPro();
+      const coupon = await createCoupon(world.t, { percentage: 20 });
+      const { subscription } = await subscribeTo(pro, { couponCode: coupon.code });
+      await forward(DAY);
+      assert.equal((await change(subscription.id, { plan: basic.code })).body.effective, 'period_end');
+      await forward(30 * DAY);
+      await billingRun(world.t);
+      const renewed = await getSubscription(world.t, subscription.id);
+      assert.deepEqual([renewed.planCode, renewed.pendingChange, renewed.couponCode, renewed.currentPeriodStart], [basic.code, null, coupon.code, subscription.currentPeriodEnd]);
+      const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+      assert.deepEqual([renewal.subtotal, renewal.discount, renewal.total], [1000, 200, 952]);
+    });
+
+    it('when a pending downgrade has another interval, then its first period starts where the old one ended', async () => {
+      const family = await aFamily();
+      const yearly = await aPlanIn(family, 12000, { interval: { unit: 'day', count: 360 } });
+      const monthly = await aPlanIn(family, 900);
+      const { subscription } = await subscribeTo(yearly);
+      await forward(DAY);
+      const res = await change(subscription.id, { plan: monthly.code });
+      assert.equal(res.body.effective, 'period_end', JSON.stringify(res.body));
+      await forward(360 * DAY);
+      await billingRun(world.t);
+      const renewed = await getSubscription(world.t, subscription.id);
+      assert.deepEqual(
+        [renewed.planCode, renewed.currentPeriodStart, renewed.currentPeriodEnd],
+        [monthly.code, subscription.currentPeriodEnd, after_(subscription.currentPeriodEnd, 30 * DAY)],
+      );
     });
 
     it('when settings.downgrades is immediately, then a downgrade half-way credits the difference to the customer balance and nothing is due', async () => {
