@@ -34,7 +34,11 @@ for (const target of testDatabases()) {
     const forward = (seconds: number) => advance(world.t, { seconds });
     const kinds = async (subscriptionId: string) => (await invoicesOf(world.t, subscriptionId)).map((i) => i.kind);
     const eventsOf = (objectId: string) => eventTypes(world.db, objectId);
-    const change = (id: string, body: Record<string, unknown>) => request(world.t.app).post(`/v1/subscriptions/${id}/change`).set(world.t.sk).send(body);
+    const change = (id: string, body: Record<string, unknown>, idempotencyKey?: string) => {
+      const req = request(world.t.app).post(`/v1/subscriptions/${id}/change`).set(world.t.sk);
+      if (idempotencyKey !== undefined) req.set('Idempotency-Key', idempotencyKey);
+      return req.send(body);
+    };
     const after_ = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
     const figures = (invoice: { lines: { subtotal: number; discount: number; tax: number; total: number }[] }) =>
       invoice.lines.map((l) => [l.subtotal, l.discount, l.tax, l.total]);
@@ -273,6 +277,24 @@ for (const target of testDatabases()) {
       assert.deepEqual([res.body.subscription.currentPeriodStart, res.body.subscription.currentPeriodEnd, res.body.subscription.periodsBilled], [t15, end, 2]);
       const row = await subscriptionRow(subscription.id);
       assert.equal(new Date(row.anchor as string).toISOString(), t15);
+
+      // The next renewal counts from the new anchor.
+      await forward(360 * DAY);
+      await billingRun(world.t);
+      const renewed = await getSubscription(world.t, subscription.id);
+      assert.deepEqual([renewed.currentPeriodStart, renewed.currentPeriodEnd, renewed.periodsBilled], [end, after_(t15, 720 * DAY), 3]);
+    });
+
+    it('when a change is sent twice with one Idempotency-Key, then the second answer replays the first and nothing is billed twice', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription } = await subscribeTo(basic);
+      await forward(DAY);
+      const key = unique('key');
+      const first = await change(subscription.id, { plan: pro.code }, key);
+      const second = await change(subscription.id, { plan: pro.code }, key);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.deepEqual(second.body, first.body);
+      assert.deepEqual(await kinds(subscription.id), ['checkout', 'proration']);
     });
 
     it('when a trialing subscription changes plan, then it applies now without an invoice and the trial end stays', async () => {
