@@ -158,11 +158,9 @@ for (const target of testDatabases()) {
     it('when the payment of the upgrade is declined, then the change stands, the invoice stays open and the subscription is past_due', async () => {
       const { basic, pro } = await basicAndPro();
       const { subscription } = await subscribeTo(basic);
-      // The card saved at checkout is replaced by one that declines off-session (the portal's payment method
-      // change is another issue's route).
-      await world.db.query(`update subscriptions set default_payment_method = $2 where id = $1`, [
-        subscription.id, JSON.stringify({ provider: 'test', id: 'pm_card_chargeCustomerFail', brand: 'visa', last4: '0341' }),
-      ]);
+      // The card saved at checkout is replaced by one that declines every off-session charge.
+      const card = await request(world.t.app).post(`/v1/subscriptions/${subscription.id}/payment-method`).set(world.t.sk).send({ paymentMethod: 'pm_card_chargeCustomerFail' });
+      assert.equal(card.status, 200, JSON.stringify(card.body));
       await forward(DAY);
       const res = await change(subscription.id, { plan: pro.code });
       assert.equal(res.status, 200, JSON.stringify(res.body));
