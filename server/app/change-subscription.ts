@@ -86,10 +86,8 @@ export class SubscriptionChangeService {
   ) {}
 
   async change(id: string, request: ChangeRequest): Promise<ChangeResult> {
-    let planCode: (planId: string) => string = (planId) => planId;
     const done = await inSubscription(this.db, this.cache, id, 'changed', CHANGEABLE, async (ctx) => {
-      const { tx, entry, now, at, sub } = ctx;
-      planCode = ctx.planCode;
+      const { tx, entry, now, at, sub, planCode } = ctx;
       const customer = await lockCustomer(tx, sub.customerId);
       const coupon = sub.couponId ? await findCoupon(tx, sub.couponId) : null;
       const decision = decide(entry, sub, customer, coupon, request, now);
@@ -108,7 +106,7 @@ export class SubscriptionChangeService {
         settings: entry.settings,
       });
       // A preview saves nothing; neither does a change that changes nothing.
-      if (request.preview || decision.next === sub) return { decision, invoice, saved: decision.next };
+      if (request.preview || decision.next === sub) return { decision, invoice, saved: decision.next, planCode };
       const more: NewEvent[] = [];
       if (invoice) {
         await insertInvoices(tx, [invoice]);
@@ -123,10 +121,10 @@ export class SubscriptionChangeService {
         if (invoice.status === 'paid') more.push({ type: 'invoice.paid', object: view });
       }
       const saved = await saveWithEvents(ctx, decision.next, 'subscription.updated', more);
-      return { decision, invoice, saved };
+      return { decision, invoice, saved, planCode };
     });
 
-    const { decision, invoice } = done;
+    const { decision, invoice, planCode } = done;
     const result: ChangeResult = {
       effective: decision.effective,
       effectiveAt: decision.effectiveAt,

@@ -8,7 +8,7 @@ import {
   sameInterval, type PlanSelection, type ProrationInput, type ProrationInvoice,
 } from '../../../server/domain/proration.js';
 import { selectCharges } from '../../../server/domain/quote.js';
-import { defaultTaxSettings, determineTax, taxOnAmount, type TaxDetermination } from '../../../server/domain/tax.js';
+import { defaultTaxSettings, determineTax, taxLines, taxOnAmount, type TaxDetermination } from '../../../server/domain/tax.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct } from '../../support/builders.js';
 
 // April 2026 has 30 days: 2,592,000 s. Half-way is 16 April 00:00.
@@ -146,6 +146,35 @@ describe('prorationInvoice: hand-checked cents', () => {
     const once = aCoupon({ percentage: 20, frequency: 'once' });
     assert.equal(change(basic, yearly, { coupon: once }).lines[1]!.discount, 0);
   });
+});
+
+describe('taxLines with credits (negative amounts)', () => {
+  const cases: [string, TaxBehavior, number[], number[], number[]][] = [
+    // 19 % of -333 -> -63.27 = -63, of -667 -> -126.73; the group: round(-1000 x 0.19) = -190 allocated by magnitude.
+    ['a group of credits only is taxed on its sum and allocated by magnitude', 'exclusive', [-333, -667], [1900, 1900], [-63, -127]],
+    // -250 and 250: each -47.5 -> -48 and 47.5 -> 48; the group's tax 0; the difference 0.
+    ['credits and charges that cancel give 0 for the rate', 'exclusive', [-250, 250], [1900, 1900], [-48, 48]],
+    // 5 -> round(0.95) = 1, -3 -> round(-0.57) = -1, 3 -> 1: sum 1, group round(5 x 0.19) = 1: no difference.
+    ['lines of both signs are taxed alone and add up to the rate tax', 'exclusive', [5, -3, 3], [1900, 1900, 1900], [1, -1, 1]],
+    // -150 -> -28.5 = -29, 150 -> 28.5 = 29, 1 -> 0: sum 0; group round(1 x 0.19) = 0; no difference.
+    ['equal magnitudes: nothing to hand over when the sums agree', 'exclusive', [-150, 150, 1], [1900, 1900, 1900], [-29, 29, 0]],
+    // -1 -> round(-0.19) = 0, 2 -> round(0.38) = 0, twice: sum 0; group round(3 x 0.19) = 1. The 1 goes to the
+    // largest line, 2, the earlier of the two.
+    ['the difference goes to the largest line, the earliest on ties', 'exclusive', [-1, 2, 2], [1900, 1900, 1900], [0, 1, 0]],
+    // 7 % and 19 % in one invoice: each rate its own group.
+    ['rates are grouped apart', 'exclusive', [-1000, 2000, -500], [1900, 700, 1900], [-190, 140, -95]],
+    ['inclusive credits take the tax out of the gross', 'inclusive', [-1190, 2380], [1900, 1900], [-190, 380]],
+  ];
+  for (const [name, behavior, amounts, rates, expected] of cases) {
+    it(`when ${name}, then the lines are ${expected.join(', ')}`, () => {
+      const taxes = taxLines(behavior, amounts, rates);
+      assert.deepEqual(taxes, expected);
+      for (const rate of new Set(rates)) {
+        const of = (list: number[]) => list.filter((_, i) => rates[i] === rate).reduce((a, b) => a + b, 0);
+        assert.equal(of(taxes), taxOnAmount(behavior, of(amounts), rate), `rate ${rate}`);
+      }
+    });
+  }
 });
 
 describe('classification and timing', () => {
