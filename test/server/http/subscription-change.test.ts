@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { pointers, problemOf } from '../../support/api.js';
-import { aFlatPlan, aSeatsPlan, type PlanWithProducts } from '../../support/checkout.js';
+import { aFlatPlan, aSeatsPlan, FRENCH_BUSINESS, type PlanWithProducts } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
 import { advance, billingRun, clockedApp, eventTypes, getSubscription, invoicesOf, subscribe } from '../../support/lifecycle.js';
@@ -108,6 +108,17 @@ for (const target of testDatabases()) {
       ]);
       const f = (Math.floor(Date.parse(subscription.currentPeriodEnd) / 1000) - Date.parse(res.body.prorationDate) / 1000) / (30 * DAY);
       assert.equal(res.body.invoice.subtotal, Math.round(7 * 1200 * f) - Math.round(2 * 1200 * f));
+    });
+
+    it('when the customer is a French business with a VAT ID, then the proration is reverse charged: no VAT, and the note says why', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription } = await subscribe(world.t, { plan: basic.code }, FRENCH_BUSINESS);
+      await forward(15 * DAY);
+      const res = await change(subscription.id, { plan: pro.code, prorationDate: after_(subscription.currentPeriodStart, 15 * DAY) });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(figures(res.body.invoice), [[-500, 0, 0, -500], [1500, 0, 0, 1500]]);
+      assert.deepEqual([res.body.invoice.taxTreatment, res.body.invoice.total], ['reverse_charge', 1000]);
+      assert.match(res.body.invoice.note, /Reverse charge/);
     });
 
     it('when the subscription has a 20 % coupon, then the credit is of what was paid and the charge is discounted; the coupon stays', async () => {
