@@ -7,6 +7,7 @@ import { PaymentCollector } from './app/collect-payment.js';
 import { BillingRunService } from './app/billing-run.js';
 import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
+import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
@@ -34,6 +35,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     couponCache,
     billingRuns: new BillingRunService(db, catalogCache, collector),
     invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
+    usage: new UsageRecorder(db, catalogCache, collector),
     subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     config,
