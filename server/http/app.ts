@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { portalRoutes } from './routes/portal.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
+import { subscriptionChangeRoutes } from './routes/subscription-change.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { usageRoutes } from './routes/usage.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
@@ -158,6 +159,7 @@ export function createApp(deps: Deps): Express {
   lifecycleRoutes(ctx, deps);
   portalRoutes(ctx, deps);
   usageRoutes(ctx, deps);
+  subscriptionChangeRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 
