@@ -25,6 +25,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
   const collector = new PaymentCollector(db, payments, catalogCache);
+  const subscriptionChanges = new SubscriptionChangeService(db, catalogCache, collector);
   const portalSessions = new PortalSessions(db, catalogCache, `${config.publicUrl ?? ''}/portal`);
   return {
     db,
@@ -40,11 +41,11 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     billingRuns: new BillingRunService(db, catalogCache, collector),
     invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
     usage: new UsageRecorder(db, catalogCache, collector),
-    subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
+    subscriptionChanges,
     settings: new SettingsService(db, catalogCache),
     portalSessions,
     signIn: new SignInService(db, catalogCache, portalSessions, noMailer),
-    portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions),
+    portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges),
     config,
     ...(logger ? { logger } : {}),
   };

@@ -11,6 +11,7 @@
 import type { Plan } from '../domain/catalog.js';
 import { DomainError, unprocessable } from '../domain/errors.js';
 import type { Subscription } from '../storage/commerce-repository.js';
+import type { ChangeRequest } from './change-subscription.js';
 import type { CancellationReason, CatalogEntry, PortalSettings } from './catalog-cache.js';
 
 export type PortalFeature = keyof PortalSettings['features'];
@@ -43,15 +44,8 @@ export function switchTargets(entry: CatalogEntry, sub: Subscription): Plan[] {
 /** Whether the subscription's plan has a quantity or an optional charge the buyer could change. */
 export const adjustable = (plan: Plan) => plan.charges.some((c) => c.quantity.adjustable || c.optional);
 
-export interface ChangeRequest {
-  plan?: string | undefined;
-  quantity?: unknown;
-  charges?: unknown;
-  addOns?: unknown;
-}
-
 /** A change of plan must be to a switch target; a change of quantities or add-ons needs `features.quantity`. */
-export function checkChange(entry: CatalogEntry, sub: Subscription, input: ChangeRequest): void {
+export function checkChange(entry: CatalogEntry, sub: Subscription, input: Pick<ChangeRequest, 'plan' | 'quantity' | 'charges' | 'addOns'>): void {
   const portal = entry.settings.portal;
   const current = entry.planByRef.get(sub.planId);
   const target = input.plan === undefined ? current : entry.planByRef.get(input.plan);

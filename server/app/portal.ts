@@ -18,10 +18,11 @@ import { applyCoupon } from './apply-coupon.js';
 import { cancelSubscription, uncancelSubscription, type CancelInput } from './cancel.js';
 import { CatalogCache, publicPlan, type CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
+import type { ChangeRequest, SubscriptionChangeService } from './change-subscription.js';
 import { rethrowUnique } from './errors.js';
 import { pauseSubscription, resumeSubscription, type PauseInput } from './pause.js';
 import { setPaymentMethod } from './payment-method.js';
-import { adjustable, cancellationOf, featureDisabled, pauseAllowed, requireFeature, retentionOfferOpen, switchTargets } from './portal-policy.js';
+import { adjustable, cancellationOf, checkChange, featureDisabled, pauseAllowed, requireFeature, retentionOfferOpen, switchTargets } from './portal-policy.js';
 import type { PortalCaller, PortalSessions } from './portal-session.js';
 import type { CouponCache } from './quotes.js';
 import { subscriptionNotFound } from './subscription-tx.js';
@@ -39,6 +40,7 @@ export class PortalService {
     private readonly coupons: CouponCache,
     private readonly payments: PaymentProvider,
     private readonly sessions: PortalSessions,
+    private readonly changes: SubscriptionChangeService,
   ) {}
 
   // ------------------------------------------------------------------------------------------- customer
@@ -129,6 +131,16 @@ export class PortalService {
     // The flow offers the retention coupon before it cancels: cancelling declines it, once and for all.
     const result = await cancelSubscription(this.db, this.cache, this.collector, id, { ...input, at, offerDeclined: retentionOfferOpen(portal, sub) });
     return this.#view(result.subscription);
+  }
+
+  /**
+   * A change of plan, quantities or add-ons (or its preview) within the merchant's rules; priced and made
+   * exactly as the secret API's (a preview's `prorationDate` sent back charges exactly the preview).
+   */
+  async change(customerId: string, id: string, input: ChangeRequest) {
+    const sub = await this.#own(customerId, id);
+    checkChange(await this.cache.get(), sub, input);
+    return this.changes.change(id, input);
   }
 
   async uncancel(customerId: string, id: string) {

@@ -6,6 +6,7 @@ import { defineRoute, type RouteContext } from '../route.js';
 import { Customer, Invoice, InvoiceStatus } from '../schemas/checkout.js';
 import { PageQuery, pageOf } from '../schemas/common.js';
 import { PauseInput, UpcomingInvoice } from '../schemas/lifecycle.js';
+import { SubscriptionChangeInput, SubscriptionChangeResult } from '../schemas/subscription-change.js';
 import {
   CustomerPatch,
   PaymentMethodResult,
@@ -69,6 +70,8 @@ export function portalRoutes(ctx: RouteContext, deps: Deps): void {
       ({ req, params, body: input }) => run(caller(req).customerId, params.id, input as never));
 
   verb('cancel', "Cancel as the merchant's cancellation mode allows, with one of its reasons", PortalCancelInput, [409, 422], (customerId, id, input) => portal.cancel(customerId, id, input));
+  defineRoute(ctx, { method: 'post', path: '/v1/portal/subscriptions/{id}/change', auth: 'portal', summary: "Change (or preview) plan, quantities or add-ons, as the merchant's switchPlan rules allow", tags, params: IdParam, body: SubscriptionChangeInput, response: { status: 200, schema: SubscriptionChangeResult }, problems: [403, 404, 409, 422], idempotent: true },
+    ({ req, params, body }) => portal.change(caller(req).customerId, params.id, body));
   verb('uncancel', 'Undo a pending period-end cancellation', undefined, [409], (customerId, id) => portal.uncancel(customerId, id));
   verb('pause', 'Pause (when the merchant allows it; at most pause.maxPeriods periods)', PauseInput, [409, 422], (customerId, id, input) => portal.pause(customerId, id, input));
   verb('resume', 'Resume: a new period from now, invoiced and charged now', undefined, [409], (customerId, id) => portal.resume(customerId, id));

@@ -5,7 +5,7 @@ import type { Db } from '../../../server/storage/db.js';
 import { addInterval } from '../../../server/domain/periods.js';
 import { problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
-import { aFlatPlan, FRENCH_BUSINESS, testAppWith } from '../../support/checkout.js';
+import { aFlatPlan, aSeatsPlan, FRENCH_BUSINESS, testAppWith } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { sharedPglite, testDatabases, unique } from '../../support/db.js';
 import { startStripeStandIn, type StripeStandIn } from '../../support/stripe-stand-in.js';
@@ -135,7 +135,7 @@ for (const target of testDatabases()) {
         await setPortal(t, { cancellation: { mode: 'choose' } });
         const sub = `/v1/portal/subscriptions/${b.subscription.id}`;
         const tries: [string, string, Record<string, unknown>?][] = [
-          ['get', sub], ['get', `${sub}/upcoming-invoice`],
+          ['get', sub], ['get', `${sub}/upcoming-invoice`], ['post', `${sub}/change`, { plan: a.subscription.planCode, preview: true }],
           ['post', `${sub}/cancel`, { at: 'now' }], ['post', `${sub}/uncancel`], ['post', `${sub}/pause`, {}], ['post', `${sub}/resume`],
           ['post', `${sub}/retention-offer/accept`],
           ['get', `/v1/portal/invoices/${b.invoice.id}`], ['get', `/v1/portal/invoices/${b.invoice.number}`],
@@ -471,6 +471,57 @@ for (const target of testDatabases()) {
         const { as } = await buyer();
         problemOf(await request(t.app).post('/v1/portal/payment-methods/setup').set(as), 403, 'portal_feature_disabled');
         problemOf(await request(t.app).post('/v1/portal/payment-methods').set(as).send({ paymentMethod: 'pm_card_visa' }), 403, 'portal_feature_disabled');
+      });
+    });
+
+    describe('switching plan', () => {
+      it('when the buyer previews an upgrade in the family and confirms it with the prorationDate, then the invoice charged is the preview to the cent', async () => {
+        const { plans } = await aFamily(t, [1000, 3000]);
+        const bought = await subscribe(t, { plan: plans[0]!.code });
+        await advance(t, { days: 10 });
+        const as = bearer(await portalToken(t, bought.customer.id));
+        const path = `/v1/portal/subscriptions/${bought.subscription.id}/change`;
+        const preview = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, preview: true });
+        assert.equal(preview.status, 200, JSON.stringify(preview.body));
+        assert.equal(preview.body.effective, 'now');
+        assert.ok(preview.body.invoice.total > 0);
+        assert.equal((await getSubscription(t, bought.subscription.id)).planCode, plans[0]!.code, 'a preview saves nothing');
+        await advance(t, { seconds: 30 });
+        const done = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, prorationDate: preview.body.prorationDate });
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        assert.equal(done.body.subscription.planCode, plans[1]!.code);
+        for (const field of ['subtotal', 'tax', 'total', 'amountDue'] as const) assert.equal(done.body.invoice[field], preview.body.invoice[field], field);
+        assert.equal(done.body.invoice.status, 'paid');
+      });
+
+      it("when the plan is outside the family or the merchant's list, then 422 plan_switch_not_allowed (previews too); switching off is 403; quantities need the quantity feature", async () => {
+        const { plans } = await aFamily(t, [1000, 2000, 3000]);
+        const outsider = await aFlatPlan(t, 500);
+        const bought = await subscribe(t, { plan: plans[0]!.code });
+        const as = bearer(await portalToken(t, bought.customer.id));
+        const change = (body: Record<string, unknown>) => request(t.app).post(`/v1/portal/subscriptions/${bought.subscription.id}/change`).set(as).send(body);
+        problemOf(await change({ plan: outsider.code, preview: true }), 422, 'plan_switch_not_allowed');
+        await setPortal(t, { switchPlan: { allowed: [{ from: plans[0]!.code, to: [plans[2]!.code] }] } });
+        const refused = problemOf(await change({ plan: plans[1]!.code, preview: true }), 422, 'plan_switch_not_allowed');
+        assert.deepEqual(refused.errors?.map((e) => e.pointer), ['/plan']);
+        assert.equal((await change({ plan: plans[2]!.code, preview: true })).status, 200);
+        await setPortal(t, { features: { switchPlan: false } });
+        problemOf(await change({ plan: plans[2]!.code, preview: true }), 403, 'portal_feature_disabled');
+        await setPortal(t, { features: { quantity: false } });
+        problemOf(await change({ quantity: 2, preview: true }), 403, 'portal_feature_disabled');
+        assert.equal((await getSubscription(t, bought.subscription.id)).planCode, plans[0]!.code);
+        assert.deepEqual(await eventTypes(db, bought.subscription.id), ['subscription.created']);
+      });
+
+      it('when a seats subscription changes its quantity through the portal, then it is changed as through the secret API', async () => {
+        const plan = await aSeatsPlan(t);
+        const bought = await subscribe(t, { plan: plan.code, quantity: 2 });
+        const as = bearer(await portalToken(t, bought.customer.id));
+        const config = await request(t.app).get('/v1/portal/configuration').set(as);
+        assert.equal(config.body.subscriptions[0].changeQuantity, true);
+        const res = await request(t.app).post(`/v1/portal/subscriptions/${bought.subscription.id}/change`).set(as).send({ quantity: 3 });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.subscription.items.find((i: { chargeId: string }) => i.chargeId === plan.charges[0]!.id).quantity, 3);
       });
     });
 
