@@ -95,7 +95,10 @@ for (const target of testDatabases()) {
       it('when a portal token comes from an origin that is not allowed, then 403 origin_not_allowed', async () => {
         const { as } = await buyer();
         problemOf(await request(t.app).get('/v1/portal/customer').set(as).set('Origin', 'https://evil.test'), 403, 'origin_not_allowed');
-        assert.equal((await request(t.app).get('/v1/portal/customer').set(as).set('Origin', 'http://shop.test')).status, 200);
+        const allowed = await request(t.app).get('/v1/portal/customer').set(as).set('Origin', 'http://shop.test');
+        assert.deepEqual([allowed.status, allowed.headers['access-control-allow-origin']], [200, 'http://shop.test']);
+        const preflight = await request(t.app).options('/v1/portal/subscriptions/x/cancel').set('Origin', 'http://shop.test').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'authorization,content-type');
+        assert.equal(preflight.headers['access-control-allow-origin'], 'http://shop.test');
       });
     });
 
@@ -206,6 +209,17 @@ for (const target of testDatabases()) {
         problemOf(await verify(customer.email, code), 422, 'sign_in_code_expired');
         await signIn(customer.email);
         assert.equal((await verify(customer.email, codes.get(customer.email)!)).status, 200);
+      });
+
+      it('when ten wrong codes arrive at once, then exactly four are told the tries left and the code is void (the row lock counts every try)', async () => {
+        const { customer } = await buyer();
+        await signIn(customer.email);
+        const code = codes.get(customer.email)!;
+        const answers = await Promise.all(Array.from({ length: 10 }, () => verify(customer.email, wrong(code))));
+        const left = answers.filter((r) => r.body.code === 'sign_in_code_invalid').map((r) => r.body.attemptsLeft).sort();
+        assert.deepEqual(left, [1, 2, 3, 4]);
+        assert.equal(answers.filter((r) => r.body.code === 'sign_in_code_expired').length, 6);
+        problemOf(await verify(customer.email, code), 422, 'sign_in_code_expired');
       });
 
       it('when 10 minutes pass on the test clock, then the code is refused; a minute before, it works; a newer code voids the older one', async () => {
@@ -378,6 +392,16 @@ for (const target of testDatabases()) {
         await billingRun(t);
         const renewal = (await invoicesOf(t, subscription.id)).find((i) => i.kind === 'renewal')!;
         assert.equal(renewal.discount, 2000);
+      });
+
+      it('when the offer is accepted twice at once, then it is applied once: one 200, one 409', async () => {
+        const coupon = await createCoupon(t, { percentage: 15, frequency: 'once' });
+        await setPortal(t, { cancellation: { retentionCoupon: coupon.code } });
+        const { as, subscription } = await buyer();
+        const path = `/v1/portal/subscriptions/${subscription.id}/retention-offer/accept`;
+        const answers = await Promise.all([request(t.app).post(path).set(as), request(t.app).post(path).set(as)]);
+        assert.deepEqual(answers.map((r) => r.status).sort(), [200, 409]);
+        assert.equal((await eventTypes(db, subscription.id)).filter((e) => e === 'portal.retention_offer_accepted').length, 1);
       });
 
       it('when the buyer cancels while the offer is open, then the offer counts as declined: after undoing, it is not offered again', async () => {
