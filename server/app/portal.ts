@@ -274,6 +274,7 @@ export class PortalService {
       features: { ...portal.features, pause: pauseAllowed(portal) },
       cancellation: { mode: portal.cancellation.mode, reasons: portal.cancellation.reasons },
       pause: { maxPeriods: portal.pause.maxPeriods ?? null },
+      downgrades: entry.settings.downgrades,
       retentionOffer: coupon ? offerOf(coupon) : null,
       subscriptions,
       plans: [...plans.values()],

@@ -115,6 +115,7 @@ export const PortalConfiguration = z
     }),
     cancellation: z.object({ mode: z.enum(['period_end', 'now', 'choose']), reasons: z.array(Reason) }),
     pause: z.object({ maxPeriods: z.number().int().nullable() }),
+    downgrades: z.enum(['period_end', 'immediately']).meta({ description: "When a downgrade takes effect (the change's preview says it too)." }),
     retentionOffer: Coupon.pick({ name: true, type: true, percentage: true, fixedAmount: true, currency: true, frequency: true, numberOfPeriods: true })
       .extend({ couponCode: z.string() })
       .nullable()

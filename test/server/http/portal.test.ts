@@ -559,7 +559,7 @@ for (const target of testDatabases()) {
         assert.deepEqual(await switchTo(), [team.code, pro.code].sort());
         const config = await request(t.app).get('/v1/portal/configuration').set(as);
         assert.deepEqual(config.body.plans.map((p: { code: string }) => p.code).sort(), [basic.code, team.code, pro.code].sort());
-        assert.deepEqual(config.body.cancellation.mode, 'period_end');
+        assert.deepEqual([config.body.cancellation.mode, config.body.downgrades], ['period_end', 'period_end']);
         assert.equal(config.body.customer.id, bought.customer.id);
         await setPortal(t, { switchPlan: { allowed: [{ from: basic.code, to: [pro.code] }] } });
         assert.deepEqual(await switchTo(), [pro.code]);
