@@ -11,6 +11,7 @@ import type { PaymentProvider } from '../payments/provider.js';
 import { findCustomer, findInvoice, findSubscription, listInvoices, listSubscriptions, LIVE_STATUSES, type Customer, type Subscription } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
 import type { Db } from '../storage/db.js';
+import { lockCustomer } from '../storage/billing-repository.js';
 import { recordEvents } from '../storage/event-repository.js';
 import type { PageRequest } from '../storage/ids.js';
 import { updateCustomerDetails, type CustomerDetails } from '../storage/portal-repository.js';
@@ -56,7 +57,8 @@ export class PortalService {
     const at = CatalogCache.now(entry).toISOString();
     try {
       return await this.db.transaction(async (tx) => {
-        const current = (await findCustomer(tx, customerId))!;
+        // Locked: the VAT ID is checked against the country and type the update is made on.
+        const current = await lockCustomer(tx, customerId);
         const vatId = details.vatId === undefined ? current.vatId : details.vatId?.trim() ? details.vatId : null;
         const merged = { country: details.country ?? current.country, type: details.type ?? current.type, vatId };
         try {
