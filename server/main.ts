@@ -10,6 +10,7 @@ import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { seedDemo } from './seed/demo.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
@@ -60,6 +61,7 @@ const server = app.listen(config.port, config.host, () => {
   ];
   process.stdout.write(lines.join('\n') + '\n');
 });
+answerClientErrors(server, logger);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
