@@ -34,6 +34,8 @@ export interface Config {
   testClock: boolean | undefined;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (BILLKIT_TRUST_PROXY). */
   trustProxy: TrustProxy;
+  /** BILLKIT_METRICS_PORT: a second port that serves GET /metrics without a key (unset: none). */
+  metricsPort: number | undefined;
 }
 
 /**
@@ -74,5 +76,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
     trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
+    metricsPort: env.BILLKIT_METRICS_PORT ? positive(env.BILLKIT_METRICS_PORT, 'BILLKIT_METRICS_PORT') : undefined,
   };
 }

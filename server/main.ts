@@ -11,6 +11,7 @@ import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { answerClientErrors } from './http/client-errors.js';
+import { metricsServer, type Metrics } from './http/metrics.js';
 import { seedDemo } from './seed/demo.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
@@ -62,10 +63,13 @@ const server = app.listen(config.port, config.host, () => {
   process.stdout.write(lines.join('\n') + '\n');
 });
 answerClientErrors(server, logger);
+// Prometheus may scrape a port of its own, without a key (keep it on a private network).
+const metrics = config.metricsPort === undefined ? undefined : metricsServer(app.locals.metrics as Metrics).listen(config.metricsPort, config.host);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
+    metrics?.close();
     // The quote counts of this process join the shared ones before the database closes.
     const synced = (app.locals.syncRateLimits as (() => Promise<void>) | undefined)?.() ?? Promise.resolve();
     void synced

@@ -74,6 +74,7 @@ export async function openPostgres(connectionString: string, options: { max?: nu
         await stop();
       };
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));
       listeners.clear();

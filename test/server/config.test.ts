@@ -29,4 +29,10 @@ describe('configuration', () => {
     assert.deepEqual(readConfig({ BILLKIT_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, ['loopback', '10.0.0.0/8']);
     assert.throws(() => readConfig({ BILLKIT_TRUST_PROXY: 'true' }), /BILLKIT_TRUST_PROXY/);
   });
+
+  it('when BILLKIT_METRICS_PORT is unset, then no metrics port; a port number opens one; anything else is refused', () => {
+    assert.equal(readConfig({}).metricsPort, undefined);
+    assert.equal(readConfig({ BILLKIT_METRICS_PORT: '9464' }).metricsPort, 9464);
+    assert.throws(() => readConfig({ BILLKIT_METRICS_PORT: 'yes' }), /BILLKIT_METRICS_PORT/);
+  });
 });
