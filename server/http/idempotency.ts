@@ -59,11 +59,12 @@ export async function withIdempotency(
   try {
     body = await run();
   } catch (error) {
-    if (!(error instanceof DomainError)) {
+    const p = error instanceof DomainError ? fromDomainError(error) : undefined;
+    // A failure on our side (an unexpected error, the database gone) is not kept: a retry may succeed.
+    if (!p || p.status >= 500) {
       await keys.release(db, scope, key).catch(() => {});
       throw error;
     }
-    const p = fromDomainError(error);
     status = p.status;
     body = p;
   }
