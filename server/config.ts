@@ -36,6 +36,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** BILLKIT_METRICS_PORT: a second port that serves GET /metrics without a key (unset: none). */
   metricsPort: number | undefined;
+  /** BILLKIT_SHUTDOWN_TIMEOUT (seconds, default 10): how long a stopping process lets requests in flight finish. */
+  shutdownTimeoutMs: number;
 }
 
 /**
@@ -77,5 +79,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
     trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
     metricsPort: env.BILLKIT_METRICS_PORT ? positive(env.BILLKIT_METRICS_PORT, 'BILLKIT_METRICS_PORT') : undefined,
+    shutdownTimeoutMs: (env.BILLKIT_SHUTDOWN_TIMEOUT ? positive(env.BILLKIT_SHUTDOWN_TIMEOUT, 'BILLKIT_SHUTDOWN_TIMEOUT') : 10) * 1000,
   };
 }

@@ -35,4 +35,10 @@ describe('configuration', () => {
     assert.equal(readConfig({ BILLKIT_METRICS_PORT: '9464' }).metricsPort, 9464);
     assert.throws(() => readConfig({ BILLKIT_METRICS_PORT: 'yes' }), /BILLKIT_METRICS_PORT/);
   });
+
+  it('when BILLKIT_SHUTDOWN_TIMEOUT is unset, then a stopping process waits 10 s for requests in flight; seconds otherwise; anything else is refused', () => {
+    assert.equal(readConfig({}).shutdownTimeoutMs, 10_000);
+    assert.equal(readConfig({ BILLKIT_SHUTDOWN_TIMEOUT: '30' }).shutdownTimeoutMs, 30_000);
+    assert.throws(() => readConfig({ BILLKIT_SHUTDOWN_TIMEOUT: '-1' }), /BILLKIT_SHUTDOWN_TIMEOUT/);
+  });
 });
