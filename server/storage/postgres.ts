@@ -56,8 +56,17 @@ function unreachable(error: unknown): never {
   throw error;
 }
 
-/** How long a request waits for a new connection before it is answered 503 (a server that drops packets). */
-const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * A connection that cannot be made within 5 s fails (a server that drops packets), so the request is
+ * answered 503 rather than left hanging. Only the connecting: waiting for a busy pool's free connection
+ * has no limit (a burst of confirmations queues for the pool's ten), which the pool's own
+ * connectionTimeoutMillis would also cut.
+ */
+class TimedClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: 5000 });
+  }
+}
 
 /**
  * The PostgreSQL adapter (node-postgres pool). Several BFF processes may share one server. While the server
@@ -65,7 +74,7 @@ const CONNECT_TIMEOUT_MS = 5000;
  * once it is back, so Billkit recovers without a restart.
  */
 export async function openPostgres(connectionString: string, options: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new pg.Pool({ connectionString, max: options.max ?? DEFAULT_POOL_SIZE, Client: TimedClient });
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   pool.on('error', () => {});
   await pool.query('select 1');
