@@ -151,7 +151,9 @@ export const completed: ConfirmResult = {
   invoice: {
     id: 'inv_1', number: 'INV-2026-000001', customerId: 'cus_1', subscriptionId: 'sub_1', status: 'paid', currency: 'EUR',
     subtotal: 9400, discount: 0, tax: 1786, total: 11186, taxTreatment: 'domestic', taxBehavior: 'exclusive',
-    taxBreakdown: [{ rate: 1900, net: 9400, tax: 1786 }], note: null, periodStart: AT, periodEnd: '2026-12-21T12:00:00.000Z',
+    taxBreakdown: [{ rate: 1900, net: 9400, tax: 1786 }], note: null,
+    billTo: { email: 'ada@example.com', name: 'Ada Lovelace', country: 'DE', type: 'individual', vatId: null, address: null },
+    periodStart: AT, periodEnd: '2026-12-21T12:00:00.000Z',
     issuedAt: AT, paidAt: AT, lines: [],
   },
 };

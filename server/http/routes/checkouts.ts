@@ -17,7 +17,7 @@ export function subscriptionDto(s: store.Subscription, planCode: (id: string) =>
 }
 
 export function invoiceDto(i: store.Invoice) {
-  const { billTo: _b, paymentId: _p, ...rest } = i;
+  const { paymentId: _p, ...rest } = i;
   return rest;
 }
 
