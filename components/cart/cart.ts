@@ -4,8 +4,9 @@ import { live } from 'lit/directives/live.js';
 import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
 import { BillkitCartChangeEvent } from '../shared/events.js';
-import { formatDate, formatMoney, formatRate } from '../shared/format.js';
-import { errorText, perInterval, pricingText, taxTreatmentText, unitOf } from '../shared/messages.js';
+import { formatMoney, formatRate } from '../shared/format.js';
+import { errorText, perInterval, pricingText, renewalText, taxTreatmentText, unitOf } from '../shared/messages.js';
+import { renewalWithoutCoupon } from '../shared/renewal.js';
 import type { Catalog, Charge, Plan, Quote, QuoteLine } from '../shared/types.js';
 import { styles } from './cart.styles.js';
 
@@ -157,8 +158,6 @@ export class BillkitCart extends BillkitElement {
     const chosen = this.cartStore?.cart?.addOns ?? [];
     // Read-only: the chosen add-ons are lines already; there is nothing left to toggle.
     const addOns = this.readonly ? [] : (plan?.charges.filter((c) => c.optional) ?? []);
-    const renewal = money(quote.recurring.total);
-    const per = perInterval(quote.recurring.interval);
     return html`<ul part="lines" class=${stale ? 'stale' : ''}>
         ${quote.lines.map((line) => this.#renderLine(line, plan?.charges.find((c) => c.id === line.chargeId), money))}
       </ul>
@@ -184,9 +183,7 @@ export class BillkitCart extends BillkitElement {
       </dl>
       ${stale
         ? nothing
-        : html`<p part="renewal">${quote.trialEndsAt
-          ? msg(str`Then ${renewal} ${per} from ${formatDate(quote.trialEndsAt, locale)}`, { id: 'cart.renewal_from' })
-          : msg(str`Then ${renewal} ${per}`, { id: 'cart.renewal' })}</p>`}
+        : html`<p part="renewal">${renewalText(quote, renewalWithoutCoupon(quote, plan?.charges), locale)}</p>`}
       ${quote.meteredCharges.length
         ? html`<div part="metered">${msg('Billed by usage at the end of each period:', { id: 'cart.metered' })}
             <ul>${quote.meteredCharges.map((m) => {
