@@ -30,7 +30,7 @@ import { styles } from './checkout.styles.js';
  *
  * @csspart base - The wrapper.
  * @csspart plans - The plan picker's section.
- * @csspart columns - The two columns (payment form; cart with the coupon entry).
+ * @csspart columns - The two columns: the order (cart with the coupon entry) first, as it is read and tabbed through, then the payment form.
  * @csspart plan-picker - The <billkit-plan-picker> (its own parts are reachable through exportparts).
  * @csspart cart - The <billkit-cart>.
  * @csspart coupon-entry - The <billkit-coupon-entry>.
@@ -117,6 +117,9 @@ export class BillkitCheckout extends BillkitElement {
           </section>`
         : nothing}
       <div part="columns">
+        <billkit-cart part="cart" locale=${locale} ?readonly=${this.complete}>
+          ${this.complete ? nothing : html`<billkit-coupon-entry part="coupon-entry" slot="footer" locale=${locale}></billkit-coupon-entry>`}
+        </billkit-cart>
         <section aria-labelledby="pay-title">
           <h2 id="pay-title">${this.complete
             ? msg('Order confirmed', { id: 'checkout.confirmed' })
@@ -126,9 +129,6 @@ export class BillkitCheckout extends BillkitElement {
               ? html`<slot name="complete" slot="complete"></slot>`
               : nothing}</billkit-payment-form>
         </section>
-        <billkit-cart part="cart" locale=${locale} ?readonly=${this.complete}>
-          ${this.complete ? nothing : html`<billkit-coupon-entry part="coupon-entry" slot="footer" locale=${locale}></billkit-coupon-entry>`}
-        </billkit-cart>
       </div>
     </div>`;
   }

@@ -107,6 +107,40 @@ describe('<billkit-cart>', () => {
     });
   });
 
+  describe('announcements', () => {
+    it('says the new total in a polite live region once a change is priced', async () => {
+      const { el } = await aCart();
+      await priced(el);
+      const region = part(el, 'announcement');
+      expect(region.getAttribute('role')).to.equal('status');
+      expect(text(region)).to.equal('Due today €111.86');
+      button(el, 'More Seats').click();
+      await waitUntil(() => text(part(el, 'announcement')) === 'Due today €129.71', `said ${text(part(el, 'announcement'))}`);
+      // The same element, so that screen readers hear its change.
+      expect(part(el, 'announcement') === region).to.be.true;
+    });
+    it('keeps the last totals, marked as not updated, when the VAT ID is refused: the payment form says why', async () => {
+      let refuse = false;
+      const { el } = await aCart('pro-monthly', {
+        'POST /v1/quotes': ({ body }) => (refuse ? problem(422, 'vat_id_invalid', 'no') : json(200, aQuote(body))),
+      });
+      await priced(el);
+      refuse = true;
+      button(el, 'More Seats').click();
+      await waitUntil(() => part(el, 'not-updated'), 'not marked');
+      expect(parts(el, 'error')).to.have.length(0);
+      expect(text(part(el, 'total'))).to.equal('Due today €111.86');
+      expect(text(part(el, 'not-updated'))).to.equal('Not updated yet');
+    });
+    it('says Paid today once the order is paid', async () => {
+      const { el } = await aCart();
+      await priced(el);
+      el.readonly = true;
+      await el.updateComplete;
+      expect(text(part(el, 'total'))).to.equal('Paid today €111.86');
+    });
+  });
+
   describe('the renewal with a coupon', () => {
     const withCoupon = async (plan: string, coupon: string, locale = 'en') => {
       const { client } = aClient();
