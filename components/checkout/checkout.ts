@@ -51,6 +51,8 @@ export class BillkitCheckout extends BillkitElement {
   @property() coupon = '';
   /** Show the plan picker for the plan's family (set to false to hide it). */
   @property({ type: Boolean, attribute: 'show-plans' }) showPlans = true;
+  /** The merchant's customer portal, handed to the payment form ("Manage subscription"). */
+  @property({ attribute: 'portal-url' }) portalUrl = '';
   /** Milliseconds to wait after a change before re-pricing. */
   @property({ type: Number }) debounce = 200;
   /** The Stripe.js loader handed to the payment form (tests). */
@@ -124,7 +126,7 @@ export class BillkitCheckout extends BillkitElement {
           <h2 id="pay-title">${this.complete
             ? msg('Order confirmed', { id: 'checkout.confirmed' })
             : msg('Your details', { id: 'checkout.details' })}</h2>
-          <billkit-payment-form part="payment-form" locale=${locale} .stripeLoader=${this.stripeLoader ?? undefined}
+          <billkit-payment-form part="payment-form" locale=${locale} portal-url=${this.portalUrl || nothing} .stripeLoader=${this.stripeLoader ?? undefined}
             @billkit-checkout-complete=${() => (this.complete = true)}>${this.querySelector(':scope > [slot="complete"]')
               ? html`<slot name="complete" slot="complete"></slot>`
               : nothing}</billkit-payment-form>

@@ -54,6 +54,8 @@ export interface DetailsView {
   vatVisible: boolean;
   /** A business outside the EU: a tax ID for the invoice, with no VAT format or reverse charge to it. */
   taxIdOnly: boolean;
+  /** The merchant's customer portal, when the email was refused for holding a subscription already. */
+  portalUrl?: string | undefined;
   /** The buyer is a business, or started an address: line 1, postal code and city must be given. */
   addressRequired: boolean;
   /** The buyer's language, for the VAT ID's texts. */
@@ -62,6 +64,10 @@ export interface DetailsView {
   priced: { treatment?: string; vatRefused: boolean };
   onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
 }
+
+/** "Manage subscription": the way to the merchant's customer portal. */
+export const portalLink = (url: string) =>
+  html`<a part="portal" class="button secondary" href=${url}>${msg('Manage subscription', { id: 'payment.manage' })}</a>`;
 
 /** A VAT ID whose shape is not the country's. */
 export function vatFormatText(country: string, locale: string): string {
@@ -78,14 +84,16 @@ export function vatRefusedText(country: string, locale: string): string {
  * The field a refusal is about, with a text of the form's own: said in the buyer's language, in place of the
  * BFF's English detail for that field.
  */
-export function refusalFieldText(code: string, country: string, locale: string): { field: keyof Details; text: string } | undefined {
+export function refusalFieldText(code: string, country: string, locale: string, portal = false): { field: keyof Details; text: string } | undefined {
   switch (code) {
     case 'vat_id_invalid':
       return { field: 'vatId', text: vatRefusedText(country, locale) };
     case 'subscription_exists':
       return {
         field: 'email',
-        text: msg('This email already has a subscription in this product family. To change it, get in touch with us.', { id: 'payment.email_subscribed' }),
+        text: portal
+          ? msg('This email already has a subscription in this product family. To change it, use Manage subscription.', { id: 'payment.email_subscribed_portal' })
+          : msg('This email already has a subscription in this product family. To change it, get in touch with us.', { id: 'payment.email_subscribed' }),
       };
     default:
       return undefined;
@@ -93,14 +101,16 @@ export function refusalFieldText(code: string, country: string, locale: string):
 }
 
 /** A payment or checkout failure in words. */
-export function paymentErrorText(code: string, detail?: string): string {
+export function paymentErrorText(code: string, detail?: string, portal = false): string {
   switch (code) {
     case 'payment_declined':
       return msg('Your card was declined. Try again or use another card.', { id: 'payment.declined' });
     case 'authentication_failed':
       return msg('The payment was not confirmed. Try again or use another card.', { id: 'payment.auth_failed' });
     case 'subscription_exists':
-      return msg('You already have a subscription in this product family. To change it, get in touch with us.', { id: 'payment.subscription_exists' });
+      return portal
+        ? msg('You already have a subscription in this product family. To change it, use Manage subscription.', { id: 'payment.subscription_exists_portal' })
+        : msg('You already have a subscription in this product family. To change it, get in touch with us.', { id: 'payment.subscription_exists' });
     case 'vat_id_invalid':
     case 'network_error':
     case 'rate_limited':
@@ -130,6 +140,7 @@ export function renderDetails(view: DetailsView) {
         @input=${(e: Event) => view.onInput({ email: value(e) }, 'email', false)}
         @change=${(e: Event) => view.onInput({ email: value(e) }, 'email')} />
       ${error('email')}
+      ${view.portalUrl ? portalLink(view.portalUrl) : nothing}
     </div>
     <div part="field">
       <label for="name">${msg('Full name', { id: 'payment.name' })}</label>

@@ -10,7 +10,9 @@ import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
 import { checkVatFormat, isEu, normalizeVatId } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
 import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from './stripe.js';
-import { addressRequired, detailsErrors, emptyDetails, paymentErrorText, refusalFieldText, renderDetails, vatRefusedText, type Details } from './payment-form.parts.js';
+import {
+  addressRequired, detailsErrors, emptyDetails, paymentErrorText, portalLink, refusalFieldText, renderDetails, vatRefusedText, type Details,
+} from './payment-form.parts.js';
 import { addressPayload } from '../shared/address.js';
 import { styles } from './payment-form.styles.js';
 
@@ -34,6 +36,7 @@ type Step = 'details' | 'payment' | 'complete';
  * @csspart error - The payment error (declined, authentication failed, ...).
  * @csspart dialog - The test-mode authentication dialog.
  * @csspart complete - The thank-you message.
+ * @csspart portal - "Manage subscription", the link to portal-url (after paying, or for a buyer who already subscribes).
  *
  * @cssprop --billkit-payment-form-input-border-color - Field borders (defaults to --billkit-color-border).
  * @cssprop --billkit-payment-form-columns - Minimum column width before the fields stack (14rem).
@@ -50,6 +53,8 @@ export class BillkitPaymentForm extends BillkitElement {
   @property() coupon = '';
   /** The buyer's country to start with (ISO 3166-1 alpha-2). */
   @property() country = 'DE';
+  /** The merchant's customer portal: offered after paying, and to a buyer who already subscribes in this family. */
+  @property({ attribute: 'portal-url' }) portalUrl = '';
   /** Loads Stripe.js for a publishable key; replace in tests. Defaults to @stripe/stripe-js/pure, imported lazily. */
   @property({ attribute: false }) stripeLoader?: StripeLoader = loadStripeLazily;
 
@@ -63,6 +68,8 @@ export class BillkitPaymentForm extends BillkitElement {
   @state() private cardError = '';
   @state() private checkout?: Checkout;
   @state() private result?: Extract<ConfirmResult, { status: 'complete' }>;
+  /** The BFF said this email already subscribes in the plan's family: the way to the portal is shown. */
+  @state() private subscribed = false;
 
   @query('dialog') private dialog?: HTMLDialogElement;
   #stripe?: MountedStripe;
@@ -99,6 +106,7 @@ export class BillkitPaymentForm extends BillkitElement {
   #update(patch: Partial<Details>, field: keyof Details, push = true): void {
     this.details = { ...this.details, ...patch };
     if (field === 'vatId' || field === 'type' || field === 'country') this.touched = new Set([...this.touched, 'vatId']);
+    if (field === 'email') this.subscribed = false;
     const { [field]: _, ...rest } = this.fieldErrors;
     this.fieldErrors = rest;
     if (push) this.#pushCustomer();
@@ -281,6 +289,7 @@ export class BillkitPaymentForm extends BillkitElement {
 
   #fail(error: unknown): void {
     const apiError = error instanceof BillkitApiError ? error : new BillkitApiError({ code: 'network_error' }, 0);
+    this.subscribed = apiError.code === 'subscription_exists' || (apiError.code === 'checkout_refunded' && apiError.problem.refusalCode === 'subscription_exists');
     if (apiError.code === 'checkout_refunded' || apiError.problem.refund !== undefined) return this.#refunded(apiError);
     if (apiError.code === 'vat_id_invalid') {
       this.#refusedVat = normalizeVatId(this.details.vatId);
@@ -291,7 +300,7 @@ export class BillkitPaymentForm extends BillkitElement {
       const field = pointer.split('/').pop() ?? '';
       if (field in this.details) texts[field] = detail;
     }
-    const own = refusalFieldText(apiError.code, this.details.country, this.effectiveLocale);
+    const own = refusalFieldText(apiError.code, this.details.country, this.effectiveLocale, Boolean(this.portalUrl));
     if (own) texts[own.field] = own.text;
     // A refusal about a field of the details is said once, at that field, and the field takes the focus.
     if (Object.keys(texts).length && (this.step === 'details' || apiError.code === 'vat_id_invalid')) {
@@ -319,12 +328,12 @@ export class BillkitPaymentForm extends BillkitElement {
     const back = refund
       ? msg('Your payment was refunded in full.', { id: 'payment.refunded' })
       : msg('Nothing was charged.', { id: 'payment.not_charged' });
-    const why = code.startsWith('coupon_') ? couponReasonText(code) : paymentErrorText(code);
+    const why = code.startsWith('coupon_') ? couponReasonText(code) : paymentErrorText(code, undefined, Boolean(this.portalUrl));
     this.#showError(code, undefined, `${why} ${back}`, checkoutId);
   }
 
   /** Says what went wrong above the button and moves the focus there (it is read once, as it takes the focus). */
-  #showError(code: string, detail?: string, text = paymentErrorText(code, detail), checkoutId = this.checkout?.id): void {
+  #showError(code: string, detail?: string, text = paymentErrorText(code, detail, Boolean(this.portalUrl)), checkoutId = this.checkout?.id): void {
     this.error = { code, text };
     this.dispatchEvent(new BillkitPaymentErrorEvent({ code, checkoutId }));
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[part="error"]')?.focus());
@@ -358,7 +367,8 @@ export class BillkitPaymentForm extends BillkitElement {
           : msg('Thank you! Your subscription is active.', { id: 'payment.thanks' });
       return html`<div part="complete" tabindex="-1">
         <slot name="complete"><h3 id="thanks" class="success" tabindex="-1">${thanks}</h3>
-          <p>${msg(str`Invoice ${this.result.invoice.number}`, { id: 'payment.invoice' })}</p></slot>
+          <p>${this.#receipt(this.result.invoice)}</p>
+          ${this.portalUrl ? portalLink(this.portalUrl) : nothing}</slot>
       </div>`;
     }
     const quote = this.checkout?.quote ?? this.contextCart?.quote;
@@ -375,10 +385,12 @@ export class BillkitPaymentForm extends BillkitElement {
             locale: this.effectiveLocale,
             priced: this.#priced(),
             addressRequired: addressRequired(this.details),
+            portalUrl: this.subscribed ? this.portalUrl || undefined : undefined,
             onInput: (patch, field, push) => this.#update(patch, field, push),
           })
         : this.#renderPayment()}
       ${this.error ? html`<p part="error" tabindex="-1">${this.error.text}</p>` : nothing}
+      ${this.subscribed && this.portalUrl && this.step !== 'details' ? portalLink(this.portalUrl) : nothing}
       <button part="submit" class="button" type="submit" ?disabled=${this.busy}>
         ${this.step === 'details'
           ? msg('Continue to payment', { id: 'payment.continue' })
@@ -388,6 +400,14 @@ export class BillkitPaymentForm extends BillkitElement {
       </button>
       ${this.#renderDialog()}
     </form>`;
+  }
+
+  /** The invoice's number, and what it took when it was paid ("Invoice INV-2026-000001 · €111.86 paid"). */
+  #receipt(invoice: { number: string; status: string; total: number; currency: string }): string {
+    const number = msg(str`Invoice ${invoice.number}`, { id: 'payment.invoice' });
+    if (invoice.status !== 'paid') return number;
+    const paid = formatMoney(invoice.total, invoice.currency, this.effectiveLocale);
+    return `${number} · ${msg(str`${paid} paid`, { id: 'payment.paid' })}`;
   }
 
   #renderPayment() {

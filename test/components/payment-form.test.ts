@@ -114,7 +114,7 @@ describe('<billkit-payment-form>', () => {
       const { el } = await aForm();
       await toPayment(el);
       await pay(el, '4242 4242 4242 4242');
-      expect(text(part(el, 'complete'))).to.equal('Thank you! Your subscription is active. Invoice INV-2026-000001');
+      expect(text(part(el, 'complete'))).to.equal('Thank you! Your subscription is active. Invoice INV-2026-000001 · €111.86 paid');
       await expect(el).to.be.accessible();
     });
   });
@@ -248,6 +248,33 @@ describe('<billkit-payment-form>', () => {
     });
   });
 
+  describe('after paying', () => {
+    it('offers Manage subscription when the page gives its portal, in English and German', async () => {
+      const { el } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" portal-url="https://shop.example/account"></billkit-payment-form>`);
+      await toPayment(el);
+      await pay(el, '4242 4242 4242 4242');
+      const link = part(el, 'portal') as HTMLAnchorElement;
+      expect([text(link), link.href]).to.deep.equal(['Manage subscription', 'https://shop.example/account']);
+      await expect(el).to.be.accessible();
+      const { el: de } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" locale="de" portal-url="/konto"></billkit-payment-form>`);
+      await useLocale('de');
+      await toPayment(de);
+      await pay(de, '4242 4242 4242 4242');
+      expect(text(part(de, 'complete'))).to.equal('Vielen Dank! Ihr Abonnement ist aktiv. Rechnung INV-2026-000001 · 111,86 € bezahlt Abonnement verwalten');
+    });
+    it('tells a returning subscriber how to reach the portal instead of getting in touch', async () => {
+      const { el } = await aForm({ 'POST /v1/checkouts': () => problem(409, 'subscription_exists', 'x',
+        [{ pointer: '/customer/email', detail: 'Has a live subscription in this family.' }]) },
+      html`<billkit-payment-form plan="pro-monthly" portal-url="https://shop.example/account"></billkit-payment-form>`);
+      await fillDetails(el);
+      await submit(el);
+      expect(text($(el, '#email-error'))).to.equal('This email already has a subscription in this product family. To change it, use Manage subscription.');
+      expect((part(el, 'portal') as HTMLAnchorElement).href).to.equal('https://shop.example/account');
+      await fill(el, 'email', 'someone.else@example.com');
+      expect(el.shadowRoot!.querySelector('[part~="portal"]')).to.equal(null);
+    });
+  });
+
   describe('focus', () => {
     it('moves to the error after a declined card, to the thank-you heading after paying, to the first field after Edit details', async () => {
       const { el } = await aForm();
@@ -293,7 +320,12 @@ describe('<billkit-payment-form>', () => {
     });
     it('says until when a trial is free instead of calling the subscription active, in English and German', async () => {
       const done = completed as Extract<typeof completed, { status: 'complete' }>;
-      const trialing = { ...done, subscription: { ...done.subscription, status: 'trialing', trialEnd: '2026-12-05T12:00:00.000Z' } };
+      // A trial's signup invoice: nothing was charged, it stays open.
+      const trialing = {
+        ...done,
+        subscription: { ...done.subscription, status: 'trialing', trialEnd: '2026-12-05T12:00:00.000Z' },
+        invoice: { ...done.invoice, status: 'open', subtotal: 0, tax: 0, total: 0, paidAt: null },
+      };
       const overrides = { 'POST /v1/checkouts/co_123/confirm': () => json(200, trialing) };
       const { el } = await aForm(overrides);
       await toPayment(el);
