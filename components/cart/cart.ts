@@ -27,7 +27,7 @@ import { styles } from './cart.styles.js';
  * @csspart discount - The coupon row.
  * @csspart tax - The tax row.
  * @csspart total - The due-today row.
- * @csspart renewal - "Then €X / month".
+ * @csspart renewal - What the renewal costs and, with a coupon, how long its discount lasts ("€42.84 / month for the first 3 months, then €53.55 / month").
  * @csspart metered - How usage is billed.
  * @csspart error - The inline error (the previous quote stays).
  * @csspart not-updated - "Not updated yet" under the last totals while a VAT ID the BFF refused is taken out.

@@ -19,7 +19,7 @@ import { styles } from './payment-form.styles.js';
 type Step = 'details' | 'payment' | 'complete';
 
 /**
- * @summary The buyer's details (every country, named in the buyer's language) and the card: creates the checkout, confirms the payment, handles decline and authentication.
+ * @summary The buyer's details (every country, named in the buyer's language; a billing address, required of businesses, its postal code checked for the country) and the card: creates the checkout, confirms the payment, handles decline and authentication, and moves the focus to what changed.
  *
  * @event billkit-checkout-complete - The subscription and its invoice exist. detail: {checkoutId, customerId, subscriptionId, invoiceId, invoiceNumber}.
  * @event billkit-payment-error - A payment attempt failed (the form says why and lets the buyer retry). detail: {code, checkoutId}.
@@ -31,6 +31,7 @@ type Step = 'details' | 'payment' | 'complete';
  * @csspart field - One labelled field.
  * @csspart input - A text field or select.
  * @csspart vat-status - The VAT ID format verdict.
+ * @csspart address - The billing address fieldset (street, line 2, postal code, city).
  * @csspart card - The test provider's card field.
  * @csspart submit - The Continue / Pay button.
  * @csspart error - The payment error (declined, authentication failed, ...).

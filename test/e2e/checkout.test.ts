@@ -158,6 +158,9 @@ describe('a buyer on the demo shop', () => {
     await page.locator('#result').waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelector('billkit-checkout')?.shadowRoot?.querySelector('billkit-payment-form')?.shadowRoot?.activeElement?.id === 'thanks');
     assert.match((await page.locator('billkit-cart [part~="total"]').textContent())!, /Heute bezahlt/);
+    // The shop's own words follow its language switch too.
+    assert.equal(await page.locator('h1').textContent(), 'Kasse');
+    assert.match((await page.locator('#result').textContent())!, /^Abonnement sub_\w+ gestartet; Rechnung INV-\d{4}-\d{6}\.$/);
     await page.screenshot({ path: `${SHOTS}/7-phone-de-complete.png`, fullPage: true });
     await page.close();
   });
