@@ -136,6 +136,7 @@ describe('a buyer on the demo shop', () => {
       stops.push(await focused());
     }
     assert.ok(stops.includes('code') && stops.indexOf('code') < stops.indexOf('email'), stops.join(', '));
+    await page.screenshot({ path: `${SHOTS}/6-phone-de-details.png`, fullPage: true });
     await page.keyboard.type(`kim-${Date.now()}@example.de`);
     await page.keyboard.press('Tab');
     await page.keyboard.type('Kim Weber');
