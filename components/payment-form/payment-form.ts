@@ -109,6 +109,8 @@ export class BillkitPaymentForm extends BillkitElement {
     if (field === 'vatId' || field === 'type' || field === 'country') this.touched = new Set([...this.touched, 'vatId']);
     if (field === 'email') this.subscribed = false;
     const { [field]: _, ...rest } = this.fieldErrors;
+    // Another country has other postal codes: what was said about the old one no longer holds.
+    if (field === 'country') delete rest.postalCode;
     this.fieldErrors = rest;
     if (push) this.#pushCustomer();
   }

@@ -208,6 +208,10 @@ describe('<billkit-payment-form>', () => {
       await submit(el);
       expect(errorOf(el, 'postalCode')).to.equal('This is not a postal code of France.');
       expect(el.shadowRoot!.activeElement?.id).to.equal('postalCode');
+      // Another country's postal codes: the verdict on this one goes.
+      await fill(el, 'country', 'BE');
+      expect(el.shadowRoot!.querySelector('#postalCode-error')).to.equal(null);
+      await fill(el, 'country', 'FR');
       await fill(el, 'line2', 'Bâtiment B');
       await fill(el, 'postalCode', '75002');
       await toPayment(el);
