@@ -3,6 +3,8 @@ import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
 import { CheckoutService } from './app/checkout.js';
 import { CouponService } from './app/coupons.js';
+import { CreditNoteService } from './app/credit-invoice.js';
+import { DocumentService } from './app/documents.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
@@ -24,6 +26,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
+    creditNotes: new CreditNoteService(db, catalogCache, payments),
+    documents: new DocumentService(db, catalogCache),
     payments,
     settings: new SettingsService(db, catalogCache),
     config,

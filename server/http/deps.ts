@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { CreditNoteService } from '../app/credit-invoice.js';
+import type { DocumentService } from '../app/documents.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
@@ -20,6 +22,8 @@ export interface Deps {
   quotes: QuoteService;
   settings: SettingsService;
   checkouts: CheckoutService;
+  creditNotes: CreditNoteService;
+  documents: DocumentService;
   payments: PaymentProvider;
   config: HttpConfig;
   logger?: Logger;
