@@ -69,6 +69,7 @@ export interface BuyerInput {
   type: 'individual' | 'business';
   vatId?: string;
   address?: Record<string, string>;
+  locale?: 'en' | 'de';
 }
 
 /** A private buyer in Germany (the default home country: domestic 19 %), with a unique email. */

@@ -6,17 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO_SELLER } from '../../server/seed/demo.js';
 import type { Invoice, InvoiceLineRecord } from '../../server/storage/commerce-repository.js';
 
-export const A_SELLER = {
-  name: 'Billkit Demo GmbH',
-  address: { line1: 'Friedrichstraße 123', postalCode: '10117', city: 'Berlin', country: 'DE' },
-  vatId: 'DE136695976',
-  taxNumber: '30/123/45678',
-  email: 'billing@billkit.example',
-  phone: '+49 30 1234567',
-  website: 'https://billkit.example',
-};
+/** The demo's seller: a complete one (VAT ID, tax number, phone for XRechnung). */
+export const A_SELLER = { ...DEMO_SELLER, vatId: DEMO_SELLER.vatId!, taxNumber: DEMO_SELLER.taxNumber!, phone: DEMO_SELLER.phone! };
 
 export function anInvoiceLine(overrides: Partial<InvoiceLineRecord> = {}): InvoiceLineRecord {
   return {
