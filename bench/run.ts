@@ -5,6 +5,7 @@
  *  2. POST /v1/quotes under autocannon (50 connections) next to a constant-JSON Express route.
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
+ *  5. Invoice PDFs per second for a 10-line invoice, next to an empty pdfkit document.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import autocannon from 'autocannon';
 import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
+import { benchDocuments } from './documents.js';
 import { QUOTE_CART, startServer } from './servers.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
@@ -167,7 +169,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -202,4 +204,11 @@ if (only.has('4')) {
     const all = built.find((f) => f.name === 'billkit.js')!;
     line('all elements (billkit.js), brotli', `${(all.brotli / 1024).toFixed(1)} kB (budget 40 kB: ${all.brotli <= 40 * 1024 ? 'met' : 'MISSED'})`);
   }
+}
+
+if (only.has('5')) {
+  console.log('\n5. Invoice PDFs in process (pdfkit, Noto Sans, one after the other)');
+  const docs = await benchDocuments(SECONDS);
+  line('empty A4 pdfkit document (baseline)', `${fmt(docs.empty)} documents/s`);
+  line('10-line invoice, en, Polish names', `${docs.invoice.toFixed(1)} PDFs/s (${fmt(docs.bytes)} B each), ${((docs.invoice / docs.empty) * 100).toFixed(1)}% of the baseline`);
 }

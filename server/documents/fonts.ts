@@ -20,16 +20,20 @@ const FILES: Record<FontName, string> = {
 
 const require = createRequire(import.meta.url);
 const buffers = new Map<FontName, Buffer>();
+
 const parsed = new Map<FontName, fontkit.Font>();
 
-/** The font file's bytes, read once per process. */
-export function fontBytes(name: FontName): Buffer {
+function fontBytes(name: FontName): Buffer {
   let bytes = buffers.get(name);
   if (!bytes) buffers.set(name, (bytes = readFileSync(require.resolve(FILES[name]))));
   return bytes;
 }
 
-function font(name: FontName): fontkit.Font {
+/**
+ * The font, read and parsed once per process: pdfkit takes a parsed fontkit font as it takes a file, and
+ * subsets it per document (parsing the file again for each document cost most of a render).
+ */
+export function font(name: FontName): fontkit.Font {
   let f = parsed.get(name);
   if (!f) parsed.set(name, (f = fontkit.create(fontBytes(name)) as fontkit.Font));
   return f;

@@ -57,10 +57,14 @@ export function formatPeriod(start: string, end: string, locale: DocumentLocale)
   return `${format.format(new Date(start))} – ${format.format(lastInstant(end))}`;
 }
 
+const regionNames = new Map<DocumentLocale, Intl.DisplayNames>();
+
 /** A country's name in the document's language. */
 export function formatCountry(code: string, locale: DocumentLocale): string {
+  let names = regionNames.get(locale);
+  if (!names) regionNames.set(locale, (names = new Intl.DisplayNames([TAGS[locale]], { type: 'region' })));
   try {
-    return new Intl.DisplayNames([TAGS[locale]], { type: 'region' }).of(code) ?? code;
+    return names.of(code) ?? code;
   } catch {
     return code;
   }

@@ -5,7 +5,7 @@
  * creation date (and the file id pdfkit derives from it): pass `createdAt` to fix it.
  */
 import PDFDocument from 'pdfkit';
-import { fontBytes, textRuns, type FontName } from './fonts.js';
+import { font, textRuns, type FontName } from './fonts.js';
 import { formatCountry, formatDate, formatMoney, formatPeriod, formatQuantity, formatRate } from './format.js';
 import { de } from './locales/de.js';
 import { en, type DocumentWords } from './locales/en.js';
@@ -150,12 +150,13 @@ export function renderPdf(model: DocumentModel, options: RenderOptions = {}): Pr
       CreationDate: options.createdAt ?? new Date(),
     },
   });
-  // Fonts are registered by bytes (embedded and subset); the CJK and Arabic faces only when a text needs them.
-  doc.registerFont('regular', fontBytes('regular'));
-  doc.registerFont('bold', fontBytes('bold'));
+  // Fonts are embedded as subsets; the CJK and Arabic faces only when a text needs them.
+  const register = (name: FontName) => doc.registerFont(name, font(name) as unknown as Buffer);
+  register('regular');
+  register('bold');
   const scripts = new Set(textRuns(JSON.stringify([model.seller, model.buyer, model.lines.map((l) => l.description), model.reason])).map((r) => r.font));
-  if (scripts.has('cjk')) doc.registerFont('cjk', fontBytes('cjk'));
-  if (scripts.has('arabic')) doc.registerFont('arabic', fontBytes('arabic'));
+  if (scripts.has('cjk')) register('cjk');
+  if (scripts.has('arabic')) register('arabic');
 
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
