@@ -5,7 +5,7 @@ export const de: DocumentWords = {
   invoice: 'Rechnung',
   creditNote: 'Rechnungskorrektur',
   number: 'Nummer',
-  issueDate: 'Rechnungsdatum',
+  issueDate: 'Ausstellungsdatum',
   dueDate: 'Fällig am',
   supplyPeriod: 'Leistungszeitraum',
   refersTo: 'Korrigiert Rechnung',
