@@ -5,7 +5,8 @@
  *  2. POST /v1/quotes under autocannon (50 connections) next to a constant-JSON Express route.
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
- *  5. Invoice PDFs per second for a 10-line invoice, next to an empty pdfkit document.
+ *  5. The billing run on PostgreSQL next to a bare batched INSERT of the same rows (needs DATABASE_URL).
+ *  6. Invoice PDFs per second for a 10-line invoice, next to an empty pdfkit document.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
 import { benchDocuments } from './documents.js';
 import { QUOTE_CART, startServer } from './servers.js';
+import { benchBillingRun } from './billing.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -169,7 +171,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -207,7 +209,19 @@ if (only.has('4')) {
 }
 
 if (only.has('5')) {
-  console.log('\n5. Invoice PDFs in process (pdfkit, Noto Sans, one after the other)');
+  const n = Number(process.env.BENCH_BILLING_N ?? 100_000);
+  console.log(`\n5. Billing run on PostgreSQL (${fmt(n)} due subscriptions: a flat and a metered charge with usage, test provider)`);
+  const billing = await benchBillingRun(n);
+  if (!billing) line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+  else {
+    line('billing run (renew, invoice, charge)', `${billing.seconds.toFixed(1)} s, ${fmt(billing.perSecond)} renewals/s (goal >= 3,300/s, i.e. 100,000 in 30 s: ${billing.perSecond >= 3300 ? 'met' : 'MISSED'})`);
+    line('bare batched INSERT of the same invoice and line rows', `${billing.bareSeconds.toFixed(1)} s, ${fmt(billing.n / billing.bareSeconds)} invoices/s`);
+    line('ratio run / bare insert', `${((billing.bareSeconds / billing.seconds) * 100).toFixed(1)}% of the ceiling's rate`);
+  }
+}
+
+if (only.has('6')) {
+  console.log('\n6. Invoice PDFs in process (pdfkit, Noto Sans, one after the other)');
   const docs = await benchDocuments(SECONDS);
   line('empty A4 pdfkit document (baseline)', `${fmt(docs.empty)} documents/s`);
   line('10-line invoice, en, Polish names', `${docs.invoice.toFixed(1)} PDFs/s (${fmt(docs.bytes)} B each), ${((docs.invoice / docs.empty) * 100).toFixed(1)}% of the baseline`);

@@ -16,6 +16,7 @@ import { couponRoutes } from './routes/coupons.js';
 import { creditNoteRoutes } from './routes/credit-notes.js';
 import { documentRoutes } from './routes/documents.js';
 import { eventRoutes } from './routes/events.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
@@ -151,6 +152,7 @@ export function createApp(deps: Deps): Express {
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
   eventRoutes(ctx, deps);
+  lifecycleRoutes(ctx, deps);
   creditNoteRoutes(ctx, deps);
   documentRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
