@@ -39,7 +39,7 @@ export class CreditNoteService {
     const now = CatalogCache.now(entry);
     const at = now.toISOString();
     const id = newId('cn');
-    const note = await this.db.transaction(async (tx) => {
+    const note = await this.db.transaction(async (tx): Promise<{ paymentId: string | null }> => {
       const locked = await notes.lockInvoiceForCredit(tx, invoiceId);
       if (!locked) throw notFound('invoice_not_found', `No invoice ${invoiceId}.`, [{ pointer: '/path/id', detail: 'Unknown invoice.' }]);
       const { invoice, refunded } = locked;

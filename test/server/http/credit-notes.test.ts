@@ -4,7 +4,8 @@ import request from 'supertest';
 import { DomainError } from '../../../server/domain/errors.js';
 import type { RefundInput } from '../../../server/payments/provider.js';
 import { TestPaymentProvider } from '../../../server/payments/test-provider.js';
-import type { Db } from '../../../server/storage/db.js';
+import { insertCreditNote, type NewCreditNote } from '../../../server/storage/credit-note-repository.js';
+import { pgConstraint, pgErrorCode, type Db } from '../../../server/storage/db.js';
 import { pointers, problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
@@ -150,6 +151,30 @@ for (const target of testDatabases()) {
       const again = await request(t.app).post(`/v1/credit-notes/${res.body.id}/refund`).set(t.sk);
       assert.equal(again.body.refund.status, 'succeeded');
       assert.equal(provider.refunds.filter((r) => r.creditNote?.id === res.body.id).length, 2, 'a succeeded refund is not sent again');
+    });
+
+    it('when a credit note would take more than an invoice or a line billed, or refund more than was paid, then the database refuses it', async () => {
+      const invoice = await paidInvoice();
+      const line = invoice.lines[0]!;
+      const note = (total: number, refund: number): NewCreditNote => ({
+        id: `cn_${total}_${refund}_${invoice.id}`, series: 'CN-TEST-', invoiceId: invoice.id, customerId: (invoice as unknown as { customerId: string }).customerId,
+        currency: 'EUR', subtotal: total, tax: 0, total, taxBreakdown: [], reason: 'direct', refund: refund ? { amount: refund, status: 'pending' } : null,
+        issuedAt: new Date().toISOString(), lines: [{ invoiceLineId: line.id, description: 'x', quantity: 1, amount: total, taxRate: 0, tax: 0, total, periodStart: null, periodEnd: null }],
+      });
+      // The invoice's and the line's limits are checked in one statement: either may be the one named.
+      const limits = ['invoices_credit_at_most_total', 'invoice_lines_credit_at_most_total'];
+      const refused = async (cn: NewCreditNote) => {
+        await assert.rejects(db.transaction((tx) => insertCreditNote(tx, cn)), (error: unknown) => pgErrorCode(error) === '23514' && limits.includes(pgConstraint(error)!));
+      };
+      await refused(note(invoice.total + 1, 0));
+      await db.transaction((tx) => insertCreditNote(tx, note(invoice.total, 0)));
+      await refused(note(1, 0));
+      assert.deepEqual(await creditedOn(invoice.id), { credited: invoice.total, refunded: 0 });
+      const other = await paidInvoice();
+      await assert.rejects(
+        db.transaction((tx) => insertCreditNote(tx, { ...note(100, 0), id: `cn_refund_${other.id}`, invoiceId: other.id, lines: [{ ...note(100, 0).lines[0]!, invoiceLineId: other.lines[0]!.id }], refund: { amount: other.total + 1, status: 'pending' } })),
+        (error: unknown) => pgConstraint(error) === 'invoices_refund_at_most_paid',
+      );
     });
 
     it('when many credit notes race for one invoice, then together they never credit more than its total', async () => {
