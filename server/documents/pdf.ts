@@ -198,15 +198,15 @@ export function renderPdf(model: DocumentModel, options: RenderOptions = {}): Pr
   const bottom = A4.height - MARGIN - 30;
   for (const line of model.lines) {
     const period = line.periodStart && line.periodEnd ? formatPeriod(line.periodStart, line.periodEnd, locale) : null;
-    const description = [line.description + (line.trial ? ` (${words.trial})` : ''), period].filter(Boolean).join('\n');
-    doc.font('regular').fontSize(8.5);
-    const height = doc.heightOfString(description, { width: COLUMNS.description.width, lineGap: 1 });
+    const description = line.description + (line.trial ? ` (${words.trial})` : '');
+    const measure = (text: string, size: number) => doc.font('regular').fontSize(size).heightOfString(text, { width: COLUMNS.description.width, lineGap: 1 });
+    const height = measure(description, 8.5) + (period ? measure(period, 7.5) : 0);
     if (y + height > bottom) {
       doc.addPage();
       y = tableHeader(doc, words, MARGIN);
     }
-    write(doc, line.description + (line.trial ? ` (${words.trial})` : ''), MARGIN, y, { width: COLUMNS.description.width });
-    if (period) write(doc, period, MARGIN, y + height - doc.heightOfString(period, { width: COLUMNS.description.width, lineGap: 1 }), { width: COLUMNS.description.width, color: GREY, size: 7.5 });
+    const descriptionHeight = write(doc, description, MARGIN, y, { width: COLUMNS.description.width });
+    if (period) write(doc, period, MARGIN, y + descriptionHeight, { width: COLUMNS.description.width, color: GREY, size: 7.5 });
     const cells: [keyof typeof COLUMNS, string][] = [
       ['quantity', formatQuantity(line.quantity, locale)],
       ['unitPrice', line.unitAmount === null ? '' : money(line.unitAmount)],
