@@ -10,6 +10,7 @@
  * listed in the README.
  */
 import { InvoiceService, type Invoice as EInvoiceData } from '@e-invoice-eu/core';
+import { unprocessable } from '../domain/errors.js';
 import { minorUnitExponent } from '../domain/money.js';
 import { decimalOf, lastInstant } from './format.js';
 import { WORDS } from './pdf.js';
@@ -188,6 +189,12 @@ const service = new InvoiceService({ log: () => {}, warn: () => {}, error: () =>
  * The e-invoice's bytes: UBL XML, or the Factur-X PDF/A-3 built on `pdf` (the document's own PDF).
  */
 export async function renderEInvoice(model: DocumentModel, format: EInvoiceFormat, pdf?: Uint8Array): Promise<Uint8Array> {
+  // EN 16931 amounts have at most two decimals (BR-DEC-*): a three-decimal currency cannot be written exactly.
+  if (minorUnitExponent(model.currency) > 2) {
+    throw unprocessable('e_invoice_currency_unsupported', `EN 16931 amounts have at most two decimals; ${model.currency} has ${minorUnitExponent(model.currency)}.`, [
+      { pointer: '/query/format', detail: 'Use the PDF for this invoice.' },
+    ]);
+  }
   const out = await service.generate(eInvoiceData(model), {
     format: LIBRARY_FORMAT[format],
     lang: model.locale === 'de' ? 'de-de' : 'en-gb',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvoiceService } from '@e-invoice-eu/core';
 import { convert } from 'xmlbuilder2';
+import { DomainError } from '../../../server/domain/errors.js';
 import { eInvoiceData, renderEInvoice } from '../../../server/documents/e-invoice.js';
 import { creditNoteModel, invoiceModel } from '../../../server/documents/model.js';
 import { renderPdf, WORDS } from '../../../server/documents/pdf.js';
@@ -90,6 +91,13 @@ describe('e-invoice: XRechnung UBL', () => {
     assert.equal(text(at(doc, 'cac:CreditNoteLine', 'cbc:LineExtensionAmount')), '10.00');
     assert.equal(text(at(doc, 'cac:TaxTotal', 'cac:TaxSubtotal', 'cac:TaxCategory', 'cbc:ID')), 'AE');
     assert.equal(text(at(doc, 'cac:LegalMonetaryTotal', 'cbc:PayableAmount')), '10.00');
+  });
+});
+
+describe('e-invoice: what EN 16931 cannot hold', () => {
+  it('when the currency has three decimals (KWD), then 422 e_invoice_currency_unsupported instead of amounts it would refuse', async () => {
+    const model = invoiceModel({ ...TREATMENTS.outsideScope, currency: 'KWD' });
+    await assert.rejects(renderEInvoice(model, 'ubl'), (error: unknown) => error instanceof DomainError && error.code === 'e_invoice_currency_unsupported');
   });
 });
 
