@@ -8,6 +8,7 @@
  *  5. The billing run on PostgreSQL next to a bare batched INSERT of the same invoice rows (needs DATABASE_URL).
  *  6. Usage ingestion on PostgreSQL: POST /v1/usage in batches of 1,000 events next to a bare multi-row
  *     INSERT of the same rows into the same table (needs DATABASE_URL).
+ *  7. Invoice PDFs per second for a 10-line invoice, next to an empty pdfkit document.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import autocannon from 'autocannon';
 import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
+import { benchDocuments } from './documents.js';
 import { openPostgres } from '../server/storage/postgres.js';
 import { QUOTE_CART, startServer } from './servers.js';
 import { benchBillingRun } from './billing.js';
@@ -262,7 +264,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -321,4 +323,11 @@ if (only.has('6')) {
     line('ratio usage API / bare INSERT', `${((usage.api / usage.bare) * 100).toFixed(1)}%`);
     line("  each round's own ratio, sorted", usage.ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' '));
   }
+}
+
+if (only.has('7')) {
+  console.log('\n7. Invoice PDFs in process (pdfkit, Noto Sans, one after the other)');
+  const docs = await benchDocuments(SECONDS);
+  line('empty A4 pdfkit document (baseline)', `${fmt(docs.empty)} documents/s`);
+  line('10-line invoice, en, Polish names', `${docs.invoice.toFixed(1)} PDFs/s (${fmt(docs.bytes)} B each), ${((docs.invoice / docs.empty) * 100).toFixed(1)}% of the baseline`);
 }

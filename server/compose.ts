@@ -7,6 +7,8 @@ import { PaymentCollector } from './app/collect-payment.js';
 import { BillingRunService } from './app/billing-run.js';
 import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
+import { CreditNoteService } from './app/credit-invoice.js';
+import { DocumentService } from './app/documents.js';
 import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
@@ -30,6 +32,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
+    creditNotes: new CreditNoteService(db, catalogCache, payments),
+    documents: new DocumentService(db, catalogCache),
     payments,
     collector,
     couponCache,

@@ -14,6 +14,8 @@ import { JSON_TYPES, newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
+import { creditNoteRoutes } from './routes/credit-notes.js';
+import { documentRoutes } from './routes/documents.js';
 import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
@@ -164,6 +166,8 @@ export function createApp(deps: Deps): Express {
   lifecycleRoutes(ctx, deps);
   usageRoutes(ctx, deps);
   subscriptionChangeRoutes(ctx, deps);
+  creditNoteRoutes(ctx, deps);
+  documentRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl), { metrics, secretKey: auth('secret') });
 

@@ -69,6 +69,7 @@ export interface BuyerInput {
   type: 'individual' | 'business';
   vatId?: string;
   address?: Record<string, string>;
+  locale?: 'en' | 'de';
 }
 
 /** A billing address in the buyer's country, where one is at hand (an address must be of the buyer's country). */
