@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
+import { SubscriptionChangeService } from './app/change-subscription.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
 import { BillingRunService } from './app/billing-run.js';
@@ -35,6 +36,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     billingRuns: new BillingRunService(db, catalogCache, collector),
     invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
     usage: new UsageRecorder(db, catalogCache, collector),
+    subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),

@@ -16,6 +16,7 @@ import { couponRoutes } from './routes/coupons.js';
 import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
+import { subscriptionChangeRoutes } from './routes/subscription-change.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { usageRoutes } from './routes/usage.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
@@ -156,6 +157,7 @@ export function createApp(deps: Deps): Express {
   eventRoutes(ctx, deps);
   lifecycleRoutes(ctx, deps);
   usageRoutes(ctx, deps);
+  subscriptionChangeRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { SubscriptionChangeService } from '../app/change-subscription.js';
 import type { PaymentCollector } from '../app/collect-payment.js';
 import type { UsageRecorder } from '../app/record-usage.js';
 import type { BillingRunService } from '../app/billing-run.js';
@@ -32,6 +33,8 @@ export interface Deps {
   invoiceActions: InvoiceActions;
   /** POST /v1/usage. */
   usage: UsageRecorder;
+  /** Changes of plan, quantities and add-ons (SPEC section 6), with their proration invoices. */
+  subscriptionChanges: SubscriptionChangeService;
   config: HttpConfig;
   logger?: Logger;
 }
