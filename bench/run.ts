@@ -155,7 +155,7 @@ async function benchConfirmations(): Promise<{ rps: number; p50: number; p99: nu
 // ------------------------------------------------------------------------------------- 6. usage ingestion
 const USAGE_BATCH = 1000;
 /** Batches in flight at once, for the API and the bare INSERT alike. */
-const USAGE_CONNECTIONS = 8;
+const USAGE_CONNECTIONS = Number(process.env.BENCH_USAGE_CONNECTIONS ?? 8);
 /** Batches per round; rounds alternate between the two, the median of each is kept. */
 const USAGE_BATCHES = Number(process.env.BENCH_USAGE_BATCHES ?? 60);
 const USAGE_ROUNDS = 3;

@@ -103,8 +103,11 @@ export type UsageSubscription = Pick<Subscription, 'id' | 'customerId' | 'planId
 export async function subscriptionsForUsage(db: Queryable, ids: readonly string[], customerIds: readonly string[]): Promise<UsageSubscription[]> {
   if (ids.length === 0 && customerIds.length === 0) return [];
   const { rows } = await db.query<Row>(
-    `select id, customer_id, plan_id, status, items, current_period_start from subscriptions
-     where id = any($1::text[]) or (customer_id = any($2::text[]) and status in (${LIVE}))
+    // Two index scans (the primary key, subscriptions_customer), not one OR that would read the whole table.
+    `select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions where id = any($1::text[])
+     union
+     select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions
+     where customer_id = any($2::text[]) and status in (${LIVE})
      order by created_at, id`,
     [ids, customerIds],
   );
