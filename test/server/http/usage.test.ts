@@ -145,6 +145,17 @@ for (const target of testDatabases()) {
         assert.equal((await stored(subscription.id)).length, 0);
       });
 
+      it('when the subscription was paused, then usage dated before the pause is usage_period_closed (the pause invoiced it) and usage after it is accepted', async () => {
+        const { subscription } = await subscribe(t, plan.code);
+        await request(t.app).post('/v1/test-clock/advance').set(t.sk).send({ days: 1 });
+        const paused = await request(t.app).post(`/v1/subscriptions/${subscription.id}/pause`).set(t.sk).send({ at: 'now' });
+        assert.equal(paused.status, 200, JSON.stringify(paused.body));
+        const before = new Date(Date.parse(subscription.currentPeriodStart) + 1000).toISOString();
+        const res = await postUsage(t, [anEvent(subscription.id, calls, { timestamp: before }), anEvent(subscription.id, calls)]);
+        assert.equal(res.body.accepted, 1);
+        assert.deepEqual(res.body.rejected.map((r: { index: number; code: string }) => [r.index, r.code]), [[0, 'usage_period_closed']]);
+      });
+
       it('when an event already stored is sent again after its period closed, then it is a duplicate, not a refusal', async () => {
         const { subscription } = await subscribe(t, plan.code);
         const event = anEvent(subscription.id, calls, { timestamp: subscription.currentPeriodStart });
