@@ -196,6 +196,11 @@ for (const target of testDatabases()) {
         assert.equal((await usageOf(subscription.id)).body.charges[0].quantity, (999 * 1000) / 2);
       });
 
+      it('when another route gets a body over 100 kB, then it is still 413 (only usage batches may be larger)', async () => {
+        const res = await request(t.app).post('/v1/measurements').set(t.sk).send({ code: unique('big'), unit: 'x', type: 'metered', aggregation: 'sum', description: 'x'.repeat(110 * 1024) });
+        problemOf(res, 413, 'payload_too_large');
+      });
+
       it('when the publishable key is used, then it is 403', async () => {
         const res = await request(t.app).post('/v1/usage').set(t.pk).send({ events: [] });
         assert.equal(res.status, 403);
