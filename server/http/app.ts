@@ -140,7 +140,8 @@ export function createApp(deps: Deps): Express {
   // batches (1,000 events) up to 1 MB.
   const bodies = jsonBody({ limit: 100 * 1024, type: JSON_TYPES });
   const usageBodies = jsonBody({ limit: 1024 * 1024, type: JSON_TYPES });
-  app.use((req, res, next) => (req.url === '/v1/usage' ? usageBodies : bodies)(req, res, next));
+  const usagePath = /^\/v1\/usage(\?|$)/;
+  app.use((req, res, next) => (usagePath.test(req.url) ? usageBodies : bodies)(req, res, next));
 
   const registry = newRegistry();
   const limits = rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db);
