@@ -1,6 +1,25 @@
 // The demo shop's own script: it hands the elements the BFF's address and the publishable key, picks the
 // plan of the hosted checkout from the URL, and switches theme and language. No inline script: the CSP
 // allows scripts from this origin only.
+// The shop's own words in German (the pages have them in English); the elements speak for themselves.
+const GERMAN = {
+  title: 'Billkit Cloud: Preise', checkout_title: 'Kasse: Billkit Cloud', pricing: 'Preise', docs: 'API-Dokumentation', back: 'Zurück zu den Preisen',
+  dark: 'Dunkel', language: 'Sprache', checkout: 'Kasse', plans: 'Tarife',
+  hero: 'Liefern Sie Projekte, nicht Infrastruktur',
+  hero_text: 'Hosting für Teams jeder Größe. Team 14 Tage kostenlos testen; jederzeit kündbar.',
+  faq: 'Fragen', faq_vat: 'Welche MwSt. zahle ich?',
+  faq_vat_answer: 'Die Preise sind ohne MwSt. angegeben. Unternehmen in einem anderen EU-Land mit gültiger USt-IdNr. zahlen keine (Reverse Charge).',
+  faq_try: 'Kann ich es ausprobieren?',
+  faq_try_answer: 'Zahlen Sie in dieser Demo mit der Testkarte 4242 4242 4242 4242; 4000 0000 0000 0002 wird abgelehnt. Der Code WELCOME20 zieht 20 % von den ersten drei Abrechnungszeiträumen ab.',
+  footer: 'Ein Demo-Shop mit Billkit: Alles auf dieser Seite liefert Ihr eigenes BFF.',
+};
+const german = () => document.documentElement.lang === 'de';
+/** An element's text in the page's language: the English it was written with, or its German. */
+const translate = (key, english) => (german() ? GERMAN[key] : english);
+const resultText = ({ subscriptionId, invoiceNumber }) => german()
+  ? `Abonnement ${subscriptionId} gestartet; Rechnung ${invoiceNumber}.`
+  : `Subscription ${subscriptionId} started; invoice ${invoiceNumber}.`;
+
 const config = await (await fetch('/demo-config.json')).json();
 const api = config.api || window.location.origin;
 
@@ -26,7 +45,7 @@ if (checkout) {
   checkout.addEventListener('billkit-checkout-complete', (event) => {
     const result = document.getElementById('result');
     result.hidden = false;
-    result.textContent = `Subscription ${event.detail.subscriptionId} started; invoice ${event.detail.invoiceNumber}.`;
+    result.textContent = resultText(event.detail);
   });
 }
 
@@ -43,6 +62,14 @@ const lang = document.getElementById('lang');
 lang.value = localStorage.getItem('billkit-demo-lang') ?? 'en';
 const applyLang = () => {
   document.documentElement.lang = lang.value;
+  for (const el of document.querySelectorAll('[data-i18n]')) {
+    el.dataset.en ??= el.textContent;
+    el.textContent = translate(el.dataset.i18n, el.dataset.en);
+  }
+  for (const el of document.querySelectorAll('[data-i18n-label]')) {
+    el.dataset.enLabel ??= el.getAttribute('aria-label');
+    el.setAttribute('aria-label', translate(el.dataset.i18nLabel, el.dataset.enLabel));
+  }
   for (const el of document.querySelectorAll('billkit-plan-picker, billkit-checkout')) el.setAttribute('locale', lang.value);
 };
 applyLang();

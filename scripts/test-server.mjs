@@ -23,6 +23,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// The document tests read PDFs back with poppler-utils.
+const poppler = spawnSync(process.execPath, [new URL('./ensure-poppler.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+if (poppler.status !== 0) process.exit(poppler.status ?? 1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...flags, ...files],

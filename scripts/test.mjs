@@ -3,6 +3,7 @@
 // end-to-end tests. Each step's output is shown as it runs; the counts are added up at the end into one
 // plain `N passed, N failed` line.
 import { spawn } from 'node:child_process';
+import { countsOf } from './test-counts.mjs';
 
 const steps = [
   { name: 'type check', cmd: 'npx', args: ['tsc', '--noEmit', '-p', 'tsconfig.json'] },
@@ -14,6 +15,7 @@ const steps = [
 const only = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
+const skipped = [];
 const summary = [];
 
 for (const step of steps) {
@@ -23,11 +25,13 @@ for (const step of steps) {
   const counts = countsOf(output, step.name === 'type check' ? code : null);
   passed += counts.passed;
   failed += counts.failed;
-  summary.push(`${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} (${counts.passed} passed, ${counts.failed} failed)`);
+  skipped.push(...counts.skipped.map((name) => `${step.name}: ${name}`));
+  summary.push(`${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} (${counts.passed} passed, ${counts.failed} failed, ${counts.skipped.length} skipped)`);
   if (code !== 0 && counts.failed === 0) failed += 1; // a step that broke without counting a failure
 }
 
-process.stdout.write(`\n${summary.join('\n')}\n${passed} passed, ${failed} failed\n`);
+const skips = skipped.length ? `\nskipped:\n${skipped.map((s) => `  ${s}`).join('\n')}` : '';
+process.stdout.write(`\n${summary.join('\n')}${skips}\n${passed} passed, ${failed} failed, ${skipped.length} skipped\n`);
 process.exit(failed > 0 ? 1 : 0);
 
 function run(cmd, args) {
@@ -43,16 +47,4 @@ function run(cmd, args) {
     tee(child.stderr, process.stderr);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
-}
-
-function countsOf(output, typecheckCode) {
-  if (typecheckCode !== null) return { passed: typecheckCode === 0 ? 1 : 0, failed: typecheckCode === 0 ? 0 : 1 };
-  // node:test's spec reporter ends with "ℹ pass N" / "ℹ fail N"; the TAP one with "# pass N".
-  const node = [...output.matchAll(/^(?:#|ℹ) (pass|fail) (\d+)$/gm)];
-  if (node.length) {
-    const sum = (kind) => node.filter((m) => m[1] === kind).reduce((n, m) => n + Number(m[2]), 0);
-    return { passed: sum('pass'), failed: sum('fail') };
-  }
-  const plain = [...output.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
-  return plain ? { passed: Number(plain[1]), failed: Number(plain[2]) } : { passed: 0, failed: 0 };
 }

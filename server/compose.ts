@@ -7,6 +7,8 @@ import { PaymentCollector } from './app/collect-payment.js';
 import { BillingRunService } from './app/billing-run.js';
 import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
+import { CreditNoteService } from './app/credit-invoice.js';
+import { DocumentService } from './app/documents.js';
 import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
@@ -26,6 +28,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const quotes = new QuoteService(db, catalogCache, couponCache);
   const collector = new PaymentCollector(db, payments, catalogCache);
   const subscriptionChanges = new SubscriptionChangeService(db, catalogCache, collector);
+  const documents = new DocumentService(db, catalogCache);
   const portalSessions = new PortalSessions(db, catalogCache, `${config.publicUrl ?? ''}/portal`);
   return {
     db,
@@ -35,6 +38,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
+    creditNotes: new CreditNoteService(db, catalogCache, payments),
+    documents,
     payments,
     collector,
     couponCache,
@@ -45,7 +50,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     settings: new SettingsService(db, catalogCache),
     portalSessions,
     signIn: new SignInService(db, catalogCache, portalSessions, noMailer),
-    portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges),
+    portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges, documents),
     config,
     ...(logger ? { logger } : {}),
   };

@@ -1,6 +1,9 @@
 /**
  * The composition root: environment -> database -> migrations -> keys -> demo seed -> app -> listen.
+ * The elements' build (only when dist/ is missing or stale, as on a fresh clone) runs beside the database's
+ * start rather than before it, so a first start takes the longer of the two, not their sum.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +13,9 @@ import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-errors.js';
+import { metricsServer, type Metrics } from './http/metrics.js';
+import { drainable } from './http/shutdown.js';
 import { startBillingWorker } from './jobs/billing-worker.js';
 import { seedDemo, seedDemoUsage } from './seed/demo.js';
 import { migrate } from './storage/migrate.js';
@@ -18,12 +24,15 @@ import { openDb } from './storage/open.js';
 const started = Date.now();
 const config = readConfig();
 const logger = pino({ level: config.logLevel, redact: ['authorization', 'key', 'secretKey', 'publishableKey'] });
+const root = fileURLToPath(new URL('..', import.meta.url));
+const elementsBuilt = buildElements();
+const timings: Record<string, number> = {};
 
 const db = await openDb({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
+timings.database = Date.now() - started;
 const applied = await migrate(db);
 if (applied.length) logger.info({ applied }, 'migrations applied');
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const payments = paymentProviderFromEnv(process.env);
 const httpConfig = {
   allowedOrigins: config.allowedOrigins,
@@ -45,13 +54,16 @@ if (config.seedDemo && (await seedDemo(db))) {
 // The demo's metered plan gets a subscriber with a few API calls in its current period (test provider only).
 if (config.seedDemo) await seedDemoUsage(deps).catch((error: unknown) => logger.warn({ err: error }, 'demo usage not recorded'));
 
+timings.seed = Date.now() - started;
+await elementsBuilt;
 const app = createApp(deps);
 const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;
 const server = app.listen(config.port, config.host, () => {
   const url = `http://localhost:${config.port}`;
   const lines = [
     '',
-    `  Billkit is running (${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}), ready in ${Date.now() - started} ms`,
+    `  Billkit is running (${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}), ready in ${Date.now() - started} ms`
+      + ` (database open ${timings.database} ms, migrated and seeded ${timings.seed} ms, elements ${timings.elements} ms)`,
     '',
     `  Demo shop        ${url}/`,
     `  Hosted checkout  ${url}/checkout/<plan-code>`,
@@ -64,17 +76,26 @@ const server = app.listen(config.port, config.host, () => {
   ];
   process.stdout.write(lines.join('\n') + '\n');
 });
+answerClientErrors(server, logger);
+const drain = drainable(server);
+// Prometheus may scrape a port of its own, without a key (keep it on a private network).
+const metrics = config.metricsPort === undefined ? undefined : metricsServer(app.locals.metrics as Metrics).listen(config.metricsPort, config.host);
 
+// SIGTERM (or Ctrl-C): stop taking requests, let those in flight finish (at most BILLKIT_SHUTDOWN_TIMEOUT),
+// add this process's quote counts to the shared ones, close the database, exit 0.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close();
-    void billing?.stop();
-    // The quote counts of this process join the shared ones before the database closes.
-    const synced = (app.locals.syncRateLimits as (() => Promise<void>) | undefined)?.() ?? Promise.resolve();
-    void synced
-      .catch(() => {})
-      .then(() => db.close())
-      .finally(() => process.exit(0));
+    const draining = drain.close(config.shutdownTimeoutMs);
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: no new connections; finishing the requests in flight');
+    void (async () => {
+      if (!(await draining)) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: the connections still open were closed');
+      metrics?.close();
+      await billing?.stop();
+      const sync = app.locals.syncRateLimits as (() => Promise<void>) | undefined;
+      await sync?.().catch(() => {});
+      await db.close().catch(() => {});
+      logger.info('stopped');
+    })().finally(() => process.exit(0));
   });
 }
 
@@ -106,4 +127,17 @@ async function ensureKeys(): Promise<Partial<Record<KeyKind, string>>> {
     writeFileSync(file, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
   }
   return result;
+}
+
+/** Builds dist/ when it is missing or older than the sources (scripts/ensure-build.mjs), in a child process. */
+function buildElements(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'scripts/ensure-build.mjs')], { cwd: root, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      timings.elements = Date.now() - started;
+      if (code === 0) resolve();
+      else reject(new Error(`building the elements failed (exit ${code}); run npx vite build to see why`));
+    });
+  });
 }

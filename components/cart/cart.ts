@@ -4,8 +4,9 @@ import { live } from 'lit/directives/live.js';
 import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
 import { BillkitCartChangeEvent } from '../shared/events.js';
-import { formatDate, formatMoney, formatRate } from '../shared/format.js';
-import { errorText, perInterval, pricingText, taxTreatmentText, unitOf } from '../shared/messages.js';
+import { formatMoney, formatRate } from '../shared/format.js';
+import { errorText, perInterval, pricingText, renewalText, taxTreatmentText, unitOf } from '../shared/messages.js';
+import { renewalWithoutCoupon } from '../shared/renewal.js';
 import type { Catalog, Charge, Plan, Quote, QuoteLine } from '../shared/types.js';
 import { styles } from './cart.styles.js';
 
@@ -26,9 +27,11 @@ import { styles } from './cart.styles.js';
  * @csspart discount - The coupon row.
  * @csspart tax - The tax row.
  * @csspart total - The due-today row.
- * @csspart renewal - "Then €X / month".
+ * @csspart renewal - What the renewal costs and, with a coupon, how long its discount lasts ("€42.84 / month for the first 3 months, then €53.55 / month").
  * @csspart metered - How usage is billed.
  * @csspart error - The inline error (the previous quote stays).
+ * @csspart not-updated - "Not updated yet" under the last totals while a VAT ID the BFF refused is taken out.
+ * @csspart announcement - The visually hidden live region that says the new total after each change.
  *
  * @cssprop --billkit-cart-background - Background (defaults to --billkit-color-surface).
  * @cssprop --billkit-cart-border-color - Border (defaults to --billkit-color-border).
@@ -118,12 +121,27 @@ export class BillkitCart extends BillkitElement {
   override render() {
     const state = this.cartStore?.state;
     const quote = state?.quote;
+    // A refused VAT ID is the payment form's to say, at its field (it prices the cart without it meanwhile):
+    // here the last totals stay, marked as not updated.
+    const vatRefused = state?.error?.code === 'vat_id_invalid';
+    const error = vatRefused ? null : state?.error;
     return html`<section part="base" aria-busy=${state?.loading ? 'true' : 'false'} aria-labelledby="title">
       <h2 id="title">${msg('Your order', { id: 'cart.title' })}</h2>
-      ${state?.error ? html`<p part="error" role="alert">${this.#errorText(state.error)}</p>` : nothing}
-      ${quote ? this.#renderQuote(quote, Boolean(state?.error)) : state?.error && !state.loading ? nothing : this.#renderSkeleton()}
+      ${error ? html`<p part="error" role="alert">${this.#errorText(error)}</p>` : nothing}
+      ${quote ? this.#renderQuote(quote, Boolean(error), vatRefused) : error && !state?.loading ? nothing : this.#renderSkeleton()}
+      <p part="announcement" class="visually-hidden" role="status">${quote && !state?.loading && !state?.error ? this.#announcement(quote) : ''}</p>
       <slot name="footer"></slot>
     </section>`;
+  }
+
+  /** What a screen reader hears once the cart is priced again: the total due today (paid, once paid). */
+  #announcement(quote: Quote): string {
+    const total = formatMoney(quote.dueToday.total, quote.currency, this.effectiveLocale);
+    return `${this.#totalLabel()} ${total}`;
+  }
+
+  #totalLabel(): string {
+    return this.readonly ? msg('Paid today', { id: 'cart.paid_today' }) : msg('Due today', { id: 'cart.due_today' });
   }
 
   /** A plan that can't be bought is the buyer's to fix by choosing another; other failures show the lines, not the totals. */
@@ -144,7 +162,7 @@ export class BillkitCart extends BillkitElement {
    * refused): the lines stay, dimmed, for the buyer to fix the cart, but tax and totals are not shown, as
    * they were another cart's.
    */
-  #renderQuote(quote: Quote, stale = false) {
+  #renderQuote(quote: Quote, stale = false, notUpdated = false) {
     const locale = this.effectiveLocale;
     const money = (amount: number) => formatMoney(amount, quote.currency, locale);
     const figure = (amount: number) => (stale ? '—' : money(amount));
@@ -157,8 +175,6 @@ export class BillkitCart extends BillkitElement {
     const chosen = this.cartStore?.cart?.addOns ?? [];
     // Read-only: the chosen add-ons are lines already; there is nothing left to toggle.
     const addOns = this.readonly ? [] : (plan?.charges.filter((c) => c.optional) ?? []);
-    const renewal = money(quote.recurring.total);
-    const per = perInterval(quote.recurring.interval);
     return html`<ul part="lines" class=${stale ? 'stale' : ''}>
         ${quote.lines.map((line) => this.#renderLine(line, plan?.charges.find((c) => c.id === line.chargeId), money))}
       </ul>
@@ -180,13 +196,12 @@ export class BillkitCart extends BillkitElement {
               <dd>${money(-quote.dueToday.discount)}</dd></div>`
           : nothing}
         <div class="row" part="tax"><dt>${taxLabel}</dt> <dd>${figure(quote.dueToday.tax)}</dd></div>
-        <div class="row" part="total"><dt>${msg('Due today', { id: 'cart.due_today' })}</dt> <dd>${figure(quote.dueToday.total)}</dd></div>
+        <div class="row" part="total"><dt>${this.#totalLabel()}</dt> <dd>${figure(quote.dueToday.total)}</dd></div>
       </dl>
+      ${notUpdated ? html`<p part="not-updated" class="muted">${msg('Not updated yet', { id: 'cart.not_updated' })}</p>` : nothing}
       ${stale
         ? nothing
-        : html`<p part="renewal">${quote.trialEndsAt
-          ? msg(str`Then ${renewal} ${per} from ${formatDate(quote.trialEndsAt, locale)}`, { id: 'cart.renewal_from' })
-          : msg(str`Then ${renewal} ${per}`, { id: 'cart.renewal' })}</p>`}
+        : html`<p part="renewal">${renewalText(quote, renewalWithoutCoupon(quote, plan?.charges), locale)}</p>`}
       ${quote.meteredCharges.length
         ? html`<div part="metered">${msg('Billed by usage at the end of each period:', { id: 'cart.metered' })}
             <ul>${quote.meteredCharges.map((m) => {

@@ -30,7 +30,7 @@ import { styles } from './checkout.styles.js';
  *
  * @csspart base - The wrapper.
  * @csspart plans - The plan picker's section.
- * @csspart columns - The two columns (payment form; cart with the coupon entry).
+ * @csspart columns - The two columns: the order (cart with the coupon entry) first, as it is read and tabbed through, then the payment form.
  * @csspart plan-picker - The <billkit-plan-picker> (its own parts are reachable through exportparts).
  * @csspart cart - The <billkit-cart>.
  * @csspart coupon-entry - The <billkit-coupon-entry>.
@@ -51,6 +51,8 @@ export class BillkitCheckout extends BillkitElement {
   @property() coupon = '';
   /** Show the plan picker for the plan's family (set to false to hide it). */
   @property({ type: Boolean, attribute: 'show-plans' }) showPlans = true;
+  /** The merchant's customer portal, handed to the payment form ("Manage subscription"). */
+  @property({ attribute: 'portal-url' }) portalUrl = '';
   /** Milliseconds to wait after a change before re-pricing. */
   @property({ type: Number }) debounce = 200;
   /** The Stripe.js loader handed to the payment form (tests). */
@@ -117,18 +119,18 @@ export class BillkitCheckout extends BillkitElement {
           </section>`
         : nothing}
       <div part="columns">
+        <billkit-cart part="cart" locale=${locale} ?readonly=${this.complete}>
+          ${this.complete ? nothing : html`<billkit-coupon-entry part="coupon-entry" slot="footer" locale=${locale}></billkit-coupon-entry>`}
+        </billkit-cart>
         <section aria-labelledby="pay-title">
           <h2 id="pay-title">${this.complete
             ? msg('Order confirmed', { id: 'checkout.confirmed' })
             : msg('Your details', { id: 'checkout.details' })}</h2>
-          <billkit-payment-form part="payment-form" locale=${locale} .stripeLoader=${this.stripeLoader ?? undefined}
+          <billkit-payment-form part="payment-form" locale=${locale} portal-url=${this.portalUrl || nothing} .stripeLoader=${this.stripeLoader ?? undefined}
             @billkit-checkout-complete=${() => (this.complete = true)}>${this.querySelector(':scope > [slot="complete"]')
               ? html`<slot name="complete" slot="complete"></slot>`
               : nothing}</billkit-payment-form>
         </section>
-        <billkit-cart part="cart" locale=${locale} ?readonly=${this.complete}>
-          ${this.complete ? nothing : html`<billkit-coupon-entry part="coupon-entry" slot="footer" locale=${locale}></billkit-coupon-entry>`}
-        </billkit-cart>
       </div>
     </div>`;
   }

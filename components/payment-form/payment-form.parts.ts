@@ -3,15 +3,46 @@ import { html, nothing } from 'lit';
 import { msg, str } from '@lit/localize';
 import { formatCountry } from '../shared/format.js';
 import { errorText } from '../shared/messages.js';
-import { vatExample, type VatCheck } from '../shared/vat.js';
+import { addressStarted, checkPostalCode, type Address } from '../shared/address.js';
+import { checkVatFormat, isEu, vatExample, type VatCheck } from '../shared/vat.js';
 import type { CustomerType } from '../shared/types.js';
 
-export interface Details {
+export interface Details extends Address {
   email: string;
   name: string;
   country: string;
   type: CustomerType;
   vatId: string;
+}
+
+export const emptyDetails = (): Details => ({
+  email: '', name: '', country: 'DE', type: 'individual', vatId: '', line1: '', line2: '', postalCode: '', city: '',
+});
+
+/** The billing address is required of a business (its invoice must name it) and of anyone who starts one. */
+export const addressRequired = (d: Details): boolean => d.type === 'business' || addressStarted(d);
+
+/**
+ * The form's own checks, field by field: email, name, an EU business's VAT ID format, and the billing
+ * address (line 1, city, and the postal code where the country's shape is known) when it is required.
+ */
+export function detailsErrors(d: Details, locale: string): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!/^\S+@\S+\.\S+$/.test(d.email)) errors.email = msg('Enter a valid email address.', { id: 'payment.email_invalid' });
+  if (!d.name.trim()) errors.name = msg('Enter your name.', { id: 'payment.name_missing' });
+  if (d.type === 'business' && isEu(d.country) && checkVatFormat(d.country, d.vatId) === 'invalid') {
+    errors.vatId = vatFormatText(d.country, locale);
+  }
+  if (addressRequired(d)) {
+    if (!d.line1.trim()) errors.line1 = msg('Enter the street and house number.', { id: 'payment.line1_missing' });
+    const postal = checkPostalCode(d.country, d.postalCode);
+    if (postal === 'empty') errors.postalCode = msg('Enter the postal code.', { id: 'payment.postal_missing' });
+    if (postal === 'invalid') {
+      errors.postalCode = msg(str`This is not a postal code of ${formatCountry(d.country, locale)}.`, { id: 'payment.postal_invalid' });
+    }
+    if (!d.city.trim()) errors.city = msg('Enter the city.', { id: 'payment.city_missing' });
+  }
+  return errors;
 }
 
 export interface DetailsView {
@@ -23,12 +54,20 @@ export interface DetailsView {
   vatVisible: boolean;
   /** A business outside the EU: a tax ID for the invoice, with no VAT format or reverse charge to it. */
   taxIdOnly: boolean;
+  /** The merchant's customer portal, when the email was refused for holding a subscription already. */
+  portalUrl?: string | undefined;
+  /** The buyer is a business, or started an address: line 1, postal code and city must be given. */
+  addressRequired: boolean;
   /** The buyer's language, for the VAT ID's texts. */
   locale: string;
   /** What the BFF made of the buyer as the form describes them: its tax treatment, or that it refused the VAT ID. */
   priced: { treatment?: string; vatRefused: boolean };
   onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
 }
+
+/** "Manage subscription": the way to the merchant's customer portal. */
+export const portalLink = (url: string) =>
+  html`<a part="portal" class="button secondary" href=${url}>${msg('Manage subscription', { id: 'payment.manage' })}</a>`;
 
 /** A VAT ID whose shape is not the country's. */
 export function vatFormatText(country: string, locale: string): string {
@@ -45,26 +84,33 @@ export function vatRefusedText(country: string, locale: string): string {
  * The field a refusal is about, with a text of the form's own: said in the buyer's language, in place of the
  * BFF's English detail for that field.
  */
-export function refusalFieldText(code: string, country: string, locale: string): { field: keyof Details; text: string } | undefined {
+export function refusalFieldText(code: string, country: string, locale: string, portal = false): { field: keyof Details; text: string } | undefined {
   switch (code) {
     case 'vat_id_invalid':
       return { field: 'vatId', text: vatRefusedText(country, locale) };
     case 'subscription_exists':
-      return { field: 'email', text: msg('This email already has a subscription in this product family.', { id: 'payment.email_subscribed' }) };
+      return {
+        field: 'email',
+        text: portal
+          ? msg('This email already has a subscription in this product family. To change it, use Manage subscription.', { id: 'payment.email_subscribed_portal' })
+          : msg('This email already has a subscription in this product family. To change it, get in touch with us.', { id: 'payment.email_subscribed' }),
+      };
     default:
       return undefined;
   }
 }
 
 /** A payment or checkout failure in words. */
-export function paymentErrorText(code: string, detail?: string): string {
+export function paymentErrorText(code: string, detail?: string, portal = false): string {
   switch (code) {
     case 'payment_declined':
       return msg('Your card was declined. Try again or use another card.', { id: 'payment.declined' });
     case 'authentication_failed':
       return msg('The payment was not confirmed. Try again or use another card.', { id: 'payment.auth_failed' });
     case 'subscription_exists':
-      return msg('You already have a subscription in this product family. To change it, get in touch with us.', { id: 'payment.subscription_exists' });
+      return portal
+        ? msg('You already have a subscription in this product family. To change it, use Manage subscription.', { id: 'payment.subscription_exists_portal' })
+        : msg('You already have a subscription in this product family. To change it, get in touch with us.', { id: 'payment.subscription_exists' });
     case 'vat_id_invalid':
     case 'network_error':
     case 'rate_limited':
@@ -94,6 +140,7 @@ export function renderDetails(view: DetailsView) {
         @input=${(e: Event) => view.onInput({ email: value(e) }, 'email', false)}
         @change=${(e: Event) => view.onInput({ email: value(e) }, 'email')} />
       ${error('email')}
+      ${view.portalUrl ? portalLink(view.portalUrl) : nothing}
     </div>
     <div part="field">
       <label for="name">${msg('Full name', { id: 'payment.name' })}</label>
@@ -118,7 +165,9 @@ export function renderDetails(view: DetailsView) {
     </fieldset>
     ${vatShown
       ? html`<div part="field">
-          <label for="vatId">${view.taxIdOnly ? msg('Tax ID (optional)', { id: 'payment.tax_id' }) : msg('VAT ID (optional)', { id: 'payment.vat_id' })}</label>
+          <label for="vatId">${view.taxIdOnly
+            ? msg('Tax ID (optional)', { id: 'payment.tax_id' })
+            : msg('VAT ID (optional, checked when given)', { id: 'payment.vat_id' })}</label>
           <input id="vatId" part="input" autocomplete="off" spellcheck="false" .value=${d.vatId}
             aria-invalid=${errors.vatId || vatState === 'invalid' || vatRefused ? 'true' : 'false'} aria-describedby="vatId-status"
             @input=${(e: Event) => view.onInput({ vatId: value(e) }, 'vatId')} />
@@ -126,7 +175,36 @@ export function renderDetails(view: DetailsView) {
             >${errors.vatId || vatStatusText(view, vatState)}</span>
         </div>`
       : nothing}
+    ${renderAddress(view, describe, error)}
   </div>`;
+}
+
+type Describe = (field: string, hint?: boolean) => string | typeof nothing;
+type ErrorOf = (field: string) => unknown;
+
+/** Line 1, line 2, postal code and city, with the autocomplete tokens browsers fill them from. */
+function renderAddress(view: DetailsView, describe: Describe, error: ErrorOf) {
+  const { details: d, errors } = view;
+  const field = (id: 'line1' | 'line2' | 'postalCode' | 'city', label: string, autocomplete: string, required: boolean) => html`<div part="field">
+      <label for=${id}>${label}</label>
+      <input id=${id} part="input" autocomplete=${autocomplete} ?required=${required} .value=${d[id]}
+        aria-invalid=${errors[id] ? 'true' : 'false'} aria-describedby=${describe(id)}
+        @input=${(e: Event) => view.onInput({ [id]: (e.target as HTMLInputElement).value }, id, false)} />
+      ${error(id)}
+    </div>`;
+  const required = view.addressRequired;
+  const postalRequired = required && checkPostalCode(d.country, d.postalCode) !== 'free';
+  return html`<fieldset part="field address" class="address">
+    <legend>${view.details.type === 'business'
+      ? msg('Billing address', { id: 'payment.address' })
+      : msg('Billing address (optional)', { id: 'payment.address_optional' })}</legend>
+    <div class="grid">
+      ${field('line1', msg('Street and house number', { id: 'payment.line1' }), 'address-line1', required)}
+      ${field('line2', msg('Address line 2 (optional)', { id: 'payment.line2' }), 'address-line2', false)}
+      ${field('postalCode', msg('Postal code', { id: 'payment.postal_code' }), 'postal-code', postalRequired)}
+      ${field('city', msg('City', { id: 'payment.city' }), 'address-level2', required)}
+    </div>
+  </fieldset>`;
 }
 
 /**

@@ -105,6 +105,16 @@ export const styles = [
       flex-wrap: wrap;
       gap: var(--_space-2);
     }
+    .address {
+      grid-column: 1 / -1;
+    }
+    .address legend {
+      margin-block-end: var(--_space-2);
+    }
+    [part='complete'] h3 {
+      margin: 0 0 var(--_space-2);
+      font-size: 1.1em;
+    }
     [part='complete'] {
       padding: var(--_space-4);
       border: 1px solid var(--_success);

@@ -10,13 +10,16 @@ import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
 import { checkVatFormat, isEu, normalizeVatId } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
 import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from './stripe.js';
-import { paymentErrorText, refusalFieldText, renderDetails, vatFormatText, type Details } from './payment-form.parts.js';
+import {
+  addressRequired, detailsErrors, emptyDetails, paymentErrorText, portalLink, refusalFieldText, renderDetails, vatRefusedText, type Details,
+} from './payment-form.parts.js';
+import { addressPayload } from '../shared/address.js';
 import { styles } from './payment-form.styles.js';
 
 type Step = 'details' | 'payment' | 'complete';
 
 /**
- * @summary The buyer's details (every country, named in the buyer's language) and the card: creates the checkout, confirms the payment, handles decline and authentication.
+ * @summary The buyer's details (every country, named in the buyer's language; a billing address, required of businesses, its postal code checked for the country) and the card: creates the checkout, confirms the payment, handles decline and authentication, and moves the focus to what changed.
  *
  * @event billkit-checkout-complete - The subscription and its invoice exist. detail: {checkoutId, customerId, subscriptionId, invoiceId, invoiceNumber}.
  * @event billkit-payment-error - A payment attempt failed (the form says why and lets the buyer retry). detail: {code, checkoutId}.
@@ -28,11 +31,13 @@ type Step = 'details' | 'payment' | 'complete';
  * @csspart field - One labelled field.
  * @csspart input - A text field or select.
  * @csspart vat-status - The VAT ID format verdict.
+ * @csspart address - The billing address fieldset (street, line 2, postal code, city).
  * @csspart card - The test provider's card field.
  * @csspart submit - The Continue / Pay button.
  * @csspart error - The payment error (declined, authentication failed, ...).
  * @csspart dialog - The test-mode authentication dialog.
  * @csspart complete - The thank-you message.
+ * @csspart portal - "Manage subscription", the link to portal-url (after paying, or for a buyer who already subscribes).
  *
  * @cssprop --billkit-payment-form-input-border-color - Field borders (defaults to --billkit-color-border).
  * @cssprop --billkit-payment-form-columns - Minimum column width before the fields stack (14rem).
@@ -49,11 +54,13 @@ export class BillkitPaymentForm extends BillkitElement {
   @property() coupon = '';
   /** The buyer's country to start with (ISO 3166-1 alpha-2). */
   @property() country = 'DE';
+  /** The merchant's customer portal: offered after paying, and to a buyer who already subscribes in this family. */
+  @property({ attribute: 'portal-url' }) portalUrl = '';
   /** Loads Stripe.js for a publishable key; replace in tests. Defaults to @stripe/stripe-js/pure, imported lazily. */
   @property({ attribute: false }) stripeLoader?: StripeLoader = loadStripeLazily;
 
   @state() private step: Step = 'details';
-  @state() private details: Details = { email: '', name: '', country: 'DE', type: 'individual', vatId: '' };
+  @state() private details: Details = emptyDetails();
   @state() private touched = new Set<string>();
   @state() private fieldErrors: Record<string, string> = {};
   @state() private busy = false;
@@ -62,11 +69,15 @@ export class BillkitPaymentForm extends BillkitElement {
   @state() private cardError = '';
   @state() private checkout?: Checkout;
   @state() private result?: Extract<ConfirmResult, { status: 'complete' }>;
+  /** The BFF said this email already subscribes in the plan's family: the way to the portal is shown. */
+  @state() private subscribed = false;
 
   @query('dialog') private dialog?: HTMLDialogElement;
   #stripe?: MountedStripe;
   #pendingMethod = '';
   #checkoutCart = '';
+  /** A VAT ID the BFF refused (its checksum): said at the field, and the cart is priced without it. */
+  #refusedVat = '';
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
@@ -74,6 +85,12 @@ export class BillkitPaymentForm extends BillkitElement {
     // The buyer changed the cart after the checkout was created: it no longer matches, start the payment step over.
     if (this.step === 'payment' && this.contextCart?.cart && JSON.stringify(this.#cart()) !== this.#checkoutCart) this.#onEdit();
     if (changed.has('country') && this.country) this.details = { ...this.details, country: this.country.toUpperCase() };
+    // The shared cart was refused the VAT ID: remember it (the field says so) and price the cart without it.
+    const refused = this.contextCart?.state.error?.code === 'vat_id_invalid' ? this.contextCart.cart?.customer?.vatId : undefined;
+    if (refused && refused !== this.#refusedVat) {
+      this.#refusedVat = refused;
+      this.#pushCustomer();
+    }
   }
 
   override disconnectedCallback(): void {
@@ -90,7 +107,10 @@ export class BillkitPaymentForm extends BillkitElement {
   #update(patch: Partial<Details>, field: keyof Details, push = true): void {
     this.details = { ...this.details, ...patch };
     if (field === 'vatId' || field === 'type' || field === 'country') this.touched = new Set([...this.touched, 'vatId']);
+    if (field === 'email') this.subscribed = false;
     const { [field]: _, ...rest } = this.fieldErrors;
+    // Another country has other postal codes: what was said about the old one no longer holds.
+    if (field === 'country') delete rest.postalCode;
     this.fieldErrors = rest;
     if (push) this.#pushCustomer();
   }
@@ -101,7 +121,7 @@ export class BillkitPaymentForm extends BillkitElement {
     if (!store) return;
     const { country, type, vatId, email } = this.details;
     const needsVat = type === 'business' && isEu(country);
-    const validVat = needsVat && checkVatFormat(country, vatId) === 'valid';
+    const validVat = needsVat && checkVatFormat(country, vatId) === 'valid' && normalizeVatId(vatId) !== this.#refusedVat;
     store.setCustomer({
       country,
       type,
@@ -112,21 +132,23 @@ export class BillkitPaymentForm extends BillkitElement {
 
   #validate(): Record<string, string> {
     const d = this.details;
-    const errors: Record<string, string> = {};
-    if (!/^\S+@\S+\.\S+$/.test(d.email)) errors.email = msg('Enter a valid email address.', { id: 'payment.email_invalid' });
-    if (!d.name.trim()) errors.name = msg('Enter your name.', { id: 'payment.name_missing' });
-    if (d.type === 'business' && isEu(d.country) && checkVatFormat(d.country, d.vatId) === 'invalid') {
-      errors.vatId = vatFormatText(d.country, this.effectiveLocale);
-    }
+    const errors = detailsErrors(d, this.effectiveLocale);
+    if (!errors.vatId && this.#vatRefused()) errors.vatId = vatRefusedText(d.country, this.effectiveLocale);
     return errors;
+  }
+
+  /** Whether the VAT ID as typed is one the BFF refused. */
+  #vatRefused(): boolean {
+    const { type, vatId } = this.details;
+    return type === 'business' && Boolean(this.#refusedVat) && normalizeVatId(vatId) === this.#refusedVat;
   }
 
   /** The shared cart's verdict on the buyer (nothing while it reprices, or standalone). */
   #priced(): { treatment?: string; vatRefused: boolean } {
+    const vatRefused = this.#vatRefused();
     const state = this.contextCart?.state;
-    if (!state || state.loading) return { vatRefused: false };
-    if (state.error) return { vatRefused: state.error.code === 'vat_id_invalid' };
-    return { treatment: state.quote?.taxTreatment, vatRefused: false };
+    if (!state || state.loading || state.error) return { vatRefused };
+    return { treatment: vatRefused ? undefined : state.quote?.taxTreatment, vatRefused };
   }
 
   #cart(): CartRequest {
@@ -167,6 +189,7 @@ export class BillkitPaymentForm extends BillkitElement {
         customer: {
           email: d.email.trim(), name: d.name.trim(), country: d.country, type: d.type,
           ...(business ? { vatId: normalizeVatId(d.vatId) } : {}),
+          ...(addressRequired(d) ? { address: addressPayload(d, d.country) } : {}),
         },
       });
       this.step = 'payment';
@@ -240,6 +263,13 @@ export class BillkitPaymentForm extends BillkitElement {
       }
       this.result = result;
       this.step = 'complete';
+      // What changed is the whole form: the thank-you heading takes the focus (or the page's own message).
+      void this.updateComplete.then(() => {
+        const done = this.renderRoot.querySelector<HTMLElement>('[part="complete"]');
+        const thanks = done?.querySelector<HTMLElement>('#thanks');
+        // The default message's heading, unless the page slotted its own message (then the whole of it).
+        (thanks && thanks.getClientRects().length ? thanks : done)?.focus();
+      });
       this.dispatchEvent(new BillkitCheckoutCompleteEvent({
         checkoutId: checkout.id,
         customerId: result.customer.id,
@@ -262,16 +292,26 @@ export class BillkitPaymentForm extends BillkitElement {
 
   #fail(error: unknown): void {
     const apiError = error instanceof BillkitApiError ? error : new BillkitApiError({ code: 'network_error' }, 0);
+    this.subscribed = apiError.code === 'subscription_exists' || (apiError.code === 'checkout_refunded' && apiError.problem.refusalCode === 'subscription_exists');
     if (apiError.code === 'checkout_refunded' || apiError.problem.refund !== undefined) return this.#refunded(apiError);
-    const own = refusalFieldText(apiError.code, this.details.country, this.effectiveLocale);
-    if (own) this.fieldErrors = { ...this.fieldErrors, [own.field]: own.text };
     if (apiError.code === 'vat_id_invalid') {
-      this.step = 'details';
-      this.#focusFirstInvalid();
+      this.#refusedVat = normalizeVatId(this.details.vatId);
+      this.#pushCustomer();
     }
+    const texts: Record<string, string> = {};
     for (const { pointer, detail } of apiError.problem.errors ?? []) {
       const field = pointer.split('/').pop() ?? '';
-      if (field in this.details && field !== own?.field) this.fieldErrors = { ...this.fieldErrors, [field]: detail };
+      if (field in this.details) texts[field] = detail;
+    }
+    const own = refusalFieldText(apiError.code, this.details.country, this.effectiveLocale, Boolean(this.portalUrl));
+    if (own) texts[own.field] = own.text;
+    // A refusal about a field of the details is said once, at that field, and the field takes the focus.
+    if (Object.keys(texts).length && (this.step === 'details' || apiError.code === 'vat_id_invalid')) {
+      this.fieldErrors = { ...this.fieldErrors, ...texts };
+      if (this.step !== 'details') this.#onEdit();
+      this.#focusFirstInvalid();
+      this.dispatchEvent(new BillkitPaymentErrorEvent({ code: apiError.code, checkoutId: this.checkout?.id }));
+      return;
     }
     this.#showError(apiError.code, apiError.problem.detail);
   }
@@ -291,14 +331,15 @@ export class BillkitPaymentForm extends BillkitElement {
     const back = refund
       ? msg('Your payment was refunded in full.', { id: 'payment.refunded' })
       : msg('Nothing was charged.', { id: 'payment.not_charged' });
-    const why = code.startsWith('coupon_') ? couponReasonText(code) : paymentErrorText(code);
-    this.error = { code, text: `${why} ${back}` };
-    this.dispatchEvent(new BillkitPaymentErrorEvent({ code, checkoutId }));
+    const why = code.startsWith('coupon_') ? couponReasonText(code) : paymentErrorText(code, undefined, Boolean(this.portalUrl));
+    this.#showError(code, undefined, `${why} ${back}`, checkoutId);
   }
 
-  #showError(code: string, detail?: string): void {
-    this.error = { code, text: paymentErrorText(code, detail) };
-    this.dispatchEvent(new BillkitPaymentErrorEvent({ code, checkoutId: this.checkout?.id }));
+  /** Says what went wrong above the button and moves the focus there (it is read once, as it takes the focus). */
+  #showError(code: string, detail?: string, text = paymentErrorText(code, detail, Boolean(this.portalUrl)), checkoutId = this.checkout?.id): void {
+    this.error = { code, text };
+    this.dispatchEvent(new BillkitPaymentErrorEvent({ code, checkoutId }));
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[part="error"]')?.focus());
   }
 
   #focusFirstInvalid(): void {
@@ -313,6 +354,12 @@ export class BillkitPaymentForm extends BillkitElement {
     this.step = 'details';
   }
 
+  /** The buyer asked to change the details: back to them, focus in the first field. */
+  #onEditClick(): void {
+    this.#onEdit();
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#email')?.focus());
+  }
+
   override render() {
     if (this.step === 'complete' && this.result) {
       // A trial has not started billing: say until when it is free, not that the subscription is active.
@@ -321,9 +368,10 @@ export class BillkitPaymentForm extends BillkitElement {
         status === 'trialing' && trialEnd
           ? msg(str`Thank you! Your free trial runs until ${formatDate(trialEnd, this.effectiveLocale)}.`, { id: 'payment.thanks_trial' })
           : msg('Thank you! Your subscription is active.', { id: 'payment.thanks' });
-      return html`<div part="complete" role="status">
-        <slot name="complete"><p class="success"><strong>${thanks}</strong></p>
-          <p>${msg(str`Invoice ${this.result.invoice.number}`, { id: 'payment.invoice' })}</p></slot>
+      return html`<div part="complete" tabindex="-1">
+        <slot name="complete"><h3 id="thanks" class="success" tabindex="-1">${thanks}</h3>
+          <p>${this.#receipt(this.result.invoice)}</p>
+          ${this.portalUrl ? portalLink(this.portalUrl) : nothing}</slot>
       </div>`;
     }
     const quote = this.checkout?.quote ?? this.contextCart?.quote;
@@ -339,10 +387,13 @@ export class BillkitPaymentForm extends BillkitElement {
             taxIdOnly: !isEu(this.details.country),
             locale: this.effectiveLocale,
             priced: this.#priced(),
+            addressRequired: addressRequired(this.details),
+            portalUrl: this.subscribed ? this.portalUrl || undefined : undefined,
             onInput: (patch, field, push) => this.#update(patch, field, push),
           })
         : this.#renderPayment()}
-      ${this.error ? html`<p part="error" role="alert">${this.error.text}</p>` : nothing}
+      ${this.error ? html`<p part="error" tabindex="-1">${this.error.text}</p>` : nothing}
+      ${this.subscribed && this.portalUrl && this.step !== 'details' ? portalLink(this.portalUrl) : nothing}
       <button part="submit" class="button" type="submit" ?disabled=${this.busy}>
         ${this.step === 'details'
           ? msg('Continue to payment', { id: 'payment.continue' })
@@ -354,12 +405,21 @@ export class BillkitPaymentForm extends BillkitElement {
     </form>`;
   }
 
+  /** The invoice's number, and what it took when it was paid ("Invoice INV-2026-000001 · €111.86 paid"). */
+  #receipt(invoice: { number: string; status: string; total: number; currency: string }): string {
+    const number = msg(str`Invoice ${invoice.number}`, { id: 'payment.invoice' });
+    if (invoice.status !== 'paid') return number;
+    const paid = formatMoney(invoice.total, invoice.currency, this.effectiveLocale);
+    return `${number} · ${msg(str`${paid} paid`, { id: 'payment.paid' })}`;
+  }
+
   #renderPayment() {
     const d = this.details;
     const test = this.checkout?.payment.provider === 'test';
     return html`<div class="summary">
-        <span>${d.name} · ${d.email} · ${formatCountry(d.country, this.effectiveLocale)}</span>
-        <button type="button" class="button secondary" @click=${this.#onEdit}>${msg('Edit details', { id: 'payment.edit' })}</button>
+        <span>${[d.name, d.email, d.city.trim() ? `${d.postalCode.trim().toUpperCase()} ${d.city.trim()}`.trim() : '', formatCountry(d.country, this.effectiveLocale)]
+          .filter(Boolean).join(' · ')}</span>
+        <button type="button" class="button secondary" @click=${this.#onEditClick}>${msg('Edit details', { id: 'payment.edit' })}</button>
       </div>
       ${test
         ? html`<div part="field">

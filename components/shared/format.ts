@@ -94,6 +94,11 @@ export function formatNumber(value: number, locale: string): string {
   return numberFormat(locale, { maximumFractionDigits: 0 }).format(value);
 }
 
+/** A length of time in whole units of an interval: (month, 3) -> "3 months" / "3 Monate"; (week, 1) -> "1 week". */
+export function formatDuration(unit: 'day' | 'week' | 'month' | 'year', count: number, locale: string): string {
+  return numberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(count);
+}
+
 /** An ISO date or date-time as a long date in the locale ("March 5, 2026" / "5. März 2026"). */
 export function formatDate(iso: string | Date, locale: string, timeZone?: string): string {
   const date = typeof iso === 'string' ? new Date(iso) : iso;

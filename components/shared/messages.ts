@@ -1,7 +1,7 @@
 /** Localized text shared by several elements. Money goes through format.ts; words through msg(). */
 import { msg, str } from '@lit/localize';
-import { formatMoney, formatNumber } from './format.js';
-import type { Charge, CouponReason, Interval, Pricing, TaxTreatment } from './types.js';
+import { formatDate, formatDuration, formatMoney, formatNumber } from './format.js';
+import type { Charge, CouponReason, Interval, Pricing, Quote, TaxTreatment } from './types.js';
 
 /** "/ month", "/ 3 months". */
 export function perInterval(interval: Interval): string {
@@ -127,4 +127,42 @@ export function pricingText(pricing: Pricing, currency: string, locale: string, 
       return lines;
     }
   }
+}
+
+/**
+ * What follows today's payment, honest about the coupon: how long its discount lasts and what the renewal
+ * costs after it ("€236.10 / month for the first 3 months, then €295.12 / month"), from the trial's end
+ * where there is one. `full` is the renewal's total without the coupon (renewal.ts).
+ */
+export function renewalText(quote: Quote, full: number, locale: string): string {
+  const { recurring } = quote;
+  const money = (amount: number) => formatMoney(amount, quote.currency, locale);
+  const per = perInterval(recurring.interval);
+  const from = quote.trialEndsAt ? formatDate(quote.trialEndsAt, locale) : '';
+  const coupon = quote.coupon?.valid ? quote.coupon : undefined;
+  const then = money(full);
+  if (coupon && recurring.discount > 0 && (coupon.frequency === 'once' || coupon.frequency === 'limited')) {
+    // Periods the coupon covers: with a trial from period 1 (the first paid one), without from today's.
+    const periods = coupon.frequency === 'once' ? 1 : coupon.numberOfPeriods ?? 1;
+    const duration = formatDuration(recurring.interval.unit, periods * recurring.interval.count, locale);
+    const now = money(recurring.total);
+    return from
+      ? msg(str`${now} ${per} for ${duration} from ${from}, then ${then} ${per}`, { id: 'cart.renewal_coupon_from' })
+      : msg(str`${now} ${per} for the first ${duration}, then ${then} ${per}`, { id: 'cart.renewal_coupon' });
+  }
+  if (coupon && recurring.discount > 0 && coupon.frequency === 'lifetime') {
+    const now = money(recurring.total);
+    return from
+      ? msg(str`Then ${now} ${per} from ${from}, with the discount for as long as you subscribe`, { id: 'cart.renewal_lifetime_from' })
+      : msg(str`Then ${now} ${per}, with the discount for as long as you subscribe`, { id: 'cart.renewal_lifetime' });
+  }
+  if (coupon && recurring.discount === 0 && quote.dueToday.discount > 0) {
+    return from
+      ? msg(str`Then ${then} ${per} from ${from}: the discount applies to today's payment only`, { id: 'cart.renewal_today_only_from' })
+      : msg(str`Then ${then} ${per}: the discount applies to today's payment only`, { id: 'cart.renewal_today_only' });
+  }
+  const next = money(recurring.total);
+  return from
+    ? msg(str`Then ${next} ${per} from ${from}`, { id: 'cart.renewal_from' })
+    : msg(str`Then ${next} ${per}`, { id: 'cart.renewal' });
 }

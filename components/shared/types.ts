@@ -100,7 +100,15 @@ export interface Quote {
   plan: string;
   currency: string;
   lines: QuoteLine[];
-  coupon?: { code: string; valid: boolean; reason?: CouponReason | string; discount: number };
+  coupon?: {
+    code: string;
+    valid: boolean;
+    reason?: CouponReason | string;
+    discount: number;
+    /** A valid coupon's duration: the first invoice that bills a period, the first numberOfPeriods, or all. */
+    frequency?: 'once' | 'limited' | 'lifetime';
+    numberOfPeriods?: number;
+  };
   taxTreatment: TaxTreatment;
   taxBehavior: 'exclusive' | 'inclusive';
   dueToday: Totals;

@@ -39,6 +39,8 @@ export interface Seller {
   vatId?: string;
   taxNumber?: string;
   email: string;
+  /** The seller's contact phone: XRechnung requires one (BR-DE-6). */
+  phone?: string;
   website?: string;
 }
 

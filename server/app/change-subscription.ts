@@ -22,12 +22,13 @@ import {
   findInvoice, findSubscription, insertInvoices, type Customer, type NewInvoice, type Subscription, type SubscriptionItem,
 } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
-import type { Db } from '../storage/db.js';
+import type { Db, Tx } from '../storage/db.js';
 import type { CatalogCache, CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import { draftInvoice } from './invoicing.js';
 import { taxFor } from './renew.js';
 import { inSubscription, saveWithEvents } from './subscription-tx.js';
+import { meteredChargesOf, periodUsage } from './usage.js';
 import { customerView, invoiceView, subscriptionView, type InvoiceView, type SubscriptionView } from './views.js';
 
 export interface ChangeRequest {
@@ -90,7 +91,8 @@ export class SubscriptionChangeService {
       const { tx, entry, now, at, sub, planCode } = ctx;
       const customer = await lockCustomer(tx, sub.customerId);
       const coupon = sub.couponId ? await findCoupon(tx, sub.couponId) : null;
-      const decision = decide(entry, sub, customer, coupon, request, now);
+      const t = prorationInstant(sub, request.prorationDate, now);
+      const decision = decide(entry, sub, customer, coupon, request, t, await usageSoFar(tx, entry, sub, t));
       const invoice = decision.proration && draftInvoice({
         kind: 'proration',
         customer,
@@ -153,7 +155,8 @@ function decide(
   customer: Customer,
   coupon: Coupon | null,
   request: ChangeRequest,
-  now: Date,
+  at: Date,
+  usage: ReadonlyMap<string, number> | null,
 ): Decision {
   const currentPlan = entry.planByRef.get(sub.planId);
   if (!currentPlan) throw new Error(`catalog inconsistent: plan ${sub.planId} of subscription ${sub.id}`);
@@ -170,7 +173,6 @@ function decide(
   }
   const next: PlanSelection = { plan: nextPlan, charges: selectCharges(entry.snapshot, nextPlan, cartFor(sub, currentPlan, nextPlan, request)) };
   const current: PlanSelection = { plan: currentPlan, charges: selectionOf(entry.snapshot, currentPlan, sub.items) };
-  const at = prorationInstant(sub, request.prorationDate, now);
   const items: SubscriptionItem[] = next.charges.map((c) => ({ chargeId: c.charge.id, quantity: c.quantity }));
   const kept = coupon === null || couponEligibleFor(coupon, nextPlan, next.charges);
   const tax = taxFor(entry, customer);
@@ -224,6 +226,7 @@ function decide(
     // The coupon's count of the current period: one before the next renewal's.
     couponPeriod: couponPeriodOf(sub) - 1,
     tax,
+    usage,
   });
   if (proration.newPeriod) {
     // Another interval: the new plan's first period starts now, and is billed by this invoice.
@@ -261,6 +264,20 @@ function cartFor(sub: Subscription, currentPlan: Plan, nextPlan: Plan, request: 
     (cart.charges ??= []).push({ chargeId: charge.id, quantity: item.quantity });
   }
   return cart;
+}
+
+/**
+ * The metered usage of the current period so far, [currentPeriodStart, t), by charge id: billed on the
+ * change's invoice when the interval changes. None in a trial (its usage is free) or without metered charges.
+ */
+async function usageSoFar(tx: Tx, entry: CatalogEntry, sub: Subscription, at: Date): Promise<ReadonlyMap<string, number> | null> {
+  if (sub.status === 'trialing') return null;
+  const charges = meteredChargesOf(sub, entry.planByRef.get(sub.planId), entry.snapshot);
+  if (charges.length === 0) return null;
+  const usage = await periodUsage(tx, [
+    { subscriptionId: sub.id, start: sub.currentPeriodStart, end: at.toISOString(), charges: charges.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement })) },
+  ]);
+  return usage.get(sub.id) ?? null;
 }
 
 function sameItems(a: readonly SubscriptionItem[], b: readonly SubscriptionItem[]): boolean {

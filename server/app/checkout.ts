@@ -86,7 +86,13 @@ export class CheckoutService {
     // A blank VAT ID is no VAT ID. Otherwise it is priced as typed (the tax rules check it; a wrong one is
     // refused) and stored as they read it: FR 40 303 265 045 -> FR40303265045.
     const vatId = typed?.trim() ? typed : undefined;
-    const buyer: Buyer = { ...rest, email, ...(vatId !== undefined ? { vatId: normalizeVatId(vatId) } : {}) };
+    const buyer: Buyer = {
+      ...rest,
+      email,
+      ...(vatId !== undefined ? { vatId: normalizeVatId(vatId) } : {}),
+      // The billing address is in the buyer's country (the one the tax is decided by): say so on it.
+      ...(rest.address ? { address: { ...rest.address, country: rest.country } } : {}),
+    };
     const { quote, entry } = await this.quotes.quote({
       ...cart,
       customer: { email, country: buyer.country, type: buyer.type, ...(vatId !== undefined ? { vatId } : {}) },

@@ -20,6 +20,7 @@ import { cancelSubscription, uncancelSubscription, type CancelInput } from './ca
 import { CatalogCache, publicPlan, type CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import type { ChangeRequest, SubscriptionChangeService } from './change-subscription.js';
+import type { DocumentService } from './documents.js';
 import { rethrowUnique } from './errors.js';
 import { pauseSubscription, resumeSubscription, type PauseInput } from './pause.js';
 import { setPaymentMethod } from './payment-method.js';
@@ -42,6 +43,7 @@ export class PortalService {
     private readonly payments: PaymentProvider,
     private readonly sessions: PortalSessions,
     private readonly changes: SubscriptionChangeService,
+    private readonly documents: DocumentService,
   ) {}
 
   // ------------------------------------------------------------------------------------------- customer
@@ -189,6 +191,12 @@ export class PortalService {
     const invoice = await findInvoice(this.db, id);
     if (!invoice || invoice.customerId !== customerId) throw invoiceNotFound(id);
     return invoiceView(invoice);
+  }
+
+  /** The invoice's PDF, in the customer's language, as GET /v1/invoices/{id}/pdf renders it. */
+  async invoicePdf(customerId: string, id: string) {
+    const invoice = await this.invoice(customerId, id);
+    return this.documents.invoice(invoice.id, 'pdf');
   }
 
   // ------------------------------------------------------------------------------------ payment methods

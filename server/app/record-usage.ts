@@ -13,6 +13,7 @@ import { CatalogCache } from './catalog-cache.js';
 import type { Charge, Measurement } from '../domain/catalog.js';
 import type { NewEvent } from '../domain/events.js';
 import { priceInvoice, type SelectedCharge } from '../domain/quote.js';
+import { sum } from '../domain/money.js';
 import { determineTax } from '../domain/tax.js';
 import { usageRefusal } from '../domain/usage.js';
 import { adjustBalances, customersByIds } from '../storage/billing-repository.js';
@@ -190,7 +191,8 @@ export class UsageRecorder {
     const bySubscription = new Map<string, { subscription: Subscription; quantities: Map<string, number> }>();
     for (const { subscription, charges, value } of billed) {
       const entryOf = bySubscription.get(subscription.id) ?? { subscription, quantities: new Map<string, number>() };
-      for (const charge of charges) entryOf.quantities.set(charge.id, (entryOf.quantities.get(charge.id) ?? 0) + value);
+      // Refused (amount_out_of_range, the whole batch rolled back) rather than rounded past 2^53.
+      for (const charge of charges) entryOf.quantities.set(charge.id, sum([entryOf.quantities.get(charge.id) ?? 0, value]));
       bySubscription.set(subscription.id, entryOf);
     }
     const customers = await customersByIds(tx, [...new Set([...bySubscription.values()].map((b) => b.subscription.customerId))], true);

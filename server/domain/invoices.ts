@@ -14,7 +14,7 @@ export interface TaxBreakdownRow {
 }
 
 /** Per-rate totals: lines grouped by rate, in ascending rate order. Sums equal the invoice's. */
-export function taxBreakdown(lines: readonly InvoiceLine[], behavior: TaxBehavior): TaxBreakdownRow[] {
+export function taxBreakdown(lines: readonly Pick<InvoiceLine, 'taxRate' | 'subtotal' | 'discount' | 'tax'>[], behavior: TaxBehavior): TaxBreakdownRow[] {
   const byRate = new Map<number, TaxBreakdownRow>();
   for (const line of lines) {
     const row = byRate.get(line.taxRate) ?? { rate: line.taxRate, net: 0, tax: 0 };

@@ -112,6 +112,12 @@ export interface ProrationInput {
   couponPeriod: number;
   /** The customer's treatment and rates now: credit and charge lines are taxed alike. */
   tax: TaxDetermination;
+  /**
+   * The current selection's metered usage of [periodStart, at) by charge id. Billed (in arrears, at the
+   * current plan's prices) only when the interval changes: the period then restarts at t, and its renewal
+   * will not bill that usage.
+   */
+  usage?: ReadonlyMap<string, number> | null;
 }
 
 export interface ProrationLine extends InvoiceLine {
@@ -153,6 +159,7 @@ function inBehavior(amount: number, rate: number, from: TaxBehavior, to: TaxBeha
  *   amount off prorated by f as well);
  *   another interval: the new selection's full first period from t, discounted when the coupon covers the
  *   subscription's next period;
+ * - usage: when the interval changes, the current selection's metered usage of [s, t), in arrears;
  * - tax per rate on the sum of the rate's credit and charge lines.
  * A negative total is a credit for the customer's balance; that is the caller's to book.
  */
@@ -181,6 +188,25 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
     const credit = inBehavior(0 - unused, line.taxRate, current.plan.taxBehavior, behavior);
     return prorated(line, `Unused time on ${line.description}`, credit, 0, t, e);
   });
+
+  // Step 3b: a new interval ends the current period at t: its usage so far is billed now.
+  if (newPeriod && input.usage) {
+    const used = priceInvoice({
+      plan: current.plan,
+      selection: current.charges.filter((selected) => selected.charge.type === 'metered'),
+      coupon,
+      coverage: coverageOf(coupon, input.couponPeriod),
+      includeOneTime: false,
+      trial: false,
+      tax,
+      meteredUsage: input.usage,
+    });
+    const from = (amount: number, rate: number) => inBehavior(amount, rate, current.plan.taxBehavior, behavior);
+    for (const line of used.lines) {
+      const subtotal = from(line.subtotal, line.taxRate);
+      lines.push({ ...line, subtotal, discount: Math.min(subtotal, from(line.discount, line.taxRate)), tax: 0, total: 0, periodStart: input.periodStart.toISOString(), periodEnd: t });
+    }
+  }
 
   // Step 4: the new selection, for the rest of the period or its full first period. A fixed amount off
   // is prorated like the lines it discounts (see README): the whole amount on part of a period would give

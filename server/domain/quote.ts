@@ -9,7 +9,7 @@ import { isSellable } from './catalog.js';
 import type { CatalogSnapshot, Charge, ChargeType, Interval, Plan, Pricing, Product, TaxBehavior } from './catalog.js';
 import {
   checkCoupon, couponCoverage, couponDiscount, isLineEligible, type Coupon, type CouponCoverage,
-  type CouponLookup, type CouponReason,
+  type CouponFrequency, type CouponLookup, type CouponReason,
 } from './coupons.js';
 import { DomainError, type FieldError } from './errors.js';
 import { allocate, mulDivRound } from './money.js';
@@ -74,6 +74,13 @@ export interface CouponVerdict {
   reason?: CouponReason;
   /** The discount on today's invoice. */
   discount: number;
+  /**
+   * How long a valid coupon lasts (fynn's names): `once` the first invoice that bills a period, `limited` the
+   * first `numberOfPeriods`, `lifetime` all. With `recurring` this lets a buyer be told what the renewal costs
+   * while the coupon lasts and after it ends. Not on an invalid verdict.
+   */
+  frequency?: CouponFrequency;
+  numberOfPeriods?: number;
 }
 
 export interface MeteredChargeInfo {
@@ -338,6 +345,12 @@ export interface PriceCartInput {
 
 const DAY_MS = 86_400_000;
 
+/** A valid coupon's duration as the quote tells it: the frequency, and the number of periods of a limited one. */
+export const couponDuration = (coupon: Coupon): { frequency: CouponFrequency; numberOfPeriods?: number } =>
+  coupon.frequency === 'limited' && coupon.numberOfPeriods !== null
+    ? { frequency: coupon.frequency, numberOfPeriods: coupon.numberOfPeriods }
+    : { frequency: coupon.frequency };
+
 /** The quote for a cart: today's invoice, the next renewal, the coupon's verdict. */
 export function priceCart({ catalog, cart, coupon: lookup, tax: settings, now }: PriceCartInput): Quote {
   const { plan, charges: selection } = resolveSelection(catalog, cart);
@@ -383,7 +396,7 @@ export function priceCart({ catalog, cart, coupon: lookup, tax: settings, now }:
   if (lookup.status !== 'none') {
     quote.coupon =
       reason === undefined
-        ? { code: lookup.code, valid: true, discount: due.discount }
+        ? { code: lookup.code, valid: true, discount: due.discount, ...couponDuration(coupon!) }
         : { code: lookup.code, valid: false, reason, discount: 0 };
   }
   quote.taxTreatment = tax.treatment;

@@ -7,12 +7,15 @@ import { pinoHttp } from 'pino-http';
 import { requireKey } from './auth.js';
 import type { Deps } from './deps.js';
 import { jsonBody } from './json-body.js';
+import { createMetrics } from './metrics.js';
 import { openapiDocument } from './openapi.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { JSON_TYPES, newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
+import { creditNoteRoutes } from './routes/credit-notes.js';
+import { documentRoutes } from './routes/documents.js';
 import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { portalRoutes } from './routes/portal.js';
@@ -31,6 +34,10 @@ const CLIENT_IP = Symbol('client address');
 /** Builds the Express app from its dependencies. It does not listen: main.ts and the tests do. */
 export function createApp(deps: Deps): Express {
   const app = express();
+  // Every request is counted and timed, whatever answers it (GET /metrics, BILLKIT_METRICS_PORT).
+  const metrics = createMetrics(deps.db);
+  app.locals.metrics = metrics;
+  app.use(metrics.observe);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -134,17 +141,19 @@ export function createApp(deps: Deps): Express {
   // batches (1,000 events) up to 1 MB.
   const bodies = jsonBody({ limit: 100 * 1024, type: JSON_TYPES });
   const usageBodies = jsonBody({ limit: 1024 * 1024, type: JSON_TYPES });
-  app.use((req, res, next) => (req.url === '/v1/usage' ? usageBodies : bodies)(req, res, next));
+  const usagePath = /^\/v1\/usage(\?|$)/;
+  app.use((req, res, next) => (usagePath.test(req.url) ? usageBodies : bodies)(req, res, next));
 
   const registry = newRegistry();
   const limits = rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db);
   // Adds the quote counts of this process to the shared ones now (tests; a shutdown that keeps them).
   app.locals.syncRateLimits = limits.sync;
+  const auth = (level: 'secret' | 'publishable' | 'portal') => requireKey({ keys: deps.keys, allowedOrigins, portalSessions: deps.portalSessions }, level);
   const ctx: RouteContext = {
     // Routes go straight on the app's router (one router to walk per request, not two).
     router: app as unknown as express.Router,
     registry,
-    auth: (level) => requireKey({ keys: deps.keys, allowedOrigins, portalSessions: deps.portalSessions }, level),
+    auth,
     db: deps.db,
     limits,
   };
@@ -160,8 +169,10 @@ export function createApp(deps: Deps): Express {
   portalRoutes(ctx, deps);
   usageRoutes(ctx, deps);
   subscriptionChangeRoutes(ctx, deps);
+  creditNoteRoutes(ctx, deps);
+  documentRoutes(ctx, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
-  systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
+  systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl), { metrics, secretKey: auth('secret') });
 
   if (deps.config.staticDirs) {
     const { demo, dist } = deps.config.staticDirs;

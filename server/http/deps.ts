@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { CreditNoteService } from '../app/credit-invoice.js';
+import type { DocumentService } from '../app/documents.js';
 import type { SubscriptionChangeService } from '../app/change-subscription.js';
 import type { PaymentCollector } from '../app/collect-payment.js';
 import type { UsageRecorder } from '../app/record-usage.js';
@@ -28,6 +30,8 @@ export interface Deps {
   quotes: QuoteService;
   settings: SettingsService;
   checkouts: CheckoutService;
+  creditNotes: CreditNoteService;
+  documents: DocumentService;
   payments: PaymentProvider;
   /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
   collector: PaymentCollector;

@@ -30,7 +30,10 @@ export function quoteJson(quote: Quote): string {
   if (coupon !== undefined) {
     out += ',"coupon":{"code":' + JSON.stringify(coupon.code) + ',"valid":' + coupon.valid;
     if (coupon.reason !== undefined) out += ',"reason":' + JSON.stringify(coupon.reason);
-    out += ',"discount":' + coupon.discount + '}';
+    out += ',"discount":' + coupon.discount;
+    if (coupon.frequency !== undefined) out += ',"frequency":' + JSON.stringify(coupon.frequency);
+    if (coupon.numberOfPeriods !== undefined) out += ',"numberOfPeriods":' + coupon.numberOfPeriods;
+    out += '}';
   }
   out += ',"taxTreatment":' + JSON.stringify(quote.taxTreatment) + ',"taxBehavior":' + JSON.stringify(quote.taxBehavior);
   out += ',"dueToday":{' + totals(quote.dueToday) + '}';

@@ -115,14 +115,23 @@ export interface OffSessionChargeInput {
 }
 
 export interface RefundInput {
-  checkoutId: string;
+  /**
+   * What the refund is for, and so its idempotency key: a refused checkout's payment (in full), or a credit
+   * note's share of an invoice's payment (one refund per credit note, however often it is sent).
+   */
+  checkoutId?: string;
+  creditNote?: { id: string; invoiceId: string };
   /** The succeeded outcome's payment reference (`pi_...`; a `seti_...` moved no money). */
   paymentId: string;
   amount: number;
   currency: string;
-  /** The refusal that stopped the checkout (`coupon_exhausted`, `subscription_exists`, ...), for the provider's records. */
+  /** The refusal that stopped the checkout (`coupon_exhausted`, `subscription_exists`, ...) or the credit note's reason, for the provider's records. */
   reason: string;
 }
+
+/** The one key a refund is sent with: per checkout, or per credit note. */
+export const refundKey = (input: Pick<RefundInput, 'checkoutId' | 'creditNote'>): string =>
+  input.creditNote ? `credit-note-${input.creditNote.id}-refund` : `checkout-${input.checkoutId}-refund`;
 
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
@@ -144,8 +153,9 @@ export interface PaymentProvider {
   /** Called by `POST /v1/checkouts/{id}/confirm`. Answers an outcome; never throws for a decline. */
   confirm(input: ConfirmInput): Promise<PaymentOutcome>;
   /**
-   * Gives a succeeded payment back in full. Idempotent per checkout: calling it again answers the same
-   * refund. Answers `null` when no money moved (a saved payment method).
+   * Gives `amount` of a succeeded payment back: a refused checkout's in full, or a credit note's share of an
+   * invoice's payment. Idempotent per checkout or credit note (`refundKey`): calling it again answers the
+   * same refund. Answers `null` when no money moved (a saved payment method).
    */
   refund(input: RefundInput): Promise<{ refundId: string } | null>;
   /**

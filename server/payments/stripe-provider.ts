@@ -38,6 +38,7 @@ import {
   type RefundInput,
   type OffSessionChargeInput,
   type SavedMethod,
+  refundKey,
 } from './provider.js';
 
 export interface StripeProviderOptions {
@@ -181,8 +182,9 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   /**
-   * A full refund of the checkout's PaymentIntent (Refunds API), with an idempotency key per checkout so a
-   * retried refusal never refunds twice. A SetupIntent moved no money: nothing to refund.
+   * A refund of the payment's PaymentIntent (Refunds API): a refused checkout's in full, a credit note's
+   * share of an invoice's. The idempotency key is per checkout or credit note (`refundKey`), so a retry never
+   * refunds twice. A SetupIntent moved no money: nothing to refund.
    */
   async refund(input: RefundInput): Promise<{ refundId: string } | null> {
     if (!input.paymentId.startsWith('pi_')) return null;
@@ -192,9 +194,11 @@ export class StripePaymentProvider implements PaymentProvider {
           payment_intent: input.paymentId,
           amount: input.amount,
           reason: 'requested_by_customer',
-          metadata: { checkoutId: input.checkoutId, refusal: input.reason },
+          metadata: input.creditNote
+            ? { creditNoteId: input.creditNote.id, invoiceId: input.creditNote.invoiceId, reason: input.reason }
+            : { checkoutId: input.checkoutId ?? '', refusal: input.reason },
         },
-        { idempotencyKey: `${idempotencyKeyFor(input.checkoutId)}-refund` },
+        { idempotencyKey: refundKey(input) },
       ),
     );
     return { refundId: refund.id };

@@ -130,9 +130,9 @@ export class TestPaymentProvider implements PaymentProvider {
     return { id: paymentMethod, ...TEST_CARDS[paymentMethod] };
   }
 
-  /** Nothing leaves the machine: the refund is a reference, deterministic per checkout. */
+  /** Nothing leaves the machine: the refund is a reference, deterministic per checkout or credit note. */
   async refund(input: RefundInput): Promise<{ refundId: string } | null> {
     if (!input.paymentId.startsWith('test_pay_')) return null;
-    return { refundId: `test_refund_${input.checkoutId}` };
+    return { refundId: `test_refund_${input.creditNote?.id ?? input.checkoutId}` };
   }
 }

@@ -1,3 +1,4 @@
+import type { Seller } from '../app/catalog-cache.js';
 import type { Charge, Measurement, Plan, Pricing, Product, ProductFamily, QuantityRule } from '../domain/catalog.js';
 import * as repo from '../storage/catalog-repository.js';
 import { insertCoupon } from '../storage/coupon-repository.js';
@@ -10,6 +11,17 @@ import { newId } from '../storage/ids.js';
 
 const SEED_LOCK = 72_201_338;
 
+/** The demo merchant printed on its invoices (a made-up company; the VAT ID passes the German checksum). */
+export const DEMO_SELLER: Seller = {
+  name: 'Billkit Demo GmbH',
+  address: { line1: 'Friedrichstraße 123', postalCode: '10117', city: 'Berlin', country: 'DE' },
+  vatId: 'DE136695976',
+  taxNumber: '30/123/45678',
+  email: 'billing@billkit.example',
+  phone: '+49 30 1234567',
+  website: 'https://billkit.example',
+};
+
 /**
  * The demo catalog, written once on the first start (one transaction, under an advisory lock, so two
  * processes starting together seed it once). It shows the model off; tests of behaviour build their own.
@@ -21,7 +33,13 @@ export async function seedDemo(db: Db): Promise<boolean> {
     const { rows } = await tx.query<{ seeded: boolean }>(`select coalesce((data->>'demoSeeded')::boolean, false) as seeded from settings where id = 1`);
     if (rows[0]?.seeded) return false;
     await writeCatalog(tx);
-    await tx.query(`update settings set data = data || '{"demoSeeded": true}'::jsonb, updated_at = now() where id = 1`);
+    // The demo's seller, so that its invoices are complete documents; a seller set before is kept.
+    await tx.query(
+      `update settings set data = data || jsonb_build_object('demoSeeded', true)
+         || case when data ? 'seller' then '{}'::jsonb else jsonb_build_object('seller', $1::jsonb) end,
+         updated_at = now() where id = 1`,
+      [JSON.stringify(DEMO_SELLER)],
+    );
     await repo.bumpCatalogVersion(tx);
     return true;
   });

@@ -51,7 +51,7 @@ export async function findCustomer(db: Queryable, id: string): Promise<Customer 
   return rows[0] ? toCustomer(rows[0]) : null;
 }
 
-async function pageOf<T extends { id: string }>(db: Queryable, sql: string, params: unknown[], page: PageRequest, map: (r: Row) => T): Promise<Page<T>> {
+export async function pageOf<T extends { id: string }>(db: Queryable, sql: string, params: unknown[], page: PageRequest, map: (r: Row) => T): Promise<Page<T>> {
   const n = params.length;
   const { rows } = await db.query<Row>(
     `${sql} ${n ? 'and' : 'where'} ($${n + 1}::text is null or id > $${n + 1} collate "C") order by id collate "C" limit $${n + 2}`,

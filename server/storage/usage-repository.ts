@@ -2,7 +2,7 @@
  * Metered usage in SQL (SPEC.md section 9): recording events once per (measurement, id), and reading what
  * a period's quantity is computed from, for many subscriptions in one or two statements.
  */
-import type { PeriodUsage, UsageStats } from '../domain/usage.js';
+import type { PeriodUsage, UsageEvent, UsageStats } from '../domain/usage.js';
 import { LIVE_STATUSES, type Subscription } from './commerce-repository.js';
 import type { Queryable } from './db.js';
 import { iso, json } from './ids.js';
@@ -103,8 +103,11 @@ export type UsageSubscription = Pick<Subscription, 'id' | 'customerId' | 'planId
 export async function subscriptionsForUsage(db: Queryable, ids: readonly string[], customerIds: readonly string[]): Promise<UsageSubscription[]> {
   if (ids.length === 0 && customerIds.length === 0) return [];
   const { rows } = await db.query<Row>(
-    `select id, customer_id, plan_id, status, items, current_period_start from subscriptions
-     where id = any($1::text[]) or (customer_id = any($2::text[]) and status in (${LIVE}))
+    // Two index scans (the primary key, subscriptions_customer), not one OR that would read the whole table.
+    `select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions where id = any($1::text[])
+     union
+     select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions
+     where customer_id = any($2::text[]) and status in (${LIVE})
      order by created_at, id`,
     [ids, customerIds],
   );
@@ -166,7 +169,8 @@ export async function readPeriodUsage(db: Queryable, reads: readonly UsageRead[]
     }
   }
   if (timelines.length > 0) {
-    for (const i of timelines) result[i] = { kind: 'timeline', carried: 0, events: [] };
+    const carried = new Map<number, number>();
+    const events = new Map<number, UsageEvent[]>(timelines.map((i) => [i, []]));
     const { rows } = await db.query<Row>(
       `select r.i, u.value, u.at, u.seq, u.unique_key, u.before
        from ${requests}
@@ -180,10 +184,10 @@ export async function readPeriodUsage(db: Queryable, reads: readonly UsageRead[]
     );
     for (const row of rows) {
       const index = timelines[Number(row.i) - 1]!;
-      const current = result[index] as Extract<PeriodUsage, { kind: 'timeline' }>;
-      if (row.before) result[index] = { ...current, carried: Number(row.value) };
-      else (current.events as unknown[]).push({ value: Number(row.value), at: new Date(row.at as string).getTime(), uniqueKey: String(row.unique_key), seq: Number(row.seq) });
+      if (row.before) carried.set(index, Number(row.value));
+      else events.get(index)!.push({ value: Number(row.value), at: new Date(row.at as string).getTime(), uniqueKey: String(row.unique_key), seq: Number(row.seq) });
     }
+    for (const index of timelines) result[index] = { kind: 'timeline', carried: carried.get(index) ?? 0, events: events.get(index)! };
   }
   return result;
 }

@@ -3,6 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../components/cart/cart.js';
 import type { BillkitCart } from '../../components/cart/cart.js';
 import { useLocale } from '../../components/shared/localize.js';
+import { renewalWithoutCoupon } from '../../components/shared/renewal.js';
 import { aClient, aQuote, json, pending, problem, type Route } from './fixtures.js';
 
 const parts = (el: Element, part: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${part}"]`)];
@@ -103,6 +104,79 @@ describe('<billkit-cart>', () => {
       const el = await fixture<BillkitCart>(html`<billkit-cart .client=${client} plan="pro-monthly" coupon="WELCOME20" debounce="0"></billkit-cart>`);
       await priced(el);
       expect(text(part(el, 'discount'))).to.equal('Coupon WELCOME20 -€18.80');
+    });
+  });
+
+  describe('announcements', () => {
+    it('says the new total in a polite live region once a change is priced', async () => {
+      const { el } = await aCart();
+      await priced(el);
+      const region = part(el, 'announcement');
+      expect(region.getAttribute('role')).to.equal('status');
+      expect(text(region)).to.equal('Due today €111.86');
+      button(el, 'More Seats').click();
+      await waitUntil(() => text(part(el, 'announcement')) === 'Due today €129.71', `said ${text(part(el, 'announcement'))}`);
+      // The same element, so that screen readers hear its change.
+      expect(part(el, 'announcement') === region).to.be.true;
+    });
+    it('keeps the last totals, marked as not updated, when the VAT ID is refused: the payment form says why', async () => {
+      let refuse = false;
+      const { el } = await aCart('pro-monthly', {
+        'POST /v1/quotes': ({ body }) => (refuse ? problem(422, 'vat_id_invalid', 'no') : json(200, aQuote(body))),
+      });
+      await priced(el);
+      refuse = true;
+      button(el, 'More Seats').click();
+      await waitUntil(() => part(el, 'not-updated'), 'not marked');
+      expect(parts(el, 'error')).to.have.length(0);
+      expect(text(part(el, 'total'))).to.equal('Due today €111.86');
+      expect(text(part(el, 'not-updated'))).to.equal('Not updated yet');
+    });
+    it('says Paid today once the order is paid', async () => {
+      const { el } = await aCart();
+      await priced(el);
+      el.readonly = true;
+      await el.updateComplete;
+      expect(text(part(el, 'total'))).to.equal('Paid today €111.86');
+    });
+  });
+
+  describe('the renewal with a coupon', () => {
+    const withCoupon = async (plan: string, coupon: string, locale = 'en') => {
+      const { client } = aClient();
+      const el = await fixture<BillkitCart>(html`<billkit-cart .client=${client} plan=${plan} coupon=${coupon} locale=${locale} debounce="0"></billkit-cart>`);
+      if (locale === 'de') await useLocale('de');
+      await priced(el);
+      return text(part(el, 'renewal'));
+    };
+    it('says how long a limited coupon lasts and what the renewal costs after it', async () => {
+      expect(await withCoupon('pro-monthly', 'FIRST3')).to.equal('€42.84 / month for the first 3 months, then €53.55 / month');
+      expect(await withCoupon('pro-yearly', 'FIRST3')).to.equal('€428.40 / year for the first 3 years, then €535.50 / year');
+    });
+    it('says that a once coupon discounts today only', async () => {
+      expect(await withCoupon('pro-monthly', 'ONCE20')).to.equal('Then €53.55 / month: the discount applies to today\'s payment only');
+    });
+    it('says that a lifetime coupon lasts', async () => {
+      expect(await withCoupon('pro-monthly', 'WELCOME20')).to.equal('Then €42.84 / month, with the discount for as long as you subscribe');
+    });
+    it('counts the discounted periods from the end of a trial', async () => {
+      expect(await withCoupon('starter-monthly', 'FIRST3')).to.equal('€8.57 / month for 3 months from December 5, 2026, then €10.71 / month');
+      expect(await withCoupon('starter-monthly', 'ONCE20')).to.equal('€8.57 / month for 1 month from December 5, 2026, then €10.71 / month');
+    });
+    it('says it in German', async () => {
+      expect(await withCoupon('pro-monthly', 'FIRST3', 'de')).to.equal('42,84 € / Monat für die ersten 3 Monate, danach 53,55 € / Monat');
+      expect(await withCoupon('starter-monthly', 'ONCE20', 'de')).to.equal('8,57 € / Monat für 1 Monat ab dem 5. Dezember 2026, danach 10,71 € / Monat');
+      expect(await withCoupon('pro-monthly', 'ONCE20', 'de')).to.equal('Danach 53,55 € / Monat: Der Rabatt gilt nur für die heutige Zahlung');
+    });
+    it('prices the renewal without the coupon per tax rate, as the BFF does (pure)', () => {
+      const base = aQuote({ plan: 'pro-monthly', couponCode: 'FIRST3', addOns: ['ch_support_m'] });
+      // Seats at 19 %, support at 7 %: 4500 + 855 and 2900 + 203.
+      const mixed = { ...base, lines: base.lines.map((l) => (l.chargeId === 'ch_support_m' ? { ...l, taxRate: 700 } : l)) };
+      expect(renewalWithoutCoupon(mixed)).to.equal(4500 + 855 + 2900 + 203);
+      // One rate: the subtotal taxed once (19 % of 7400).
+      expect(renewalWithoutCoupon(base)).to.equal(7400 + 1406);
+      expect(renewalWithoutCoupon({ ...base, taxBehavior: 'inclusive' })).to.equal(7400);
+      expect(renewalWithoutCoupon(aQuote({ plan: 'pro-monthly' }))).to.equal(5355);
     });
   });
 

@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import '../../components/index.js';
 import type { BillkitCart, BillkitCheckout, BillkitCouponEntry, BillkitPaymentForm, BillkitPlanPicker } from '../../components/index.js';
 import { resetSharedClients } from '../../components/shared/api-client.js';
@@ -37,6 +38,25 @@ async function payWith4242(form: BillkitPaymentForm) {
   await waitUntil(() => form.shadowRoot!.querySelector('#card'), 'no card field');
   await fill('card', '4242 4242 4242 4242');
   part(form, 'submit').click();
+}
+
+/** A ready checkout whose BFF refuses the VAT ID FR40303265046 (its checksum), and a way to fill the form's fields. */
+async function aVatRefusingCheckout() {
+  const { el, quotes } = await aCheckout({
+    'POST /v1/quotes': ({ body }) => body.customer?.vatId === 'FR40303265046'
+      ? problem(422, 'vat_id_invalid', 'FR40303265046 is not a valid VAT ID for FR')
+      : json(200, aQuote(body)),
+  });
+  await ready(el);
+  const form = formOf(el);
+  const set = async (id: string, value: string) => {
+    const input = form.shadowRoot!.querySelector<HTMLInputElement | HTMLSelectElement>(`#${id}`)!;
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+    input.dispatchEvent(new Event('change'));
+    await form.updateComplete;
+  };
+  return { el, form, set, quotes };
 }
 
 async function ready(el: BillkitCheckout) {
@@ -121,20 +141,7 @@ describe('<billkit-checkout>', () => {
       expect(text(part(coupon, 'discount'))).to.equal('-€1.80');
     });
     it('says under the VAT ID what the BFF made of it: reverse charge abroad, VAT as usual at home, a refused checksum', async () => {
-      const { el } = await aCheckout({
-        'POST /v1/quotes': ({ body }) => body.customer?.vatId === 'FR40303265046'
-          ? problem(422, 'vat_id_invalid', 'FR40303265046 is not a valid VAT ID for FR')
-          : json(200, aQuote(body)),
-      });
-      await ready(el);
-      const form = formOf(el);
-      const set = async (id: string, value: string) => {
-        const input = form.shadowRoot!.querySelector<HTMLInputElement | HTMLSelectElement>(`#${id}`)!;
-        input.value = value;
-        input.dispatchEvent(new Event('input'));
-        input.dispatchEvent(new Event('change'));
-        await form.updateComplete;
-      };
+      const { el, form, set } = await aVatRefusingCheckout();
       form.shadowRoot!.querySelector<HTMLInputElement>('input[value="business"]')!.click();
       await waitUntil(() => text(part(form, 'vat-status')) === 'Your VAT ID goes on the invoice; VAT is charged as usual.', `home: ${text(part(form, 'vat-status'))}`);
       await set('vatId', 'DE136695976');
@@ -145,6 +152,27 @@ describe('<billkit-checkout>', () => {
       await set('vatId', 'FR40303265046');
       await waitUntil(() => text(part(form, 'vat-status')) === 'This is not a valid VAT ID of France: check it for typos.', `refused: ${text(part(form, 'vat-status'))}`);
       expect(form.shadowRoot!.querySelector('#vatId')!.getAttribute('aria-invalid')).to.equal('true');
+    });
+    it('says a refused VAT ID once, at the field, and prices the cart without it meanwhile', async () => {
+      const { el, form, set, quotes } = await aVatRefusingCheckout();
+      form.shadowRoot!.querySelector<HTMLInputElement>('input[value="business"]')!.click();
+      await set('country', 'FR');
+      await set('vatId', 'FR40303265046');
+      await waitUntil(() => text(part(form, 'vat-status')) === 'This is not a valid VAT ID of France: check it for typos.', 'not refused');
+      // The cart is priced for the buyer without the VAT ID (French VAT), with no message of its own.
+      await waitUntil(() => quotes().at(-1)!.body.customer?.vatId === undefined && !el.cart!.state.loading && !el.cart!.state.error, 'not priced without it');
+      await cartOf(el).updateComplete;
+      const cart = cartOf(el);
+      expect(cart.shadowRoot!.querySelector('[part~="error"]')).to.equal(null);
+      expect(text(part(cart, 'tax'))).to.equal('VAT (EU one-stop shop) 20% €18.80');
+      expect(text(part(cart, 'total'))).to.equal('Due today €112.80');
+      // Continuing says it at the field again, not in a banner, and asks the BFF nothing.
+      await set('email', 'ada@example.com');
+      await set('name', 'Ada');
+      part(form, 'submit').click();
+      await form.updateComplete;
+      expect(form.shadowRoot!.querySelector('[part="error"]')).to.equal(null);
+      expect(form.shadowRoot!.activeElement?.id).to.equal('vatId');
     });
     it('prices tax for the buyer the payment form describes', async () => {
       const { el, quotes } = await aCheckout();
@@ -192,6 +220,37 @@ describe('<billkit-checkout>', () => {
       const slot = part(form, 'complete').querySelector('slot')!;
       const forwarded = slot.assignedElements({ flatten: true });
       expect(forwarded.map((e) => e.id)).to.deep.equal(['mine']);
+    });
+  });
+
+  describe('keyboard', () => {
+    it('tabs through the order first (quantities, coupon), then the details, to Continue to payment last, top to bottom at 375 px', async () => {
+      const { client } = aClient();
+      const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 375px"><billkit-checkout plan="pro-monthly" .showPlans=${false} debounce="0" .client=${client}></billkit-checkout></div>`);
+      const el = wrapper.querySelector('billkit-checkout')!;
+      await waitUntil(() => el.cart?.quote && !el.cart.state.loading, 'not priced');
+      await el.updateComplete;
+      const deepActive = () => {
+        let node: Element | null = document.activeElement;
+        while (node?.shadowRoot?.activeElement) node = node.shadowRoot.activeElement;
+        return node;
+      };
+      const stops: { name: string; top: number }[] = [];
+      for (let i = 0; i < 25; i++) {
+        await sendKeys({ press: 'Tab' });
+        const node = deepActive();
+        if (!node || node === document.body) break;
+        stops.push({ name: node.id || node.getAttribute('aria-label') || node.getAttribute('part') || node.localName, top: Math.round(node.getBoundingClientRect().top + window.scrollY) });
+        if (node.getAttribute('part') === 'submit') break;
+      }
+      const names = stops.map((s) => s.name);
+      expect(names.indexOf('More Seats'), names.join(', ')).to.be.greaterThan(-1);
+      expect(names.indexOf('More Seats')).to.be.lessThan(names.indexOf('email'));
+      expect(names.indexOf('code')).to.be.lessThan(names.indexOf('email'));
+      expect(names.at(-1)).to.equal('submit');
+      // Each stop is on the row of the one before or below it (items of one row differ by a few pixels).
+      const upwards = stops.filter((stop, i) => i > 0 && stop.top < stops[i - 1].top - 8).map((stop) => stop.name);
+      expect(upwards, JSON.stringify(stops)).to.deep.equal([]);
     });
   });
 

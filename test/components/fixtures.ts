@@ -76,6 +76,11 @@ const COUPON_REASONS: Record<string, string> = {
   USD5: 'coupon_currency_mismatch', ADDON: 'coupon_not_applicable',
 };
 
+/** 20 % off, for every invoice (WELCOME20), the first three periods (FIRST3) or the first one (ONCE20). */
+const VALID_COUPONS: Record<string, { frequency: 'once' | 'limited' | 'lifetime'; numberOfPeriods?: number }> = {
+  WELCOME20: { frequency: 'lifetime' }, FIRST3: { frequency: 'limited', numberOfPeriods: 3 }, ONCE20: { frequency: 'once' },
+};
+
 function taxFor(cart: CartRequest): { rate: number; treatment: Quote['taxTreatment'] } {
   const c = cart.customer;
   if (!c || c.country === 'DE') return { rate: 1900, treatment: 'domestic' };
@@ -90,14 +95,18 @@ export function aQuote(cart: CartRequest, catalog = aCatalog()): Quote {
   if (!p) throw new Error(`unknown plan ${cart.plan}`);
   const { rate, treatment } = taxFor(cart);
   const code = cart.couponCode?.toUpperCase();
-  const valid = code === 'WELCOME20';
+  const duration = code ? VALID_COUPONS[code] : undefined;
+  const valid = duration !== undefined;
   const qty = (c: Charge) => cart.charges?.find((x) => x.chargeId === c.id)?.quantity
     ?? (c.quantity.adjustable && cart.quantity ? cart.quantity : c.quantity.default);
   const chosen = p.charges.filter((c) => !c.optional || cart.addOns?.includes(c.id));
-  const line = (c: Charge, trial: boolean): QuoteLine => {
+  // The period an invoice bills (null: a trial's signup invoice, which bills none) and whether the coupon covers it.
+  const covers = (period: number | null) => valid && (period === null || duration.frequency === 'lifetime'
+    || period <= (duration.frequency === 'once' ? 1 : duration.numberOfPeriods!));
+  const line = (c: Charge, trial: boolean, period: number | null): QuoteLine => {
     const quantity = qty(c);
     const subtotal = trial ? 0 : priceFor(c.pricing, quantity);
-    const discount = valid ? Math.round(subtotal * 0.2) : 0;
+    const discount = covers(period) ? Math.round(subtotal * 0.2) : 0;
     const tax = Math.round(((subtotal - discount) * rate) / 10000);
     return {
       chargeId: c.id, productId: c.productId, description: c.productName, type: c.type, quantity,
@@ -105,18 +114,18 @@ export function aQuote(cart: CartRequest, catalog = aCatalog()): Quote {
       ...(trial ? { trial: true } : {}), subtotal, discount, taxRate: rate, tax, total: subtotal - discount + tax,
     };
   };
-  const lines = chosen.filter((c) => c.type !== 'metered').map((c) => line(c, c.type === 'recurring' && p.trialDays > 0));
+  const lines = chosen.filter((c) => c.type !== 'metered').map((c) => line(c, c.type === 'recurring' && p.trialDays > 0, p.trialDays > 0 ? null : 1));
   const sum = (ls: QuoteLine[]) => ({
     subtotal: ls.reduce((s, l) => s + l.subtotal, 0), discount: ls.reduce((s, l) => s + l.discount, 0),
     tax: ls.reduce((s, l) => s + l.tax, 0), total: ls.reduce((s, l) => s + l.total, 0),
   });
-  // WELCOME20 here is a lifetime 20%: the renewal is discounted too.
-  const renewal = chosen.filter((c) => c.type === 'recurring').map((c) => line(c, false));
+  // The renewal bills period 1 after a trial, else period 2.
+  const renewal = chosen.filter((c) => c.type === 'recurring').map((c) => line(c, false, p.trialDays > 0 ? 1 : 2));
   return {
     plan: p.code,
     currency: p.currency,
     lines,
-    ...(code ? { coupon: valid ? { code, valid: true, discount: sum(lines).discount }
+    ...(code ? { coupon: valid ? { code, valid: true, discount: sum(lines).discount, ...duration }
       : { code, valid: false, reason: COUPON_REASONS[code] ?? 'coupon_not_found', discount: 0 } } : {}),
     taxTreatment: treatment,
     taxBehavior: p.taxBehavior,

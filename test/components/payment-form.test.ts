@@ -32,6 +32,11 @@ async function fillDetails(el: BillkitPaymentForm) {
   await fill(el, 'name', 'Ada Lovelace');
 }
 
+/** A billing address in France (a business must give one). */
+async function fillAddress(el: BillkitPaymentForm, address = { line1: '12 rue de la Paix', postalCode: '75002', city: 'Paris' }) {
+  for (const [id, value] of Object.entries(address)) await fill(el, id, value);
+}
+
 async function submit(el: BillkitPaymentForm) {
   part(el, 'submit').click();
   await el.updateComplete;
@@ -83,7 +88,7 @@ describe('<billkit-payment-form>', () => {
       await submit(el);
       expect(calls).to.have.length(0);
       expect(text($(el, '#email-error'))).to.equal('Enter a valid email address.');
-      expect(el.shadowRoot!.activeElement).to.equal($(el, '#email'));
+      expect(el.shadowRoot!.activeElement?.id).to.equal('email');
       await expect(el).to.be.accessible();
     });
     it('is accessible on the payment step', async () => {
@@ -109,7 +114,7 @@ describe('<billkit-payment-form>', () => {
       const { el } = await aForm();
       await toPayment(el);
       await pay(el, '4242 4242 4242 4242');
-      expect(text(part(el, 'complete'))).to.equal('Thank you! Your subscription is active. Invoice INV-2026-000001');
+      expect(text(part(el, 'complete'))).to.equal('Thank you! Your subscription is active. Invoice INV-2026-000001 · €111.86 paid');
       await expect(el).to.be.accessible();
     });
   });
@@ -137,11 +142,15 @@ describe('<billkit-payment-form>', () => {
       $<HTMLInputElement>(el, 'input[value="business"]').click();
       await fill(el, 'country', 'FR');
       await fill(el, 'vatId', 'fr 40 303265045');
+      await fillAddress(el);
       await toPayment(el);
       const created = calls.find((c) => c.path === '/v1/checkouts')!;
       expect(created.body).to.deep.equal({
         plan: 'pro-monthly',
-        customer: { email: 'ada@example.com', name: 'Ada Lovelace', country: 'FR', type: 'business', vatId: 'FR40303265045' },
+        customer: {
+          email: 'ada@example.com', name: 'Ada Lovelace', country: 'FR', type: 'business', vatId: 'FR40303265045',
+          address: { line1: '12 rue de la Paix', postalCode: '75002', city: 'Paris', country: 'FR' },
+        },
       });
       expect(created.headers['Idempotency-Key']).to.match(/^[0-9a-f-]{36}$/);
       expect(text(part(el, 'submit'))).to.equal('Pay €94.00'); // reverse charge: no VAT
@@ -154,6 +163,7 @@ describe('<billkit-payment-form>', () => {
       $<HTMLInputElement>(el, 'input[value="business"]').click();
       await fill(el, 'country', 'BR');
       await fill(el, 'vatId', '12 345 678 0001 95');
+      await fillAddress(el, { line1: 'Avenida Paulista 1000', postalCode: '01310-100', city: 'São Paulo' });
       await toPayment(el);
       const created = calls.find((c) => c.path === '/v1/checkouts')!;
       expect((created.body as { customer: { country: string; vatId?: string } }).customer).to.include({ country: 'BR', vatId: '12345678000195' });
@@ -164,10 +174,128 @@ describe('<billkit-payment-form>', () => {
       $<HTMLInputElement>(el, 'input[value="business"]').click();
       await el.updateComplete;
       await fill(el, 'vatId', 'DE999999999');
+      await fillAddress(el, { line1: 'Hauptstrasse 1', postalCode: '10115', city: 'Berlin' });
       await fillDetails(el);
       await submit(el);
-      // In the buyer's words and language, not the BFF's English detail.
+      // In the buyer's words and language, not the BFF's English detail; once, at the field, which takes the focus.
       expect(text(part(el, 'vat-status'))).to.equal('This is not a valid VAT ID of Germany: check it for typos.');
+      expect(el.shadowRoot!.querySelector('[part="error"]')).to.equal(null);
+      expect(el.shadowRoot!.activeElement?.id).to.equal('vatId');
+    });
+    it('labels the VAT ID as optional but checked when given', async () => {
+      const { el } = await aForm();
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await el.updateComplete;
+      expect(text($(el, 'label[for="vatId"]'))).to.equal('VAT ID (optional, checked when given)');
+    });
+  });
+
+  describe('billing address', () => {
+    const errorOf = (el: BillkitPaymentForm, id: string) => text(el.shadowRoot!.querySelector(`#${id}-error`));
+    it('asks a business for its address, checks the postal code for the country, and sends it with the checkout', async () => {
+      const { el, calls } = await aForm();
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await fill(el, 'country', 'FR');
+      await fillDetails(el);
+      expect(text(el.shadowRoot!.querySelector('fieldset.address legend'))).to.equal('Billing address');
+      await submit(el);
+      expect(calls.filter((c) => c.path === '/v1/checkouts')).to.have.length(0);
+      expect([errorOf(el, 'line1'), errorOf(el, 'postalCode'), errorOf(el, 'city')])
+        .to.deep.equal(['Enter the street and house number.', 'Enter the postal code.', 'Enter the city.']);
+      expect(el.shadowRoot!.activeElement?.id).to.equal('line1');
+      await expect(el).to.be.accessible();
+      await fillAddress(el, { line1: '12 rue de la Paix', postalCode: '7500', city: 'Paris' });
+      await submit(el);
+      expect(errorOf(el, 'postalCode')).to.equal('This is not a postal code of France.');
+      expect(el.shadowRoot!.activeElement?.id).to.equal('postalCode');
+      // Another country's postal codes: the verdict on this one goes.
+      await fill(el, 'country', 'BE');
+      expect(el.shadowRoot!.querySelector('#postalCode-error')).to.equal(null);
+      await fill(el, 'country', 'FR');
+      await fill(el, 'line2', 'Bâtiment B');
+      await fill(el, 'postalCode', '75002');
+      await toPayment(el);
+      expect((calls.find((c) => c.path === '/v1/checkouts')!.body as { customer: { address: unknown } }).customer.address)
+        .to.deep.equal({ line1: '12 rue de la Paix', line2: 'Bâtiment B', postalCode: '75002', city: 'Paris', country: 'FR' });
+      expect(text(el.shadowRoot!.querySelector('.summary span'))).to.equal('Ada Lovelace · ada@example.com · 75002 Paris · France');
+    });
+    it('asks an individual for it as optional, and checks one that was started', async () => {
+      const { el, calls } = await aForm();
+      expect(text(el.shadowRoot!.querySelector('fieldset.address legend'))).to.equal('Billing address (optional)');
+      expect($(el, '#line1').hasAttribute('required')).to.be.false;
+      await fill(el, 'city', 'Berlin');
+      await fillDetails(el);
+      await submit(el);
+      expect([errorOf(el, 'line1'), errorOf(el, 'postalCode')]).to.deep.equal(['Enter the street and house number.', 'Enter the postal code.']);
+      await fill(el, 'city', '');
+      await toPayment(el);
+      expect((calls.find((c) => c.path === '/v1/checkouts')!.body as { customer: object }).customer).not.to.have.property('address');
+    });
+    it('takes any postal code, or none, where the country has no known shape', async () => {
+      const { el, calls } = await aForm();
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await fill(el, 'country', 'HK');
+      await fillAddress(el, { line1: '1 Queen\'s Road Central', postalCode: '', city: 'Hong Kong' });
+      await toPayment(el);
+      expect((calls.find((c) => c.path === '/v1/checkouts')!.body as { customer: { address: unknown } }).customer.address)
+        .to.deep.equal({ line1: '1 Queen\'s Road Central', city: 'Hong Kong', country: 'HK' });
+    });
+    it('says it in German', async () => {
+      const { el } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" locale="de"></billkit-payment-form>`);
+      await useLocale('de');
+      $<HTMLInputElement>(el, 'input[value="business"]').click();
+      await fillDetails(el);
+      await fillAddress(el, { line1: 'Hauptstraße 1', postalCode: '1011', city: 'Berlin' });
+      await submit(el);
+      expect(text($(el, 'label[for="postalCode"]'))).to.equal('Postleitzahl');
+      expect(errorOf(el, 'postalCode')).to.equal('Das ist keine Postleitzahl aus Deutschland.');
+    });
+  });
+
+  describe('after paying', () => {
+    it('offers Manage subscription when the page gives its portal, in English and German', async () => {
+      const { el } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" portal-url="https://shop.example/account"></billkit-payment-form>`);
+      await toPayment(el);
+      await pay(el, '4242 4242 4242 4242');
+      const link = part(el, 'portal') as HTMLAnchorElement;
+      expect([text(link), link.href]).to.deep.equal(['Manage subscription', 'https://shop.example/account']);
+      await expect(el).to.be.accessible();
+      const { el: de } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" locale="de" portal-url="/konto"></billkit-payment-form>`);
+      await useLocale('de');
+      await toPayment(de);
+      await pay(de, '4242 4242 4242 4242');
+      expect(text(part(de, 'complete'))).to.equal('Vielen Dank! Ihr Abonnement ist aktiv. Rechnung INV-2026-000001 · 111,86 € bezahlt Abonnement verwalten');
+    });
+    it('tells a returning subscriber how to reach the portal instead of getting in touch', async () => {
+      const { el } = await aForm({ 'POST /v1/checkouts': () => problem(409, 'subscription_exists', 'x',
+        [{ pointer: '/customer/email', detail: 'Has a live subscription in this family.' }]) },
+      html`<billkit-payment-form plan="pro-monthly" portal-url="https://shop.example/account"></billkit-payment-form>`);
+      await fillDetails(el);
+      await submit(el);
+      expect(text($(el, '#email-error'))).to.equal('This email already has a subscription in this product family. To change it, use Manage subscription.');
+      expect((part(el, 'portal') as HTMLAnchorElement).href).to.equal('https://shop.example/account');
+      await fill(el, 'email', 'someone.else@example.com');
+      expect(el.shadowRoot!.querySelector('[part~="portal"]')).to.equal(null);
+    });
+  });
+
+  describe('focus', () => {
+    it('moves to the error after a declined card, to the thank-you heading after paying, to the first field after Edit details', async () => {
+      const { el } = await aForm();
+      await toPayment(el);
+      await pay(el, '4000 0000 0000 0002');
+      // (ids and parts compared, not elements: chai's diff of two elements never ends)
+      expect(el.shadowRoot!.activeElement?.getAttribute('part'), 'declined').to.equal('error');
+      [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('.summary button')][0].click();
+      await el.updateComplete;
+      await el.updateComplete;
+      expect(el.shadowRoot!.activeElement?.id, 'edit').to.equal('email');
+      await submit(el);
+      await waitUntil(() => el.shadowRoot!.querySelector('#card'), 'no payment step');
+      await pay(el, '4242 4242 4242 4242');
+      await el.updateComplete;
+      expect(el.shadowRoot!.activeElement?.id, 'thanks').to.equal('thanks');
+      expect($(el, '#thanks').localName).to.equal('h3');
     });
   });
 
@@ -196,7 +324,12 @@ describe('<billkit-payment-form>', () => {
     });
     it('says until when a trial is free instead of calling the subscription active, in English and German', async () => {
       const done = completed as Extract<typeof completed, { status: 'complete' }>;
-      const trialing = { ...done, subscription: { ...done.subscription, status: 'trialing', trialEnd: '2026-12-05T12:00:00.000Z' } };
+      // A trial's signup invoice: nothing was charged, it stays open.
+      const trialing = {
+        ...done,
+        subscription: { ...done.subscription, status: 'trialing', trialEnd: '2026-12-05T12:00:00.000Z' },
+        invoice: { ...done.invoice, status: 'open', subtotal: 0, tax: 0, total: 0, paidAt: null },
+      };
       const overrides = { 'POST /v1/checkouts/co_123/confirm': () => json(200, trialing) };
       const { el } = await aForm(overrides);
       await toPayment(el);
@@ -241,8 +374,10 @@ describe('<billkit-payment-form>', () => {
         [{ pointer: '/customer/email', detail: 'Has a live subscription in this family.' }]) });
       await fillDetails(el);
       await submit(el);
-      expect(text($(el, '#email-error'))).to.equal('This email already has a subscription in this product family.');
-      expect(text(part(el, 'error'))).to.equal('You already have a subscription in this product family. To change it, get in touch with us.');
+      // Once, at the field, with what to do about it.
+      expect(text($(el, '#email-error'))).to.equal('This email already has a subscription in this product family. To change it, get in touch with us.');
+      expect(el.shadowRoot!.querySelector('[part="error"]')).to.equal(null);
+      expect(el.shadowRoot!.activeElement?.id).to.equal('email');
     });
     it('when the coupon ran out after the payment went through, says so and that the payment was refunded, and starts a new checkout on the next submit', async () => {
       let checkouts = 0;

@@ -1,15 +1,18 @@
 /**
  * End to end, as a buyer: the demo shop served by `npm start`, in Debian's Chromium driven by playwright-core.
- * Screenshots land in docs/screenshots/ (the README shows them).
+ * Screenshots land in test-results/screenshots/ (ignored by git); `npm run screenshots` runs this test with
+ * BILLKIT_SCREENSHOTS=docs/screenshots to refresh the README's pictures.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBillkit, type RunningBillkit } from '../support/server-process.js';
 
 const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SHOTS = 'docs/screenshots';
+const SHOTS = process.env.BILLKIT_SCREENSHOTS || 'test-results/screenshots';
+mkdirSync(SHOTS, { recursive: true });
 // A syntactically valid French VAT ID (key and SIREN check out): a business in another EU country.
 const FR_VAT = 'FR40303265045';
 
@@ -44,6 +47,13 @@ describe('a buyer on the demo shop', () => {
     await page.getByLabel('Country').selectOption('FR');
   }
 
+  /** A business's billing address in France (the payment form asks a business for one). */
+  async function fillAddress(page: Page): Promise<void> {
+    await page.getByLabel('Street and house number').fill('12 rue de la Paix');
+    await page.getByLabel('Postal code').fill('75002');
+    await page.getByLabel('City').fill('Paris');
+  }
+
   async function dueToday(page: Page): Promise<string> {
     return (await page.locator('billkit-cart [part~="total"] dd').textContent())!.trim();
   }
@@ -69,10 +79,13 @@ describe('a buyer on the demo shop', () => {
     await page.waitForFunction((old) => document.querySelector('billkit-checkout')?.shadowRoot?.querySelector('billkit-cart')?.shadowRoot?.querySelector('[part~="total"] dd')?.textContent?.trim() !== old, before);
     const afterCoupon = await dueToday(page);
     assert.notEqual(afterCoupon, before);
+    // WELCOME20 covers three billing periods: the cart says so, and what the renewal costs after them.
+    assert.match((await page.locator('billkit-cart [part~="renewal"]').textContent())!.trim(), /^€[\d,.]+ \/ year for the first 3 years, then €[\d,.]+ \/ year$/);
     await page.screenshot({ path: `${SHOTS}/2-checkout-coupon.png`, fullPage: true });
 
     await page.getByRole('radio', { name: 'A business' }).check();
     await page.getByLabel(/VAT ID/i).fill(FR_VAT);
+    await fillAddress(page);
     await page.locator('billkit-cart [part~="tax"]', { hasText: /reverse charge/i }).waitFor();
     await page.screenshot({ path: `${SHOTS}/3-checkout-reverse-charge.png`, fullPage: true });
 
@@ -99,6 +112,57 @@ describe('a buyer on the demo shop', () => {
     assert.equal(invoice.tax, 0);
     assert.ok(Number(invoice.discount) > 0, 'the coupon discounted the invoice');
     assert.match(String(invoice.note), /reverse charge/i);
+    // The billing address the buyer gave is the customer's, and the invoice bills it.
+    const address = { line1: '12 rue de la Paix', postalCode: '75002', city: 'Paris', country: 'FR' };
+    assert.deepEqual(customer.address, address);
+    assert.deepEqual((invoice.billTo as { address: unknown }).address, address);
+    await page.close();
+  });
+
+  it('when a German buyer on a 375 px phone uses the keyboard alone, then Tab goes through the order to the details, and focus follows each step', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 }, locale: 'de-DE' });
+    await page.addInitScript(() => localStorage.setItem('billkit-demo-lang', 'de'));
+    await page.goto(`${billkit.url}/checkout/business-monthly`);
+    await page.locator('billkit-cart [part~="total"] dd', { hasText: /€/ }).waitFor();
+    const focused = () => page.evaluate(() => {
+      let node: Element | null = document.activeElement;
+      while (node?.shadowRoot?.activeElement) node = node.shadowRoot.activeElement;
+      return node ? node.id || node.getAttribute('part') || node.getAttribute('aria-label') || node.localName : '';
+    });
+    // Tab from the top: the coupon field comes before the first detail (the order is shown first).
+    const stops: string[] = [];
+    for (let i = 0; i < 40 && !stops.includes('email'); i++) {
+      await page.keyboard.press('Tab');
+      stops.push(await focused());
+    }
+    assert.ok(stops.includes('code') && stops.indexOf('code') < stops.indexOf('email'), stops.join(', '));
+    await page.screenshot({ path: `${SHOTS}/6-phone-de-details.png`, fullPage: true });
+    await page.keyboard.type(`kim-${Date.now()}@example.de`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Kim Weber');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Kartennummer').waitFor();
+    assert.equal(await focused(), 'card');
+    await page.keyboard.type('4000000000000002');
+    await page.keyboard.press('Enter');
+    await page.getByText(/Ihre Karte wurde abgelehnt/).waitFor();
+    assert.equal(await focused(), 'error');
+    await page.screenshot({ path: `${SHOTS}/6-phone-de-declined.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Angaben ändern' }).press('Enter');
+    await page.waitForFunction(() => document.querySelector('billkit-checkout')?.shadowRoot?.querySelector('billkit-payment-form')?.shadowRoot?.activeElement?.id === 'email');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Kartennummer').waitFor();
+    // The declined number is still in the field: replace it.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('4242424242424242');
+    await page.keyboard.press('Enter');
+    await page.locator('#result').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.querySelector('billkit-checkout')?.shadowRoot?.querySelector('billkit-payment-form')?.shadowRoot?.activeElement?.id === 'thanks');
+    assert.match((await page.locator('billkit-cart [part~="total"]').textContent())!, /Heute bezahlt/);
+    // The shop's own words follow its language switch too.
+    assert.equal(await page.locator('h1').textContent(), 'Kasse');
+    assert.match((await page.locator('#result').textContent())!, /^Abonnement sub_\w+ gestartet; Rechnung INV-\d{4}-\d{6}\.$/);
+    await page.screenshot({ path: `${SHOTS}/7-phone-de-complete.png`, fullPage: true });
     await page.close();
   });
 

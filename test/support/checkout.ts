@@ -69,16 +69,25 @@ export interface BuyerInput {
   type: 'individual' | 'business';
   vatId?: string;
   address?: Record<string, string>;
+  locale?: 'en' | 'de';
 }
 
-/** A private buyer in Germany (the default home country: domestic 19 %), with a unique email. */
+/** A billing address in the buyer's country, where one is at hand (an address must be of the buyer's country). */
+const SAMPLE_ADDRESSES: Record<string, Record<string, string>> = {
+  DE: { line1: 'Hauptstrasse 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
+  FR: { line1: '1 rue de Rivoli', postalCode: '75001', city: 'Paris', country: 'FR' },
+  AT: { line1: 'Ring 1', postalCode: '1010', city: 'Wien', country: 'AT' },
+};
+
+/** A private buyer in Germany (the default home country: domestic 19 %), with a unique email and a billing address. */
 export function aBuyer(overrides: Partial<BuyerInput> = {}): BuyerInput {
+  const address = SAMPLE_ADDRESSES[overrides.country ?? 'DE'];
   return {
     email: `${unique('buyer')}@example.test`,
     name: 'Ada Lovelace',
     country: 'DE',
     type: 'individual',
-    address: { line1: 'Hauptstrasse 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
+    ...(address ? { address } : {}),
     ...overrides,
   };
 }

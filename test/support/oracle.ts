@@ -358,7 +358,10 @@ function quoteOf({ catalog, cart, coupon: lookup, tax: settings, now }: OracleIn
   };
   if (verdict.code !== null) {
     quote.coupon = verdict.reason === undefined
-      ? { code: verdict.code, valid: true, discount: dueToday.discount }
+      ? {
+          code: verdict.code, valid: true, discount: dueToday.discount, frequency: verdict.coupon!.frequency,
+          ...(verdict.coupon!.frequency === 'limited' ? { numberOfPeriods: verdict.coupon!.numberOfPeriods! } : {}),
+        }
       : { code: verdict.code, valid: false, reason: verdict.reason, discount: 0 };
   }
   if (trial) quote.trialEndsAt = new Date(now.getTime() + plan.trialDays * 86_400_000).toISOString();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { PortalCaller } from '../../app/portal-session.js';
 import type { Deps } from '../deps.js';
 import { defineRoute, type RouteContext } from '../route.js';
+import { sendDocument } from './documents.js';
 import { Customer, Invoice, InvoiceStatus } from '../schemas/checkout.js';
 import { PageQuery, pageOf } from '../schemas/common.js';
 import { PauseInput, UpcomingInvoice } from '../schemas/lifecycle.js';
@@ -81,6 +82,9 @@ export function portalRoutes(ctx: RouteContext, deps: Deps): void {
     ({ req, query }) => portal.invoices(caller(req).customerId, query));
   defineRoute(ctx, { method: 'get', path: '/v1/portal/invoices/{id}', auth: 'portal', summary: 'One of the customer\'s invoices, by id or number', tags, params: IdParam, response: { status: 200, schema: Invoice }, problems: [403, 404] },
     ({ req, params }) => portal.invoice(caller(req).customerId, params.id));
+
+  defineRoute(ctx, { method: 'get', path: '/v1/portal/invoices/{id}/pdf', auth: 'portal', summary: "One of the customer's invoices as a PDF", tags, params: IdParam, response: { status: 200, description: "application/pdf: A4, in the customer's language (en, de)." }, problems: [403, 404, 422] },
+    async ({ req, params, res }) => sendDocument(res, await portal.invoicePdf(caller(req).customerId, params.id)));
 
   defineRoute(ctx, { method: 'post', path: '/v1/portal/payment-methods/setup', auth: 'portal', summary: 'What the payment form needs to take a new payment method', tags, response: { status: 200, schema: PaymentMethodSetup }, problems: [403] },
     ({ req }) => portal.paymentMethodSetup(caller(req)));

@@ -14,6 +14,7 @@ const SellerSchema = z
     vatId: z.string().trim().max(32).optional(),
     taxNumber: z.string().trim().max(64).optional(),
     email: z.email().max(254),
+    phone: z.string().trim().min(3).max(40).optional().meta({ description: 'Contact phone; XRechnung requires the seller\'s (BR-DE-6).' }),
     website: z.url().max(500).optional(),
   })
   .strict()

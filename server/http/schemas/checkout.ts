@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Country, Id, VatId } from './common.js';
+import { postalCodeProblem } from '../../domain/addresses.js';
 import { CartFields, Quote } from './quote.js';
 
 export const Address = z
@@ -13,15 +14,43 @@ export const Address = z
   })
   .meta({ id: 'Address' });
 
-export const Buyer = z.object({
-  email: z.email().max(254),
-  name: z.string().trim().min(1).max(200),
-  country: Country,
-  type: z.enum(['individual', 'business']),
-  vatId: VatId,
-  address: Address.optional(),
-  locale: z.enum(['en', 'de']).optional().meta({ description: "The buyer's language for emails and documents (the checkout element's locale)." }),
-});
+const Line = (max: number) => z.string().trim().min(1).max(max);
+
+/**
+ * The billing address a buyer gives: a street line, a city and, where the country has postal codes that
+ * postcode-validator knows, a postal code of that country's shape. Its country is the buyer's (the one that
+ * decides the tax); given as well, it must be the same.
+ */
+export const BillingAddress = z
+  .object({
+    line1: Line(200),
+    line2: z.string().trim().max(200).optional(),
+    postalCode: z.string().trim().max(20).transform((code) => code.toUpperCase()).optional(),
+    city: Line(100),
+    state: z.string().trim().max(100).optional(),
+    country: Country.optional(),
+  })
+  .meta({ id: 'BillingAddress' });
+
+export const Buyer = z
+  .object({
+    email: z.email().max(254),
+    name: z.string().trim().min(1).max(200),
+    country: Country,
+    type: z.enum(['individual', 'business']),
+    vatId: VatId,
+    address: BillingAddress.optional(),
+    locale: z.enum(['en', 'de']).optional().meta({ description: "The buyer's language for emails and documents (the checkout element's locale)." }),
+  })
+  .superRefine((buyer, ctx) => {
+    const address = buyer.address;
+    if (!address) return;
+    if (address.country !== undefined && address.country !== buyer.country) {
+      ctx.addIssue({ code: 'custom', path: ['address', 'country'], message: `The billing address is in the customer's country (${buyer.country}).` });
+    }
+    const problem = postalCodeProblem(buyer.country, address.postalCode ?? '');
+    if (problem) ctx.addIssue({ code: 'custom', path: ['address', 'postalCode'], message: problem });
+  });
 
 export const CheckoutInput = z.object({ ...CartFields, customer: Buyer }).meta({ id: 'CheckoutInput' });
 
@@ -44,15 +73,20 @@ export const ConfirmInput = z.object({
   authenticated: z.boolean().optional().meta({ description: 'Test provider: the buyer completed the authentication.' }),
 });
 
+/** Who is billed: a customer's details, and an invoice's copy of them as they were when it was issued. */
+const BilledParty = {
+  email: z.string(),
+  name: z.string(),
+  country: z.string(),
+  type: z.enum(['individual', 'business']),
+  vatId: z.string().nullable(),
+  address: Address.nullable(),
+};
+
 export const Customer = z
   .object({
     id: Id,
-    email: z.string(),
-    name: z.string(),
-    country: z.string(),
-    type: z.enum(['individual', 'business']),
-    vatId: z.string().nullable(),
-    address: Address.nullable(),
+    ...BilledParty,
     balance: z.number().int().meta({ description: 'Credit in minor units (from prorations), applied to the next invoices before payment.' }),
     locale: z.string().meta({ description: 'The language of their emails and documents (en, de).' }),
     createdAt: z.string(),
@@ -134,7 +168,9 @@ export const Invoice = z
     taxBehavior: z.string(),
     taxBreakdown: z.array(z.object({ rate: z.number().int(), net: z.number().int(), tax: z.number().int() })),
     note: z.string().nullable(),
-    billTo: z.record(z.string(), z.unknown()),
+    billTo: z
+      .object({ ...BilledParty, locale: z.string().optional() })
+      .meta({ description: 'The buyer as they were when the invoice was issued (the address is the billing address they gave).' }),
     seller: z.record(z.string(), z.unknown()).nullable(),
     periodStart: z.string().nullable(),
     periodEnd: z.string().nullable(),

@@ -57,6 +57,9 @@ export const Quote = z
           .enum(['coupon_not_found', 'coupon_disabled', 'coupon_expired', 'coupon_exhausted', 'coupon_customer_limit', 'coupon_currency_mismatch', 'coupon_not_applicable'])
           .optional(),
         discount: z.number().int(),
+        frequency: z.enum(['once', 'limited', 'lifetime']).optional()
+          .meta({ description: "A valid coupon's duration: the first invoice that bills a period, the first numberOfPeriods, or every invoice." }),
+        numberOfPeriods: z.number().int().optional().meta({ description: 'With frequency limited: how many billing periods it covers.' }),
       })
       .optional(),
     taxTreatment: z.enum(['domestic', 'oss', 'reverse_charge', 'outside_scope']),

@@ -30,6 +30,10 @@ for (const target of testDatabases()) {
       const usage = (await request(t.app).get(`/v1/subscriptions/${first}/usage`).set(t.sk)).body;
       // 1,200 + 3,400 + 800 calls = 5,400: six packages of 1,000 at 0.50.
       assert.deepEqual(usage.charges.map((c: { quantity: number; amount: number; measurement: { code: string } }) => [c.measurement.code, c.quantity, c.amount]), [['api_calls', 5400, 300]]);
+      // The upcoming invoice bills them in arrears beside the next period.
+      const upcoming = (await request(t.app).get(`/v1/subscriptions/${first}/upcoming-invoice`).set(t.sk)).body;
+      const calls = upcoming.lines.find((l: { chargeId: string }) => l.chargeId === usage.charges[0].chargeId);
+      assert.deepEqual([calls?.quantity, calls?.subtotal], [5400, 300], JSON.stringify(upcoming).slice(0, 400));
     });
 
     it('when the demo starts again in a later period, then that period gets its own few calls', async () => {

@@ -122,7 +122,7 @@ for (const target of testDatabases()) {
         key: fc.constantFrom('k1', 'k2', 'k3'),
       });
       await fc.assert(
-        fc.asyncProperty(fc.array(anEvent, { minLength: 30, maxLength: 80, size: "max" }), async (generated) => {
+        fc.asyncProperty(fc.array(anEvent, { minLength: 30, maxLength: 80, size: 'max' }), async (generated) => {
           const rows = generated.map((e, seq) => ({ subscriptionId: subs[e.sub]!, measurementId: m[e.name]!.id, name: e.name, event: { value: e.value, at: e.at, uniqueKey: e.key, seq: seq + 1 } }));
           await store(rows);
           const result = await periodUsage(db, subs.map((subscriptionId) => ({ subscriptionId, start: iso(PERIOD.start), end: iso(PERIOD.end), charges: charges(names) })));

@@ -146,6 +146,20 @@ describe('prorationInvoice: hand-checked cents', () => {
     const once = aCoupon({ percentage: 20, frequency: 'once' });
     assert.equal(change(basic, yearly, { coupon: once }).lines[1]!.discount, 0);
   });
+
+  it('when the interval changes, then the usage of the period so far is billed with it; with the same interval it waits for the renewal', () => {
+    const api = aCharge({ id: 'chg_api', productId: 'prod_api', type: 'metered', pricing: { model: 'per_unit', unitAmount: 10 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
+    const metered = planOf('metered', [flat('basic', 1000), api]);
+    const yearly = planOf('yearly', [flat('yearly', 10000)], { interval: { unit: 'year', count: 1 } });
+    const usage = new Map([['chg_api', 250]]);
+    const invoice = change(metered, yearly, { usage });
+    // credit -500; usage 250 x 0.10 = 25.00 for [s, t); the year 100.00; net 11500, tax 2185.
+    assert.deepEqual(figures(invoice), [[-500, 0, -95, -595], [2500, 0, 475, 2975], [10000, 0, 1900, 11900]]);
+    assert.deepEqual([invoice.lines[1]!.chargeId, invoice.lines[1]!.quantity, invoice.lines[1]!.periodStart, invoice.lines[1]!.periodEnd], ['chg_api', 250, START.toISOString(), HALF.toISOString()]);
+    assert.deepEqual(totals(invoice), [12000, 0, 2280, 14280]);
+    const monthly = planOf('pro', [flat('pro', 3000)]);
+    assert.deepEqual(figures(change(metered, monthly, { usage })), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
+  });
 });
 
 describe('taxLines with credits (negative amounts)', () => {

@@ -116,7 +116,7 @@ describe('priceCart: the whole quote', () => {
       ['chg_seat', 3000, 600, 456, 2856],
       ['chg_storage', 1000, 200, 56, 856],
     ]);
-    assert.deepEqual(q.coupon, { code: 'TWENTY', valid: true, discount: 1800 });
+    assert.deepEqual(q.coupon, { code: 'TWENTY', valid: true, discount: 1800, frequency: 'lifetime' });
     assert.deepEqual(q.dueToday, { subtotal: 9000, discount: 1800, tax: 1272, total: 8472 });
     // renewal: 3000 + 1000, D 800 -> 600 / 200; tax 456 + 56
     assert.deepEqual(q.recurring, { interval: { unit: 'month', count: 1 }, subtotal: 4000, discount: 800, tax: 512, total: 3712 });
@@ -285,7 +285,7 @@ describe('priceCart: golden cases', () => {
   });
   it('when the only eligible product is metered, then the coupon is valid with a discount of 0', () => {
     const q = quote({ plan: 'pro' }, found(aCoupon({ productIds: ['prod_api'] })));
-    assert.deepEqual(q.coupon, { code: 'SAVE', valid: true, discount: 0 });
+    assert.deepEqual(q.coupon, { code: 'SAVE', valid: true, discount: 0, frequency: 'lifetime' });
   });
 });
 

@@ -123,7 +123,7 @@ describe('usage: which events may still be recorded', () => {
 describe('usage: properties', () => {
   const anyEvents = fc.array(
     fc.record({ value: fc.integer({ min: 0, max: 1_000_000 }), offset: fc.integer({ min: -10 * DAY, max: 40 * DAY }), key: fc.constantFrom('a', 'b', 'c', 'd') }),
-    { maxLength: 40 },
+    { maxLength: 40, size: 'max' },
   ).map((list) => list.map((e, i): UsageEvent => ({ value: e.value, at: T0 + e.offset, uniqueKey: e.key, seq: i })));
   const aggregation = fc.constantFrom<Aggregation>('count', 'count_unique', 'max', 'sum', 'last_value', 'average');
 

@@ -86,6 +86,11 @@ for (const target of testDatabases()) {
         ['the seats are above the maximum', (p) => aCheckoutInput({ plan: p.code, quantity: 51 }), 400, 'validation_failed', '/quantity'],
         ['the seats are fractional', (p) => aCheckoutInput({ plan: p.code, quantity: 1.5 }), 400, 'validation_failed', '/quantity'],
         ['the VAT ID has a wrong checksum', (p) => aCheckoutInput({ plan: p.code }, { country: 'FR', type: 'business', vatId: 'FR00000000000' }), 422, 'vat_id_invalid', '/customer/vatId'],
+        ['the postal code is not a German one', (p) => aCheckoutInput({ plan: p.code }, { address: { line1: 'Hauptstrasse 1', postalCode: '1011', city: 'Berlin' } }), 400, 'validation_failed', '/customer/address/postalCode'],
+        ['a German address has no postal code', (p) => aCheckoutInput({ plan: p.code }, { address: { line1: 'Hauptstrasse 1', city: 'Berlin' } }), 400, 'validation_failed', '/customer/address/postalCode'],
+        ['the address has no street line', (p) => aCheckoutInput({ plan: p.code }, { address: { line1: ' ', postalCode: '10115', city: 'Berlin' } }), 400, 'validation_failed', '/customer/address/line1'],
+        ['the address has no city', (p) => aCheckoutInput({ plan: p.code }, { address: { line1: 'Hauptstrasse 1', postalCode: '10115' } }), 400, 'validation_failed', '/customer/address/city'],
+        ["the address is in another country than the buyer's", (p) => aCheckoutInput({ plan: p.code }, { address: { line1: 'Ring 1', postalCode: '1010', city: 'Wien', country: 'AT' } }), 400, 'validation_failed', '/customer/address/country'],
       ];
       for (const [situation, body, status, code, pointer] of refusals) {
         it(`when ${situation}, then the checkout is refused with ${status} ${code} at ${pointer} and nothing is stored`, async () => {
@@ -186,7 +191,8 @@ for (const target of testDatabases()) {
             [subscription.currentPeriodStart, subscription.currentPeriodEnd],
           ],
         );
-        assert.equal(invoice.billTo.email, invoice.billTo.email.toLowerCase(), 'billTo keeps the buyer as invoiced');
+        // The invoice bills the buyer as they were at checkout, their billing address included (SPEC 6 and 10).
+        assert.deepEqual(invoice.billTo, { name: buyer.name, email: customer.email, country: 'DE', type: 'individual', vatId: null, address: buyer.address, locale: 'en' });
         assert.equal(invoice.kind, 'checkout');
         assert.equal(invoice.amountDue, invoice.total);
         assert.equal(invoice.amountPaid, invoice.total);
@@ -198,7 +204,7 @@ for (const target of testDatabases()) {
         const support = plan.charges[2]!.id;
         const coupon = await createCoupon(t, { percentage: 10, frequency: 'lifetime' });
         const checkout = await startCheckout(t, { plan: plan.code, quantity: 3, addOns: [support], couponCode: coupon.code.toLowerCase() });
-        assert.deepEqual(checkout.quote.coupon, { code: coupon.code, valid: true, discount: 950 });
+        assert.deepEqual(checkout.quote.coupon, { code: coupon.code, valid: true, discount: 950, frequency: 'lifetime' });
         const res = await confirm(t, checkout.id);
         assert.equal(res.status, 200, JSON.stringify(res.body));
         const { subscription, invoice, customer } = res.body;
@@ -356,13 +362,32 @@ for (const target of testDatabases()) {
         );
       });
 
+      it('when a French business gives its billing address, then the customer keeps it and the invoice bills it (in its country, postal code in capitals)', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const address = { line1: '12 rue de la Paix', line2: 'Bâtiment B', postalCode: '75002', city: 'Paris' };
+        const checkout = await startCheckout(t, { plan: plan.code }, { ...FRENCH_BUSINESS, address });
+        const { customer, invoice } = (await confirm(t, checkout.id)).body;
+        assert.deepEqual(customer.address, { ...address, country: 'FR' });
+        assert.deepEqual(invoice.billTo, {
+          name: FRENCH_BUSINESS.name, email: customer.email, country: 'FR', type: 'business', vatId: 'FR40303265045', address: { ...address, country: 'FR' }, locale: 'en',
+        });
+        assert.deepEqual((await request(t.app).get(`/v1/invoices/${invoice.id}`).set(t.sk)).body.billTo, invoice.billTo);
+        const dutch = await startCheckout(t, { plan: plan.code }, { country: 'NL', address: { line1: 'Dam 1', postalCode: '1012 js', city: 'Amsterdam' } });
+        assert.equal((await confirm(t, dutch.id)).body.customer.address.postalCode, '1012 JS');
+      });
+
+      it('when the country has no postal codes, then an address without one is accepted', async () => {
+        const checkout = await startCheckout(t, { plan: (await aFlatPlan(t, 1000)).code }, { country: 'HK', address: { line1: '1 Queen\'s Road Central', city: 'Hong Kong' } });
+        assert.deepEqual((await confirm(t, checkout.id)).body.customer.address, { line1: '1 Queen\'s Road Central', city: 'Hong Kong', country: 'HK' });
+      });
+
       it('when a known customer is declined with new details, then the stored customer is not changed', async () => {
         const buyer = aBuyer();
         const first = await startCheckout(t, { plan: (await aFlatPlan(t, 1000)).code }, buyer);
         assert.equal((await confirm(t, first.id)).status, 200);
         const stored = await customerRow(db, buyer.email);
         // Another plan without a family: the same customer may subscribe to it.
-        const second = await startCheckout(t, { plan: (await aFlatPlan(t, 2000)).code }, { ...buyer, name: 'Ada King', country: 'AT', address: { city: 'Wien' } });
+        const second = await startCheckout(t, { plan: (await aFlatPlan(t, 2000)).code }, { ...buyer, name: 'Ada King', country: 'AT', address: { line1: 'Ring 1', postalCode: '1010', city: 'Wien' } });
         const before = await rowCounts(db);
         problemOf(await confirm(t, second.id, 'pm_card_chargeDeclined'), 402, 'payment_declined');
         assert.deepEqual(await rowCounts(db), before);

@@ -196,7 +196,7 @@ for (const target of testDatabases()) {
         const quote = await quoteWith(plan.code, newCode);
         assert.equal(quote.status, 200, JSON.stringify(quote.body));
         // 20 % of 100.00 = 20.00
-        assert.deepEqual(quote.body.coupon, { code: newCode.toUpperCase(), valid: true, discount: 2000 });
+        assert.deepEqual(quote.body.coupon, { code: newCode.toUpperCase(), valid: true, discount: 2000, frequency: 'lifetime' });
         const old = await quoteWith(plan.code, coupon.code);
         assert.equal(old.body.coupon.reason, 'coupon_not_found');
       });
@@ -302,7 +302,7 @@ for (const target of testDatabases()) {
           const quote = await quoteWith(plan.code, typed);
           assert.equal(quote.status, 200, JSON.stringify(quote.body));
           // 25 % of 100.00 = 25.00; tax 19 % of 75.00 = 14.25; total 89.25
-          assert.deepEqual(quote.body.coupon, { code: c.code, valid: true, discount: 2500 });
+          assert.deepEqual(quote.body.coupon, { code: c.code, valid: true, discount: 2500, frequency: 'lifetime' });
           assert.deepEqual(quote.body.dueToday, { subtotal: 10000, discount: 2500, tax: 1425, total: 8925 });
         }
         const listed = await get(`/v1/coupons/${coupon.id}/codes`).query({ limit: 100 });
@@ -355,7 +355,7 @@ for (const target of testDatabases()) {
         const created = await request(other).post('/v1/coupons').set(t.sk).send(aCouponInput({ code }));
         assert.equal(created.status, 201, JSON.stringify(created.body));
         await heard;
-        assert.deepEqual((await quoteWith(plan.code, code)).body.coupon, { code: code.toUpperCase(), valid: true, discount: 1000 });
+        assert.deepEqual((await quoteWith(plan.code, code)).body.coupon, { code: code.toUpperCase(), valid: true, discount: 1000, frequency: 'lifetime' });
         heard = couponsChanged(t);
         assert.equal((await request(other).patch(`/v1/coupons/${created.body.id}`).set(t.sk).send({ enabled: false })).status, 200);
         await heard;

@@ -5,7 +5,8 @@ import type { Db } from '../../../server/storage/db.js';
 import { addInterval } from '../../../server/domain/periods.js';
 import { problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
-import { aFlatPlan, aSeatsPlan, FRENCH_BUSINESS, testAppWith } from '../../support/checkout.js';
+import { aFlatPlan, aSeatsPlan, FRENCH_BUSINESS, testAppWith, type BuyerInput } from '../../support/checkout.js';
+import { A_SELLER, pdfText } from '../../support/documents.js';
 import { createCoupon } from '../../support/coupons.js';
 import { sharedPglite, testDatabases, unique } from '../../support/db.js';
 import { startStripeStandIn, type StripeStandIn } from '../../support/stripe-stand-in.js';
@@ -14,6 +15,12 @@ import { advance, billingRun, eventTypes, getSubscription, invoicesOf, subscribe
 import { aFamily, bearer, portalToken, recordCodes, resetPortal, setPortal } from '../../support/portal.js';
 
 const HOUR_MS = 3_600_000;
+
+const bytes = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
 
 for (const target of testDatabases()) {
   describe(`the customer portal on ${target.name}`, () => {
@@ -30,9 +37,9 @@ for (const target of testDatabases()) {
     });
 
     /** A buyer with a monthly subscription at `amount` and a portal session of their own. */
-    async function buyer(amount = 1000, cart: Record<string, unknown> = {}, paymentMethod?: string): Promise<Subscribed & { token: string; as: { Authorization: string } }> {
+    async function buyer(amount = 1000, cart: Record<string, unknown> = {}, paymentMethod?: string, who: Partial<BuyerInput> = {}): Promise<Subscribed & { token: string; as: { Authorization: string } }> {
       const plan = await aFlatPlan(t, amount);
-      const bought = await subscribe(t, { plan: plan.code, ...cart }, {}, paymentMethod);
+      const bought = await subscribe(t, { plan: plan.code, ...cart }, who, paymentMethod);
       const token = await portalToken(t, bought.customer.id);
       return { ...bought, token, as: bearer(token) };
     }
@@ -464,6 +471,20 @@ for (const target of testDatabases()) {
         assert.deepEqual([one.status, one.body.id], [200, invoice.id]);
         await setPortal(t, { features: { invoices: false } });
         problemOf(await request(t.app).get('/v1/portal/invoices').set(as), 403, 'portal_feature_disabled');
+      });
+
+      it("when the buyer downloads an invoice's PDF, then it is the invoice in their language; another customer's is 404", async () => {
+        await request(t.app).put('/v1/settings').set(t.sk).send({ seller: A_SELLER }).expect(200);
+        const { as, invoice } = await buyer(1000, {}, undefined, { locale: 'de' });
+        const other = await buyer();
+        const pdf = await request(t.app).get(`/v1/portal/invoices/${invoice.id}/pdf`).set(as).buffer(true).parse(bytes);
+        assert.equal(pdf.status, 200);
+        assert.equal(pdf.headers['content-type'], 'application/pdf');
+        const text = pdfText(pdf.body);
+        for (const field of ['Rechnung', invoice.number, A_SELLER.name]) assert.ok(text.includes(field), field);
+        problemOf(await request(t.app).get(`/v1/portal/invoices/${other.invoice.id}/pdf`).set(as), 404, 'invoice_not_found');
+        await setPortal(t, { features: { invoices: false } });
+        problemOf(await request(t.app).get(`/v1/portal/invoices/${invoice.id}/pdf`).set(as), 403, 'portal_feature_disabled');
       });
     });
 

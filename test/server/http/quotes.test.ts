@@ -252,7 +252,7 @@ for (const target of testDatabases()) {
         // -> 4.275 / 1.425 -> floors 4.27 / 1.42, the remaining cent to the earlier line (equal remainders).
         assert.deepEqual(q.lines.map((l) => [l.subtotal, l.discount, l.tax, l.total]), [[3000, 750, 428, 2678], [1000, 250, 142, 892]]);
         assert.deepEqual(q.dueToday, { subtotal: 4000, discount: 1000, tax: 570, total: 3570 });
-        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 1000 });
+        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 1000, frequency: 'once' });
         // once: the renewal is not discounted.
         assert.deepEqual(q.recurring, { interval: MONTH, subtotal: 4000, discount: 0, tax: 760, total: 4760 });
       });
@@ -281,7 +281,7 @@ for (const target of testDatabases()) {
       it('when a coupon is valid, then it discounts today and the renewal: 25 % of 100.00', async () => {
         const coupon = await createCoupon(t, { percentage: 25 });
         const q = await quote({ plan: plan.code, couponCode: coupon.code.toLowerCase() });
-        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 2500 });
+        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 2500, frequency: 'lifetime' });
         assert.deepEqual(q.dueToday, { subtotal: 10000, discount: 2500, tax: 1425, total: 8925 });
         assert.deepEqual(q.recurring, { interval: MONTH, subtotal: 10000, discount: 2500, tax: 1425, total: 8925 });
       });
@@ -355,7 +355,7 @@ for (const target of testDatabases()) {
         const without = await quote({ plan: own.code, couponCode: coupon.code });
         assert.deepEqual(without.coupon, { code: coupon.code, valid: false, reason: 'coupon_not_applicable', discount: 0 });
         const withIt = await quote({ plan: own.code, addOns: [own.charges[1]!.id], couponCode: coupon.code });
-        assert.deepEqual(withIt.coupon, { code: coupon.code, valid: true, discount: 1000 });
+        assert.deepEqual(withIt.coupon, { code: coupon.code, valid: true, discount: 1000, frequency: 'lifetime' });
         // 100.00 + 19.00; 20.00 - 10.00 = 10.00 + 1.90
         assert.deepEqual(withIt.lines.map((l) => [l.subtotal, l.discount, l.tax, l.total]), [[10000, 0, 1900, 11900], [2000, 1000, 190, 1190]]);
       });
@@ -368,7 +368,7 @@ for (const target of testDatabases()) {
         const own = await createPlan(t, { charges: [recurringFlat(base, 10000), { product: storage.number, type: 'metered', pricing: { model: 'per_unit', unitAmount: 10 }, quantity: { default: 0, min: 0 } }] });
         const coupon = await createCoupon(t, { products: [storage.number] });
         const q = await quote({ plan: own.code, couponCode: coupon.code });
-        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 0 });
+        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 0, frequency: 'lifetime' });
         assert.deepEqual(q.dueToday, undiscounted);
         assert.equal(q.recurring.discount, 0);
       });
@@ -401,6 +401,8 @@ for (const target of testDatabases()) {
         const q = await quote({ plan: plan.code, couponCode: coupon.code });
         assert.deepEqual(q.dueToday, { subtotal: 10000, discount: 1000, tax: 1710, total: 10710 });
         assert.deepEqual(q.recurring, { interval: MONTH, subtotal: 10000, discount: 1000, tax: 1710, total: 10710 });
+        // The verdict says how long it lasts, so a buyer can be told what the renewal costs once it ends.
+        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 1000, frequency: 'limited', numberOfPeriods: 2 });
       });
 
       it('when a limited coupon (1 period) meets a plan without trial, then only today is discounted', async () => {
@@ -428,7 +430,7 @@ for (const target of testDatabases()) {
         // Today: setup 20.00 - 2.00 = 18.00 + 3.42 tax; the trial line has nothing to discount.
         assert.deepEqual(q.lines.map((l) => [l.trial ?? false, l.subtotal, l.discount, l.tax, l.total]), [[true, 0, 0, 0, 0], [false, 2000, 200, 342, 2142]]);
         assert.deepEqual(q.dueToday, { subtotal: 2000, discount: 200, tax: 342, total: 2142 });
-        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 200 });
+        assert.deepEqual(q.coupon, { code: coupon.code, valid: true, discount: 200, frequency: 'once' });
         // Period 1 (the first renewal): 100.00 - 10.00 = 90.00 + 17.10 tax.
         assert.deepEqual(q.recurring, { interval: MONTH, subtotal: 10000, discount: 1000, tax: 1710, total: 10710 });
       });

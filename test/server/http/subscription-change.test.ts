@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import { pointers, problemOf } from '../../support/api.js';
+import { createProduct, pointers, problemOf } from '../../support/api.js';
 import { aFlatPlan, aSeatsPlan, FRENCH_BUSINESS, type PlanWithProducts } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
+import { aMeteredPlan, anEvent, createMeasurement, postUsage } from '../../support/usage.js';
 import { advance, billingRun, clockedApp, eventTypes, getSubscription, invoicesOf, subscribe } from '../../support/lifecycle.js';
 
 const DAY = 86_400;
@@ -304,6 +305,44 @@ for (const target of testDatabases()) {
       assert.equal(first.status, 200, JSON.stringify(first.body));
       assert.deepEqual(second.body, first.body);
       assert.deepEqual(await kinds(subscription.id), ['checkout', 'proration']);
+    });
+
+    it('when the interval changes with usage recorded, then the usage so far is billed on the change, and none of it again at the renewal', async () => {
+      const family = await aFamily();
+      const calls = await createMeasurement(world.t);
+      const metered = await aMeteredPlan(world.t, [calls], { plan: { familyId: family, interval: THIRTY_DAYS } });
+      // The yearly plan bills the same measurement, through the same product.
+      const yearly = await aPlanIn(family, 12000, {
+        interval: { unit: 'day', count: 360 },
+        charges: [
+          { product: (await createProduct(world.t)).number, type: 'recurring', pricing: { model: 'flat', amount: 12000 } },
+          { product: metered.charges[1]!.productId, type: 'metered', pricing: { model: 'per_unit', unitAmount: 10 }, quantity: { default: 0, min: 0 } },
+        ],
+      });
+      const { subscription } = await subscribeTo(metered as PlanWithProducts);
+      await forward(DAY);
+      assert.deepEqual((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 150 })])).body, { accepted: 1, duplicates: 0, rejected: [] });
+      await forward(14 * DAY);
+      const t15 = new Date(Math.floor(Date.parse(after_(subscription.currentPeriodStart, 15 * DAY)) / 1000) * 1000).toISOString();
+      const res = await change(subscription.id, { plan: yearly.code, prorationDate: t15 });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      // credit -5.00; 150 calls at 0.10 for [s, t); the 360 days at 120.00.
+      assert.deepEqual(figures(res.body.invoice), [[-500, 0, -95, -595], [1500, 0, 285, 1785], [12000, 0, 2280, 14280]]);
+      assert.deepEqual([res.body.invoice.lines[1].chargeId, res.body.invoice.lines[1].periodStart, res.body.invoice.lines[1].periodEnd], [metered.charges[1]!.id, subscription.currentPeriodStart, t15]);
+
+      // An event from before t is late now; one after t is the new period's.
+      const late = await postUsage(world.t, [anEvent(subscription.id, calls, { value: 1000, timestamp: after_(subscription.currentPeriodStart, 2 * DAY) })]);
+      assert.equal(late.body.accepted, 0, JSON.stringify(late.body));
+      await forward(DAY);
+      assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 7 })])).body.accepted, 1);
+      await forward(360 * DAY);
+      await billingRun(world.t);
+      const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+      assert.deepEqual(
+        renewal.lines.map((l: { chargeId: string; quantity: number; periodStart: string }) => [l.chargeId, l.quantity]),
+        [[yearly.charges[0]!.id, 1], [yearly.charges[1]!.id, 7]],
+        'the renewal bills the usage since the change only',
+      );
     });
 
     it('when a trialing subscription changes plan, then it applies now without an invoice and the trial end stays', async () => {

@@ -145,6 +145,17 @@ for (const target of testDatabases()) {
         assert.equal((await stored(subscription.id)).length, 0);
       });
 
+      it('when the subscription was paused, then usage dated before the pause is usage_period_closed (the pause invoiced it) and usage after it is accepted', async () => {
+        const { subscription } = await subscribe(t, plan.code);
+        await request(t.app).post('/v1/test-clock/advance').set(t.sk).send({ days: 1 });
+        const paused = await request(t.app).post(`/v1/subscriptions/${subscription.id}/pause`).set(t.sk).send({ at: 'now' });
+        assert.equal(paused.status, 200, JSON.stringify(paused.body));
+        const before = new Date(Date.parse(subscription.currentPeriodStart) + 1000).toISOString();
+        const res = await postUsage(t, [anEvent(subscription.id, calls, { timestamp: before }), anEvent(subscription.id, calls)]);
+        assert.equal(res.body.accepted, 1);
+        assert.deepEqual(res.body.rejected.map((r: { index: number; code: string }) => [r.index, r.code]), [[0, 'usage_period_closed']]);
+      });
+
       it('when an event already stored is sent again after its period closed, then it is a duplicate, not a refusal', async () => {
         const { subscription } = await subscribe(t, plan.code);
         const event = anEvent(subscription.id, calls, { timestamp: subscription.currentPeriodStart });
@@ -183,6 +194,11 @@ for (const target of testDatabases()) {
         assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
         assert.deepEqual(res.body, { accepted: 1000, duplicates: 0, rejected: [] });
         assert.equal((await usageOf(subscription.id)).body.charges[0].quantity, (999 * 1000) / 2);
+      });
+
+      it('when another route gets a body over 100 kB, then it is still 413 (only usage batches may be larger)', async () => {
+        const res = await request(t.app).post('/v1/measurements').set(t.sk).send({ code: unique('big'), unit: 'x', type: 'metered', aggregation: 'sum', description: 'x'.repeat(110 * 1024) });
+        problemOf(res, 413, 'payload_too_large');
       });
 
       it('when the publishable key is used, then it is 403', async () => {

@@ -386,6 +386,26 @@ test('when a succeeded payment is refunded, then one full refund of that Payment
   });
 });
 
+test('when a credit note refunds part of an invoice\'s payment, then that amount is refunded once, with a key per credit note', async () => {
+  const prepared = await prepare('chk_paid_invoice', 5950, 'EUR');
+  standIn.setStatus(prepared.intentId!, 'succeeded');
+  const input = { creditNote: { id: 'cn_1', invoiceId: 'inv_1' }, paymentId: prepared.intentId!, amount: 1190, currency: 'EUR', reason: 'goodwill' };
+  const first = await provider.refund(input);
+  const again = await provider.refund(input);
+  assert.equal(again?.refundId, first?.refundId);
+  const refunds = standIn.list('refund').filter((r) => r.payment_intent === prepared.intentId);
+  assert.equal(refunds.length, 1);
+  assert.equal(refunds[0]!.amount, 1190);
+  const sent = standIn.requests.filter((r) => r.path === '/v1/refunds' && r.idempotencyKey === 'credit-note-cn_1-refund');
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[0]!.body, {
+    payment_intent: prepared.intentId,
+    amount: '1190',
+    reason: 'requested_by_customer',
+    metadata: { creditNoteId: 'cn_1', invoiceId: 'inv_1', reason: 'goodwill' },
+  });
+});
+
 test('when a saved payment method (a SetupIntent, nothing charged) would be refunded, then nothing is asked of Stripe', async () => {
   const prepared = await prepare('chk_trial_refund', 0, 'EUR');
   standIn.setStatus(prepared.intentId!, 'succeeded');

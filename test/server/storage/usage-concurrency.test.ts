@@ -56,6 +56,31 @@ describe(
       assert.deepEqual([Number(rows[0]!.n), Number(rows[0]!.total)], [distinct, (distinct * (distinct - 1)) / 2]);
     });
 
+    it('when 20 batches of instant usage with overlapping ids arrive at once, then each event is billed exactly once', async () => {
+      const { a, b } = bff!;
+      const sms = await createMeasurement(a.t, { type: 'instant_metered', aggregation: 'last_value' });
+      const instantPlan = await aMeteredPlan(a.t, [sms], { unitAmount: 1 });
+      const { subscription, customer } = await subscribe(a.t, instantPlan.code);
+      const prefix = unique('sms');
+      // Batch i sends ids i*3 .. i*3+9 (value = 1 + the id's number): 67 distinct ids, most in several batches.
+      const batches = Array.from({ length: 20 }, (_, i) =>
+        Array.from({ length: 10 }, (_, k) => ({ id: `${prefix}-${i * 3 + k}`, measurement: sms.code, subscriptionId: subscription.id, value: 1 + i * 3 + k })),
+      );
+      const distinct = 19 * 3 + 10;
+      const answers = await Promise.all(batches.map((events, i) => postUsage(i % 2 === 0 ? a : b, i % 3 === 0 ? [...events].reverse() : events)));
+      for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answers.reduce((n, x) => n + x.body.accepted, 0), distinct);
+      const { rows } = await a.db.query<{ invoices: number; quantity: string; paid: number }>(
+        `select count(distinct i.id)::int as invoices, sum(l.quantity)::text as quantity, count(distinct i.id) filter (where i.status = 'paid')::int as paid
+         from invoices i join invoice_lines l on l.invoice_id = i.id where i.customer_id = $1 and i.kind = 'usage'`,
+        [customer.id],
+      );
+      const billed = rows[0]!;
+      assert.equal(Number(billed.quantity), (distinct * (distinct + 1)) / 2);
+      assert.equal(billed.paid, billed.invoices);
+      assert.ok(billed.invoices >= 1 && billed.invoices <= 20, `${billed.invoices} usage invoices`);
+    });
+
     it('when a renewal holds the subscription while it closes the period, then a batch sent meanwhile waits and refuses the closed period', async () => {
       const { a, b } = bff!;
       const { subscription } = await subscribe(a.t, planCode);

@@ -1,0 +1,107 @@
+/**
+ * Credit an invoice (SPEC.md section 6): `POST /v1/invoices/{id}/credit-notes`. One transaction writes the
+ * credit note (numbered at commit from its own series), what it gives back on the invoice and its lines
+ * (limits held by the invoice's row lock and check constraints) and its `credit_note.created` event. The
+ * refund, when asked for, goes to the provider after the commit (no provider call while the invoice is
+ * locked), with one idempotency key per credit note; a refund that failed is retried by
+ * `POST /v1/credit-notes/{id}/refund`.
+ */
+import { creditNoteFigures, creditNoteNumberPrefix, leftToCredit, type CreditRequest } from '../domain/credit-notes.js';
+import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
+import type { PaymentProvider } from '../payments/provider.js';
+import * as notes from '../storage/credit-note-repository.js';
+import type { CreditNote } from '../storage/credit-note-repository.js';
+import type { Db } from '../storage/db.js';
+import { recordEvents } from '../storage/event-repository.js';
+import { newId } from '../storage/ids.js';
+import { CatalogCache } from './catalog-cache.js';
+
+export interface CreditInput {
+  /** Gross (tax included), allocated over what is left on the lines. Neither amount nor lines: all that is left. */
+  amount?: number | undefined;
+  lines?: { lineId: string; amount?: number | undefined }[] | undefined;
+  reason: string;
+  refund: boolean;
+}
+
+const creditNoteNotFound = (id: string) =>
+  notFound('credit_note_not_found', `No credit note ${id}.`, [{ pointer: '/path/id', detail: 'Unknown credit note.' }]);
+
+export class CreditNoteService {
+  constructor(
+    private readonly db: Db,
+    private readonly cache: CatalogCache,
+    private readonly payments: PaymentProvider,
+  ) {}
+
+  async create(invoiceId: string, input: CreditInput): Promise<CreditNote> {
+    const entry = await this.cache.cached();
+    const now = CatalogCache.now(entry);
+    const at = now.toISOString();
+    const id = newId('cn');
+    const note = await this.db.transaction(async (tx): Promise<{ paymentId: string | null }> => {
+      const locked = await notes.lockInvoiceForCredit(tx, invoiceId);
+      if (!locked) throw notFound('invoice_not_found', `No invoice ${invoiceId}.`, [{ pointer: '/path/id', detail: 'Unknown invoice.' }]);
+      const { invoice, refunded } = locked;
+      if (invoice.status !== 'paid') {
+        throw conflict('invoice_not_paid', `Invoice ${invoice.number} is ${invoice.status}: only a paid invoice is corrected by a credit note (an open one is voided).`);
+      }
+      // No amount and no lines: all that is left.
+      const request: CreditRequest = input.lines ? { lines: input.lines } : { amount: input.amount ?? leftToCredit(locked.lines) };
+      const figures = creditNoteFigures(locked.lines, request);
+      const refundable = invoice.amountPaid - refunded;
+      if (input.refund && (invoice.paymentId === null || figures.total > refundable)) {
+        throw unprocessable('refund_exceeds_paid', `At most ${Math.max(0, refundable)} of this invoice's payment can still be refunded.`, [
+          { pointer: '/refund', detail: 'Refund less, or credit without a refund (the credit stays with the customer).' },
+        ]);
+      }
+      const cn: notes.NewCreditNote = {
+        id,
+        series: creditNoteNumberPrefix(now.getUTCFullYear()),
+        invoiceId: invoice.id,
+        customerId: invoice.customerId,
+        currency: invoice.currency,
+        ...figures,
+        reason: input.reason,
+        refund: input.refund ? { amount: figures.total, status: 'pending' } : null,
+        issuedAt: at,
+      };
+      await notes.insertCreditNote(tx, cn);
+      const { series: _s, ...view } = cn;
+      await recordEvents(tx, [{ type: 'credit_note.created', object: { ...view, number: null } }], at);
+      return { paymentId: invoice.paymentId };
+    });
+    if (input.refund) return this.refund(id, note.paymentId!);
+    return (await notes.findCreditNote(this.db, id))!;
+  }
+
+  /** Sends (or sends again) the credit note's refund; the provider answers the same refund to the same key. */
+  async refund(id: string, paymentId?: string): Promise<CreditNote> {
+    const cn = await this.get(id);
+    if (!cn.refund) throw unprocessable('credit_note_without_refund', `Credit note ${cn.number} was issued without a refund.`);
+    if (cn.refund.status === 'succeeded') return cn;
+    const payment = paymentId ?? (await this.db.query<{ payment_id: string }>('select payment_id from invoices where id = $1', [cn.invoiceId])).rows[0]!.payment_id;
+    let refund: notes.CreditNoteRefund;
+    try {
+      const made = await this.payments.refund({
+        creditNote: { id: cn.id, invoiceId: cn.invoiceId },
+        paymentId: payment,
+        amount: cn.refund.amount,
+        currency: cn.currency,
+        reason: cn.reason,
+      });
+      refund = made ? { amount: cn.refund.amount, status: 'succeeded', id: made.refundId } : { amount: cn.refund.amount, status: 'failed', code: 'nothing_charged' };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      refund = { amount: cn.refund.amount, status: 'failed', code: error.code };
+    }
+    await notes.recordRefund(this.db, id, refund);
+    return { ...cn, refund };
+  }
+
+  async get(id: string): Promise<CreditNote> {
+    const cn = await notes.findCreditNote(this.db, id);
+    if (!cn) throw creditNoteNotFound(id);
+    return cn;
+  }
+}
