@@ -65,6 +65,7 @@ interface World {
   subscriptionId: string;
   invoiceNumber: string;
   eventId: string;
+  creditNoteId: string;
 }
 
 for (const target of testDatabases()) {
@@ -249,6 +250,8 @@ async function buildWorld(t: TestApp): Promise<World> {
   const open = await ok(await post('/v1/checkouts', { plan: plan.code, customer: aBuyer() }, t.pk), 'open checkout');
   const { customer, subscription, invoice } = result as unknown as { customer: { id: string }; subscription: { id: string }; invoice: { number: string } };
   const events = await request(t.app).get('/v1/events?limit=1').set(t.sk);
+  await request(t.app).put('/v1/settings').set(t.sk).send({ seller: { name: 'Fuzz GmbH', address: { line1: 'Weg 1', postalCode: '10115', city: 'Berlin', country: 'DE' }, email: 'seller@example.test', vatId: 'DE136695976' } });
+  const creditNote = await ok(await post(`/v1/invoices/${(result as { invoice: { id: string } }).invoice.id}/credit-notes`, { amount: 100, reason: 'Goodwill', refund: false }), 'credit note');
   await post('/v1/measurements', { code: `${tag}-calls`, unit: 'call', type: 'metered', aggregation: 'sum', prorated: false });
   return {
     secret: t.secret,
@@ -264,6 +267,7 @@ async function buildWorld(t: TestApp): Promise<World> {
     subscriptionId: subscription.id,
     invoiceNumber: invoice.number,
     eventId: (events.body as { data: { id: string }[] }).data[0]!.id,
+    creditNoteId: creditNote.id,
   };
 }
 
@@ -330,6 +334,7 @@ function validBodies(w: World): Seeds {
     'POST /v1/subscriptions/{id}/payment-method': () => ({ paymentMethod: 'pm_card_visa' }),
     'POST /v1/subscriptions/{id}/change': () => ({ plan: w.planCode, quantity: 2, preview: true }),
     'POST /v1/invoices/{id}/pay': () => ({ paymentMethod: 'pm_card_visa' }),
+    'POST /v1/invoices/{id}/credit-notes': () => ({ amount: 100, reason: 'Goodwill', refund: true }),
     'POST /v1/usage': (random) => ({ events: [{ id: fresh(random, 'ev'), measurement: `${w.tag}-calls`, subscriptionId: w.subscriptionId, value: 3, uniqueKey: 'k' }] }),
   };
 }
@@ -345,6 +350,7 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.path.startsWith('/v1/products')) return w.productNumber;
   if (op.path.startsWith('/v1/plans')) return w.planCode;
   if (op.path.startsWith('/v1/events')) return w.eventId;
+  if (op.path.startsWith('/v1/credit-notes')) return w.creditNoteId;
   throw new Error(`no valid value for ${name} in ${op.key}`);
 }
 
@@ -352,6 +358,7 @@ function pathValue(op: Operation, name: string, w: World): string {
 function queryValue(name: string, w: World): string | undefined {
   if (name === 'limit') return '5';
   if (name === 'customerId') return w.customerId;
+  if (name === 'format') return 'ubl';
   return undefined;
 }
 
