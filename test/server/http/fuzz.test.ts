@@ -26,7 +26,7 @@ interface Operation {
   method: string;
   path: string;
   key: string;
-  auth: 'secret' | 'publishable' | 'none';
+  auth: 'secret' | 'publishable' | 'portal' | 'none';
   pathParams: string[];
   queryParams: string[];
   hasBody: boolean;
@@ -62,6 +62,9 @@ interface World {
   spareCouponId: string;
   checkoutId: string;
   customerId: string;
+  /** A portal session of the customer (ps_...), and another one for POST /v1/portal/sign-out to revoke. */
+  portalToken: string;
+  signOutToken: string;
   subscriptionId: string;
   invoiceNumber: string;
   eventId: string;
@@ -202,7 +205,7 @@ function operationsOf(doc: OpenApi): Operation[] {
         method: method.toUpperCase(),
         path,
         key: `${method.toUpperCase()} ${path}`,
-        auth: scheme === 'secretKey' ? 'secret' : scheme === 'publishableKey' ? 'publishable' : 'none',
+        auth: scheme === 'secretKey' ? 'secret' : scheme === 'publishableKey' ? 'publishable' : scheme === 'portalSession' ? 'portal' : 'none',
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: params.filter((p) => p.in === 'query').map((p) => p.name),
         hasBody: schema !== undefined,
@@ -251,8 +254,10 @@ async function buildWorld(t: TestApp): Promise<World> {
   const { customer, subscription, invoice } = result as unknown as { customer: { id: string }; subscription: { id: string }; invoice: { number: string } };
   const events = await request(t.app).get('/v1/events?limit=1').set(t.sk);
   await request(t.app).put('/v1/settings').set(t.sk).send({ seller: { name: 'Fuzz GmbH', address: { line1: 'Weg 1', postalCode: '10115', city: 'Berlin', country: 'DE' }, email: 'seller@example.test', vatId: 'DE136695976' } });
-  const creditNote = await ok(await post(`/v1/invoices/${(result as { invoice: { id: string } }).invoice.id}/credit-notes`, { amount: 100, reason: 'Goodwill', refund: false }), 'credit note');
+  const creditNote = await ok(await post(`/v1/invoices/${(result as unknown as { invoice: { id: string } }).invoice.id}/credit-notes`, { amount: 100, reason: 'Goodwill', refund: false }), 'credit note');
   await post('/v1/measurements', { code: `${tag}-calls`, unit: 'call', type: 'metered', aggregation: 'sum', prorated: false });
+  // Every portal feature on, so the portal's routes get past their settings to the verbs.
+  await ok(await request(t.app).put('/v1/settings').set(t.sk).send({ portal: { features: { pause: true }, pause: { enabled: true }, cancellation: { retentionCoupon: coupon.code } } }), 'portal settings');
   return {
     secret: t.secret,
     publishable: t.publishable,
@@ -264,6 +269,8 @@ async function buildWorld(t: TestApp): Promise<World> {
     spareCouponId: spare.id,
     checkoutId: open.id,
     customerId: customer.id,
+    portalToken: (await ok(await post('/v1/portal-sessions', { customerId: customer.id }), 'portal session')).token as string,
+    signOutToken: (await ok(await post('/v1/portal-sessions', { customerId: customer.id }), 'portal session to sign out')).token as string,
     subscriptionId: subscription.id,
     invoiceNumber: invoice.number,
     eventId: (events.body as { data: { id: string }[] }).data[0]!.id,
@@ -335,6 +342,14 @@ function validBodies(w: World): Seeds {
     'POST /v1/subscriptions/{id}/change': () => ({ plan: w.planCode, quantity: 2, preview: true }),
     'POST /v1/invoices/{id}/pay': () => ({ paymentMethod: 'pm_card_visa' }),
     'POST /v1/invoices/{id}/credit-notes': () => ({ amount: 100, reason: 'Goodwill', refund: true }),
+    'POST /v1/portal-sessions': () => ({ customerId: w.customerId, returnUrl: 'https://shop.test/account', locale: 'de', flow: { type: 'cancel', subscriptionId: w.subscriptionId } }),
+    'POST /v1/portal/sign-in': (random) => ({ email: `${fresh(random, 'who')}@example.test` }),
+    'POST /v1/portal/sign-in/verify': (random) => ({ email: `${fresh(random, 'who')}@example.test`, code: '123456' }),
+    'PATCH /v1/portal/customer': () => ({ name: 'Ada King', country: 'FR', type: 'business', vatId: 'FR40303265045', address: { line1: 'Rue 1', postalCode: '75001', city: 'Paris', country: 'FR' }, locale: 'en' }),
+    'POST /v1/portal/subscriptions/{id}/cancel': () => ({ at: 'period_end', reason: 'unused', comment: 'A comment' }),
+    'POST /v1/portal/subscriptions/{id}/change': () => ({ quantity: 2, preview: true }),
+    'POST /v1/portal/subscriptions/{id}/pause': () => ({ at: 'period_end', resumesAt: '2099-01-01T00:00:00Z' }),
+    'POST /v1/portal/payment-methods': () => ({ paymentMethod: 'pm_card_visa', subscriptionId: w.subscriptionId }),
     'POST /v1/usage': (random) => ({ events: [{ id: fresh(random, 'ev'), measurement: `${w.tag}-calls`, subscriptionId: w.subscriptionId, value: 3, uniqueKey: 'k' }] }),
   };
 }
@@ -345,7 +360,8 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.path.startsWith('/v1/coupons')) return w.couponId;
   if (op.path.startsWith('/v1/checkouts')) return w.checkoutId;
   if (op.path.startsWith('/v1/customers')) return w.customerId;
-  if (op.path.startsWith('/v1/subscriptions')) return w.subscriptionId;
+  if (op.path.startsWith('/v1/subscriptions') || op.path.startsWith('/v1/portal/subscriptions')) return w.subscriptionId;
+  if (op.path.startsWith('/v1/portal/invoices')) return w.invoiceNumber;
   if (op.path.startsWith('/v1/invoices')) return w.invoiceNumber;
   if (op.path.startsWith('/v1/products')) return w.productNumber;
   if (op.path.startsWith('/v1/plans')) return w.planCode;
@@ -402,7 +418,7 @@ function makeRequest(index: number, random: Random, op: Operation, w: World, see
   if (query.length > 0) path += '?' + query.map(([k, v]) => `${k}=${v}`).join('&');
 
   const headers: Record<string, string> = {};
-  if (op.auth !== 'none') headers.authorization = `Bearer ${hostile && random.chance(0.01) ? 'sk_test_unknown' : op.auth === 'secret' ? w.secret : w.publishable}`;
+  if (op.auth !== 'none') headers.authorization = `Bearer ${hostile && random.chance(0.01) ? 'sk_test_unknown' : op.auth === 'secret' ? w.secret : op.auth === 'portal' ? (op.key === 'POST /v1/portal/sign-out' ? w.signOutToken : w.portalToken) : w.publishable}`;
   if (op.auth === 'publishable' && random.chance(0.2)) headers.origin = TEST_ORIGIN;
   if (hostile && op.idempotent) {
     const roll = random.next();
