@@ -49,6 +49,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     subscriptionChanges,
     settings: new SettingsService(db, catalogCache),
     portalSessions,
+    // TO WIRE when the emails (issue 17) are on main: sendSignInCode from ./app/send-emails.js in place of
+    // noMailer (same signature: it writes the code's mail in the sign-in's transaction; /dev/mail shows it).
     signIn: new SignInService(db, catalogCache, portalSessions, noMailer),
     portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges, documents),
     config,
