@@ -3,6 +3,9 @@ import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
 import { CheckoutService } from './app/checkout.js';
 import { CouponService } from './app/coupons.js';
+import { CustomerSessionService } from './app/customer-sessions.js';
+import { CustomerService } from './app/customers.js';
+import { SubscriptionMetadataService } from './app/subscription-metadata.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
@@ -16,6 +19,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const catalogCache = new CatalogCache(db);
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
+  const customerSessions = new CustomerSessionService(db, catalogCache);
   return {
     db,
     keys: new KeyStore(db),
@@ -23,7 +27,10 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     catalog: new CatalogService(db, catalogCache),
     coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
-    checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
+    checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache, customerSessions),
+    customers: new CustomerService(db, catalogCache),
+    customerSessions,
+    subscriptionMetadata: new SubscriptionMetadataService(db, catalogCache),
     payments,
     settings: new SettingsService(db, catalogCache),
     config,

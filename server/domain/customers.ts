@@ -1,0 +1,40 @@
+/**
+ * Customers the merchant links to its own users (SPEC.md section 13): metadata limits, customer sessions'
+ * lifetime, what "live" means for data-privacy refusals, and the placeholders an obfuscation writes.
+ */
+
+/** Metadata is a flat map of strings: at most 50 keys of 1 to 40 characters, values of at most 500. */
+export const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 } as const;
+
+export type Metadata = Record<string, string>;
+
+/** A customer session lives 30 minutes from its creation. */
+export const CUSTOMER_SESSION_TTL_MS = 30 * 60 * 1000;
+
+/** The prefix of a customer session's client secret, the only thing the browser holds. */
+export const CUSTOMER_SESSION_PREFIX = 'cus_sess_';
+
+/** Live = trialing, active, past_due, unpaid, paused (SPEC section 6). */
+export const LIVE_SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'paused'] as const;
+
+export const isLive = (status: string): boolean => (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(status);
+
+/** The metadata a checkout gives its subscription: the merchant's unverified client reference, if any. */
+export const checkoutMetadata = (clientReferenceId: string | null): Metadata =>
+  clientReferenceId ? { clientReferenceId } : {};
+
+/**
+ * What an obfuscated customer keeps (GDPR Art. 17): its id, country, type, locale, balance and dates; its name,
+ * email, address, VAT ID, metadata and refKey become placeholders. The email stays unique (it names the id)
+ * and can never receive mail (`.invalid`, RFC 2606).
+ */
+export function obfuscatedFields(customerId: string) {
+  return {
+    name: 'Obfuscated customer',
+    email: `obfuscated+${customerId}@obfuscated.invalid`,
+    address: null,
+    vatId: null,
+    metadata: {} as Metadata,
+    refKey: null,
+  };
+}
