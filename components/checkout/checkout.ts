@@ -53,6 +53,10 @@ export class BillkitCheckout extends BillkitElement {
   @property({ type: Boolean, attribute: 'show-plans' }) showPlans = true;
   /** Milliseconds to wait after a change before re-pricing. */
   @property({ type: Number }) debounce = 200;
+  /** A customer session's client secret (cus_sess_...) your server made for its signed-in user: the checkout is that customer's, the email fixed, the details prefilled. */
+  @property({ attribute: 'customer-session' }) customerSession = '';
+  /** Your reference for the buyer (e.g. your user id), unverified: copied to the subscription's metadata and checkout.completed. Prefer customer-session for signed-in users. */
+  @property({ attribute: 'client-reference-id' }) clientReferenceId = '';
   /** The Stripe.js loader handed to the payment form (tests). */
   @property({ attribute: false }) stripeLoader?: StripeLoader;
 
@@ -122,6 +126,7 @@ export class BillkitCheckout extends BillkitElement {
             ? msg('Order confirmed', { id: 'checkout.confirmed' })
             : msg('Your details', { id: 'checkout.details' })}</h2>
           <billkit-payment-form part="payment-form" locale=${locale} .stripeLoader=${this.stripeLoader ?? undefined}
+            .customerSession=${this.customerSession} .clientReferenceId=${this.clientReferenceId}
             @billkit-checkout-complete=${() => (this.complete = true)}>${this.querySelector(':scope > [slot="complete"]')
               ? html`<slot name="complete" slot="complete"></slot>`
               : nothing}</billkit-payment-form>

@@ -28,6 +28,8 @@ export interface DetailsView {
   /** What the BFF made of the buyer as the form describes them: its tax treatment, or that it refused the VAT ID. */
   priced: { treatment?: string; vatRefused: boolean };
   onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
+  /** The email a customer session fixed: shown, not editable. */
+  emailFixed?: boolean;
 }
 
 /** A VAT ID whose shape is not the country's. */
@@ -89,7 +91,7 @@ export function renderDetails(view: DetailsView) {
   return html`<div class="grid">
     <div part="field">
       <label for="email">${msg('Email', { id: 'payment.email' })}</label>
-      <input id="email" part="input" type="email" autocomplete="email" required .value=${d.email}
+      <input id="email" part="input" type="email" autocomplete="email" required .value=${d.email} ?readonly=${view.emailFixed === true}
         aria-invalid=${errors.email ? 'true' : 'false'} aria-describedby=${describe('email')}
         @input=${(e: Event) => view.onInput({ email: value(e) }, 'email', false)}
         @change=${(e: Event) => view.onInput({ email: value(e) }, 'email')} />

@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
-import { BillkitApiError } from '../shared/api-client.js';
+import { BillkitApiError, type ApiClient } from '../shared/api-client.js';
 import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../shared/events.js';
 import { countryOptions, formatCountry, formatDate, formatMoney } from '../shared/format.js';
 import { couponReasonText } from '../shared/messages.js';
@@ -49,6 +49,10 @@ export class BillkitPaymentForm extends BillkitElement {
   @property() coupon = '';
   /** The buyer's country to start with (ISO 3166-1 alpha-2). */
   @property() country = 'DE';
+  /** A customer session's client secret (cus_sess_...) from your server: checks out as that customer, the email fixed and the details prefilled. */
+  @property({ attribute: 'customer-session' }) customerSession = '';
+  /** Your reference for the buyer (e.g. your user id), unverified: copied to the subscription's metadata and checkout.completed. */
+  @property({ attribute: 'client-reference-id' }) clientReferenceId = '';
   /** Loads Stripe.js for a publishable key; replace in tests. Defaults to @stripe/stripe-js/pure, imported lazily. */
   @property({ attribute: false }) stripeLoader?: StripeLoader = loadStripeLazily;
 
@@ -62,11 +66,14 @@ export class BillkitPaymentForm extends BillkitElement {
   @state() private cardError = '';
   @state() private checkout?: Checkout;
   @state() private result?: Extract<ConfirmResult, { status: 'complete' }>;
+  /** The customer session's prefill arrived: its email is fixed. */
+  @state() private emailFixed = false;
 
   @query('dialog') private dialog?: HTMLDialogElement;
   #stripe?: MountedStripe;
   #pendingMethod = '';
   #checkoutCart = '';
+  #sessionRead = '';
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
@@ -74,6 +81,22 @@ export class BillkitPaymentForm extends BillkitElement {
     // The buyer changed the cart after the checkout was created: it no longer matches, start the payment step over.
     if (this.step === 'payment' && this.contextCart?.cart && JSON.stringify(this.#cart()) !== this.#checkoutCart) this.#onEdit();
     if (changed.has('country') && this.country) this.details = { ...this.details, country: this.country.toUpperCase() };
+    if (this.customerSession !== this.#sessionRead && this.apiClient) void this.#readSession(this.apiClient, (this.#sessionRead = this.customerSession));
+  }
+
+  /** Prefills the details from the customer session; its email cannot be changed here. */
+  async #readSession(client: ApiClient, secret: string): Promise<void> {
+    this.emailFixed = false;
+    if (!secret) return;
+    try {
+      const { email, name, country, type, vatId } = await client.customerSession(secret);
+      if (secret !== this.customerSession) return;
+      this.details = { ...this.details, email, ...(name ? { name } : {}), ...(country ? { country } : {}), ...(type ? { type } : {}), ...(vatId ? { vatId } : {}) };
+      this.emailFixed = true;
+      this.#pushCustomer();
+    } catch (error) {
+      this.#fail(error);
+    }
   }
 
   override disconnectedCallback(): void {
@@ -168,6 +191,8 @@ export class BillkitPaymentForm extends BillkitElement {
           email: d.email.trim(), name: d.name.trim(), country: d.country, type: d.type,
           ...(business ? { vatId: normalizeVatId(d.vatId) } : {}),
         },
+        ...(this.customerSession ? { customerSession: this.customerSession } : {}),
+        ...(this.clientReferenceId ? { clientReferenceId: this.clientReferenceId } : {}),
       });
       this.step = 'payment';
       await this.updateComplete;
@@ -340,6 +365,7 @@ export class BillkitPaymentForm extends BillkitElement {
             locale: this.effectiveLocale,
             priced: this.#priced(),
             onInput: (patch, field, push) => this.#update(patch, field, push),
+            emailFixed: this.emailFixed,
           })
         : this.#renderPayment()}
       ${this.error ? html`<p part="error" role="alert">${this.error.text}</p>` : nothing}

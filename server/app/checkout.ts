@@ -19,6 +19,7 @@ import type { CouponCache, QuoteService } from './quotes.js';
 import { checkoutMetadata } from '../domain/customers.js';
 import { emailTaken } from './customers.js';
 import type { CustomerSessionService } from './customer-sessions.js';
+import type { SessionPrefill } from '../storage/customer-repository.js';
 
 /** How the merchant ties a checkout to its user: a customer session (verified) or a client reference (not). */
 export interface CheckoutLink {
@@ -70,6 +71,11 @@ const checkoutRefunded = (checkout: Checkout, refund: { refundId: string } | nul
 export const endedInRefund = (error: unknown): boolean =>
   error instanceof DomainError && (error.code === 'checkout_refunded' || (error.extra !== undefined && 'refund' in error.extra));
 
+const sessionDefaults = ({ address, locale }: SessionPrefill): Partial<Buyer> => ({
+  ...(address ? { address } : {}),
+  ...(locale === 'en' || locale === 'de' ? { locale } : {}),
+});
+
 class RequiresAction extends Error {
   constructor(readonly reason: string, readonly clientSecret?: string) {
     super('requires_action');
@@ -98,7 +104,8 @@ export class CheckoutService {
     const session = link.customerSession ? await this.sessions.resolve(link.customerSession) : null;
     const email = session ? await this.sessions.emailOf(session) : given.email.toLowerCase();
     const who = !session ? { email } : session.customerId ? { id: session.customerId } : { refKey: session.refKey! };
-    const { vatId: typed, ...rest } = given;
+    // What the form did not send (an address, a language), the session's prefill gives.
+    const { vatId: typed, ...rest } = session ? { ...sessionDefaults(session.prefill), ...given } : given;
     // A blank VAT ID is no VAT ID. Otherwise it is priced as typed (the tax rules check it; a wrong one is
     // refused) and stored as they read it: FR 40 303 265 045 -> FR40303265045.
     const vatId = typed?.trim() ? typed : undefined;

@@ -106,11 +106,13 @@ for (const target of testDatabases()) {
         const refKey = unique('user');
         const email = `${unique('new')}@example.test`;
         const plan = await aFlatPlan(env.t, 900);
-        const { clientSecret, customerId } = await createSession(env.t, { refKey, email, name: 'New User' });
+        const address = { line1: 'Rue 1', postalCode: '75001', city: 'Paris', country: 'FR' };
+        const { clientSecret, customerId } = await createSession(env.t, { refKey, email, name: 'New User', address, locale: 'de' });
         assert.equal(customerId, null);
         problemOf(await get(`/v1/customers/by-ref/${refKey}`), 404, 'customer_not_found');
-        const done = await checkOut(clientSecret, { plan: plan.code }, { email: 'typed@example.test' });
+        const done = await checkOut(clientSecret, { plan: plan.code }, { email: 'typed@example.test', address: undefined });
         assert.deepEqual([done.customer.refKey, done.customer.email], [refKey, email]);
+        assert.deepEqual([done.customer.address, done.customer.locale], [address, 'de'], "what the form did not send comes from the session's prefill");
         assert.equal((await get(`/v1/customers/by-ref/${refKey}`)).body.id, done.customer.id);
         assert.deepEqual((await eventsAbout(env.t, env.db, done.customer.id)).map((e) => e.type), ['customer.created']);
         assert.equal((await get('/v1/customers?email=typed@example.test')).body.data.length, 0);
