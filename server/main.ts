@@ -11,6 +11,8 @@ import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { seedDemo } from './seed/demo.js';
+import { demoUserSession } from './seed/demo-shop.js';
+import type { HttpConfig } from './http/deps.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
 
@@ -31,12 +33,14 @@ const httpConfig = {
   rateLimits: config.rateLimits,
   testClock: config.testClock ?? payments.name === 'test',
   trustProxy: config.trustProxy,
-  demo: {} as { publishableKey?: string },
+  demo: {} as NonNullable<HttpConfig['demo']>,
 };
 const deps = buildDeps(db, httpConfig, logger, payments);
 
 const keys = await ensureKeys();
 httpConfig.demo.publishableKey = keys.publishable;
+// The demo shop's signed-in user mode: its server makes customer sessions with the secret key (test mode only).
+if (config.seedDemo && keys.secret && payments.name === 'test') httpConfig.demo.userSession = demoUserSession(`http://${selfHost(config.host)}:${config.port}`, keys.secret);
 if (config.seedDemo && (await seedDemo(db))) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');
@@ -101,4 +105,10 @@ async function ensureKeys(): Promise<Partial<Record<KeyKind, string>>> {
     writeFileSync(file, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
   }
   return result;
+}
+
+/** How this process reaches itself: loopback when it listens on every address. */
+function selfHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

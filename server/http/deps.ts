@@ -44,7 +44,11 @@ export interface HttpConfig {
   /** Enables POST /v1/test-clock/advance (never in production with real money). */
   testClock?: boolean | undefined;
   /** Served to the demo pages as /demo-config.json. */
-  demo?: { publishableKey?: string | undefined } | undefined;
+  demo?: {
+    publishableKey?: string | undefined;
+    /** The demo shop's server making a customer session for its signed-in user (POST /demo/session); test mode only. */
+    userSession?: (() => Promise<{ clientSecret: string; expiresAt: string }>) | undefined;
+  } | undefined;
   /** Which proxies in front may name the client's address (Express's `trust proxy`); none by default. */
   trustProxy?: TrustProxy | undefined;
   /** Origin the BFF is reached at, for links in the OpenAPI document. */
