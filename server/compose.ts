@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
 import { CheckoutService } from './app/checkout.js';
+import { PaymentCollector } from './app/collect-payment.js';
+import { BillingRunService } from './app/billing-run.js';
+import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
 import { CustomerSessionService } from './app/customer-sessions.js';
 import { CustomerService } from './app/customers.js';
@@ -20,6 +23,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
   const customerSessions = new CustomerSessionService(db, catalogCache);
+  const collector = new PaymentCollector(db, payments, catalogCache);
   return {
     db,
     keys: new KeyStore(db),
@@ -32,6 +36,10 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     customerSessions,
     subscriptionMetadata: new SubscriptionMetadataService(db, catalogCache),
     payments,
+    collector,
+    couponCache,
+    billingRuns: new BillingRunService(db, catalogCache, collector),
+    invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
     settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),

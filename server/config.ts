@@ -34,6 +34,8 @@ export interface Config {
   testClock: boolean | undefined;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (BILLKIT_TRUST_PROXY). */
   trustProxy: TrustProxy;
+  /** Seconds between two billing runs of this process (BILLKIT_BILLING_INTERVAL, default 60; 0 turns the timer off). */
+  billingInterval: number;
 }
 
 /**
@@ -48,6 +50,13 @@ function trustProxy(value: string | undefined): TrustProxy {
   if (/^\d+$/.test(text)) return Number(text);
   if (text === 'true') throw new Error('BILLKIT_TRUST_PROXY=true would let any client choose its address through X-Forwarded-For; give the number of proxies (1) or their addresses');
   return text.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+function billingInterval(value: string | undefined): number {
+  if (value === undefined || value === '') return 60;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`BILLKIT_BILLING_INTERVAL must be a whole number of seconds (0: off), not ${value}`);
+  return n;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -74,5 +83,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
     trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
+    billingInterval: billingInterval(env.BILLKIT_BILLING_INTERVAL),
   };
 }

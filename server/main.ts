@@ -10,6 +10,7 @@ import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { startBillingWorker } from './jobs/billing-worker.js';
 import { seedDemo } from './seed/demo.js';
 import { demoUserSession } from './seed/demo-shop.js';
 import type { HttpConfig } from './http/deps.js';
@@ -47,6 +48,7 @@ if (config.seedDemo && (await seedDemo(db))) {
 }
 
 const app = createApp(deps);
+const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;
 const server = app.listen(config.port, config.host, () => {
   const url = `http://localhost:${config.port}`;
   const lines = [
@@ -68,6 +70,7 @@ const server = app.listen(config.port, config.host, () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
+    void billing?.stop();
     // The quote counts of this process join the shared ones before the database closes.
     const synced = (app.locals.syncRateLimits as (() => Promise<void>) | undefined)?.() ?? Promise.resolve();
     void synced

@@ -2,13 +2,16 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { PaymentCollector } from '../app/collect-payment.js';
+import type { BillingRunService } from '../app/billing-run.js';
+import type { InvoiceActions } from '../app/invoice-actions.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
 import type { CustomerSessionService } from '../app/customer-sessions.js';
 import type { CustomerService } from '../app/customers.js';
 import type { SubscriptionMetadataService } from '../app/subscription-metadata.js';
-import type { QuoteService } from '../app/quotes.js';
+import type { CouponCache, QuoteService } from '../app/quotes.js';
 import type { SettingsService } from '../app/settings.js';
 import type { KeyStore } from '../app/keys.js';
 import type { Db } from '../storage/db.js';
@@ -27,6 +30,11 @@ export interface Deps {
   customerSessions: CustomerSessionService;
   subscriptionMetadata: SubscriptionMetadataService;
   payments: PaymentProvider;
+  /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
+  collector: PaymentCollector;
+  couponCache: CouponCache;
+  billingRuns: BillingRunService;
+  invoiceActions: InvoiceActions;
   config: HttpConfig;
   logger?: Logger;
 }

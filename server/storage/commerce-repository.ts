@@ -237,10 +237,14 @@ export async function findSubscription(db: Queryable, id: string): Promise<Subsc
   return rows[0] ? toSubscription(rows[0]) : null;
 }
 
-export const listSubscriptions = (db: Queryable, page: PageRequest, customerId?: string) =>
-  customerId
-    ? pageOf(db, 'select * from subscriptions where customer_id = $1', [customerId], page, toSubscription)
-    : pageOf(db, 'select * from subscriptions', [], page, toSubscription);
+export const listSubscriptions = (db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined } = {}) =>
+  pageOf(
+    db,
+    'select * from subscriptions where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2)',
+    [filter.customerId ?? null, filter.status ?? null],
+    page,
+    toSubscription,
+  );
 
 // ------------------------------------------------------------------------------------------- invoices
 
@@ -452,14 +456,25 @@ export async function invoicesOf(db: Queryable, customerId: string): Promise<Inv
   return withLines(db, rows);
 }
 
+/** Invoices by id, with their lines and attempts, in three queries whatever their number. */
+export async function findInvoicesByIds(db: Queryable, ids: readonly string[]): Promise<Invoice[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<Row>('select * from invoices where id = any($1::text[]) order by id', [ids]);
+  return withLines(db, rows);
+}
+
 export async function findInvoice(db: Queryable, id: string): Promise<Invoice | null> {
   const { rows } = await db.query<Row>('select * from invoices where id = $1 or number = $1', [id]);
   return (await withLines(db, rows))[0] ?? null;
 }
 
-export async function listInvoices(db: Queryable, page: PageRequest, customerId?: string): Promise<Page<Invoice>> {
-  const raw = customerId
-    ? await pageOf(db, 'select * from invoices where customer_id = $1', [customerId], page, (r) => r as Row & { id: string })
-    : await pageOf(db, 'select * from invoices', [], page, (r) => r as Row & { id: string });
+export async function listInvoices(db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined; subscriptionId?: string | undefined } = {}): Promise<Page<Invoice>> {
+  const raw = await pageOf(
+    db,
+    `select * from invoices where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2) and ($3::text is null or subscription_id = $3)`,
+    [filter.customerId ?? null, filter.status ?? null, filter.subscriptionId ?? null],
+    page,
+    (r) => r as Row & { id: string },
+  );
   return { ...raw, data: await withLines(db, raw.data) };
 }
