@@ -38,6 +38,7 @@ export function customerRoutes(ctx: RouteContext, { customers, customerSessions 
     ({ body }) => customerSessions.create(body));
   defineRoute(ctx, {
     method: 'get', path: '/v1/customer-sessions/current', auth: 'publishable', summary: `What a customer session prefills; its client secret in the ${SESSION_HEADER} header`, tags,
+    headers: z.object({ [SESSION_HEADER]: z.string().meta({ description: "The customer session's client secret (cus_sess_...)." }) }),
     response: { status: 200, schema: SessionPrefill }, problems: [401, 409],
   }, ({ req }) => {
     const secret = req.get(SESSION_HEADER);

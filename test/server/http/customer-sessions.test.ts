@@ -156,6 +156,18 @@ for (const target of testDatabases()) {
         assert.equal((await subscriptionsOf(customer.id)).length, 1);
       });
 
+      it('when two checkouts from one session are confirmed at once, then exactly one completes and the other is 409 customer_session_used', async () => {
+        const refKey = unique('user');
+        const { clientSecret } = await createSession(env.t, { refKey, email: `${unique('both')}@example.test` });
+        const a = await startWith(clientSecret, { plan: (await aFlatPlan(env.t, 1000)).code });
+        const b = await startWith(clientSecret, { plan: (await aFlatPlan(env.t, 2000)).code });
+        const answers = await Promise.all([confirm(env.t, a.body.id), confirm(env.t, b.body.id)]);
+        assert.deepEqual(answers.map((r) => r.status).sort(), [200, 409], JSON.stringify(answers.map((r) => r.body)));
+        problemOf(answers.find((r) => r.status === 409)!, 409, 'customer_session_used');
+        const customer = (await get(`/v1/customers/by-ref/${refKey}`)).body;
+        assert.equal((await subscriptionsOf(customer.id)).length, 1);
+      });
+
       it('when a session is 30 minutes old, then it has expired: 401 customer_session_invalid for the checkout and the prefill', async () => {
         const customer = await createCustomer(env.t);
         const { clientSecret } = await createSession(env.t, { customerId: customer.id });
