@@ -67,6 +67,10 @@ export function paymentErrorText(code: string, detail?: string): string {
       return msg('The payment was not confirmed. Try again or use another card.', { id: 'payment.auth_failed' });
     case 'subscription_exists':
       return msg('You already have a subscription in this product family. To change it, get in touch with us.', { id: 'payment.subscription_exists' });
+    case 'customer_session_invalid':
+      return msg('Your sign-in for this checkout has expired. Reload the page to continue.', { id: 'payment.session_expired' });
+    case 'customer_session_used':
+      return msg('This checkout is already complete. Reload the page to buy again.', { id: 'payment.session_used' });
     case 'vat_id_invalid':
     case 'network_error':
     case 'rate_limited':

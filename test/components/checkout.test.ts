@@ -283,7 +283,7 @@ describe('<billkit-checkout>', () => {
       await ready(el);
       const form = formOf(el);
       await waitUntil(() => form.shadowRoot!.querySelector('[part~="error"]'), 'no error shown');
-      expect(text(part(form, 'error'))).to.contain('expired');
+      expect(text(part(form, 'error'))).to.equal('Your sign-in for this checkout has expired. Reload the page to continue.');
       expect(email(form).readOnly).to.equal(false);
     });
   });
