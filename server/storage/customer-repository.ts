@@ -134,8 +134,9 @@ export async function hasLiveSubscription(tx: Tx, customerId: string, live: read
 
 /**
  * Replaces the personal data Billkit keeps beside the customer's row: the buyer on its checkouts, its email on
- * coupon redemptions (they count per email), and the customer objects of its customer.* events (`view`: the
- * obfuscated customer as the API shows it). Invoices keep their `billTo` as issued.
+ * coupon redemptions (they count per email), the customer objects of its customer.* events (`view`: the
+ * obfuscated customer as the API shows it), its subscriptions' metadata and its checkouts' client reference
+ * (in the rows and in the events). Invoices keep their `billTo` as issued.
  */
 export async function obfuscateTraces(tx: Tx, before: Customer, after: Customer, view: unknown): Promise<void> {
   await tx.query(
@@ -145,6 +146,15 @@ export async function obfuscateTraces(tx: Tx, before: Customer, after: Customer,
   );
   await tx.query('update coupon_redemptions set customer_email = $2 where customer_email = $1', [before.email, after.email]);
   await tx.query(`update events set data = jsonb_build_object('object', $2::jsonb) where object_id = $1 and type like 'customer.%'`, [before.id, JSON.stringify(view)]);
+  // The merchant's own data about them: the subscriptions' metadata and the client reference, wherever shown.
+  await tx.query(`update subscriptions set metadata = '{}' where customer_id = $1`, [before.id]);
+  await tx.query(`update checkouts set client_reference_id = null where customer_id = $1`, [before.id]);
+  await tx.query(
+    `update events set data = case when type = 'checkout.completed' then jsonb_set(data, '{object,clientReferenceId}', 'null')
+       else jsonb_set(data, '{object,metadata}', '{}') end
+     where data->'object'->>'customerId' = $1 and (type = 'checkout.completed' or data->'object' ? 'metadata')`,
+    [before.id],
+  );
 }
 
 // ----------------------------------------------------------------------------------- customer sessions

@@ -191,7 +191,7 @@ for (const target of testDatabases()) {
 
       it('when a customer whose subscriptions ended is obfuscated, then name, email, address, VAT ID, metadata and refKey are placeholders, its issued invoice is untouched, and customer.updated says so', async () => {
         const email = `${unique('gdpr')}@example.test`;
-        const { customer, subscription, invoice, checkoutId } = await subscribed({ email, name: 'Forget Me' });
+        const { customer, subscription, invoice, checkoutId } = await subscribed({ email, name: 'Forget Me' }, { clientReferenceId: 'user-forget-me' });
         const refKey = unique('user');
         await patch(`/v1/customers/${customer.id}`, { refKey, metadata: { crm: 'x' } });
         // The subscription ended (the lifecycle's cancel route is another issue's): set its status directly.
@@ -217,6 +217,9 @@ for (const target of testDatabases()) {
         const { rows } = await env.db.query<{ buyer: Record<string, unknown> }>('select buyer from checkouts where id = $1', [checkoutId]);
         assert.equal(rows[0]!.buyer.email, gone.email, "the checkout's buyer is obfuscated too");
         assert.equal((await get(`/v1/customers?email=${encodeURIComponent(email)}`)).body.data.length, 0);
+        assert.deepEqual((await get(`/v1/subscriptions/${subscription.id}`)).body.metadata, {}, "the subscription's metadata is the merchant's data about them too");
+        const about = JSON.stringify([...(await eventsAbout(env.t, env.db, subscription.id)), ...(await eventsAbout(env.t, env.db, checkoutId))]);
+        assert.ok(!about.includes('user-forget-me'), 'no event still carries the client reference');
         problemOf(await get(`/v1/customers/by-ref/${refKey}`), 404, 'customer_not_found');
       });
     });
