@@ -14,6 +14,7 @@ import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
 import { QUOTE_CART, startServer } from './servers.js';
+import { benchBillingRun } from './billing.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -167,7 +168,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -201,5 +202,17 @@ if (only.has('4')) {
     for (const f of built) line(f.name, `${fmt(f.bytes)} B, gzip ${fmt(f.gzip)} B, brotli ${fmt(f.brotli)} B`);
     const all = built.find((f) => f.name === 'billkit.js')!;
     line('all elements (billkit.js), brotli', `${(all.brotli / 1024).toFixed(1)} kB (budget 40 kB: ${all.brotli <= 40 * 1024 ? 'met' : 'MISSED'})`);
+  }
+}
+
+if (only.has('5')) {
+  const n = Number(process.env.BENCH_BILLING_N ?? 100_000);
+  console.log(`\n5. Billing run on PostgreSQL (${fmt(n)} due subscriptions: a flat and a metered charge with usage, test provider)`);
+  const billing = await benchBillingRun(n);
+  if (!billing) line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+  else {
+    line('billing run (renew, invoice, charge)', `${billing.seconds.toFixed(1)} s, ${fmt(billing.perSecond)} renewals/s (goal >= 3,300/s, i.e. 100,000 in 30 s: ${billing.perSecond >= 3300 ? 'met' : 'MISSED'})`);
+    line('bare batched INSERT of the same invoice and line rows', `${billing.bareSeconds.toFixed(1)} s, ${fmt(billing.n / billing.bareSeconds)} invoices/s`);
+    line('ratio run / bare insert', `${((billing.bareSeconds / billing.seconds) * 100).toFixed(1)}% of the ceiling's rate`);
   }
 }

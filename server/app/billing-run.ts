@@ -14,7 +14,7 @@ import { toCoupon } from '../storage/coupon-repository.js';
 import type { Coupon } from '../domain/coupons.js';
 import type { NewEvent } from '../domain/events.js';
 import { adjustBalances, customersByIds, dueForCollection, saveSubscriptions } from '../storage/billing-repository.js';
-import { insertInvoices, toSubscription, type NewInvoice, type Subscription } from '../storage/commerce-repository.js';
+import { insertInvoices, numberInvoices, toSubscription, type NewInvoice, type Subscription } from '../storage/commerce-repository.js';
 import type { Db, Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { iso, newId, toPage, type Page, type PageRequest } from '../storage/ids.js';
@@ -186,9 +186,16 @@ export class BillingRunService {
       due = still;
     }
 
-    await insertInvoices(tx, invoices);
     await saveSubscriptions(tx, saved, at);
     await adjustBalances(tx, new Map([...balances].map(([id, b]) => [id, b - customers.get(id)!.balance])), at);
+    // Numbers last: the series row stays locked from here until the batch commits.
+    await numberInvoices(tx, invoices);
+    const numbers = new Map(invoices.map((i) => [i.id, i.number!]));
+    for (const event of events) {
+      const number = numbers.get(event.object.id);
+      if (number !== undefined) event.object = { ...event.object, number };
+    }
+    await insertInvoices(tx, invoices);
     await recordEvents(tx, events, at);
     return { claimed: subs.length, open: invoices.filter((i) => i.status === 'open').map((i) => i.id) };
   }

@@ -3,6 +3,7 @@ import { applyCoupon } from '../../app/apply-coupon.js';
 import { cancelSubscription, uncancelSubscription } from '../../app/cancel.js';
 import { expireSubscription } from '../../app/expire.js';
 import { pauseSubscription, resumeSubscription } from '../../app/pause.js';
+import { setPaymentMethod } from '../../app/payment-method.js';
 import { upcomingInvoice } from '../../app/upcoming-invoice.js';
 import { invoiceView, subscriptionView } from '../../app/views.js';
 import type { Subscription as Sub } from '../../storage/commerce-repository.js';
@@ -10,7 +11,7 @@ import type { Deps } from '../deps.js';
 import { defineRoute, type RouteContext } from '../route.js';
 import { PageQuery, pageOf } from '../schemas/common.js';
 import { Invoice, Subscription } from '../schemas/checkout.js';
-import { BillingRun, CancelInput, CouponApplyInput, ExpireInput, PauseInput, PayInput, UpcomingInvoice } from '../schemas/lifecycle.js';
+import { BillingRun, PaymentMethodInput, CancelInput, CouponApplyInput, ExpireInput, PauseInput, PayInput, UpcomingInvoice } from '../schemas/lifecycle.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(255) });
 
@@ -37,6 +38,9 @@ export function lifecycleRoutes(ctx: RouteContext, deps: Deps): void {
     expireSubscription(db, cache, id, input));
   verb('coupon', 'Apply a coupon (every check of a checkout); its periods count from the next invoice', CouponApplyInput, [404, 409, 422], (id, input: z.output<typeof CouponApplyInput>) =>
     applyCoupon(db, cache, couponCache, id, input));
+
+  verb('payment-method', 'Set the default payment method; open invoices are retried with it at once', PaymentMethodInput, [400, 404, 409], async (id, input: z.output<typeof PaymentMethodInput>) =>
+    (await setPaymentMethod(db, cache, deps.payments, collector, id, input.paymentMethod)).subscription);
 
   defineRoute(ctx, { method: 'get', path: '/v1/subscriptions/{id}/upcoming-invoice', auth: 'secret', summary: 'The next invoice, priced now by the billing run\'s own step', tags, params: IdParam, response: { status: 200, schema: UpcomingInvoice }, problems: [404] },
     ({ params }) => upcomingInvoice(db, cache, params.id));

@@ -54,3 +54,8 @@ export const BillingRun = z
     trialsEnding: count,
   })
   .meta({ id: 'BillingRun' });
+
+export const PaymentMethodInput = z
+  .object({ paymentMethod: z.string().min(1).max(255).meta({ description: 'pm_card_visa and friends in test mode; a Stripe payment method (attached to the customer) otherwise.' }) })
+  .strict()
+  .meta({ id: 'PaymentMethodInput' });

@@ -246,6 +246,23 @@ for (const target of testDatabases()) {
         }
       });
 
+      it('when a past_due subscription gets a new payment method, then its open invoice is retried at once and it is active again; an unknown method is 400', async () => {
+        const plan = await aFlatPlan(t, 1500, { trialDays: 7 });
+        const { subscription: sub } = await subscribe(t, { plan: plan.code }, {}, 'pm_card_chargeCustomerFail');
+        await advance(t, { days: 8 });
+        await billingRun(t);
+        assert.equal((await getSubscription(t, sub.id)).status, 'past_due');
+        const bad = await post(t, `/v1/subscriptions/${sub.id}/payment-method`, { paymentMethod: 'pm_nope' });
+        assert.equal(bad.status, 400);
+        const res = await post(t, `/v1/subscriptions/${sub.id}/payment-method`, { paymentMethod: 'pm_card_visa' });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.status, 'active');
+        assert.deepEqual(res.body.defaultPaymentMethod, { provider: 'test', id: 'pm_card_visa', brand: 'visa', last4: '4242' });
+        const invoice = (await invoicesOf(t, sub.id)).find((i) => i.kind === 'renewal')!;
+        assert.equal(invoice.status, 'paid');
+        assert.deepEqual(invoice.attempts.map((a: { outcome: string }) => a.outcome), ['declined', 'succeeded']);
+      });
+
       it('when an open invoice is paid with a declining card, then 402 payment_declined and the attempt is recorded; the same invoice paid twice is 409 invoice_status', async () => {
         const plan = await aFlatPlan(t, 1500, { trialDays: 7 });
         const { subscription: sub } = await subscribe(t, { plan: plan.code }, {}, 'pm_card_chargeCustomerFail');
