@@ -194,8 +194,8 @@ for (const target of testDatabases()) {
         const { customer, subscription, invoice, checkoutId } = await subscribed({ email, name: 'Forget Me' }, { clientReferenceId: 'user-forget-me' });
         const refKey = unique('user');
         await patch(`/v1/customers/${customer.id}`, { refKey, metadata: { crm: 'x' } });
-        // The subscription ended (the lifecycle's cancel route is another issue's): set its status directly.
-        await env.db.query(`update subscriptions set status = 'cancelled' where id = $1`, [subscription.id]);
+        const cancelled = await request(env.t.app).post(`/v1/subscriptions/${subscription.id}/cancel`).set(env.t.sk).send({ at: 'now' });
+        assert.equal(cancelled.body.status ?? cancelled.body.subscription?.status, 'cancelled', JSON.stringify(cancelled.body));
 
         const res = await request(env.t.app).post(`/v1/customers/${customer.id}/obfuscate`).set(env.t.sk);
         assert.equal(res.status, 200, JSON.stringify(res.body));
