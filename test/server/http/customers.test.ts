@@ -160,6 +160,10 @@ for (const target of testDatabases()) {
       it("when a customer is exported, then the customer, its subscriptions, invoices, checkouts and the events about them come, and nothing of another customer's", async () => {
         const { customer, subscription, invoice, checkoutId } = await subscribed({}, { clientReferenceId: 'ref-export' });
         const other = await subscribed();
+        // Usage as POST /v1/usage (another issue's) will store it.
+        const measurement = (await request(env.t.app).post('/v1/measurements').set(env.t.sk).send({ code: unique('calls'), unit: 'call', type: 'metered', aggregation: 'sum' })).body;
+        for (const [id, sub] of [['u1', subscription.id], ['u2', other.subscription.id]])
+          await env.db.query(`insert into usage_events (measurement_id, id, subscription_id, value, at, unique_key) values ($1, $2, $3, 7, now(), $2)`, [measurement.id, id, sub]);
         const res = await get(`/v1/customers/${customer.id}/export`);
         assert.equal(res.status, 200, JSON.stringify(res.body));
         const out = res.body;
@@ -168,7 +172,7 @@ for (const target of testDatabases()) {
         assert.deepEqual(out.invoices.map((i: { id: string }) => i.id), [invoice.id]);
         assert.equal(out.invoices[0].lines.length, 1);
         assert.deepEqual(out.checkouts.map((c: { id: string; clientReferenceId: string }) => [c.id, c.clientReferenceId]), [[checkoutId, 'ref-export']]);
-        assert.deepEqual(out.usage, []);
+        assert.deepEqual(out.usage.map((u: { id: string; subscriptionId: string; value: number }) => [u.id, u.subscriptionId, u.value]), [['u1', subscription.id, 7]]);
         const types = out.events.map((e: { type: string }) => e.type).sort();
         assert.deepEqual(types, ['checkout.completed', 'customer.created', 'invoice.finalized', 'invoice.paid', 'subscription.created']);
         const ids = JSON.stringify(out);
