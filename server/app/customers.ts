@@ -1,4 +1,4 @@
-import { LIVE_SUBSCRIPTION_STATUSES, obfuscatedFields } from '../domain/customers.js';
+import { checkCustomerVatId, LIVE_SUBSCRIPTION_STATUSES, obfuscatedFields } from '../domain/customers.js';
 import { conflict, DomainError, notFound } from '../domain/errors.js';
 import { normalizeVatId } from '../domain/tax.js';
 import * as commerce from '../storage/commerce-repository.js';
@@ -45,8 +45,10 @@ export class CustomerService {
   async create(fields: CustomerFields): Promise<Customer> {
     const at = await this.#now();
     try {
+      const given = withVatId(fields);
+      checkCustomerVatId(given.country!, given.vatId);
       return await this.db.transaction(async (tx) => {
-        const customer = await repo.insertCustomer(tx, newId('cus'), withVatId(fields), at);
+        const customer = await repo.insertCustomer(tx, newId('cus'), given, at);
         await recordEvents(tx, [{ type: 'customer.created', object: customerView(customer) }], at);
         return customer;
       });
@@ -70,8 +72,12 @@ export class CustomerService {
   async update(id: string, fields: CustomerFields): Promise<Customer> {
     const at = await this.#now();
     try {
+      const given = withVatId(fields);
       return await this.db.transaction(async (tx) => {
-        const customer = (await repo.updateCustomer(tx, id, withVatId(fields), at)) ?? throwing(customerNotFound(id));
+        const current = (await repo.lockCustomer(tx, id)) ?? throwing(customerNotFound(id));
+        // A new country re-checks the VAT ID it keeps, a new VAT ID is checked against the country it will have.
+        if (given.vatId !== undefined || given.country !== undefined) checkCustomerVatId(given.country ?? current.country, given.vatId === undefined ? current.vatId : given.vatId);
+        const customer = (await repo.updateCustomer(tx, id, given, at))!;
         await recordEvents(tx, [{ type: 'customer.updated', object: customerView(customer) }], at);
         return customer;
       });

@@ -3,6 +3,9 @@
  * lifetime, what "live" means for data-privacy refusals, and the placeholders an obfuscation writes.
  */
 
+import { unprocessable } from './errors.js';
+import { EU_VAT_RATES, isValidVatId } from './tax.js';
+
 /** Metadata is a flat map of strings: at most 50 keys of 1 to 40 characters, values of at most 500. */
 export const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 } as const;
 
@@ -37,4 +40,13 @@ export function obfuscatedFields(customerId: string) {
     metadata: {} as Metadata,
     refKey: null,
   };
+}
+
+/**
+ * A customer's VAT ID is checked as at checkout: in an EU country it must be that country's (format and
+ * checksum), else 422 `vat_id_invalid`; elsewhere a business's tax ID is kept as given.
+ */
+export function checkCustomerVatId(country: string, vatId: string | null | undefined): void {
+  if (!vatId || EU_VAT_RATES.rates[country] === undefined || isValidVatId(vatId, country)) return;
+  throw unprocessable('vat_id_invalid', `${vatId} is not a valid VAT ID for ${country}.`, [{ pointer: '/vatId', detail: `Not a VAT ID of ${country}.` }]);
 }

@@ -120,6 +120,16 @@ for (const target of testDatabases()) {
         problemOf(await get(`/v1/customers/by-ref/${customer.refKey}`), 404, 'customer_not_found');
       });
 
+      it('when a VAT ID is not one of the EU country it would have, then 422 vat_id_invalid at /vatId; a valid one is stored normalized, a tax ID outside the EU unchecked', async () => {
+        problemOf(await request(env.t.app).post('/v1/customers').set(env.t.sk).send(aCustomerInput({ country: 'FR', type: 'business', vatId: 'FR00000000000' })), 422, 'vat_id_invalid');
+        const fr = await createCustomer(env.t, { country: 'FR', type: 'business', vatId: 'FR 40 303 265 045' });
+        assert.equal(fr.vatId, 'FR40303265045');
+        assert.deepEqual(pointers(problemOf(await patch(`/v1/customers/${fr.id}`, { country: 'DE' }), 422, 'vat_id_invalid')), ['/vatId']);
+        assert.equal((await patch(`/v1/customers/${fr.id}`, { country: 'DE', vatId: null })).status, 200);
+        const us = await createCustomer(env.t, { country: 'US', type: 'business', vatId: 'EIN 12-3456789' });
+        assert.equal(us.vatId, 'EIN123456789');
+      });
+
       it("when a customer is given another's refKey or email, then 409 and it is unchanged", async () => {
         const a = await createCustomer(env.t);
         const b = await createCustomer(env.t);
