@@ -20,8 +20,6 @@ export const CUSTOMER_SESSION_PREFIX = 'cus_sess_';
 /** Live = trialing, active, past_due, unpaid, paused (SPEC section 6). */
 export const LIVE_SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'paused'] as const;
 
-export const isLive = (status: string): boolean => (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(status);
-
 /** The metadata a checkout gives its subscription: the merchant's unverified client reference, if any. */
 export const checkoutMetadata = (clientReferenceId: string | null): Metadata =>
   clientReferenceId ? { clientReferenceId } : {};
