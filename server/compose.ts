@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
+import { SubscriptionChangeService } from './app/change-subscription.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
 import { BillingRunService } from './app/billing-run.js';
@@ -9,6 +10,7 @@ import { CouponService } from './app/coupons.js';
 import { CustomerSessionService } from './app/customer-sessions.js';
 import { CustomerService } from './app/customers.js';
 import { SubscriptionMetadataService } from './app/subscription-metadata.js';
+import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
@@ -40,6 +42,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     couponCache,
     billingRuns: new BillingRunService(db, catalogCache, collector),
     invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
+    usage: new UsageRecorder(db, catalogCache, collector),
+    subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     config,
     ...(logger ? { logger } : {}),

@@ -11,7 +11,7 @@ import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { startBillingWorker } from './jobs/billing-worker.js';
-import { seedDemo } from './seed/demo.js';
+import { seedDemo, seedDemoUsage } from './seed/demo.js';
 import { demoUserSession } from './seed/demo-shop.js';
 import type { HttpConfig } from './http/deps.js';
 import { migrate } from './storage/migrate.js';
@@ -46,6 +46,8 @@ if (config.seedDemo && (await seedDemo(db))) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');
 }
+// The demo's metered plan gets a subscriber with a few API calls in its current period (test provider only).
+if (config.seedDemo) await seedDemoUsage(deps).catch((error: unknown) => logger.warn({ err: error }, 'demo usage not recorded'));
 
 const app = createApp(deps);
 const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;
