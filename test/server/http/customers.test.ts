@@ -170,7 +170,7 @@ for (const target of testDatabases()) {
       it("when a customer is exported, then the customer, its subscriptions, invoices, checkouts and the events about them come, and nothing of another customer's", async () => {
         const { customer, subscription, invoice, checkoutId } = await subscribed({}, { clientReferenceId: 'ref-export' });
         const other = await subscribed();
-        // Usage as POST /v1/usage (another issue's) will store it.
+        // Stored as POST /v1/usage stores it (the flat plans bill no measurement, so the route would refuse it).
         const measurement = (await request(env.t.app).post('/v1/measurements').set(env.t.sk).send({ code: unique('calls'), unit: 'call', type: 'metered', aggregation: 'sum' })).body;
         for (const [id, sub] of [['u1', subscription.id], ['u2', other.subscription.id]])
           await env.db.query(`insert into usage_events (measurement_id, id, subscription_id, value, at, unique_key) values ($1, $2, $3, 7, now(), $2)`, [measurement.id, id, sub]);
