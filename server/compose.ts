@@ -9,6 +9,9 @@ import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
 import { CreditNoteService } from './app/credit-invoice.js';
 import { DocumentService } from './app/documents.js';
+import { CustomerSessionService } from './app/customer-sessions.js';
+import { CustomerService } from './app/customers.js';
+import { SubscriptionMetadataService } from './app/subscription-metadata.js';
 import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
@@ -23,6 +26,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const catalogCache = new CatalogCache(db);
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
+  const customerSessions = new CustomerSessionService(db, catalogCache);
   const collector = new PaymentCollector(db, payments, catalogCache);
   return {
     db,
@@ -31,9 +35,12 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     catalog: new CatalogService(db, catalogCache),
     coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
-    checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     creditNotes: new CreditNoteService(db, catalogCache, payments),
     documents: new DocumentService(db, catalogCache),
+    checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache, customerSessions),
+    customers: new CustomerService(db, catalogCache),
+    customerSessions,
+    subscriptionMetadata: new SubscriptionMetadataService(db, catalogCache),
     payments,
     collector,
     couponCache,

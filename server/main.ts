@@ -18,6 +18,8 @@ import { metricsServer, type Metrics } from './http/metrics.js';
 import { drainable } from './http/shutdown.js';
 import { startBillingWorker } from './jobs/billing-worker.js';
 import { seedDemo, seedDemoUsage } from './seed/demo.js';
+import { demoUserSession } from './seed/demo-shop.js';
+import type { HttpConfig } from './http/deps.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
 
@@ -41,12 +43,14 @@ const httpConfig = {
   rateLimits: config.rateLimits,
   testClock: config.testClock ?? payments.name === 'test',
   trustProxy: config.trustProxy,
-  demo: {} as { publishableKey?: string },
+  demo: {} as NonNullable<HttpConfig['demo']>,
 };
 const deps = buildDeps(db, httpConfig, logger, payments);
 
 const keys = await ensureKeys();
 httpConfig.demo.publishableKey = keys.publishable;
+// The demo shop's signed-in user mode: its server makes customer sessions with the secret key (test mode only).
+if (config.seedDemo && keys.secret && payments.name === 'test') httpConfig.demo.userSession = demoUserSession(`http://${selfHost(config.host)}:${config.port}`, keys.secret);
 if (config.seedDemo && (await seedDemo(db))) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');
@@ -140,4 +144,10 @@ function buildElements(): Promise<void> {
       else reject(new Error(`building the elements failed (exit ${code}); run npx vite build to see why`));
     });
   });
+}
+
+/** How this process reaches itself: loopback when it listens on every address. */
+function selfHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

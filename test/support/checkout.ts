@@ -15,7 +15,8 @@ import type { Queryable } from '../../server/storage/db.js';
 import type { Db } from '../../server/storage/db.js';
 import { createPlan, createProduct } from './api.js';
 import { TEST_ORIGIN, type TestApp } from './app.js';
-import { unique } from './db.js';
+import { unique, type TestDatabase } from './db.js';
+import { after, before } from 'node:test';
 
 /** Limits high enough that no test that confirms many times is rate limited by accident. */
 export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_000, confirmations: 100_000 };
@@ -216,3 +217,19 @@ export function idempotencyScope(method: string, path: string, apiKey: string): 
 
 /** The body hash the BFF keeps with an Idempotency-Key. */
 export { idempotencyHash } from '../../server/http/idempotency.js';
+
+/**
+ * The database of `target` and an app over it (testAppWith), opened before the block's tests and closed after
+ * them (PostgreSQL; the shared PGlite stays open). Read `env.db` and `env.t` inside the tests.
+ */
+export function appOn(target: TestDatabase, config: Parameters<typeof testAppWith>[1] = {}): { readonly db: Db; readonly t: TestApp } {
+  const env = {} as { db: Db; t: TestApp };
+  before(async () => {
+    env.db = await target.open();
+    env.t = await testAppWith(env.db, config);
+  });
+  after(async () => {
+    if (target.name === 'postgres') await env.db.close();
+  });
+  return env;
+}

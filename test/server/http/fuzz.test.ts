@@ -66,6 +66,7 @@ interface World {
   invoiceNumber: string;
   eventId: string;
   creditNoteId: string;
+  sessionSecret: string;
 }
 
 for (const target of testDatabases()) {
@@ -250,8 +251,10 @@ async function buildWorld(t: TestApp): Promise<World> {
   const open = await ok(await post('/v1/checkouts', { plan: plan.code, customer: aBuyer() }, t.pk), 'open checkout');
   const { customer, subscription, invoice } = result as unknown as { customer: { id: string }; subscription: { id: string }; invoice: { number: string } };
   const events = await request(t.app).get('/v1/events?limit=1').set(t.sk);
+  await ok(await request(t.app).patch(`/v1/customers/${customer.id}`).set(t.sk).send({ refKey: `${tag}-user` }), 'refKey');
+  const session = await ok(await post('/v1/customer-sessions', { customerId: customer.id }), 'customer session');
   await request(t.app).put('/v1/settings').set(t.sk).send({ seller: { name: 'Fuzz GmbH', address: { line1: 'Weg 1', postalCode: '10115', city: 'Berlin', country: 'DE' }, email: 'seller@example.test', vatId: 'DE136695976' } });
-  const creditNote = await ok(await post(`/v1/invoices/${(result as { invoice: { id: string } }).invoice.id}/credit-notes`, { amount: 100, reason: 'Goodwill', refund: false }), 'credit note');
+  const creditNote = await ok(await post(`/v1/invoices/${(result as unknown as { invoice: { id: string } }).invoice.id}/credit-notes`, { amount: 100, reason: 'Goodwill', refund: false }), 'credit note');
   await post('/v1/measurements', { code: `${tag}-calls`, unit: 'call', type: 'metered', aggregation: 'sum', prorated: false });
   return {
     secret: t.secret,
@@ -268,6 +271,7 @@ async function buildWorld(t: TestApp): Promise<World> {
     invoiceNumber: invoice.number,
     eventId: (events.body as { data: { id: string }[] }).data[0]!.id,
     creditNoteId: creditNote.id,
+    sessionSecret: session.clientSecret as string,
   };
 }
 
@@ -334,6 +338,10 @@ function validBodies(w: World): Seeds {
     'POST /v1/subscriptions/{id}/payment-method': () => ({ paymentMethod: 'pm_card_visa' }),
     'POST /v1/subscriptions/{id}/change': () => ({ plan: w.planCode, quantity: 2, preview: true }),
     'POST /v1/invoices/{id}/pay': () => ({ paymentMethod: 'pm_card_visa' }),
+    'PATCH /v1/subscriptions/{id}': () => ({ metadata: { plan: 'team', seats: '3' } }),
+    'POST /v1/customers': (random) => ({ email: `${fresh(random, 'cust')}@example.test`, name: 'Grace Hopper', country: 'DE', type: 'individual', refKey: fresh(random, 'user'), metadata: { tier: 'gold' }, locale: 'de' }),
+    'PATCH /v1/customers/{id}': () => ({ name: 'Ada L.', metadata: { tier: 'silver' } }),
+    'POST /v1/customer-sessions': () => ({ customerId: w.customerId }),
     'POST /v1/invoices/{id}/credit-notes': () => ({ amount: 100, reason: 'Goodwill', refund: true }),
     'POST /v1/usage': (random) => ({ events: [{ id: fresh(random, 'ev'), measurement: `${w.tag}-calls`, subscriptionId: w.subscriptionId, value: 3, uniqueKey: 'k' }] }),
   };
@@ -344,6 +352,7 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.key === 'DELETE /v1/coupons/{id}') return w.spareCouponId;
   if (op.path.startsWith('/v1/coupons')) return w.couponId;
   if (op.path.startsWith('/v1/checkouts')) return w.checkoutId;
+  if (name === 'refKey') return `${w.tag}-user`;
   if (op.path.startsWith('/v1/customers')) return w.customerId;
   if (op.path.startsWith('/v1/subscriptions')) return w.subscriptionId;
   if (op.path.startsWith('/v1/invoices')) return w.invoiceNumber;
@@ -404,6 +413,10 @@ function makeRequest(index: number, random: Random, op: Operation, w: World, see
   const headers: Record<string, string> = {};
   if (op.auth !== 'none') headers.authorization = `Bearer ${hostile && random.chance(0.01) ? 'sk_test_unknown' : op.auth === 'secret' ? w.secret : w.publishable}`;
   if (op.auth === 'publishable' && random.chance(0.2)) headers.origin = TEST_ORIGIN;
+  if (op.key === 'GET /v1/customer-sessions/current') {
+    headers['billkit-customer-session'] = hostile && random.chance(0.5) ? random.pick(['', 'cus_sess_x', 'a'.repeat(300), '%00', w.secret]) : w.sessionSecret;
+    if (hostile) changed.push('session header');
+  }
   if (hostile && op.idempotent) {
     const roll = random.next();
     if (roll < 0.5) headers['idempotency-key'] = `fz-${SEED}-${index}`;

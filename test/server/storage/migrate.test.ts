@@ -79,7 +79,7 @@ describe('migrations', () => {
         const a = await openPostgres(withSearchPath(url, schema), { max: 2 });
         const b = await openPostgres(withSearchPath(url, schema), { max: 2 });
         const [doneA, doneB] = await Promise.all([migrate(a), migrate(b)]);
-        assert.deepEqual([...doneA, ...doneB].sort(), loadMigrations().map((m) => m.version));
+        assert.deepEqual([...doneA, ...doneB].sort((a, b) => a - b), loadMigrations().map((m) => m.version));
         await a.close();
         await b.close();
       } finally {
