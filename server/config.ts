@@ -34,6 +34,12 @@ export interface Config {
   testClock: boolean | undefined;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (BILLKIT_TRUST_PROXY). */
   trustProxy: TrustProxy;
+  /** BILLKIT_SMTP_URL: emails go out over this SMTP server (nodemailer); unset, they stay in the database. */
+  smtpUrl: string | undefined;
+  /** BILLKIT_MAIL_FROM: the sender's address; by default the seller's email from the settings. */
+  mailFrom: string | undefined;
+  /** BILLKIT_WEBHOOK_ALLOW_PRIVATE=true: live-mode webhooks may go to loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 /**
@@ -74,5 +80,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
     trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
+    smtpUrl: env.BILLKIT_SMTP_URL || undefined,
+    mailFrom: env.BILLKIT_MAIL_FROM || undefined,
+    webhookAllowPrivate: env.BILLKIT_WEBHOOK_ALLOW_PRIVATE === 'true',
   };
 }

@@ -10,6 +10,9 @@ import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { DeliveryWorker } from './jobs/delivery-worker.js';
+import { livePolicy, TEST_MODE_POLICY } from './notify/address-policy.js';
+import { mailTransportFor } from './notify/mail-transport.js';
 import { seedDemo } from './seed/demo.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
@@ -33,7 +36,12 @@ const httpConfig = {
   trustProxy: config.trustProxy,
   demo: {} as { publishableKey?: string },
 };
-const deps = buildDeps(db, httpConfig, logger, payments);
+const mail = mailTransportFor(config.smtpUrl);
+const deps = buildDeps(db, httpConfig, logger, payments, {
+  policy: payments.name === 'test' ? TEST_MODE_POLICY : livePolicy(config.webhookAllowPrivate),
+  mail,
+  mailFrom: config.mailFrom,
+});
 
 const keys = await ensureKeys();
 httpConfig.demo.publishableKey = keys.publishable;
@@ -43,6 +51,9 @@ if (config.seedDemo && (await seedDemo(db))) {
 }
 
 const app = createApp(deps);
+// Webhooks and emails from the outbox: this process's share of the work (others may share the database).
+const deliveries = new DeliveryWorker(db, deps.webhookDelivery, deps.emailDelivery, { logger });
+await deliveries.start();
 const server = app.listen(config.port, config.host, () => {
   const url = `http://localhost:${config.port}`;
   const lines = [
@@ -64,9 +75,10 @@ const server = app.listen(config.port, config.host, () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
+    const delivered = deliveries.stop().finally(() => mail.close());
     // The quote counts of this process join the shared ones before the database closes.
     const synced = (app.locals.syncRateLimits as (() => Promise<void>) | undefined)?.() ?? Promise.resolve();
-    void synced
+    void Promise.all([synced, delivered])
       .catch(() => {})
       .then(() => db.close())
       .finally(() => process.exit(0));

@@ -13,6 +13,8 @@ import { JSON_TYPES, newRegistry, type RouteContext } from './route.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
+import { deliveryRunRoutes } from './routes/delivery-runs.js';
+import { devMailRoutes } from './routes/dev-mail.js';
 import { eventRoutes } from './routes/events.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
 import { testClockRoutes } from './routes/test-clock.js';
@@ -21,6 +23,7 @@ import { quoteRoutes } from './routes/quotes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { publicCatalogRoutes } from './routes/public-catalog.js';
 import { systemRoutes } from './routes/system.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 const CLIENT_IP = Symbol('client address');
 
@@ -149,6 +152,9 @@ export function createApp(deps: Deps): Express {
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
   eventRoutes(ctx, deps);
+  webhookEndpointRoutes(ctx, deps);
+  deliveryRunRoutes(ctx, deps);
+  if (deps.config.testClock) devMailRoutes(app as unknown as express.Router, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
 
