@@ -1,10 +1,12 @@
 /**
  * A real webhook receiver on 127.0.0.1 for the delivery tests: it records every request (headers and raw
  * body), answers with the status the test sets, and verifies signatures with the standardwebhooks library's
- * own `verify`, as a merchant's app would.
+ * own `verify`, as a merchant's app would. And a real SMTP server on 127.0.0.1 for the email tests.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import type { TestApp } from './app.js';
@@ -72,4 +74,36 @@ export const advanceClock = (t: TestApp, ms: number) => t.deps.settings.advanceC
 /** One delivery pass now (webhooks, then emails), as the worker would run it. */
 export async function deliverNow(t: TestApp) {
   return { webhooks: await t.deps.webhookDelivery.runOnce(), emails: await t.deps.emailDelivery.runOnce() };
+}
+
+/** A real SMTP server on 127.0.0.1 (smtp-server) that keeps every message, parsed (mailparser). */
+export interface MailCatcher {
+  url: string;
+  port: number;
+  messages: ParsedMail[];
+  /** Refuse every message with this SMTP reply (a mail server that is down for mail). */
+  refuse: boolean;
+  close(): Promise<void>;
+}
+
+export async function startMailCatcher(): Promise<MailCatcher> {
+  const catcher: MailCatcher = { url: '', port: 0, messages: [], refuse: false, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          if (catcher.refuse) return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 451 }));
+          catcher.messages.push(mail);
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  catcher.port = (server.server.address() as AddressInfo).port;
+  catcher.url = `smtp://127.0.0.1:${catcher.port}`;
+  return catcher;
 }
