@@ -12,6 +12,7 @@ import { Webhook } from 'standardwebhooks';
 import type { TestApp } from './app.js';
 
 export interface Received {
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -47,7 +48,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      const got = { headers: req.headers, body };
+      const got = { path: req.url ?? '', headers: req.headers, body };
       receiver.received.push(got);
       receiver.onRequest?.(got);
       const status = typeof receiver.answer === 'number' ? receiver.answer : receiver.answer(got);
