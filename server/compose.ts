@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
 import { CheckoutService } from './app/checkout.js';
+import { PaymentCollector } from './app/collect-payment.js';
 import { CouponService } from './app/coupons.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
@@ -41,6 +42,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     quotes,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
+    collector: new PaymentCollector(db, payments, catalogCache),
     settings: new SettingsService(db, catalogCache),
     webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
     webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger),

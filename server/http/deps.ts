@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { PaymentCollector } from '../app/collect-payment.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
@@ -28,6 +29,8 @@ export interface Deps {
   /** One pass each of webhook and email delivery (the delivery worker runs them; tests call them). */
   webhookDelivery: WebhookDelivery;
   emailDelivery: EmailDelivery;
+  /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
+  collector: PaymentCollector;
   config: HttpConfig;
   logger?: Logger;
 }

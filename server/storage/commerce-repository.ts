@@ -428,6 +428,13 @@ async function withLines(db: Queryable, rows: Row[]): Promise<Invoice[]> {
   return rows.map((r) => toInvoice(r, byInvoice.get(String(r.id)) ?? [], attemptsOf.get(String(r.id)) ?? []));
 }
 
+/** Invoices by id, with their lines and attempts, in three queries whatever their number. */
+export async function findInvoicesByIds(db: Queryable, ids: readonly string[]): Promise<Invoice[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<Row>('select * from invoices where id = any($1::text[]) order by id', [ids]);
+  return withLines(db, rows);
+}
+
 export async function findInvoice(db: Queryable, id: string): Promise<Invoice | null> {
   const { rows } = await db.query<Row>('select * from invoices where id = $1 or number = $1', [id]);
   return (await withLines(db, rows))[0] ?? null;

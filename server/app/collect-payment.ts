@@ -1,0 +1,194 @@
+/**
+ * Collect payment (SPEC.md sections 6 and 8): charges open invoices off-session with the subscription's
+ * saved payment method, and records what happened. Three steps, so that no provider call happens while a row
+ * is locked:
+ * 1. one transaction writes a pending attempt per invoice (numbered; a killed run's pending attempt is reused);
+ * 2. the provider is called with the idempotency key `<invoice id>:<attempt>` (the same attempt charges once,
+ *    however often it is sent);
+ * 3. one transaction records the outcomes, only where the attempt is still pending: paid invoices (and a
+ *    past_due or unpaid subscription back to active), or a decline and the dunning that follows it.
+ */
+import { afterDecline } from '../domain/dunning.js';
+import type { NewEvent } from '../domain/events.js';
+import { DomainError } from '../domain/errors.js';
+import type { PaymentOutcome, PaymentProvider } from '../payments/provider.js';
+import {
+  recordDecline, recordPayments, saveSubscriptions, setInvoiceRetry, setInvoiceStatus, startAttempts, type Collectable,
+} from '../storage/billing-repository.js';
+import { findInvoicesByIds, toSubscription, type SavedPaymentMethod, type Subscription } from '../storage/commerce-repository.js';
+import type { Db, Tx } from '../storage/db.js';
+import { recordEvents } from '../storage/event-repository.js';
+import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
+import { invoiceView, subscriptionView } from './views.js';
+
+export interface CollectOptions {
+  /** Charge this method instead of the subscription's default (POST /v1/invoices/{id}/pay). */
+  paymentMethod?: SavedPaymentMethod;
+  /** A decline schedules the next retry or the final action (renewals, retries); false for a manual payment. */
+  dunning?: boolean;
+  /** A late payment of an uncollectible invoice (manual payment only). */
+  allowUncollectible?: boolean;
+}
+
+export type CollectOutcome =
+  | { invoiceId: string; outcome: 'paid'; paymentId: string }
+  | { invoiceId: string; outcome: 'declined'; code: string; message: string }
+  /** Nothing recorded: another collector holds the invoice, or the provider could not be reached (the pending attempt is retried later). */
+  | { invoiceId: string; outcome: 'skipped'; reason: string };
+
+const PROVIDER_CONCURRENCY = 16;
+
+export class PaymentCollector {
+  constructor(
+    private readonly db: Db,
+    private readonly payments: PaymentProvider,
+    private readonly cache: CatalogCache,
+  ) {}
+
+  async collect(invoiceIds: readonly string[], options: CollectOptions = {}): Promise<CollectOutcome[]> {
+    if (invoiceIds.length === 0) return [];
+    const entry = await this.cache.cached();
+    const at = CatalogCache.now(entry).toISOString();
+    const started = await this.db.transaction((tx) => startAttempts(tx, invoiceIds, at, options.allowUncollectible ?? false));
+    const skipped: CollectOutcome[] = invoiceIds
+      .filter((id) => !started.some((c) => c.invoiceId === id))
+      .map((invoiceId) => ({ invoiceId, outcome: 'skipped', reason: 'not_collectable' }));
+    const outcomes = await mapLimited(started, PROVIDER_CONCURRENCY, (c) => this.#charge(c, options.paymentMethod));
+    const results = await this.db.transaction((tx) => this.#record(tx, entry, started, outcomes, at, options.dunning ?? true));
+    return [...results, ...skipped];
+  }
+
+  async #charge(c: Collectable, override: SavedPaymentMethod | undefined): Promise<PaymentOutcome | { status: 'error'; reason: string }> {
+    const method = override ?? c.paymentMethod;
+    if (!method) return { status: 'declined', code: 'payment_declined', message: 'No payment method is saved for this subscription.', declineCode: 'no_payment_method' };
+    try {
+      return await this.payments.chargeOffSession({
+        idempotencyKey: `${c.invoiceId}:${c.number}`,
+        amount: c.amountDue,
+        currency: c.currency,
+        paymentMethod: method,
+        description: `Billkit invoice ${c.invoiceId}`,
+        metadata: { invoiceId: c.invoiceId, attempt: String(c.number) },
+      });
+    } catch (error) {
+      if (error instanceof DomainError) return { status: 'error', reason: error.code };
+      throw error;
+    }
+  }
+
+  async #record(
+    tx: Tx,
+    entry: CatalogEntry,
+    started: readonly Collectable[],
+    outcomes: readonly (PaymentOutcome | { status: 'error'; reason: string })[],
+    at: string,
+    dunning: boolean,
+  ): Promise<CollectOutcome[]> {
+    const planCode = (id: string) => entry.planByRef.get(id)?.code ?? id;
+    const results: CollectOutcome[] = [];
+    const events: NewEvent[] = [];
+    const paid: { invoiceId: string; number: number; paymentId: string; amount: number }[] = [];
+    const declined: { c: Collectable; code: string; message: string }[] = [];
+    started.forEach((c, i) => {
+      const o = outcomes[i]!;
+      if (o.status === 'succeeded') paid.push({ invoiceId: c.invoiceId, number: c.number, paymentId: o.paymentId, amount: o.amount });
+      else if (o.status === 'declined') declined.push({ c, code: o.declineCode ?? o.code, message: o.message });
+      // requires_action cannot happen off-session (it is a decline there); a provider error leaves the attempt pending.
+      else if (o.status === 'requires_action') declined.push({ c, code: 'authentication_required', message: 'The payment needs the customer to authenticate.' });
+      else results.push({ invoiceId: c.invoiceId, outcome: 'skipped', reason: o.reason });
+    });
+
+    const subIds = [...new Set(started.map((c) => c.subscriptionId).filter((id): id is string => id !== null))];
+    const subs = await lockSubscriptions(tx, subIds);
+    const changed = new Map<string, Subscription>();
+
+    const paidIds = await recordPayments(tx, paid, at);
+    for (const p of paid) if (paidIds.includes(p.invoiceId)) results.push({ invoiceId: p.invoiceId, outcome: 'paid', paymentId: p.paymentId });
+    for (const invoice of await findInvoicesByIds(tx, paidIds)) {
+      events.push({ type: 'invoice.paid', object: invoiceView(invoice) });
+    }
+
+    for (const { c, code, message } of declined) {
+      const failure = await recordDecline(tx, c.invoiceId, c.number, code);
+      if (!failure) {
+        results.push({ invoiceId: c.invoiceId, outcome: 'skipped', reason: 'recorded_by_another_run' });
+        continue;
+      }
+      results.push({ invoiceId: c.invoiceId, outcome: 'declined', code, message });
+      const sub = c.subscriptionId ? (changed.get(c.subscriptionId) ?? subs.get(c.subscriptionId)) : undefined;
+      let invoiceEvent: 'invoice.marked_uncollectible' | null = null;
+      if (dunning) {
+        const step = afterDecline(entry.settings.dunning, failure.firstFailure, failure.failures);
+        if (step.kind === 'retry') {
+          await setInvoiceRetry(tx, c.invoiceId, step.at.toISOString());
+          if (sub && (sub.status === 'active' || sub.status === 'trialing')) {
+            const next = { ...sub, status: 'past_due' as const };
+            changed.set(sub.id, next);
+            events.push({ type: 'subscription.past_due', object: subscriptionView(next, planCode) });
+          }
+        } else {
+          await setInvoiceStatus(tx, c.invoiceId, ['open'], 'uncollectible', at);
+          invoiceEvent = 'invoice.marked_uncollectible';
+          if (sub && isLive(sub)) {
+            if (step.action === 'cancel') {
+              const next: Subscription = { ...sub, status: 'cancelled', cancelledAt: at, endedAt: at, cancelAtPeriodEnd: false, cancellation: { reason: 'payment_failed' } };
+              changed.set(sub.id, next);
+              events.push({ type: 'subscription.cancelled', object: subscriptionView(next, planCode) });
+            } else {
+              const next: Subscription = { ...sub, status: 'unpaid' };
+              changed.set(sub.id, next);
+              events.push({ type: 'subscription.updated', object: subscriptionView(next, planCode) });
+            }
+          }
+        }
+      }
+      const [invoice] = await findInvoicesByIds(tx, [c.invoiceId]);
+      events.push({ type: 'invoice.payment_failed', object: invoiceView(invoice!) });
+      if (invoiceEvent) events.push({ type: invoiceEvent, object: invoiceView(invoice!) });
+    }
+
+    // A past_due or unpaid subscription is active again once nothing it owes is left unpaid.
+    for (const id of subIds) {
+      const sub = changed.get(id) ?? subs.get(id);
+      if (!sub || (sub.status !== 'past_due' && sub.status !== 'unpaid')) continue;
+      if (await owesNothing(tx, id)) {
+        const next: Subscription = { ...sub, status: 'active' };
+        changed.set(id, next);
+        events.push({ type: 'subscription.updated', object: subscriptionView(next, planCode) });
+      }
+    }
+    await saveSubscriptions(tx, [...changed.values()], at);
+    await recordEvents(tx, events, at);
+    return results;
+  }
+}
+
+const isLive = (s: Subscription) => ['trialing', 'active', 'past_due', 'unpaid', 'paused'].includes(s.status);
+
+async function lockSubscriptions(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await tx.query<Record<string, unknown>>('select * from subscriptions where id = any($1::text[]) order by id for update', [ids]);
+  return new Map(rows.map((r) => [String(r.id), toSubscription(r)]));
+}
+
+async function owesNothing(tx: Tx, subscriptionId: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    `select 1 from invoices where subscription_id = $1 and status in ('open', 'uncollectible') and amount_due > amount_paid limit 1`,
+    [subscriptionId],
+  );
+  return rows.length === 0;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, answering in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
