@@ -107,8 +107,11 @@ export class EmailDelivery {
     }
     const seller = (object.seller as Obj | null | undefined) ?? (settings.seller as unknown as Obj | null);
     const sellerName = str(seller?.name) ?? 'Billkit';
-    const rendered = renderMail(email.template, locale, { sellerName, customerName, portalUrl: this.mail.portalUrl, ...valuesFor(email.template, object, at.toISOString()) });
+    const values = valuesFor(email.template, object, at.toISOString());
+    const rendered = renderMail(email.template, locale, { sellerName, customerName, portalUrl: this.mail.portalUrl, ...values });
     const base = { recipient, locale, ...rendered, at: at.toISOString(), retryAt: null };
+    // A trial's checkout is an invoice of 0 marked paid: there was no payment to confirm.
+    if (email.template === 'receipt' && values.amount === 0) return { ...base, status: 'skipped', error: 'Nothing was paid: no receipt.' };
     if (!recipient) return { ...base, status: 'failed', error: 'No recipient: the customer of this event was not found.' };
     if (this.mail.transport.kind === 'database') return { ...base, status: 'kept', error: null };
     const fromAddress = this.mail.from ?? str(seller?.email) ?? 'billing@localhost';

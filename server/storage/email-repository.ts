@@ -22,7 +22,7 @@ export interface RenderedEmail {
 export interface Email extends RenderedEmail {
   id: string;
   template: EmailTemplate;
-  status: 'pending' | 'sent' | 'kept' | 'failed';
+  status: 'pending' | 'sent' | 'kept' | 'skipped' | 'failed';
   eventId: string | null;
   attempts: number;
   createdAt: string;
@@ -86,7 +86,7 @@ export async function claimEmails(tx: Tx, now: string, leaseUntil: string, limit
 }
 
 export interface EmailOutcome extends RenderedEmail {
-  status: 'sent' | 'kept' | 'failed' | 'pending';
+  status: 'sent' | 'kept' | 'skipped' | 'failed' | 'pending';
   retryAt: string | null;
   at: string;
   /** Forget the template's data (a sign-in code once it left by SMTP). */

@@ -56,7 +56,8 @@ create table emails (
   template text not null,
   -- What the template needs beyond the event (the sign-in code's recipient, locale and code).
   data jsonb not null default '{}',
-  status text not null check (status in ('pending', 'sent', 'kept', 'failed')),
+  -- kept: stored, not sent (no SMTP); skipped: nothing to say (a receipt for an invoice with nothing paid).
+  status text not null check (status in ('pending', 'sent', 'kept', 'skipped', 'failed')),
   attempts integer not null default 0,
   next_attempt_at timestamptz,
   recipient text,

@@ -74,6 +74,11 @@ for (const target of testDatabases()) {
       assert.equal(en!.subject, `Receipt for invoice ${english.invoice.number} from Acme Cloud GmbH`);
       assert.match(en!.text_body!, /^Hello Grace <Hopper>,/);
       assert.match(en!.html_body!, /Hello Grace &#60;Hopper&#62;,/, 'names are escaped in the HTML');
+      // An invoice paid with nothing (the customer's balance covered it): no receipt of a payment of 0.
+      const covered = { id: `inv_covered_${unique('x')}`, number: 'INV-2026-999999', customerId: done.customer.id, amountPaid: 0, total: 1000, currency: 'EUR' };
+      await db.transaction((tx) => recordEvents(tx, [{ type: 'invoice.paid', object: covered }], new Date().toISOString()));
+      await deliverNow(kept);
+      assert.deepEqual((await emailOfEvent(covered.id, 'invoice.paid')).map((m) => m.status), ['skipped']);
       // Kept once: another pass makes no second email.
       await deliverNow(kept);
       assert.equal((await emailOfEvent(done.invoice.id, 'invoice.paid')).length, 1);
