@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { notFound, unprocessable } from '../domain/errors.js';
-import type { EndpointFilter } from '../domain/notifications.js';
+import { takesEvent, type EndpointFilter } from '../domain/notifications.js';
 import type { Db } from '../storage/db.js';
 import { findEvent } from '../storage/event-repository.js';
 import { newId, type Page, type PageRequest } from '../storage/ids.js';
@@ -105,7 +105,7 @@ export class WebhookEndpointService {
       const endpoint = await repo.findEndpoint(this.db, endpointId);
       if (!endpoint) throw notFound('webhook_endpoint_not_found', `No webhook endpoint ${endpointId}.`, [{ pointer: '/endpointId', detail: 'Unknown webhook endpoint.' }]);
       if (!endpoint.enabled) throw unprocessable('webhook_endpoint_disabled', `Webhook endpoint ${endpointId} is disabled: enable it first.`, [{ pointer: '/endpointId', detail: 'Disabled.' }]);
-      if (!endpoint.events.includes('*') && !endpoint.events.includes(event.type))
+      if (!takesEvent(endpoint.events, event.type))
         throw unprocessable('event_not_subscribed', `Webhook endpoint ${endpointId} does not take ${event.type} events.`, [{ pointer: '/endpointId', detail: 'Not subscribed to this type.' }]);
     }
     const at = await this.#now();

@@ -9,7 +9,11 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
+import { after, before, beforeEach } from 'node:test';
+import type { Db } from '../../server/storage/db.js';
 import type { TestApp } from './app.js';
+import { testAppWith } from './checkout.js';
+import type { TestDatabase } from './db.js';
 
 export interface Received {
   path: string;
@@ -107,4 +111,33 @@ export async function startMailCatcher(): Promise<MailCatcher> {
   catcher.port = (server.server.address() as AddressInfo).port;
   catcher.url = `smtp://127.0.0.1:${catcher.port}`;
   return catcher;
+}
+
+export interface WebhookSuite {
+  db: Db;
+  t: TestApp;
+  receiver: Receiver;
+}
+
+/**
+ * Hooks for a describe block over one test database: an app in test mode and a receiver. Before each test
+ * the endpoints of earlier tests (the database is shared) stop taking events and the receiver starts afresh.
+ */
+export function webhookSuite(target: TestDatabase): WebhookSuite {
+  const suite = {} as WebhookSuite;
+  before(async () => {
+    suite.db = await target.open();
+    suite.t = await testAppWith(suite.db, { testClock: true });
+    suite.receiver = await startReceiver();
+  });
+  after(async () => {
+    await suite.receiver?.close();
+    if (target.name === 'postgres') await suite.db?.close();
+  });
+  beforeEach(async () => {
+    await suite.db.query('update webhook_endpoints set enabled = false');
+    suite.receiver.received.length = 0;
+    suite.receiver.answer = 200;
+  });
+  return suite;
 }

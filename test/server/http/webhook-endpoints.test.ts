@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import request from 'supertest';
 import { livePolicy, TEST_MODE_POLICY } from '../../../server/notify/address-policy.js';
 import { HttpWebhookSender, type WebhookMessage, type WebhookResult } from '../../../server/notify/webhook-sender.js';
@@ -8,7 +8,7 @@ import { pointers, problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { testDatabases } from '../../support/db.js';
-import { advanceClock, createEndpoint, deliverNow, startReceiver, type Receiver } from '../../support/webhooks.js';
+import { advanceClock, createEndpoint, deliverNow, startReceiver, webhookSuite, type Receiver } from '../../support/webhooks.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -17,24 +17,11 @@ const DAY = 24 * HOUR;
 
 for (const target of testDatabases()) {
   describe(`webhook endpoints and deliveries on ${target.name}`, () => {
+    const suite = webhookSuite(target);
     let db: Db;
     let t: TestApp;
     let receiver: Receiver;
-    before(async () => {
-      db = await target.open();
-      t = await testAppWith(db, { testClock: true });
-      receiver = await startReceiver();
-    });
-    after(async () => {
-      await receiver.close();
-      if (target.name === 'postgres') await db.close();
-    });
-    // Endpoints of earlier tests (the database is shared) no longer take events; the receiver starts afresh.
-    beforeEach(async () => {
-      await db.query('update webhook_endpoints set enabled = false');
-      receiver.received.length = 0;
-      receiver.answer = 200;
-    });
+    before(() => void ({ db, t, receiver } = suite));
 
     const checkout = async () => {
       const plan = await aFlatPlan(t, 2900);
