@@ -5,6 +5,7 @@
  *  2. POST /v1/quotes under autocannon (50 connections) next to a constant-JSON Express route.
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
+ *  5. Webhook deliveries to a local receiver, next to a bare loop of signed POSTs (bench/deliveries.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import autocannon from 'autocannon';
 import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
+import { benchDeliveries } from './deliveries.js';
 import { QUOTE_CART, startServer } from './servers.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
@@ -167,7 +169,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -202,4 +204,12 @@ if (only.has('4')) {
     const all = built.find((f) => f.name === 'billkit.js')!;
     line('all elements (billkit.js), brotli', `${(all.brotli / 1024).toFixed(1)} kB (budget 40 kB: ${all.brotli <= 40 * 1024 ? 'met' : 'MISSED'})`);
   }
+}
+
+if (only.has('5')) {
+  const d = await benchDeliveries();
+  console.log(`\n5. Webhook deliveries (${d.database}; a local receiver answering 204 at once; 50 in flight)`);
+  line(`bare loop of signed POSTs x ${d.n} (ceiling)`, `${fmt(d.ceiling)} deliveries/s`);
+  line(`delivery passes x ${d.n}`, `${fmt(d.throughput)} deliveries/s, ${((d.throughput / d.ceiling) * 100).toFixed(0)}% of the ceiling (goal >= 1,000/s: ${d.throughput >= 1000 ? 'met' : 'MISSED'})`);
+  line(`commit to arrival, ${d.latency.rate} events/s x ${d.latency.n}`, `p50 ${fmt(d.latency.p50)} ms, p99 ${fmt(d.latency.p99)} ms, max ${fmt(d.latency.max)} ms (goal p99 <= 1,000 ms: ${d.latency.p99 <= 1000 ? 'met' : 'MISSED'})`);
 }

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { afterFailure, disableReason, isDelivered } from '../domain/notifications.js';
-import type { Db } from '../storage/db.js';
+import type { Db, Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import * as repo from '../storage/webhook-repository.js';
 import type { WebhookResult, WebhookSender } from '../notify/webhook-sender.js';
@@ -31,34 +31,30 @@ export class WebhookDelivery {
       this.db,
       this.cache,
       (tx, now, leaseUntil) => repo.claimDeliveries(tx, now, leaseUntil, this.batchSize),
-      async (delivery, clock) => {
-        const result = await this.sender.send({ url: delivery.endpoint.url, secret: delivery.endpoint.secret, eventId: delivery.event.id, body: delivery.event.body });
-        await this.#record(delivery, result, clock());
-        return isDelivered(result.statusCode);
+      (delivery) => this.sender.send({ url: delivery.endpoint.url, secret: delivery.endpoint.secret, eventId: delivery.event.id, body: delivery.event.body }),
+      async (tx, sent) => {
+        // The common case in two statements for the whole batch; failures one by one (retries, disabling).
+        const delivered = sent.filter((s) => isDelivered(s.result.statusCode));
+        await repo.recordDelivered(tx, delivered.map(({ item, result, at }) => ({ deliveryId: item.id, endpointId: item.endpoint.id, number: item.attempt, at: at.toISOString(), ...result })));
+        for (const s of sent) if (!isDelivered(s.result.statusCode)) await this.#recordFailure(tx, s.item, s.result, s.at);
+        return sent.map((s) => isDelivered(s.result.statusCode));
       },
     );
   }
 
-  async #record(delivery: repo.ClaimedDelivery, result: WebhookResult, at: Date): Promise<void> {
+  async #recordFailure(tx: Tx, delivery: repo.ClaimedDelivery, result: WebhookResult, at: Date): Promise<void> {
     const attempt: repo.AttemptRecord = { deliveryId: delivery.id, number: delivery.attempt, at: at.toISOString(), ...result };
-    await this.db.transaction(async (tx) => {
-      if (isDelivered(result.statusCode)) {
-        await repo.recordAttempt(tx, attempt, { status: 'delivered', retryAt: null });
-        await repo.endpointSucceeded(tx, delivery.endpoint.id);
-        return;
-      }
-      const failingSince = await repo.endpointFailed(tx, delivery.endpoint.id, attempt.at);
-      const reason = failingSince ? disableReason(result.statusCode, new Date(failingSince), at) : null;
-      const next = reason === 'gone' ? ({ kind: 'failed' } as const) : afterFailure(delivery.attempt, at);
-      await repo.recordAttempt(tx, attempt, next.kind === 'retry' ? { status: 'pending', retryAt: next.at.toISOString() } : { status: 'failed', retryAt: null });
-      if (!reason) return;
-      const disabled = await repo.disableEndpoint(tx, delivery.endpoint.id, reason, attempt.at);
-      if (!disabled) return;
-      await recordEvents(tx, [{ type: 'webhook_endpoint.disabled', object: endpointView(disabled) }], attempt.at);
-      this.logger?.warn(
-        { endpointId: disabled.id, url: disabled.url, reason, statusCode: result.statusCode },
-        reason === 'gone' ? 'webhook endpoint answered 410 Gone: disabled' : 'webhook endpoint failed for 5 days: disabled',
-      );
-    });
+    const failingSince = await repo.endpointFailed(tx, delivery.endpoint.id, attempt.at);
+    const reason = failingSince ? disableReason(result.statusCode, new Date(failingSince), at) : null;
+    const next = reason === 'gone' ? ({ kind: 'failed' } as const) : afterFailure(delivery.attempt, at);
+    await repo.recordAttempt(tx, attempt, next.kind === 'retry' ? { status: 'pending', retryAt: next.at.toISOString() } : { status: 'failed', retryAt: null });
+    if (!reason) return;
+    const disabled = await repo.disableEndpoint(tx, delivery.endpoint.id, reason, attempt.at);
+    if (!disabled) return;
+    await recordEvents(tx, [{ type: 'webhook_endpoint.disabled', object: endpointView(disabled) }], attempt.at);
+    this.logger?.warn(
+      { endpointId: disabled.id, url: disabled.url, reason, statusCode: result.statusCode },
+      reason === 'gone' ? 'webhook endpoint answered 410 Gone: disabled' : 'webhook endpoint failed for 5 days: disabled',
+    );
   }
 }

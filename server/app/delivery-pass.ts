@@ -19,12 +19,24 @@ export async function passClock(cache: CatalogCache): Promise<() => Date> {
   return () => new Date(Date.now() + offset);
 }
 
-/** Claims and handles batches until none is due; `handle` answers whether the item succeeded. */
-export async function drainDue<T>(
+/** One item of a batch as it was sent: what came back, and when on Billkit's clock. */
+export interface Sent<T, R> {
+  item: T;
+  result: R;
+  at: Date;
+}
+
+/**
+ * Claims and handles batches until none is due: every item of a batch is sent at once, then every outcome is
+ * recorded in one transaction (`record` answers, item by item, whether it succeeded). A pass killed before that
+ * transaction commits leaves the whole batch to the lease: sent again later, never lost.
+ */
+export async function drainDue<T, R>(
   db: Db,
   cache: CatalogCache,
   claim: (tx: Tx, now: string, leaseUntil: string) => Promise<T[]>,
-  handle: (item: T, clock: () => Date) => Promise<boolean>,
+  send: (item: T, clock: () => Date) => Promise<R>,
+  record: (tx: Tx, sent: Sent<T, R>[]) => Promise<boolean[]>,
 ): Promise<PassSummary> {
   const clock = await passClock(cache);
   const summary: PassSummary = { attempted: 0, succeeded: 0, failed: 0 };
@@ -34,13 +46,12 @@ export async function drainDue<T>(
     const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS).toISOString();
     const batch = await db.transaction((tx) => claim(tx, now.toISOString(), leaseUntil));
     if (batch.length === 0) return summary;
-    await Promise.all(
-      batch.map(async (item) => {
-        const ok = await handle(item, clock);
-        summary.attempted++;
-        if (ok) summary.succeeded++;
-        else summary.failed++;
-      }),
-    );
+    const sent = await Promise.all(batch.map(async (item) => ({ item, result: await send(item, clock), at: clock() })));
+    const outcomes = await db.transaction((tx) => record(tx, sent));
+    for (const ok of outcomes) {
+      summary.attempted++;
+      if (ok) summary.succeeded++;
+      else summary.failed++;
+    }
   }
 }

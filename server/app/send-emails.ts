@@ -11,7 +11,7 @@ import * as repo from '../storage/email-repository.js';
 import { newId } from '../storage/ids.js';
 import type { MailTransport } from '../notify/mail-transport.js';
 import { renderMail, type MailValues } from '../notify/templates.js';
-import type { CatalogCache } from './catalog-cache.js';
+import type { CatalogCache, MerchantSettings } from './catalog-cache.js';
 import { drainDue, type PassSummary } from './delivery-pass.js';
 
 export interface MailSettings {
@@ -75,21 +75,21 @@ export class EmailDelivery {
   }
 
   /** Sends everything due now (on Billkit's clock), a batch in flight at once. */
-  runOnce(): Promise<PassSummary> {
+  async runOnce(): Promise<PassSummary> {
+    const { settings } = await this.cache.get();
     return drainDue(
       this.db,
       this.cache,
       (tx, now, leaseUntil) => repo.claimEmails(tx, now, leaseUntil, this.batchSize),
-      async (email, clock) => {
-        const outcome = await this.#send(email, clock());
-        await this.db.transaction((tx) => repo.recordEmail(tx, email.id, outcome));
-        return outcome.status === 'sent' || outcome.status === 'kept';
+      (email, clock) => this.#send(email, clock(), settings),
+      async (tx, sent) => {
+        for (const { item, result } of sent) await repo.recordEmail(tx, item.id, result);
+        return sent.map(({ result }) => result.status === 'sent' || result.status === 'kept' || result.status === 'skipped');
       },
     );
   }
 
-  async #send(email: repo.ClaimedEmail, at: Date): Promise<repo.EmailOutcome> {
-    const settings = (await this.cache.get()).settings;
+  async #send(email: repo.ClaimedEmail, at: Date, settings: MerchantSettings): Promise<repo.EmailOutcome> {
     const object: Obj = email.event?.object ?? email.data;
     let recipient: string | null = null;
     let locale = toLocale(email.data.locale);

@@ -52,11 +52,12 @@ export class HttpWebhookSender implements WebhookSender {
       let settled = false;
       let status: number | null = null;
       let text = '';
-      const done = (error: string | null) => {
+      /** `finished`: the answer was read to its end, so the connection may serve the next delivery. */
+      const done = (error: string | null, finished = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        req.destroy();
+        if (!finished) req.destroy();
         resolve({ statusCode: status, durationMs: elapsed(), responseExcerpt: status === null ? null : excerpt(text), error });
       };
       const url = new URL(message.url);
@@ -87,7 +88,7 @@ export class HttpWebhookSender implements WebhookSender {
           // Enough of the answer is kept: stop reading the rest.
           if (text.length >= EXCERPT_LENGTH) done(null);
         });
-        res.on('end', () => done(null));
+        res.on('end', () => done(null, true));
         res.on('error', () => done(null));
       });
       req.on('error', (error) => done(error.message));

@@ -239,9 +239,27 @@ export async function recordAttempt(tx: Tx, a: AttemptRecord, next: { status: 'd
   );
 }
 
-/** An endpoint answered: its run of failures ends. */
-export async function endpointSucceeded(tx: Tx, endpointId: string): Promise<void> {
-  await tx.query('update webhook_endpoints set failing_since = null where id = $1 and failing_since is not null', [endpointId]);
+/**
+ * Records successful attempts in bulk: their rows, their deliveries delivered, and their endpoints' runs of
+ * failures ended. As with `recordAttempt`, a second recording of the same attempt changes nothing.
+ */
+export async function recordDelivered(tx: Tx, attempts: (AttemptRecord & { endpointId: string })[]): Promise<void> {
+  if (attempts.length === 0) return;
+  await tx.query(
+    `insert into webhook_attempts (delivery_id, number, at, status_code, duration_ms, response_excerpt, error)
+     select * from unnest($1::text[], $2::int[], $3::timestamptz[], $4::int[], $5::int[], $6::text[], $7::text[])
+     on conflict (delivery_id, number) do nothing`,
+    [
+      attempts.map((a) => a.deliveryId), attempts.map((a) => a.number), attempts.map((a) => a.at), attempts.map((a) => a.statusCode),
+      attempts.map((a) => a.durationMs), attempts.map((a) => a.responseExcerpt), attempts.map((a) => a.error),
+    ],
+  );
+  await tx.query(
+    `update webhook_deliveries d set status = 'delivered', next_attempt_at = null, delivered_at = t.at
+     from unnest($1::text[], $2::timestamptz[]) as t(id, at) where d.id = t.id and d.status = 'pending'`,
+    [attempts.map((a) => a.deliveryId), attempts.map((a) => a.at)],
+  );
+  await tx.query('update webhook_endpoints set failing_since = null where id = any($1::text[]) and failing_since is not null', [[...new Set(attempts.map((a) => a.endpointId))]]);
 }
 
 /** An endpoint failed at `at`: starts its run of failures if none is running; answers when the run began. */
