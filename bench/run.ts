@@ -5,7 +5,8 @@
  *  2. POST /v1/quotes under autocannon (50 connections) next to a constant-JSON Express route.
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
- *  5. Webhook deliveries to a local receiver, next to a bare loop of signed POSTs (bench/deliveries.ts).
+ *  5. The billing run on PostgreSQL (bench/billing.ts).
+ *  6. Webhook deliveries to a local receiver, next to a bare loop of signed POSTs (bench/deliveries.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
 import { benchDeliveries } from './deliveries.js';
 import { QUOTE_CART, startServer } from './servers.js';
+import { benchBillingRun } from './billing.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -169,7 +171,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -207,8 +209,20 @@ if (only.has('4')) {
 }
 
 if (only.has('5')) {
+  const n = Number(process.env.BENCH_BILLING_N ?? 100_000);
+  console.log(`\n5. Billing run on PostgreSQL (${fmt(n)} due subscriptions: a flat and a metered charge with usage, test provider)`);
+  const billing = await benchBillingRun(n);
+  if (!billing) line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+  else {
+    line('billing run (renew, invoice, charge)', `${billing.seconds.toFixed(1)} s, ${fmt(billing.perSecond)} renewals/s (goal >= 3,300/s, i.e. 100,000 in 30 s: ${billing.perSecond >= 3300 ? 'met' : 'MISSED'})`);
+    line('bare batched INSERT of the same invoice and line rows', `${billing.bareSeconds.toFixed(1)} s, ${fmt(billing.n / billing.bareSeconds)} invoices/s`);
+    line('ratio run / bare insert', `${((billing.bareSeconds / billing.seconds) * 100).toFixed(1)}% of the ceiling's rate`);
+  }
+}
+
+if (only.has('6')) {
   const d = await benchDeliveries();
-  console.log(`\n5. Webhook deliveries (${d.database}; a local receiver answering 204 at once; 50 in flight)`);
+  console.log(`\n6. Webhook deliveries (${d.database}; a local receiver answering 204 at once; 50 in flight)`);
   line(`bare loop of signed POSTs x ${d.n} (ceiling)`, `${fmt(d.ceiling)} deliveries/s`);
   line(`delivery passes x ${d.n}`, `${fmt(d.throughput)} deliveries/s, ${((d.throughput / d.ceiling) * 100).toFixed(0)}% of the ceiling (goal >= 1,000/s: ${d.throughput >= 1000 ? 'met' : 'MISSED'})`);
   line(`commit to arrival, ${d.latency.rate} events/s x ${d.latency.n}`, `p50 ${fmt(d.latency.p50)} ms, p99 ${fmt(d.latency.p99)} ms, max ${fmt(d.latency.max)} ms (goal p99 <= 1,000 ms: ${d.latency.p99 <= 1000 ? 'met' : 'MISSED'})`);

@@ -3,6 +3,8 @@ import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
+import { BillingRunService } from './app/billing-run.js';
+import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
@@ -33,6 +35,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const policy = notify.policy ?? (payments.name === 'test' ? TEST_MODE_POLICY : livePolicy(false));
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
+  const collector = new PaymentCollector(db, payments, catalogCache);
   return {
     db,
     keys: new KeyStore(db),
@@ -42,7 +45,10 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     quotes,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
     payments,
-    collector: new PaymentCollector(db, payments, catalogCache),
+    collector,
+    couponCache,
+    billingRuns: new BillingRunService(db, catalogCache, collector),
+    invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
     settings: new SettingsService(db, catalogCache),
     webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
     webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger),

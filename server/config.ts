@@ -34,6 +34,8 @@ export interface Config {
   testClock: boolean | undefined;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (BILLKIT_TRUST_PROXY). */
   trustProxy: TrustProxy;
+  /** Seconds between two billing runs of this process (BILLKIT_BILLING_INTERVAL, default 60; 0 turns the timer off). */
+  billingInterval: number;
   /** BILLKIT_SMTP_URL: emails go out over this SMTP server (nodemailer); unset, they stay in the database. */
   smtpUrl: string | undefined;
   /** BILLKIT_MAIL_FROM: the sender's address; by default the seller's email from the settings. */
@@ -54,6 +56,13 @@ function trustProxy(value: string | undefined): TrustProxy {
   if (/^\d+$/.test(text)) return Number(text);
   if (text === 'true') throw new Error('BILLKIT_TRUST_PROXY=true would let any client choose its address through X-Forwarded-For; give the number of proxies (1) or their addresses');
   return text.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+function billingInterval(value: string | undefined): number {
+  if (value === undefined || value === '') return 60;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`BILLKIT_BILLING_INTERVAL must be a whole number of seconds (0: off), not ${value}`);
+  return n;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -80,6 +89,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
     trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
+    billingInterval: billingInterval(env.BILLKIT_BILLING_INTERVAL),
     smtpUrl: env.BILLKIT_SMTP_URL || undefined,
     mailFrom: env.BILLKIT_MAIL_FROM || undefined,
     webhookAllowPrivate: env.BILLKIT_WEBHOOK_ALLOW_PRIVATE === 'true',

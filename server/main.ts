@@ -10,6 +10,7 @@ import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { startBillingWorker } from './jobs/billing-worker.js';
 import { DeliveryWorker } from './jobs/delivery-worker.js';
 import { livePolicy, TEST_MODE_POLICY } from './notify/address-policy.js';
 import { mailTransportFor } from './notify/mail-transport.js';
@@ -51,6 +52,7 @@ if (config.seedDemo && (await seedDemo(db))) {
 }
 
 const app = createApp(deps);
+const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;
 // Webhooks and emails from the outbox: this process's share of the work (others may share the database).
 const deliveries = new DeliveryWorker(db, deps.webhookDelivery, deps.emailDelivery, { logger });
 await deliveries.start();
@@ -75,6 +77,7 @@ const server = app.listen(config.port, config.host, () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
+    void billing?.stop();
     const delivered = deliveries.stop().finally(() => mail.close());
     // The quote counts of this process join the shared ones before the database closes.
     const synced = (app.locals.syncRateLimits as (() => Promise<void>) | undefined)?.() ?? Promise.resolve();

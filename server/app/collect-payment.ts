@@ -32,7 +32,7 @@ export interface CollectOptions {
 
 export type CollectOutcome =
   | { invoiceId: string; outcome: 'paid'; paymentId: string }
-  | { invoiceId: string; outcome: 'declined'; code: string; message: string }
+  | { invoiceId: string; outcome: 'declined'; code: string; message: string; subscription?: 'past_due' | 'cancelled' | 'unpaid' }
   /** Nothing recorded: another collector holds the invoice, or the provider could not be reached (the pending attempt is retried later). */
   | { invoiceId: string; outcome: 'skipped'; reason: string };
 
@@ -114,7 +114,8 @@ export class PaymentCollector {
         results.push({ invoiceId: c.invoiceId, outcome: 'skipped', reason: 'recorded_by_another_run' });
         continue;
       }
-      results.push({ invoiceId: c.invoiceId, outcome: 'declined', code, message });
+      const result: CollectOutcome & { outcome: 'declined' } = { invoiceId: c.invoiceId, outcome: 'declined', code, message };
+      results.push(result);
       const sub = c.subscriptionId ? (changed.get(c.subscriptionId) ?? subs.get(c.subscriptionId)) : undefined;
       let invoiceEvent: 'invoice.marked_uncollectible' | null = null;
       if (dunning) {
@@ -124,6 +125,7 @@ export class PaymentCollector {
           if (sub && (sub.status === 'active' || sub.status === 'trialing')) {
             const next = { ...sub, status: 'past_due' as const };
             changed.set(sub.id, next);
+            result.subscription = 'past_due';
             events.push({ type: 'subscription.past_due', object: subscriptionView(next, planCode) });
           }
         } else {
@@ -133,10 +135,12 @@ export class PaymentCollector {
             if (step.action === 'cancel') {
               const next: Subscription = { ...sub, status: 'cancelled', cancelledAt: at, endedAt: at, cancelAtPeriodEnd: false, cancellation: { reason: 'payment_failed' } };
               changed.set(sub.id, next);
+              result.subscription = 'cancelled';
               events.push({ type: 'subscription.cancelled', object: subscriptionView(next, planCode) });
             } else {
               const next: Subscription = { ...sub, status: 'unpaid' };
               changed.set(sub.id, next);
+              result.subscription = 'unpaid';
               events.push({ type: 'subscription.updated', object: subscriptionView(next, planCode) });
             }
           }

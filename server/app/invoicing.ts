@@ -71,7 +71,8 @@ export function draftInvoice(input: DraftInvoiceInput): NewInvoice {
     paidAt: amountDue === 0 ? iso : null,
     voidedAt: null,
     paymentId: null,
-    nextAttemptAt: null,
+    // Collected at once; if the process dies before it charges, the next billing run finds it here.
+    nextAttemptAt: amountDue > 0 ? iso : null,
     lines: input.lines.map((line) => ({ ...line, id: newId('il') })),
   };
 }

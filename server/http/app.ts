@@ -16,6 +16,7 @@ import { couponRoutes } from './routes/coupons.js';
 import { deliveryRunRoutes } from './routes/delivery-runs.js';
 import { devMailRoutes } from './routes/dev-mail.js';
 import { eventRoutes } from './routes/events.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
@@ -152,6 +153,7 @@ export function createApp(deps: Deps): Express {
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
   eventRoutes(ctx, deps);
+  lifecycleRoutes(ctx, deps);
   webhookEndpointRoutes(ctx, deps);
   deliveryRunRoutes(ctx, deps);
   if (deps.config.testClock) devMailRoutes(app as unknown as express.Router, deps);

@@ -3,10 +3,12 @@ import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
 import type { PaymentCollector } from '../app/collect-payment.js';
+import type { BillingRunService } from '../app/billing-run.js';
+import type { InvoiceActions } from '../app/invoice-actions.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
-import type { QuoteService } from '../app/quotes.js';
+import type { CouponCache, QuoteService } from '../app/quotes.js';
 import type { SettingsService } from '../app/settings.js';
 import type { KeyStore } from '../app/keys.js';
 import type { Db } from '../storage/db.js';
@@ -31,6 +33,9 @@ export interface Deps {
   emailDelivery: EmailDelivery;
   /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
   collector: PaymentCollector;
+  couponCache: CouponCache;
+  billingRuns: BillingRunService;
+  invoiceActions: InvoiceActions;
   config: HttpConfig;
   logger?: Logger;
 }

@@ -175,35 +175,31 @@ export async function adjustBalances(tx: Tx, changes: ReadonlyMap<string, number
  */
 export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], at: string): Promise<Subscription[]> {
   if (subs.length === 0) return [];
-  const j = (v: unknown) => (v == null ? null : JSON.stringify(v));
-  const { rows } = await tx.query<Row>(
+  // One JSON document for the batch (parsed once), its fields named as the columns.
+  const rows = subs.map((s) => ({
+    id: s.id, status: s.status, plan_id: s.planId, items: s.items, coupon_id: s.couponId, coupon_code: s.couponCode,
+    coupon_first_period: s.couponFirstPeriod, periods_billed: s.periodsBilled, anchor: s.anchor, anchor_periods: s.anchorPeriods,
+    cps: s.currentPeriodStart, cpe: s.currentPeriodEnd, trial_end: s.trialEnd, cape: s.cancelAtPeriodEnd, cancelled_at: s.cancelledAt,
+    cancellation: s.cancellation, paused_at: s.pausedAt, resumes_at: s.resumesAt, expires_at: s.expiresAt, ended_at: s.endedAt,
+    pending_change: s.pendingChange, dpm: s.defaultPaymentMethod, retention_offered: s.retentionOffered, twe: s.trialWillEndSent,
+  }));
+  const { rows: saved } = await tx.query<Row>(
     `update subscriptions s set status = t.status, plan_id = t.plan_id, items = t.items, coupon_id = t.coupon_id,
        coupon_code = t.coupon_code, coupon_first_period = t.coupon_first_period, periods_billed = t.periods_billed,
        anchor = t.anchor, anchor_periods = t.anchor_periods, current_period_start = t.cps, current_period_end = t.cpe,
        trial_end = t.trial_end, cancel_at_period_end = t.cape, cancelled_at = t.cancelled_at, cancellation = t.cancellation,
        paused_at = t.paused_at, resumes_at = t.resumes_at, expires_at = t.expires_at, ended_at = t.ended_at,
        pending_change = t.pending_change, default_payment_method = t.dpm, retention_offered = t.retention_offered,
-       trial_will_end_sent = t.twe, updated_at = $26
-     from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::int[], $8::int[], $9::timestamptz[],
-       $10::int[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::boolean[], $15::timestamptz[], $16::jsonb[],
-       $17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::timestamptz[], $21::jsonb[], $22::jsonb[], $23::boolean[],
-       $24::boolean[], $25::text[])
-       as t(id, status, plan_id, items, coupon_id, coupon_code, coupon_first_period, periods_billed, anchor, anchor_periods, cps, cpe,
-         trial_end, cape, cancelled_at, cancellation, paused_at, resumes_at, expires_at, ended_at, pending_change, dpm, retention_offered,
-         twe, family_key)
+       trial_will_end_sent = t.twe, updated_at = $2
+     from jsonb_to_recordset($1::jsonb) as t(id text, status text, plan_id text, items jsonb, coupon_id text, coupon_code text,
+       coupon_first_period int, periods_billed int, anchor timestamptz, anchor_periods int, cps timestamptz, cpe timestamptz,
+       trial_end timestamptz, cape boolean, cancelled_at timestamptz, cancellation jsonb, paused_at timestamptz, resumes_at timestamptz,
+       expires_at timestamptz, ended_at timestamptz, pending_change jsonb, dpm jsonb, retention_offered boolean, twe boolean)
      where s.id = t.id
      returning s.*`,
-    [
-      subs.map((s) => s.id), subs.map((s) => s.status), subs.map((s) => s.planId), subs.map((s) => JSON.stringify(s.items)),
-      subs.map((s) => s.couponId), subs.map((s) => s.couponCode), subs.map((s) => s.couponFirstPeriod), subs.map((s) => s.periodsBilled),
-      subs.map((s) => s.anchor), subs.map((s) => s.anchorPeriods), subs.map((s) => s.currentPeriodStart), subs.map((s) => s.currentPeriodEnd),
-      subs.map((s) => s.trialEnd), subs.map((s) => s.cancelAtPeriodEnd), subs.map((s) => s.cancelledAt), subs.map((s) => j(s.cancellation)),
-      subs.map((s) => s.pausedAt), subs.map((s) => s.resumesAt), subs.map((s) => s.expiresAt), subs.map((s) => s.endedAt),
-      subs.map((s) => j(s.pendingChange)), subs.map((s) => j(s.defaultPaymentMethod)), subs.map((s) => s.retentionOffered),
-      subs.map((s) => s.trialWillEndSent), subs.map((s) => s.familyKey), at,
-    ],
+    [JSON.stringify(rows), at],
   );
-  return rows.map(toSubscription);
+  return saved.map(toSubscription);
 }
 
 export const newRunId = () => newId('brun');

@@ -219,10 +219,14 @@ export async function findSubscription(db: Queryable, id: string): Promise<Subsc
   return rows[0] ? toSubscription(rows[0]) : null;
 }
 
-export const listSubscriptions = (db: Queryable, page: PageRequest, customerId?: string) =>
-  customerId
-    ? pageOf(db, 'select * from subscriptions where customer_id = $1', [customerId], page, toSubscription)
-    : pageOf(db, 'select * from subscriptions', [], page, toSubscription);
+export const listSubscriptions = (db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined } = {}) =>
+  pageOf(
+    db,
+    'select * from subscriptions where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2)',
+    [filter.customerId ?? null, filter.status ?? null],
+    page,
+    toSubscription,
+  );
 
 // ------------------------------------------------------------------------------------------- invoices
 
@@ -330,9 +334,7 @@ const toInvoice = (r: Row, lines: InvoiceLineRecord[], attempts: InvoiceAttempt[
 });
 
 /** An invoice to write: numbered from `series` (`INV-2026-`) as the transaction commits. */
-export type NewInvoice = Omit<Invoice, 'number' | 'attempts'> & { series: string };
-
-const col = <T, V>(list: readonly T[], pick: (item: T) => V) => list.map(pick);
+export type NewInvoice = Omit<Invoice, 'number' | 'attempts'> & { series: string; number?: string };
 
 /**
  * Writes invoices with their lines in one statement, however many: the billing run writes a batch at once.
@@ -341,41 +343,61 @@ const col = <T, V>(list: readonly T[], pick: (item: T) => V) => list.map(pick);
  */
 export async function insertInvoices(tx: Tx, invoices: readonly NewInvoice[]): Promise<void> {
   if (invoices.length === 0) return;
-  const lines = invoices.flatMap((inv) => inv.lines.map((line, position) => ({ line, position, invoiceId: inv.id })));
-  const v = invoices;
+  // Two JSON documents for the whole batch, each parsed once by PostgreSQL.
+  const rows = invoices.map((x) => ({
+    id: x.id, number: x.number ?? null, number_prefix: x.series, customer_id: x.customerId, subscription_id: x.subscriptionId, kind: x.kind,
+    status: x.status, currency: x.currency, subtotal: x.subtotal, discount: x.discount, tax: x.tax, total: x.total,
+    balance_applied: x.balanceApplied, amount_due: x.amountDue, amount_paid: x.amountPaid, tax_treatment: x.taxTreatment,
+    tax_behavior: x.taxBehavior, tax_breakdown: x.taxBreakdown, note: x.note, bill_to: x.billTo, seller: x.seller,
+    period_start: x.periodStart, period_end: x.periodEnd, issued_at: x.issuedAt, due_at: x.dueAt, paid_at: x.paidAt,
+    payment_id: x.paymentId, next_attempt_at: x.nextAttemptAt,
+  }));
+  const lines = invoices.flatMap((inv) =>
+    inv.lines.map((l, position) => ({
+      id: l.id, invoice_id: inv.id, position, charge_id: l.chargeId, product_id: l.productId, description: l.description, type: l.type,
+      quantity: l.quantity, unit_amount: l.unitAmount ?? null, trial: l.trial === true, subtotal: l.subtotal, discount: l.discount,
+      tax_rate: l.taxRate, tax: l.tax, total: l.total, period_start: l.periodStart, period_end: l.periodEnd, proration: l.proration === true,
+    })),
+  );
   await tx.query(
     `with i as (
-       insert into invoices (id, number_prefix, customer_id, subscription_id, kind, status, currency, subtotal, discount, tax, total,
+       insert into invoices (id, number, number_prefix, customer_id, subscription_id, kind, status, currency, subtotal, discount, tax, total,
          balance_applied, amount_due, amount_paid, tax_treatment, tax_behavior, tax_breakdown, note, bill_to, seller,
          period_start, period_end, issued_at, due_at, paid_at, payment_id, next_attempt_at)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
-         $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::jsonb[], $18::text[],
-         $19::jsonb[], $20::jsonb[], $21::timestamptz[], $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[],
-         $26::text[], $27::timestamptz[])
+       select * from jsonb_to_recordset($1::jsonb) as t(id text, number text, number_prefix text, customer_id text, subscription_id text,
+         kind text, status text, currency text, subtotal bigint, discount bigint, tax bigint, total bigint, balance_applied bigint,
+         amount_due bigint, amount_paid bigint, tax_treatment text, tax_behavior text, tax_breakdown jsonb, note text, bill_to jsonb,
+         seller jsonb, period_start timestamptz, period_end timestamptz, issued_at timestamptz, due_at timestamptz, paid_at timestamptz,
+         payment_id text, next_attempt_at timestamptz)
        returning id
      )
      insert into invoice_lines (id, invoice_id, position, charge_id, product_id, description, type, quantity, unit_amount, trial,
        subtotal, discount, tax_rate, tax, total, period_start, period_end, proration)
-     select * from unnest($28::text[], $29::text[], $30::int[], $31::text[], $32::text[], $33::text[], $34::text[], $35::int[],
-       $36::bigint[], $37::boolean[], $38::bigint[], $39::bigint[], $40::int[], $41::bigint[], $42::bigint[], $43::timestamptz[],
-       $44::timestamptz[], $45::boolean[])
-     where (select count(*) from i) = $46`,
-    [
-      col(v, (x) => x.id), col(v, (x) => x.series), col(v, (x) => x.customerId), col(v, (x) => x.subscriptionId), col(v, (x) => x.kind),
-      col(v, (x) => x.status), col(v, (x) => x.currency), col(v, (x) => x.subtotal), col(v, (x) => x.discount), col(v, (x) => x.tax),
-      col(v, (x) => x.total), col(v, (x) => x.balanceApplied), col(v, (x) => x.amountDue), col(v, (x) => x.amountPaid),
-      col(v, (x) => x.taxTreatment), col(v, (x) => x.taxBehavior), col(v, (x) => JSON.stringify(x.taxBreakdown)), col(v, (x) => x.note),
-      col(v, (x) => JSON.stringify(x.billTo)), col(v, (x) => (x.seller ? JSON.stringify(x.seller) : null)), col(v, (x) => x.periodStart),
-      col(v, (x) => x.periodEnd), col(v, (x) => x.issuedAt), col(v, (x) => x.dueAt), col(v, (x) => x.paidAt), col(v, (x) => x.paymentId),
-      col(v, (x) => x.nextAttemptAt),
-      col(lines, (x) => x.line.id), col(lines, (x) => x.invoiceId), col(lines, (x) => x.position), col(lines, (x) => x.line.chargeId),
-      col(lines, (x) => x.line.productId), col(lines, (x) => x.line.description), col(lines, (x) => x.line.type),
-      col(lines, (x) => x.line.quantity), col(lines, (x) => x.line.unitAmount ?? null), col(lines, (x) => x.line.trial === true),
-      col(lines, (x) => x.line.subtotal), col(lines, (x) => x.line.discount), col(lines, (x) => x.line.taxRate), col(lines, (x) => x.line.tax),
-      col(lines, (x) => x.line.total), col(lines, (x) => x.line.periodStart), col(lines, (x) => x.line.periodEnd),
-      col(lines, (x) => x.line.proration === true), v.length,
-    ],
+     select * from jsonb_to_recordset($2::jsonb) as t(id text, invoice_id text, position int, charge_id text, product_id text,
+       description text, type text, quantity int, unit_amount bigint, trial boolean, subtotal bigint, discount bigint, tax_rate int,
+       tax bigint, total bigint, period_start timestamptz, period_end timestamptz, proration boolean)
+     where (select count(*) from i) = $3`,
+    [JSON.stringify(rows), JSON.stringify(lines), invoices.length],
   );
+}
+
+/**
+ * Numbers invoices now, in one statement, in their order: the series row stays locked until the transaction
+ * ends, so call it last (the billing run does, just before its batch commits). Invoices numbered this way
+ * skip the numbering at commit (migration 0004), and their events can carry the number as they are written.
+ */
+export async function numberInvoices(tx: Tx, invoices: NewInvoice[]): Promise<void> {
+  const bySeries = new Map<string, NewInvoice[]>();
+  for (const inv of invoices) bySeries.set(inv.series, [...(bySeries.get(inv.series) ?? []), inv]);
+  for (const [series, list] of bySeries) {
+    const { rows } = await tx.query<{ last_number: number }>(
+      `insert into invoice_series (prefix, last_number) values ($1, $2)
+       on conflict (prefix) do update set last_number = invoice_series.last_number + $2 returning last_number`,
+      [series, list.length],
+    );
+    let n = Number(rows[0]!.last_number) - list.length;
+    for (const inv of list) inv.number = `${series}${String(++n).padStart(6, '0')}`;
+  }
 }
 
 /**
@@ -440,9 +462,13 @@ export async function findInvoice(db: Queryable, id: string): Promise<Invoice | 
   return (await withLines(db, rows))[0] ?? null;
 }
 
-export async function listInvoices(db: Queryable, page: PageRequest, customerId?: string): Promise<Page<Invoice>> {
-  const raw = customerId
-    ? await pageOf(db, 'select * from invoices where customer_id = $1', [customerId], page, (r) => r as Row & { id: string })
-    : await pageOf(db, 'select * from invoices', [], page, (r) => r as Row & { id: string });
+export async function listInvoices(db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined; subscriptionId?: string | undefined } = {}): Promise<Page<Invoice>> {
+  const raw = await pageOf(
+    db,
+    `select * from invoices where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2) and ($3::text is null or subscription_id = $3)`,
+    [filter.customerId ?? null, filter.status ?? null, filter.subscriptionId ?? null],
+    page,
+    (r) => r as Row & { id: string },
+  );
   return { ...raw, data: await withLines(db, raw.data) };
 }

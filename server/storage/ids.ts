@@ -5,7 +5,27 @@ import { randomBytes } from 'node:crypto';
  * processes, and ordered by creation time, which is what cursor pagination walks (with `collate "C"`).
  */
 export function newId(prefix: string, now = Date.now(), randomBytesCount = 5): string {
-  return `${prefix}_${now.toString(16).padStart(12, '0')}${randomBytes(randomBytesCount).toString('hex')}`;
+  return `${prefix}_${now.toString(16).padStart(12, '0')}${monotonicRandom(now, randomBytesCount)}`;
+}
+
+let lastMs = -1;
+let lastRandom = 0n;
+
+/**
+ * Random within a millisecond, but increasing in this process (as ULIDs do): ids made one after another in
+ * one millisecond (a billing run's batch) still sort in the order they were made.
+ */
+function monotonicRandom(now: number, bytes: number): string {
+  const digits = bytes * 2;
+  if (bytes !== 5) return randomBytes(bytes).toString('hex');
+  if (now === lastMs && lastRandom < 0xffffffff00n) {
+    lastRandom += 1n + BigInt(randomBytes(1)[0]!);
+  } else {
+    lastMs = now;
+    // The top bit is kept clear, so a millisecond has room for many increments.
+    lastRandom = BigInt('0x' + randomBytes(bytes).toString('hex')) >> 1n;
+  }
+  return lastRandom.toString(16).padStart(digits, '0');
 }
 
 /** For ids that work as a bearer of access (a checkout id lets its browser confirm it): 128 random bits. */

@@ -6,7 +6,7 @@ import * as store from '../../storage/commerce-repository.js';
 import type { Deps } from '../deps.js';
 import { defineRoute, type RouteContext } from '../route.js';
 import { PageQuery, pageOf } from '../schemas/common.js';
-import { Checkout, CheckoutInput, ConfirmInput, ConfirmResult, Customer, Invoice, Subscription } from '../schemas/checkout.js';
+import { Checkout, CheckoutInput, ConfirmInput, ConfirmResult, Customer, Invoice, InvoiceStatus, Subscription, SubscriptionStatus } from '../schemas/checkout.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(255) });
 
@@ -39,17 +39,17 @@ export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {
     ({ query }) => store.listCustomers(db, query));
   defineRoute(ctx, { method: 'get', path: '/v1/customers/{id}', auth: 'secret', summary: 'Get a customer', tags, params: IdParam, response: { status: 200, schema: Customer }, problems: [404] },
     async ({ params }) => (await store.findCustomer(db, params.id)) ?? notFound('customer', params.id));
-  defineRoute(ctx, { method: 'get', path: '/v1/subscriptions', auth: 'secret', summary: 'List subscriptions', tags, query: PageQuery.extend({ customerId: z.string().optional() }), response: { status: 200, schema: pageOf(Subscription) } },
+  defineRoute(ctx, { method: 'get', path: '/v1/subscriptions', auth: 'secret', summary: 'List subscriptions', tags, query: PageQuery.extend({ customerId: z.string().max(255).optional(), status: SubscriptionStatus.optional() }), response: { status: 200, schema: pageOf(Subscription) } },
     async ({ query }) => {
-      const page = await store.listSubscriptions(db, query, query.customerId);
+      const page = await store.listSubscriptions(db, query, query);
       const code = await planCode();
       return { ...page, data: page.data.map((s) => subscriptionDto(s, code)) };
     });
   defineRoute(ctx, { method: 'get', path: '/v1/subscriptions/{id}', auth: 'secret', summary: 'Get a subscription', tags, params: IdParam, response: { status: 200, schema: Subscription }, problems: [404] },
     async ({ params }) => subscriptionDto((await store.findSubscription(db, params.id)) ?? notFound('subscription', params.id), await planCode()));
-  defineRoute(ctx, { method: 'get', path: '/v1/invoices', auth: 'secret', summary: 'List invoices', tags, query: PageQuery.extend({ customerId: z.string().optional() }), response: { status: 200, schema: pageOf(Invoice) } },
+  defineRoute(ctx, { method: 'get', path: '/v1/invoices', auth: 'secret', summary: 'List invoices', tags, query: PageQuery.extend({ customerId: z.string().max(255).optional(), subscriptionId: z.string().max(255).optional(), status: InvoiceStatus.optional() }), response: { status: 200, schema: pageOf(Invoice) } },
     async ({ query }) => {
-      const page = await store.listInvoices(db, query, query.customerId);
+      const page = await store.listInvoices(db, query, query);
       return { ...page, data: page.data.map(invoiceDto) };
     });
   defineRoute(ctx, { method: 'get', path: '/v1/invoices/{id}', auth: 'secret', summary: 'Get an invoice by id or number', tags, params: IdParam, response: { status: 200, schema: Invoice }, problems: [404] },

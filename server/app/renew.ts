@@ -1,0 +1,238 @@
+/**
+ * Renew: one step of a subscription's life at its period's end (SPEC.md section 6, "Renewal"), shared by the
+ * billing run (which saves it) and the upcoming invoice (which only shows it). In order:
+ * 1. a period-end cancellation or expiry ends it (a final invoice bills the ended period's usage, if any);
+ * 2. a pause due at the period's end pauses it (the ended period's usage is invoiced, if any);
+ * 3. otherwise a pending downgrade due now is applied first, then one renewal invoice bills the ended period's
+ *    usage in arrears and the next period in advance.
+ */
+import type { Plan } from '../domain/catalog.js';
+import type { Coupon } from '../domain/coupons.js';
+import { DomainError } from '../domain/errors.js';
+import type { NewEvent } from '../domain/events.js';
+import {
+  couponEligibleFor, couponPeriodOf, nextPeriod, priceRenewal, selectionOf, type Period, type Renewable,
+} from '../domain/renewal.js';
+import { determineTax, type TaxDetermination } from '../domain/tax.js';
+import { adjustBalances, lockCustomer, saveSubscriptions } from '../storage/billing-repository.js';
+import { insertInvoices, type Customer, type InvoiceKind, type NewInvoice, type Subscription } from '../storage/commerce-repository.js';
+import { findCoupon } from '../storage/coupon-repository.js';
+import type { Tx } from '../storage/db.js';
+import { recordEvents } from '../storage/event-repository.js';
+import { periodUsage } from './usage.js';
+import type { CatalogEntry } from './catalog-cache.js';
+import { draftInvoice } from './invoicing.js';
+import { invoiceView, subscriptionView } from './views.js';
+
+export type StepKind = 'cancel' | 'expire' | 'pause' | 'renew';
+
+export interface RenewalStep {
+  kind: StepKind;
+  /** The subscription before the step, a due downgrade already applied. */
+  subscription: Subscription;
+  plan: Plan;
+  /** The period whose usage is billed in arrears (none in a trial). */
+  ended: Period;
+  billUsage: boolean;
+  /** The period billed in advance (renew only). */
+  next: Period | null;
+  /** True when a pending change was applied in this step. */
+  changed: boolean;
+}
+
+export const renewable = (s: Subscription): Renewable => ({
+  anchor: new Date(s.anchor),
+  anchorPeriods: s.anchorPeriods,
+  currentPeriodStart: new Date(s.currentPeriodStart),
+  currentPeriodEnd: new Date(s.currentPeriodEnd),
+  periodsBilled: s.periodsBilled,
+  inTrial: s.status === 'trialing',
+  couponFirstPeriod: s.couponFirstPeriod,
+});
+
+/** The step a subscription takes at its current period's end. */
+export function renewalStep(entry: CatalogEntry, sub: Subscription, coupon: Coupon | null): RenewalStep {
+  let current = sub;
+  let plan = planOf(entry, sub.planId);
+  const end = new Date(sub.currentPeriodEnd);
+  const ended = { start: new Date(sub.currentPeriodStart), end };
+  const billUsage = sub.status !== 'trialing';
+  if (sub.cancelAtPeriodEnd || (sub.expiresAt !== null && new Date(sub.expiresAt) <= end)) {
+    return { kind: sub.cancelAtPeriodEnd ? 'cancel' : 'expire', subscription: sub, plan, ended, billUsage, next: null, changed: false };
+  }
+  if (sub.pausedAt !== null && new Date(sub.pausedAt) <= end) {
+    return { kind: 'pause', subscription: sub, plan, ended, billUsage, next: null, changed: false };
+  }
+  let changed = false;
+  if (sub.pendingChange !== null && new Date(sub.pendingChange.effectiveAt) <= end) {
+    const target = planOf(entry, sub.pendingChange.plan);
+    const selection = selectionOf(entry.snapshot, target, sub.pendingChange.items);
+    const keepCoupon = coupon !== null && couponEligibleFor(coupon, target, selection);
+    current = {
+      ...sub,
+      planId: target.id,
+      items: sub.pendingChange.items,
+      pendingChange: null,
+      ...(keepCoupon ? {} : { couponId: null, couponCode: null }),
+    };
+    plan = target;
+    changed = true;
+  }
+  return { kind: 'renew', subscription: current, plan, ended, billUsage, next: nextPeriod(renewable(current), plan.interval), changed };
+}
+
+function planOf(entry: CatalogEntry, planId: string): Plan {
+  const plan = entry.planByRef.get(planId);
+  if (!plan) throw new Error(`plan ${planId} of a subscription is not in the catalog`);
+  return plan;
+}
+
+/** The metered charges whose usage the step bills: what to ask periodUsage for. */
+export function meteredChargesOf(entry: CatalogEntry, step: RenewalStep) {
+  if (!step.billUsage) return [];
+  const out = [];
+  for (const s of selectionOf(entry.snapshot, step.plan, step.subscription.items)) {
+    if (s.charge.type !== 'metered' || s.product.measurementId === null) continue;
+    const measurement = entry.snapshot.measurements.get(s.product.measurementId);
+    if (measurement) out.push({ chargeId: s.charge.id, measurement });
+  }
+  return out;
+}
+
+/** Tax from the customer's details and the rate table as they are now; a VAT ID no longer valid is ignored. */
+export function taxFor(entry: CatalogEntry, customer: Customer): TaxDetermination {
+  const details = { country: customer.country, type: customer.type, vatId: customer.vatId };
+  try {
+    return determineTax(entry.tax, details);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'vat_id_invalid') return determineTax(entry.tax, { ...details, vatId: null });
+    throw error;
+  }
+}
+
+export interface StepResult {
+  /** null: nothing to invoice (a final or pause invoice without usage). */
+  invoice: NewInvoice | null;
+  subscription: Subscription;
+  events: NewEvent[];
+}
+
+/**
+ * Carries a step out in memory: the invoice (drafted with the customer's `balance`), the subscription after
+ * it, and the events to write. `at` is the clock's time of the run.
+ */
+export function applyStep(
+  entry: CatalogEntry,
+  step: RenewalStep,
+  ctx: { customer: Customer; balance: number; coupon: Coupon | null; usage: ReadonlyMap<string, number> | null; at: Date },
+): StepResult {
+  const { plan, ended, next } = step;
+  const sub = step.subscription;
+  const coupon = sub.couponId !== null ? ctx.coupon : null;
+  const tax = taxFor(entry, ctx.customer);
+  const priced = priceRenewal({
+    plan,
+    selection: selectionOf(entry.snapshot, plan, sub.items),
+    coupon,
+    couponPeriod: couponPeriodOf(sub),
+    tax,
+    usage: step.billUsage ? ctx.usage : null,
+    ended,
+    next,
+  });
+  const endIso = ended.end.toISOString();
+  let after: Subscription;
+  let kind: InvoiceKind;
+  let type: NewEvent['type'];
+  switch (step.kind) {
+    case 'cancel':
+      after = { ...sub, status: 'cancelled', cancelledAt: sub.cancelledAt ?? endIso, endedAt: endIso, pendingChange: null };
+      kind = 'final';
+      type = 'subscription.cancelled';
+      break;
+    case 'expire':
+      after = { ...sub, status: 'expired', endedAt: endIso, pendingChange: null };
+      kind = 'final';
+      type = 'subscription.expired';
+      break;
+    case 'pause':
+      after = { ...sub, status: 'paused', currentPeriodStart: endIso, currentPeriodEnd: endIso };
+      kind = 'usage';
+      type = 'subscription.paused';
+      break;
+    case 'renew':
+      after = {
+        ...sub,
+        status: sub.status === 'trialing' ? 'active' : sub.status,
+        currentPeriodStart: next!.start.toISOString(),
+        currentPeriodEnd: next!.end.toISOString(),
+        anchorPeriods: sub.anchorPeriods + 1,
+        periodsBilled: sub.periodsBilled + 1,
+      };
+      kind = 'renewal';
+      type = 'subscription.renewed';
+      break;
+  }
+  const invoice =
+    step.kind === 'renew' || priced.lines.length > 0
+      ? draftInvoice({
+          kind,
+          customer: ctx.customer,
+          subscriptionId: sub.id,
+          currency: plan.currency,
+          taxTreatment: tax.treatment,
+          taxBehavior: plan.taxBehavior,
+          lines: priced.lines,
+          totals: priced,
+          periodStart: (next ?? ended).start.toISOString(),
+          periodEnd: (next ?? ended).end.toISOString(),
+          at: ctx.at,
+          settings: entry.settings,
+          balance: ctx.balance,
+        })
+      : null;
+  const planCode = (id: string) => entry.planByRef.get(id)?.code ?? id;
+  const events: NewEvent[] = [];
+  if (step.changed) events.push({ type: 'subscription.updated', object: subscriptionView(sub, planCode) });
+  if (invoice) {
+    const { series: _s, ...shown } = invoice;
+    const view = invoiceView({ ...shown, number: '', attempts: [] });
+    events.push({ type: 'invoice.finalized', object: view });
+    if (invoice.status === 'paid') events.push({ type: 'invoice.paid', object: view });
+  }
+  events.push({ type, object: subscriptionView(after, planCode) });
+  return { invoice, subscription: after, events };
+}
+
+/**
+ * Takes one step of one subscription inside a verb's transaction (cancel now, pause now, resume): the
+ * invoice with its usage, the customer's balance, the subscription and the events, written at once.
+ * `adjust` changes the subscription after the step (the verb's own fields).
+ */
+export async function takeStep(
+  ctx: { tx: Tx; entry: CatalogEntry; now: Date; at: string },
+  step: RenewalStep,
+  adjust: (after: Subscription) => Subscription = (s) => s,
+  eventType?: NewEvent['type'],
+): Promise<{ subscription: Subscription; invoice: NewInvoice | null }> {
+  const { tx, entry, now, at } = ctx;
+  const sub = step.subscription;
+  const customer = await lockCustomer(tx, sub.customerId);
+  const coupon = sub.couponId ? ((await findCoupon(tx, sub.couponId)) ?? null) : null;
+  const usage = await periodUsage(tx, [
+    { subscriptionId: sub.id, start: step.ended.start.toISOString(), end: step.ended.end.toISOString(), charges: meteredChargesOf(entry, step) },
+  ]);
+  const result = applyStep(entry, step, { customer, balance: customer.balance, coupon, usage: usage.get(sub.id) ?? null, at: now });
+  const after = adjust(result.subscription);
+  const planCode = (id: string) => entry.planByRef.get(id)?.code ?? id;
+  // The step's own subscription event is last: it shows the subscription as adjusted.
+  const events = result.events.slice(0, -1);
+  events.push({ type: eventType ?? result.events.at(-1)!.type, object: subscriptionView(after, planCode) });
+  if (result.invoice) {
+    await insertInvoices(tx, [result.invoice]);
+    await adjustBalances(tx, new Map([[customer.id, -result.invoice.balanceApplied]]), at);
+  }
+  const [saved] = await saveSubscriptions(tx, [after], at);
+  await recordEvents(tx, events, at);
+  return { subscription: saved!, invoice: result.invoice };
+}
