@@ -66,6 +66,7 @@ const server = app.listen(config.port, config.host, () => {
     `  Hosted checkout  ${url}/checkout/<plan-code>`,
     `  API              ${url}/v1   (docs: ${url}/docs, OpenAPI: ${url}/openapi.json)`,
     `  Health           ${url}/health`,
+    ...(httpConfig.testClock && mail.kind === 'database' ? [`  Mail (test mode) ${url}/dev/mail`] : []),
     '',
     `  Publishable key  ${keys.publishable ?? '(set BILLKIT_PUBLISHABLE_KEY to print it)'}`,
     `  Secret key       ${keys.secret ?? '(set BILLKIT_SECRET_KEY to print it)'}`,

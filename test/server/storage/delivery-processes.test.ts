@@ -92,8 +92,10 @@ describe(
         LOG_LEVEL: 'fatal',
       };
       const base = `http://127.0.0.1:${port}`;
+      let banner = '';
       const start = async (): Promise<ChildProcess> => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: 'ignore' });
+        const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+        child.stdout!.on('data', (chunk) => (banner += chunk));
         for (let i = 0; i < 600; i++) {
           if (child.exitCode !== null) throw new Error(`the BFF exited with ${child.exitCode}`);
           const up = await fetch(`${base}/health`).then((r) => r.ok, () => false);
@@ -141,6 +143,7 @@ describe(
         assert.ok(completed.length >= 150, `most checkouts completed (${completed.length})`);
         const arrived = new Set(receiver.verified(endpoint.secret).map((e) => e.id));
         assert.deepEqual(completed.filter((id) => !arrived.has(id)), [], 'every completed checkout was delivered');
+        assert.match(banner, new RegExp(`Mail \\(test mode\\) http://localhost:${port}/dev/mail`), 'without SMTP in test mode the banner names /dev/mail');
         const duplicates = receiver.received.length - arrived.size;
         assert.ok(duplicates <= 50, `duplicates only from the crash (${duplicates})`);
       } finally {
