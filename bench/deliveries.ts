@@ -47,7 +47,7 @@ export async function benchDeliveries(n = 2000): Promise<DeliveryFigures> {
     const bare = async (count: number) => {
       let next = 0;
       const started = performance.now();
-      await Promise.all(Array.from({ length: 50 }, async () => { while (next++ < count) await sender.send({ url, secret, eventId: `evt_bare_${next}`, body }); }));
+      await Promise.all(Array.from({ length: 50 }, async () => { while (next++ < count) await sender.send({ url, secrets: [secret], eventId: `evt_bare_${next}`, body }); }));
       return (count * 1000) / (performance.now() - started);
     };
     // Warmed up first (connections opened, the signing code compiled), as the passes below find it.

@@ -31,7 +31,7 @@ export class WebhookDelivery {
       this.db,
       this.cache,
       (tx, now, leaseUntil) => repo.claimDeliveries(tx, now, leaseUntil, this.batchSize),
-      (delivery) => this.sender.send({ url: delivery.endpoint.url, secret: delivery.endpoint.secret, eventId: delivery.event.id, body: delivery.event.body }),
+      (delivery) => this.sender.send({ url: delivery.endpoint.url, secrets: delivery.endpoint.secrets, eventId: delivery.event.id, body: delivery.event.body }),
       async (tx, sent) => {
         // The common case in two statements for the whole batch; failures one by one (retries, disabling).
         const delivered = sent.filter((s) => isDelivered(s.result.statusCode));

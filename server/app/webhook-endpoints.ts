@@ -84,10 +84,14 @@ export class WebhookEndpointService {
     if (!(await this.db.transaction((tx) => repo.deleteEndpoint(tx, id)))) throw endpointNotFound(id);
   }
 
-  /** A new secret at once: later deliveries are signed with it only. */
-  async rotateSecret(id: string): Promise<repo.EndpointWithSecret> {
-    const at = await this.#now();
-    const updated = await this.db.transaction((tx) => repo.updateEndpoint(tx, id, { secret: newSigningSecret() }, at));
+  /**
+   * A new secret, signing every later delivery; the old one signs beside it for `previousValidHours` of
+   * Billkit's clock (default 24; 0 ends it at once), so the merchant can switch verifiers without a refusal.
+   */
+  async rotateSecret(id: string, previousValidHours = 24): Promise<repo.EndpointWithSecret> {
+    const now = CatalogCache.now(await this.cache.get());
+    const until = previousValidHours > 0 ? new Date(now.getTime() + previousValidHours * 3_600_000).toISOString() : null;
+    const updated = await this.db.transaction((tx) => repo.rotateSecret(tx, id, newSigningSecret(), until, now.toISOString()));
     if (!updated) throw endpointNotFound(id);
     return updated;
   }

@@ -12,8 +12,8 @@ import { checkLiteralHost, guardedLookup, type UrlPolicy } from './address-polic
 
 export interface WebhookMessage {
   url: string;
-  /** whsec_... */
-  secret: string;
+  /** whsec_...: the current secret, then the previous one while it still signs after a rotation. */
+  secrets: readonly string[];
   eventId: string;
   body: string;
 }
@@ -29,13 +29,16 @@ export interface WebhookSender {
   send(message: WebhookMessage): Promise<WebhookResult>;
 }
 
-/** The three signed headers for `body` (exported for tests and the README's example). */
-export function signedHeaders(secret: string, eventId: string, body: string, at = new Date()): Record<string, string> {
+/**
+ * The three signed headers for `body`: one signature per secret, space-separated, as Standard Webhooks
+ * allows (a verifier accepts the message when any of them is its own).
+ */
+export function signedHeaders(secrets: string | readonly string[], eventId: string, body: string, at = new Date()): Record<string, string> {
   const seconds = new Date(Math.floor(at.getTime() / 1000) * 1000);
   return {
     'webhook-id': eventId,
     'webhook-timestamp': String(seconds.getTime() / 1000),
-    'webhook-signature': new Webhook(secret).sign(eventId, seconds, body),
+    'webhook-signature': (typeof secrets === 'string' ? [secrets] : secrets).map((secret) => new Webhook(secret).sign(eventId, seconds, body)).join(' '),
   };
 }
 
@@ -76,7 +79,7 @@ export class HttpWebhookSender implements WebhookSender {
           'content-type': 'application/json',
           'content-length': bytes.length,
           'user-agent': 'Billkit-Webhooks/1',
-          ...signedHeaders(message.secret, message.eventId, message.body),
+          ...signedHeaders(message.secrets, message.eventId, message.body),
         },
       });
       const timer = setTimeout(() => done(status === null ? `no answer within ${this.timeoutMs / 1000} s` : null), this.timeoutMs);

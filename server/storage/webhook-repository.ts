@@ -65,7 +65,6 @@ export interface EndpointChange {
   events?: EndpointFilter | undefined;
   enabled?: boolean | undefined;
   description?: string | null | undefined;
-  secret?: string | undefined;
 }
 
 /** Changes what is given; enabling clears why Billkit disabled it and its run of failures. */
@@ -76,10 +75,9 @@ export async function updateEndpoint(tx: Tx, id: string, change: EndpointChange,
        events = coalesce($3::jsonb, events),
        enabled = coalesce($4, enabled),
        description = case when $5::boolean then $6 else description end,
-       secret = coalesce($7, secret),
        disabled_reason = case when $4 then null else disabled_reason end,
        failing_since = case when $4 then null else failing_since end,
-       updated_at = $8
+       updated_at = $7
      where id = $1 returning *`,
     [
       id,
@@ -88,9 +86,19 @@ export async function updateEndpoint(tx: Tx, id: string, change: EndpointChange,
       change.enabled ?? null,
       change.description !== undefined,
       change.description ?? null,
-      change.secret ?? null,
       at,
     ],
+  );
+  return rows[0] ? toEndpoint(rows[0]) : null;
+}
+
+/** A new signing secret; the current one keeps signing beside it until `previousUntil` (null: not at all). */
+export async function rotateSecret(tx: Tx, id: string, secret: string, previousUntil: string | null, at: string): Promise<EndpointWithSecret | null> {
+  const { rows } = await tx.query<Row>(
+    `update webhook_endpoints set previous_secret = case when $3::timestamptz is null then null else secret end,
+       previous_secret_expires_at = $3, secret = $2, updated_at = $4
+     where id = $1 returning *`,
+    [id, secret, previousUntil, at],
   );
   return rows[0] ? toEndpoint(rows[0]) : null;
 }
@@ -186,7 +194,8 @@ export async function redeliver(tx: Tx, eventId: string, at: string, endpointId:
 export interface ClaimedDelivery {
   id: string;
   attempt: number;
-  endpoint: { id: string; url: string; secret: string; failingSince: string | null };
+  /** `secrets`: the current one, then the previous one while it still signs after a rotation. */
+  endpoint: { id: string; url: string; secrets: string[]; failingSince: string | null };
   event: { id: string; type: string; body: string };
 }
 
@@ -206,13 +215,14 @@ export async function claimDeliveries(tx: Tx, now: string, leaseUntil: string, l
      from due, webhook_endpoints e, events ev
      where d.id = due.id and e.id = d.endpoint_id and ev.id = d.event_id
      returning d.id, d.attempts, e.id as endpoint_id, e.url, e.secret, e.failing_since,
+       case when e.previous_secret_expires_at > $1 then e.previous_secret end as previous_secret,
        ev.id as event_id, ev.type, ev.created_at as event_created_at, ev.data`,
     [now, leaseUntil, limit],
   );
   return rows.map((r) => ({
     id: String(r.id),
     attempt: Number(r.attempts),
-    endpoint: { id: String(r.endpoint_id), url: String(r.url), secret: String(r.secret), failingSince: isoOrNull(r.failing_since) },
+    endpoint: { id: String(r.endpoint_id), url: String(r.url), secrets: [String(r.secret), ...(r.previous_secret ? [String(r.previous_secret)] : [])], failingSince: isoOrNull(r.failing_since) },
     // The body is the event as GET /v1/events/{id} shows it.
     event: { id: String(r.event_id), type: String(r.type), body: JSON.stringify({ id: r.event_id, type: r.type, createdAt: iso(r.event_created_at), data: json(r.data) }) },
   }));

@@ -3,7 +3,7 @@ import { endpointView } from '../../app/webhook-endpoints.js';
 import type { Deps } from '../deps.js';
 import { defineRoute, type RouteContext } from '../route.js';
 import { PageQuery, pageOf } from '../schemas/common.js';
-import { Delivery, Endpoint, EndpointInput, EndpointPatch, EndpointWithSecret, RedeliverInput } from '../schemas/webhooks.js';
+import { Delivery, Endpoint, EndpointInput, EndpointPatch, EndpointWithSecret, RedeliverInput, RotateInput } from '../schemas/webhooks.js';
 
 const tags = ['Events and webhooks'];
 const IdParam = z.object({ id: z.string().min(1).max(255) });
@@ -26,8 +26,8 @@ export function webhookEndpointRoutes(ctx: RouteContext, { webhookEndpoints: ser
       await service.delete(params.id);
       res.status(204).end();
     });
-  defineRoute(ctx, { method: 'post', path: '/v1/webhook-endpoints/{id}/rotate-secret', auth: 'secret', summary: 'Replace the signing secret (the new one is shown in this answer only)', tags, params: IdParam, response: { status: 200, schema: EndpointWithSecret }, problems: [404] },
-    ({ params }) => service.rotateSecret(params.id));
+  defineRoute(ctx, { method: 'post', path: '/v1/webhook-endpoints/{id}/rotate-secret', auth: 'secret', summary: 'Replace the signing secret (the new one is shown in this answer only; the old one signs beside it for a while)', tags, params: IdParam, body: RotateInput.optional().default({ previousValidHours: 24 }), response: { status: 200, schema: EndpointWithSecret }, problems: [404] },
+    ({ params, body }) => service.rotateSecret(params.id, body.previousValidHours));
   defineRoute(ctx, { method: 'get', path: '/v1/webhook-endpoints/{id}/deliveries', auth: 'secret', summary: "An endpoint's deliveries, newest event first, each with its attempts", tags, params: IdParam, query: PageQuery.extend({ eventId: z.string().min(1).max(255).optional() }), response: { status: 200, schema: pageOf(Delivery) }, problems: [404] },
     ({ params, query }) => service.deliveries(params.id, query));
   defineRoute(ctx, { method: 'post', path: '/v1/events/{id}/redeliver', auth: 'secret', summary: 'Send an event again, now, to every enabled endpoint that takes it (or to one)', tags, params: IdParam, body: RedeliverInput.optional().default({}), response: { status: 202, schema: z.object({ data: z.array(Delivery) }) }, problems: [404, 422] },

@@ -67,3 +67,7 @@ export const Delivery = z
   .meta({ id: 'WebhookDelivery' });
 
 export const RedeliverInput = z.object({ endpointId: z.string().min(1).max(255).optional().meta({ description: 'Only to this endpoint; by default to every enabled endpoint that takes the event.' }) });
+
+export const RotateInput = z.object({
+  previousValidHours: z.number().int().min(0).max(72).default(24).meta({ description: 'How long the old secret keeps signing beside the new one (a second signature in webhook-signature); 0 ends it at once.' }),
+});

@@ -11,6 +11,10 @@ create table webhook_endpoints (
   description text,
   -- The Standard Webhooks signing secret (whsec_...): needed in clear to sign; never shown after creation.
   secret text not null,
+  -- After a rotation the old secret signs too (a second signature) until this Billkit-clock time, so a
+  -- receiver can switch its verifier without refusing a delivery.
+  previous_secret text,
+  previous_secret_expires_at timestamptz,
   -- Why the endpoint was disabled by Billkit (gone: it answered 410; failing: it failed for 5 days).
   disabled_reason text,
   -- The Billkit-clock time of the first failure since the last success.

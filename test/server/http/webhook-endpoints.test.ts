@@ -57,17 +57,36 @@ for (const target of testDatabases()) {
         assert.deepEqual([patched.body.events, patched.body.enabled, patched.body.description, patched.body.secret], [['*'], false, null, undefined]);
       });
 
-      it('when the secret is rotated, then a new one is answered and later deliveries are signed with it only', async () => {
-        const endpoint = await createEndpoint(t, { url: receiver.url });
+      it('when the secret is rotated, then a new one is answered; the old one signs beside it for 24 h of the clock, then only the new one', async () => {
+        const endpoint = await createEndpoint(t, { url: receiver.url, events: ['checkout.completed'] });
         const rotated = await request(t.app).post(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`).set(t.sk);
         assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
         assert.match(rotated.body.secret, /^whsec_/);
         assert.notEqual(rotated.body.secret, endpoint.secret);
         await checkout();
         await deliverNow(t);
-        assert.ok(receiver.received.length > 0);
-        assert.equal(receiver.verified(rotated.body.secret).length, receiver.received.length);
+        assert.equal(receiver.received.length, 1);
+        assert.match(String(receiver.received[0]!.headers['webhook-signature']), /^v1,\S+ v1,\S+$/, 'two signatures while both sign');
+        assert.equal(receiver.verified(rotated.body.secret).length, 1);
+        assert.equal(receiver.verified(endpoint.secret).length, 1, 'a verifier with the old secret still accepts it');
+        receiver.received.length = 0;
+        await advanceClock(t, 24 * HOUR + SECOND);
+        await checkout();
+        await deliverNow(t);
+        assert.equal(receiver.verified(rotated.body.secret).length, 1);
+        assert.throws(() => receiver.verified(endpoint.secret), /signature/i, 'after 24 h only the new secret signs');
+      });
+
+      it('when the secret is rotated with previousValidHours 0, then the old one stops at once; more than 72 is refused', async () => {
+        const endpoint = await createEndpoint(t, { url: receiver.url, events: ['checkout.completed'] });
+        const rotated = await request(t.app).post(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`).set(t.sk).send({ previousValidHours: 0 });
+        assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+        await checkout();
+        await deliverNow(t);
+        assert.equal(receiver.verified(rotated.body.secret).length, 1);
         assert.throws(() => receiver.verified(endpoint.secret), /signature/i);
+        const tooLong = await request(t.app).post(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`).set(t.sk).send({ previousValidHours: 73 });
+        assert.deepEqual(pointers(problemOf(tooLong, 400, 'validation_failed')), ['/previousValidHours']);
       });
 
       it('when an endpoint is deleted, then it is gone (404 webhook_endpoint_not_found on every route)', async () => {
