@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import request from 'supertest';
+import { pino } from 'pino';
+import { WebhookDelivery } from '../../../server/app/deliver-webhooks.js';
 import { livePolicy, TEST_MODE_POLICY } from '../../../server/notify/address-policy.js';
 import { HttpWebhookSender, type WebhookMessage, type WebhookResult } from '../../../server/notify/webhook-sender.js';
 import type { Db } from '../../../server/storage/db.js';
@@ -206,13 +208,17 @@ for (const target of testDatabases()) {
         }
       });
 
-      it('when the endpoint answers 410, then it is disabled at once (reason gone), webhook_endpoint.disabled goes to the others, and nothing more is sent to it', async () => {
+      it('when the endpoint answers 410, then it is disabled at once (reason gone) with a log line, webhook_endpoint.disabled goes to the others, and nothing more is sent to it', async () => {
         const gone = await startReceiver();
         gone.answer = 410;
         try {
           const endpoint = await createEndpoint(t, { url: gone.url, events: ['checkout.completed'] });
           const watcher = await createEndpoint(t, { url: receiver.url, events: ['webhook_endpoint.disabled'] });
           await checkout();
+          const logged: { msg: string; endpointId?: string; reason?: string }[] = [];
+          const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+          await new WebhookDelivery(db, t.deps.catalogCache, new HttpWebhookSender(TEST_MODE_POLICY), logger).runOnce();
+          assert.deepEqual(logged.map((l) => [l.msg, l.endpointId, l.reason]), [['webhook endpoint answered 410 Gone: disabled', endpoint.id, 'gone']]);
           await deliverNow(t);
           const read = await request(t.app).get(`/v1/webhook-endpoints/${endpoint.id}`).set(t.sk);
           assert.deepEqual([read.body.enabled, read.body.disabledReason], [false, 'gone']);
