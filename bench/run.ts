@@ -5,8 +5,10 @@
  *  2. POST /v1/quotes under autocannon (50 connections) next to a constant-JSON Express route.
  *  3. Checkout confirmations per second on PostgreSQL at 20 connections (needs DATABASE_URL).
  *  4. The built elements' sizes, brotli (needs `npm run build`).
- *  5. The billing run on PostgreSQL (bench/billing.ts).
- *  6. Webhook deliveries to a local receiver, next to a bare loop of signed POSTs (bench/deliveries.ts).
+ *  5. The billing run on PostgreSQL next to a bare batched INSERT of the same invoice rows (needs DATABASE_URL).
+ *  6. Usage ingestion on PostgreSQL: POST /v1/usage in batches of 1,000 events next to a bare multi-row
+ *     INSERT of the same rows into the same table (needs DATABASE_URL).
+ *  7. Webhook deliveries to a local receiver, next to a bare loop of signed POSTs (bench/deliveries.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
 import { benchDeliveries } from './deliveries.js';
+import { openPostgres } from '../server/storage/postgres.js';
 import { QUOTE_CART, startServer } from './servers.js';
 import { benchBillingRun } from './billing.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct, aTier } from '../test/support/builders.js';
@@ -151,6 +154,96 @@ async function benchConfirmations(): Promise<{ rps: number; p50: number; p99: nu
   }
 }
 
+// ------------------------------------------------------------------------------------- 6. usage ingestion
+const USAGE_BATCH = 1000;
+/** Batches in flight at once, for the API and the bare INSERT alike. */
+const USAGE_CONNECTIONS = 8;
+/** Batches per round; rounds alternate between the two, the median of each is kept. */
+const USAGE_BATCHES = Number(process.env.BENCH_USAGE_BATCHES ?? 60);
+const USAGE_ROUNDS = 3;
+
+async function benchUsage(): Promise<{ api: number; bare: number; ratios: number[]; rejected: number } | null> {
+  if (!process.env.DATABASE_URL) return null;
+  const api = await startServer('api-pg');
+  const db = await openPostgres(api.databaseUrl!, { max: USAGE_CONNECTIONS });
+  try {
+    const pk = { 'content-type': 'application/json', authorization: `Bearer ${api.publishableKey}` };
+    // The demo's Business plan bills api_calls (metered, sum): 20 subscriptions to spread the events over.
+    const subscriptions: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const checkout = (await (await fetch(`${api.url}/v1/checkouts`, { method: 'POST', headers: pk, body: JSON.stringify({ plan: 'business-monthly', customer: { email: `usage-${i}@example.com`, name: 'Bench', country: 'DE', type: 'individual' } }) })).json()) as { id: string };
+      const done = (await (await fetch(`${api.url}/v1/checkouts/${checkout.id}/confirm`, { method: 'POST', headers: pk, body: '{"paymentMethod":"pm_card_visa"}' })).json()) as { subscription: { id: string } };
+      subscriptions.push(done.subscription.id);
+    }
+    const measurementId = (await db.query<{ id: string }>(`select id from measurements where code = 'api_calls'`)).rows[0]!.id;
+    const rows = (round: string, batch: number) =>
+      Array.from({ length: USAGE_BATCH }, (_, k) => ({ id: `${round}-${batch}-${k}`, subscriptionId: subscriptions[k % subscriptions.length]!, value: 1 + (k % 7) }));
+
+    const apiRound = async (round: string) => {
+      const bodies = Array.from({ length: USAGE_BATCHES }, (_, b) =>
+        JSON.stringify({ events: rows(round, b).map((r) => ({ id: r.id, measurement: 'api_calls', subscriptionId: r.subscriptionId, value: r.value })) }),
+      );
+      let next = 0;
+      let rejected = 0;
+      const started = performance.now();
+      const result = await autocannon({
+        url: `${api.url}/v1/usage`,
+        connections: USAGE_CONNECTIONS,
+        amount: bodies.length,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${api.secretKey}` },
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++] }),
+            onResponse: (_status: number, body: string) => {
+              const answer = JSON.parse(body) as { accepted: number };
+              rejected += USAGE_BATCH - answer.accepted;
+            },
+          },
+        ],
+      });
+      if (result.non2xx || result.errors) throw new Error(`${result.non2xx + result.errors} usage batches failed`);
+      return { rate: (bodies.length * USAGE_BATCH * 1000) / (performance.now() - started), rejected };
+    };
+    const bareRound = async (round: string) => {
+      const batches = Array.from({ length: USAGE_BATCHES }, (_, b) => rows(round, b));
+      const at = new Date().toISOString();
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: USAGE_CONNECTIONS }, async () => {
+          for (let b = next++; b < batches.length; b = next++) {
+            const batch = batches[b]!;
+            await db.query(
+              `insert into usage_events (measurement_id, id, subscription_id, value, at, unique_key)
+               select $1, t.id, t.subscription_id, t.value, $2, t.id from unnest($3::text[], $4::text[], $5::bigint[]) as t(id, subscription_id, value)`,
+              [measurementId, at, batch.map((r) => r.id), batch.map((r) => r.subscriptionId), batch.map((r) => r.value)],
+            );
+          }
+        }),
+      );
+      return (batches.length * USAGE_BATCH * 1000) / (performance.now() - started);
+    };
+    // A warm-up of each (JIT, prepared statements, the table's first pages), then alternated rounds.
+    await apiRound('warm-api');
+    await bareRound('warm-bare');
+    const apiRates: number[] = [];
+    const bareRates: number[] = [];
+    let rejected = 0;
+    for (let round = 0; round < USAGE_ROUNDS; round++) {
+      bareRates.push(await bareRound(`bare${round}`));
+      const r = await apiRound(`api${round}`);
+      apiRates.push(r.rate);
+      rejected += r.rejected;
+    }
+    const median = (values: number[]) => [...values].sort((x, y) => x - y)[(values.length - 1) >> 1]!;
+    return { api: median(apiRates), bare: median(bareRates), ratios: apiRates.map((r, i) => r / bareRates[i]!).sort((x, y) => x - y), rejected };
+  } finally {
+    await db.close();
+    await api.stop();
+  }
+}
+
 // ------------------------------------------------------------------------------------------ 4. sizes
 function sizes() {
   const dist = 'dist';
@@ -171,7 +264,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -221,8 +314,20 @@ if (only.has('5')) {
 }
 
 if (only.has('6')) {
+  console.log(`\n6. Usage ingestion on PostgreSQL (batches of ${fmt(USAGE_BATCH)} events, ${USAGE_CONNECTIONS} in flight, ${USAGE_ROUNDS} alternated rounds of ${USAGE_BATCHES} batches)`);
+  const usage = await benchUsage();
+  if (!usage) line('skipped', 'set DATABASE_URL to a PostgreSQL database');
+  else {
+    line('bare multi-row INSERT of the same rows (baseline)', `${fmt(usage.bare)} events/s (median)`);
+    line('POST /v1/usage', `${fmt(usage.api)} events/s (median; goal >= 20,000: ${usage.api >= 20_000 ? 'met' : 'MISSED'}), refused ${usage.rejected}`);
+    line('ratio usage API / bare INSERT', `${((usage.api / usage.bare) * 100).toFixed(1)}%`);
+    line("  each round's own ratio, sorted", usage.ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' '));
+  }
+}
+
+if (only.has('7')) {
   const d = await benchDeliveries();
-  console.log(`\n6. Webhook deliveries (${d.database}; a local receiver answering 204 at once; 50 in flight)`);
+  console.log(`\n7. Webhook deliveries (${d.database}; a local receiver answering 204 at once; 50 in flight)`);
   line(`bare loop of signed POSTs x ${d.n} (ceiling)`, `${fmt(d.ceiling)} deliveries/s`);
   line(`delivery passes x ${d.n}`, `${fmt(d.throughput)} deliveries/s, ${((d.throughput / d.ceiling) * 100).toFixed(0)}% of the ceiling (goal >= 1,000/s: ${d.throughput >= 1000 ? 'met' : 'MISSED'})`);
   line(`commit to arrival, ${d.latency.rate} events/s x ${d.latency.n}`, `p50 ${fmt(d.latency.p50)} ms, p99 ${fmt(d.latency.p99)} ms, max ${fmt(d.latency.max)} ms (goal p99 <= 1,000 ms: ${d.latency.p99 <= 1000 ? 'met' : 'MISSED'})`);

@@ -7,6 +7,9 @@ export const QUOTE_CART = JSON.stringify({ plan: 'business-monthly', quantity: 2
 export interface BenchServer {
   url: string;
   publishableKey: string;
+  secretKey: string;
+  /** api-pg: a connection string to the server's schema. */
+  databaseUrl?: string;
   pid: number;
   /** Ends the process and waits for it to exit (api-pg drops its schema first). */
   stop: () => Promise<void>;
@@ -37,5 +40,5 @@ export async function startServer(mode: 'constant' | 'api' | 'api-pg', options: 
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  return { ...(JSON.parse(line) as { url: string; publishableKey: string }), pid: child.pid!, stop };
+  return { ...(JSON.parse(line) as { url: string; publishableKey: string; secretKey: string; databaseUrl?: string }), pid: child.pid!, stop };
 }

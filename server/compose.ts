@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { CatalogCache } from './app/catalog-cache.js';
 import { CatalogService } from './app/catalog.js';
+import { SubscriptionChangeService } from './app/change-subscription.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
 import { BillingRunService } from './app/billing-run.js';
 import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
+import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
@@ -49,6 +51,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     couponCache,
     billingRuns: new BillingRunService(db, catalogCache, collector),
     invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
+    usage: new UsageRecorder(db, catalogCache, collector),
+    subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
     webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
     webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger),

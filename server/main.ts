@@ -14,7 +14,7 @@ import { startBillingWorker } from './jobs/billing-worker.js';
 import { DeliveryWorker } from './jobs/delivery-worker.js';
 import { livePolicy, TEST_MODE_POLICY } from './notify/address-policy.js';
 import { mailTransportFor } from './notify/mail-transport.js';
-import { seedDemo } from './seed/demo.js';
+import { seedDemo, seedDemoUsage } from './seed/demo.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
 
@@ -50,6 +50,8 @@ if (config.seedDemo && (await seedDemo(db))) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');
 }
+// The demo's metered plan gets a subscriber with a few API calls in its current period (test provider only).
+if (config.seedDemo) await seedDemoUsage(deps).catch((error: unknown) => logger.warn({ err: error }, 'demo usage not recorded'));
 
 const app = createApp(deps);
 const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;

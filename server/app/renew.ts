@@ -13,6 +13,7 @@ import type { NewEvent } from '../domain/events.js';
 import {
   couponEligibleFor, couponPeriodOf, nextPeriod, priceRenewal, selectionOf, type Period, type Renewable,
 } from '../domain/renewal.js';
+import { sameInterval } from '../domain/proration.js';
 import { determineTax, type TaxDetermination } from '../domain/tax.js';
 import { adjustBalances, lockCustomer, saveSubscriptions } from '../storage/billing-repository.js';
 import { insertInvoices, type Customer, type InvoiceKind, type NewInvoice, type Subscription } from '../storage/commerce-repository.js';
@@ -74,6 +75,8 @@ export function renewalStep(entry: CatalogEntry, sub: Subscription, coupon: Coup
       items: sub.pendingChange.items,
       pendingChange: null,
       ...(keepCoupon ? {} : { couponId: null, couponCode: null }),
+      // Another interval: its periods count from here (a new anchor, as a resume's).
+      ...(sameInterval(plan.interval, target.interval) ? {} : { anchor: sub.currentPeriodEnd, anchorPeriods: 0 }),
     };
     plan = target;
     changed = true;

@@ -1,25 +1,126 @@
 /**
- * PLACEHOLDER until the usage work lands (branch issue-15-usage replaces this file): sums the values of each
- * requested charge's measurement over the period. Only `sum` and `count` are right here.
+ * Reading metered usage (SPEC.md section 9): the quantity each metered charge bills for a period, batched
+ * for the billing run (`periodUsage`), and a subscription's usage so far (GET /v1/subscriptions/{id}/usage).
  */
-import type { Measurement } from '../domain/catalog.js';
+import type { CatalogSnapshot, Charge, Measurement, Plan } from '../domain/catalog.js';
+import { DomainError } from '../domain/errors.js';
+import { priceCharge } from '../domain/pricing.js';
+import { billedQuantity, isTimeline } from '../domain/usage.js';
+import { findSubscription, type Subscription } from '../storage/commerce-repository.js';
 import type { Queryable } from '../storage/db.js';
+import { readPeriodUsage, type UsageRead } from '../storage/usage-repository.js';
+import { CatalogCache } from './catalog-cache.js';
 
-export async function periodUsage(
-  db: Queryable,
-  requests: readonly { subscriptionId: string; start: string; end: string; charges: readonly { chargeId: string; measurement: Measurement }[] }[],
-): Promise<Map<string, Map<string, number>>> {
-  const out = new Map<string, Map<string, number>>();
-  for (const r of requests) {
-    const per = new Map<string, number>();
-    for (const { chargeId, measurement } of r.charges) {
-      const { rows } = await db.query<{ sum: string | null; count: string }>(
-        'select sum(value)::text as sum, count(*)::text as count from usage_events where subscription_id = $1 and measurement_id = $2 and at >= $3 and at < $4',
-        [r.subscriptionId, measurement.id, r.start, r.end],
-      );
-      per.set(chargeId, Number(measurement.aggregation === 'count' ? rows[0]!.count : (rows[0]!.sum ?? 0)));
-    }
-    out.set(r.subscriptionId, per);
-  }
-  return out;
+export interface PeriodUsageRequest {
+  subscriptionId: string;
+  /** ISO timestamps: the period [start, end). */
+  start: string;
+  end: string;
+  charges: readonly { chargeId: string; measurement: Measurement }[];
 }
+
+/**
+ * subscriptionId -> chargeId -> the quantity the period's invoice bills (every requested charge present; 0
+ * without usage), for any number of subscriptions in at most two queries. One request per subscription (a
+ * later one for the same subscription replaces the earlier's answer). Call it inside the transaction that
+ * holds the subscriptions FOR UPDATE: recording usage locks them FOR SHARE, so every event committed before
+ * the lock is counted and none can be added to the period afterwards.
+ */
+export async function periodUsage(db: Queryable, requests: readonly PeriodUsageRequest[]): Promise<Map<string, Map<string, number>>> {
+  const reads: UsageRead[] = [];
+  // Per request, the read of each measurement (two charges on one measurement share it).
+  const readOf: Map<string, number>[] = requests.map((request) => {
+    const indexes = new Map<string, number>();
+    for (const { measurement } of request.charges) {
+      if (indexes.has(measurement.id) || measurement.type === 'instant_metered') continue;
+      indexes.set(measurement.id, reads.length);
+      reads.push({ subscriptionId: request.subscriptionId, measurementId: measurement.id, start: request.start, end: request.end, timeline: isTimeline(measurement) });
+    }
+    return indexes;
+  });
+  const read = await readPeriodUsage(db, reads);
+  const result = new Map<string, Map<string, number>>();
+  requests.forEach((request, r) => {
+    const period = { start: Date.parse(request.start), end: Date.parse(request.end) };
+    const quantities = new Map<string, number>();
+    for (const { chargeId, measurement } of request.charges) {
+      const index = readOf[r]!.get(measurement.id);
+      quantities.set(chargeId, index === undefined ? 0 : billedQuantity(measurement, read[index]!, period));
+    }
+    result.set(request.subscriptionId, quantities);
+  });
+  return result;
+}
+
+export interface MeteredCharge {
+  charge: Charge;
+  measurement: Measurement;
+}
+
+const meteredByPlan = new WeakMap<Plan, Map<string, MeteredCharge>>();
+
+/** The plan's metered charges with their measurements, by charge id (worked out once per catalog version). */
+function meteredChargesOfPlan(plan: Plan, snapshot: CatalogSnapshot): Map<string, MeteredCharge> {
+  let metered = meteredByPlan.get(plan);
+  if (!metered) {
+    metered = new Map();
+    for (const charge of plan.charges) {
+      if (charge.type !== 'metered') continue;
+      const measurementId = snapshot.products.get(charge.productId)?.measurementId;
+      const measurement = measurementId ? snapshot.measurements.get(measurementId) : undefined;
+      if (measurement) metered.set(charge.id, { charge, measurement });
+    }
+    meteredByPlan.set(plan, metered);
+  }
+  return metered;
+}
+
+/** The metered charges a subscription bills: its plan's, those among its items (an add-on only when chosen), in plan order. */
+export function meteredChargesOf(subscription: Pick<Subscription, 'items'>, plan: Plan | undefined, snapshot: CatalogSnapshot): MeteredCharge[] {
+  if (!plan) return [];
+  const metered = meteredChargesOfPlan(plan, snapshot);
+  if (metered.size === 0) return [];
+  const chosen = new Set(subscription.items.map((item) => item.chargeId));
+  return [...metered.values()].filter((m) => chosen.has(m.charge.id));
+}
+
+/** GET /v1/subscriptions/{id}/usage: per metered charge, the current period, the quantity so far and its price now. */
+export async function currentUsage(db: Queryable, cache: CatalogCache, subscriptionId: string) {
+  const subscription = await findSubscription(db, subscriptionId);
+  if (!subscription) {
+    throw new DomainError('not_found', 'subscription_not_found', `No subscription ${subscriptionId}.`, [{ pointer: '/path/id', detail: 'Unknown subscription.' }]);
+  }
+  const entry = await cache.cached();
+  const plan = entry.planByRef.get(subscription.planId);
+  const metered = meteredChargesOf(subscription, plan, entry.snapshot);
+  const start = subscription.currentPeriodStart;
+  const end = subscription.currentPeriodEnd;
+  const quantities = (await periodUsage(db, [{ subscriptionId, start, end, charges: metered.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement })) }])).get(subscriptionId)!;
+  // Usage in a trial is free (SPEC section 6): shown, priced at 0.
+  const trial = subscription.status === 'trialing';
+  return {
+    subscriptionId,
+    status: subscription.status,
+    currency: plan?.currency ?? null,
+    asOf: CatalogCache.now(entry).toISOString(),
+    charges: metered.map(({ charge, measurement }) => {
+      const quantity = quantities.get(charge.id)!;
+      const product = entry.snapshot.products.get(charge.productId);
+      return {
+        chargeId: charge.id,
+        productId: charge.productId,
+        productNumber: product?.number ?? '',
+        description: product?.name ?? '',
+        measurement: { code: measurement.code, unit: measurement.unit, type: measurement.type, aggregation: measurement.aggregation, prorated: measurement.prorated },
+        periodStart: start,
+        periodEnd: end,
+        quantity,
+        pricing: charge.pricing,
+        amount: trial || measurement.type === 'instant_metered' ? 0 : priceCharge(charge.pricing, quantity),
+        free: trial,
+      };
+    }),
+  };
+}
+
+export type UsageView = Awaited<ReturnType<typeof currentUsage>>;

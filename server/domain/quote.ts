@@ -12,7 +12,7 @@ import {
   type CouponLookup, type CouponReason,
 } from './coupons.js';
 import { DomainError, type FieldError } from './errors.js';
-import { allocate } from './money.js';
+import { allocate, mulDivRound } from './money.js';
 import { displayUnitAmount, priceCharge } from './pricing.js';
 import { determineTax, rateFor, taxLines, type TaxDetermination, type TaxSettings, type TaxTreatment } from './tax.js';
 
@@ -141,6 +141,15 @@ export function resolveSelection(catalog: CatalogSnapshot, cart: Cart): Selectio
       { pointer: '/plan', detail: 'the plan is not active or not open for checkout' },
     ]);
   }
+  return { plan, charges: selectCharges(catalog, plan, cart) };
+}
+
+/**
+ * The chosen charges of `plan` with their quantities (`cart.plan` is not read), validated: throws
+ * `validation_failed` (400) with one pointer per problem. Whether the plan may be chosen is the caller's
+ * question (checkout: sellable; a change of plan: active).
+ */
+export function selectCharges(catalog: CatalogSnapshot, plan: Plan, cart: Omit<Cart, 'plan'>): SelectedCharge[] {
   const errors: FieldError[] = [];
 
   const chosen = new Set<string>();
@@ -208,7 +217,7 @@ export function resolveSelection(catalog: CatalogSnapshot, cart: Cart): Selectio
   }
 
   if (errors.length > 0) throw new DomainError('invalid', 'validation_failed', 'the cart is invalid', errors);
-  return { plan, charges };
+  return charges;
 }
 
 // ------------------------------------------------------------------- steps 2-5: one invoice, priced
@@ -227,6 +236,11 @@ export interface PriceInvoiceInput {
   tax: TaxDetermination;
   /** Usage per metered charge id, for invoices billed in arrears; a metered charge without usage is no line. */
   meteredUsage?: ReadonlyMap<string, number>;
+  /**
+   * Bills the rest of a period (a change of plan): each line's subtotal is round(full-period subtotal x
+   * remaining / period), before the discount. Whole seconds, 0 <= remaining <= period, period > 0.
+   */
+  prorate?: { remaining: number; period: number };
 }
 
 /** Prices one invoice: lines -> discounts -> tax -> totals. */
@@ -250,7 +264,8 @@ export function priceInvoice(input: PriceInvoiceInput): PricedInvoice {
     }
     const trial = input.trial && charge.type !== 'one_time';
     const pricing = charge.pricing;
-    const subtotal = trial ? 0 : priceCharge(pricing, quantity);
+    const full = trial ? 0 : priceCharge(pricing, quantity);
+    const subtotal = input.prorate ? mulDivRound(full, input.prorate.remaining, input.prorate.period) : full;
     const line: InvoiceLine = {
       chargeId: charge.id,
       productId: product.id,

@@ -145,6 +145,11 @@ export function taxOnAmount(behavior: TaxBehavior, amount: number, rate: number)
  * Per-line taxes of one invoice. `amounts` are the lines after discount (net for exclusive, gross for
  * inclusive), `rates` their rates in bp. Lines are grouped by rate; each group's tax is computed on its sum
  * and allocated over its lines in proportion to their amounts.
+ *
+ * Amounts may be negative (a proration's credit lines, SPEC section 6): a negative sum gives a negative tax,
+ * rounded the same way. A group whose lines are all of one sign allocates its tax by magnitude; a group with
+ * both signs taxes each line on its own and gives the difference to the rate's tax to the line with the
+ * largest absolute amount (the earliest on ties), so the lines still add up to the rate's tax.
  */
 export function taxLines(behavior: TaxBehavior, amounts: readonly number[], rates: readonly number[]): number[] {
   const n = amounts.length;
@@ -173,13 +178,36 @@ export function taxLines(behavior: TaxBehavior, amounts: readonly number[], rate
       throw new DomainError('unprocessable', 'amount_out_of_range', 'invoice amounts exceed the largest safe integer');
     }
     const groupTax = taxOnAmount(behavior, groupSum, rate);
-    if (groupTax === 0) continue;
     if (members.length === 1) {
       taxes[members[0]!] = groupTax;
       continue;
     }
-    const shares = allocate(groupTax, bases);
+    let negative = false;
+    let positive = false;
+    for (const base of bases) {
+      if (base < 0) negative = true;
+      else if (base > 0) positive = true;
+    }
+    if (negative && positive) {
+      mixedSignTaxes(behavior, rate, groupTax, members, bases, taxes);
+      continue;
+    }
+    if (groupTax === 0) continue;
+    const shares = negative ? allocate(-groupTax, bases.map((base) => -base)).map((share) => -share) : allocate(groupTax, bases);
     for (let k = 0; k < members.length; k++) taxes[members[k]!] = shares[k]!;
   }
   return taxes;
+}
+
+/** A rate group with lines of both signs: each line taxed alone, the rounding difference to the largest line. */
+function mixedSignTaxes(behavior: TaxBehavior, rate: number, groupTax: number, members: number[], bases: number[], taxes: number[]): void {
+  let largest = 0;
+  let assigned = 0;
+  for (let k = 0; k < members.length; k++) {
+    const tax = taxOnAmount(behavior, bases[k]!, rate);
+    taxes[members[k]!] = tax;
+    assigned += tax;
+    if (Math.abs(bases[k]!) > Math.abs(bases[largest]!)) largest = k;
+  }
+  taxes[members[largest]!]! += groupTax - assigned;
 }

@@ -18,7 +18,9 @@ import { devMailRoutes } from './routes/dev-mail.js';
 import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
+import { subscriptionChangeRoutes } from './routes/subscription-change.js';
 import { testClockRoutes } from './routes/test-clock.js';
+import { usageRoutes } from './routes/usage.js';
 import { DEFAULT_RATE_LIMITS, rateLimitsFor } from './rate-limit.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -130,8 +132,11 @@ export function createApp(deps: Deps): Express {
     );
   }
   stripeWebhookRoute(app as unknown as express.Router, deps);
-  // JSON bodies up to 100 kB: body-parser's reading, with a fast path for plain JSON (json-body.ts).
-  app.use(jsonBody({ limit: 100 * 1024, type: JSON_TYPES }));
+  // JSON bodies up to 100 kB: body-parser's reading, with a fast path for plain JSON (json-body.ts); usage
+  // batches (1,000 events) up to 1 MB.
+  const bodies = jsonBody({ limit: 100 * 1024, type: JSON_TYPES });
+  const usageBodies = jsonBody({ limit: 1024 * 1024, type: JSON_TYPES });
+  app.use((req, res, next) => (req.url === '/v1/usage' ? usageBodies : bodies)(req, res, next));
 
   const registry = newRegistry();
   const limits = rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db);
@@ -154,6 +159,8 @@ export function createApp(deps: Deps): Express {
   settingsRoutes(ctx, deps);
   eventRoutes(ctx, deps);
   lifecycleRoutes(ctx, deps);
+  usageRoutes(ctx, deps);
+  subscriptionChangeRoutes(ctx, deps);
   webhookEndpointRoutes(ctx, deps);
   deliveryRunRoutes(ctx, deps);
   if (deps.config.testClock) devMailRoutes(app as unknown as express.Router, deps);

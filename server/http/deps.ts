@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { CatalogCache } from '../app/catalog-cache.js';
 import type { CatalogService } from '../app/catalog.js';
 import type { CheckoutService } from '../app/checkout.js';
+import type { SubscriptionChangeService } from '../app/change-subscription.js';
 import type { PaymentCollector } from '../app/collect-payment.js';
+import type { UsageRecorder } from '../app/record-usage.js';
 import type { BillingRunService } from '../app/billing-run.js';
 import type { InvoiceActions } from '../app/invoice-actions.js';
 import type { PaymentProvider } from '../payments/provider.js';
@@ -36,6 +38,10 @@ export interface Deps {
   couponCache: CouponCache;
   billingRuns: BillingRunService;
   invoiceActions: InvoiceActions;
+  /** POST /v1/usage. */
+  usage: UsageRecorder;
+  /** Changes of plan, quantities and add-ons (SPEC section 6), with their proration invoices. */
+  subscriptionChanges: SubscriptionChangeService;
   config: HttpConfig;
   logger?: Logger;
 }

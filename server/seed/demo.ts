@@ -1,7 +1,11 @@
 import type { Charge, Measurement, Plan, Pricing, Product, ProductFamily, QuantityRule } from '../domain/catalog.js';
 import * as repo from '../storage/catalog-repository.js';
 import { insertCoupon } from '../storage/coupon-repository.js';
-import type { Db, Tx } from '../storage/db.js';
+import type { Db, Queryable, Tx } from '../storage/db.js';
+import type { CheckoutService } from '../app/checkout.js';
+import type { UsageRecorder } from '../app/record-usage.js';
+import type { PaymentProvider } from '../payments/provider.js';
+import { liveSubscriptionIn } from '../storage/commerce-repository.js';
 import { newId } from '../storage/ids.js';
 
 const SEED_LOCK = 72_201_338;
@@ -224,4 +228,39 @@ async function writeCatalog(tx: Tx): Promise<void> {
       charge(ebook.id, 'one_time', { model: 'flat', amount: 1500 }, qty(), true),
     ],
   });
+}
+
+/** The demo's metered subscriber: the Business plan, with a few API calls in each period it is started in. */
+export const DEMO_USAGE_EMAIL = 'usage-demo@billkit.example';
+
+/**
+ * Gives the demo's metered plan real usage, so that GET /v1/subscriptions/{id}/usage and the upcoming
+ * invoice show something: a demo customer subscribed to business-monthly (through the checkout, paid with
+ * the test provider's pm_card_visa; only with the test provider), and three API call events dated now.
+ * Idempotent across restarts: the subscription is found again by its customer's email, and the events'
+ * ids name the subscription's current period, so a restart in the same period records nothing new (they
+ * are duplicates) and one in a later period gives that period its own few calls. Answers the subscription's id.
+ */
+export async function seedDemoUsage(deps: { db: Db; checkouts: CheckoutService; usage: UsageRecorder; payments: PaymentProvider }): Promise<string | null> {
+  if (deps.payments.name !== 'test') return null;
+  let subscription = await liveSubscriptionIn(deps.db, DEMO_USAGE_EMAIL, (await familyKeyOf(deps.db, 'cloud')) ?? '');
+  if (!subscription) {
+    const checkout = await deps.checkouts.create(
+      { plan: 'business-monthly' },
+      { email: DEMO_USAGE_EMAIL, name: 'Usage Demo GmbH', country: 'DE', type: 'business', address: { line1: 'Torstrasse 1', postalCode: '10119', city: 'Berlin', country: 'DE' } },
+    );
+    const done = await deps.checkouts.confirm(checkout.id, { paymentMethod: 'pm_card_visa' });
+    if (done.status !== 'complete') return null;
+    subscription = done.subscription;
+  }
+  const period = subscription.currentPeriodStart;
+  await deps.usage.record(
+    [1200, 3400, 800].map((value, i) => ({ id: `demo-${period}-${i + 1}`, measurement: 'api_calls', subscriptionId: subscription.id, value })),
+  );
+  return subscription.id;
+}
+
+async function familyKeyOf(db: Queryable, code: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>('select id from product_families where code = $1', [code]);
+  return rows[0]?.id ?? null;
 }

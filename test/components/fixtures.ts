@@ -142,17 +142,21 @@ export function aCheckout(cart: CartRequest, provider: 'test' | 'stripe' = 'test
 const AT = '2026-11-21T12:00:00.000Z';
 export const completed: ConfirmResult = {
   status: 'complete',
-  customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', country: 'DE', type: 'individual', vatId: null, address: null, createdAt: AT, updatedAt: AT },
+  customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', country: 'DE', type: 'individual', vatId: null, address: null, balance: 0, locale: 'en', createdAt: AT, updatedAt: AT },
   subscription: {
     id: 'sub_1', customerId: 'cus_1', planId: 'plan_pro_monthly', planCode: 'pro-monthly', status: 'active',
-    items: [{ chargeId: 'chg_pro_seats', quantity: 1 }], couponId: null, currentPeriodStart: AT, currentPeriodEnd: '2026-12-21T12:00:00.000Z',
-    trialEnd: null, cancelAtPeriodEnd: false, cancelledAt: null, createdAt: AT,
+    items: [{ chargeId: 'chg_pro_seats', quantity: 1 }], couponId: null, couponCode: null, periodsBilled: 1, currentPeriodStart: AT,
+    currentPeriodEnd: '2026-12-21T12:00:00.000Z', trialEnd: null, cancelAtPeriodEnd: false, cancelledAt: null, cancellation: null,
+    pausedAt: null, resumesAt: null, expiresAt: null, endedAt: null, pendingChange: null,
+    defaultPaymentMethod: { provider: 'test', id: 'pm_card_visa', brand: 'visa', last4: '4242' }, createdAt: AT, updatedAt: AT,
   },
   invoice: {
-    id: 'inv_1', number: 'INV-2026-000001', customerId: 'cus_1', subscriptionId: 'sub_1', status: 'paid', currency: 'EUR',
-    subtotal: 9400, discount: 0, tax: 1786, total: 11186, taxTreatment: 'domestic', taxBehavior: 'exclusive',
-    taxBreakdown: [{ rate: 1900, net: 9400, tax: 1786 }], note: null, periodStart: AT, periodEnd: '2026-12-21T12:00:00.000Z',
-    issuedAt: AT, paidAt: AT, lines: [],
+    id: 'inv_1', number: 'INV-2026-000001', customerId: 'cus_1', subscriptionId: 'sub_1', kind: 'checkout', status: 'paid', currency: 'EUR',
+    subtotal: 9400, discount: 0, tax: 1786, total: 11186, balanceApplied: 0, amountDue: 11186, amountPaid: 11186,
+    taxTreatment: 'domestic', taxBehavior: 'exclusive', taxBreakdown: [{ rate: 1900, net: 9400, tax: 1786 }], note: null,
+    billTo: { name: 'Ada Lovelace', email: 'ada@example.com', country: 'DE', type: 'individual', vatId: null, address: null, locale: 'en' },
+    seller: null, periodStart: AT, periodEnd: '2026-12-21T12:00:00.000Z', issuedAt: AT, dueAt: AT, paidAt: AT, voidedAt: null,
+    attempts: [], nextAttemptAt: null, lines: [],
   },
 };
 

@@ -3,10 +3,12 @@
  * billing run, read a subscription, its invoices and the events written about an object.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import request from 'supertest';
-import type { Queryable } from '../../server/storage/db.js';
+import type { Db, Queryable } from '../../server/storage/db.js';
 import type { TestApp } from './app.js';
-import { confirm, startCheckout, type BuyerInput, type Cart } from './checkout.js';
+import { confirm, startCheckout, testAppWith, type BuyerInput, type Cart } from './checkout.js';
+import type { TestDatabase } from './db.js';
 
 export interface Subscribed {
   customer: { id: string; email: string; balance: number };
@@ -56,4 +58,20 @@ export async function eventTypes(db: Queryable, objectId: string): Promise<strin
 
 export function post(t: TestApp, path: string, body: Record<string, unknown> = {}) {
   return request(t.app).post(path).set(t.sk).send(body);
+}
+
+/**
+ * One describe block's database and app with the test clock (call it inside the block): opened before its
+ * tests, the PostgreSQL schema dropped after them.
+ */
+export function clockedApp(target: TestDatabase): { db: Db; t: TestApp } {
+  const world = {} as { db: Db; t: TestApp };
+  before(async () => {
+    world.db = await target.open();
+    world.t = await testAppWith(world.db, { testClock: true });
+  });
+  after(async () => {
+    if (target.name === 'postgres') await world.db.close();
+  });
+  return world;
 }

@@ -4,36 +4,17 @@
  * PostgreSQL schema, real HTTP requests over loopback, alternating between the two.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { generateKey } from '../../../server/app/keys.js';
 import type { Db } from '../../../server/storage/db.js';
-import { openPostgres } from '../../../server/storage/postgres.js';
-import type { TestApp } from '../../support/app.js';
-import { aBuyer, aFlatPlan, confirm, startCheckout, testAppWith, type BuyerInput } from '../../support/checkout.js';
+import { aBuyer, aFlatPlan, confirm, startCheckout, type BuyerInput } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
-import { freshPostgres, withSearchPath } from '../../support/db.js';
+import { twoProcesses, type Process } from '../../support/processes.js';
 
 const url = process.env.DATABASE_URL;
 
 interface Answer {
   status: number;
   body: Record<string, any>;
-}
-
-/** One BFF process: its app, its own pool, listening on a loopback port. */
-interface Process {
-  t: TestApp;
-  db: Db;
-  server: Server;
-  base: string;
-}
-
-async function listen(t: TestApp, db: Db): Promise<Process> {
-  const server = createServer(t.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { t, db, server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 async function post(p: Process, path: string, body: unknown): Promise<Answer> {
@@ -69,23 +50,14 @@ describe(
     /** Alternates between the two processes. */
     const at = (i: number) => (i % 2 === 0 ? a : b);
 
+    let close: (() => Promise<void>) | undefined;
+
     before(async () => {
-      dbA = await freshPostgres(url!, { max: 20 });
-      const schema = (await dbA.query<{ s: string }>('select current_schema() as s')).rows[0]!.s;
-      dbB = await openPostgres(withSearchPath(url!, schema), { max: 20 });
-      const keys = { secret: generateKey('secret'), publishable: generateKey('publishable') };
-      a = await listen(await testAppWith(dbA, {}, keys), dbA);
-      b = await listen(await testAppWith(dbB, {}, keys), dbB);
+      ({ a, b, close } = await twoProcesses(url!));
+      dbA = a.db;
+      dbB = b.db;
     });
-    after(async () => {
-      for (const p of [a, b]) {
-        if (!p) continue;
-        p.server.closeAllConnections();
-        await new Promise((resolve) => p.server.close(resolve));
-      }
-      await dbB?.close();
-      await dbA?.close();
-    });
+    after(() => close?.());
 
     /** Starts one checkout per buyer, spread over both processes, 25 at a time; each must be quoted with the coupon valid. */
     const startMany = async (carts: { plan: string; couponCode?: string; buyer: BuyerInput }[]) => {

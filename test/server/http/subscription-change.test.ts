@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import request from 'supertest';
+import { pointers, problemOf } from '../../support/api.js';
+import { aFlatPlan, aSeatsPlan, FRENCH_BUSINESS, type PlanWithProducts } from '../../support/checkout.js';
+import { createCoupon } from '../../support/coupons.js';
+import { testDatabases, unique } from '../../support/db.js';
+import { advance, billingRun, clockedApp, eventTypes, getSubscription, invoicesOf, subscribe } from '../../support/lifecycle.js';
+
+const DAY = 86_400;
+/** 30 days: every period has 2,592,000 s whatever the date the clock shows. */
+const THIRTY_DAYS = { unit: 'day', count: 30 };
+
+for (const target of testDatabases()) {
+  describe(`POST /v1/subscriptions/{id}/change on ${target.name}`, () => {
+    const world = clockedApp(target);
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    const aFamily = async () => {
+      const res = await request(world.t.app).post('/v1/product-families').set(world.t.sk).send({ code: unique('fam'), name: 'Team tools' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    /** A flat plan of `amount` every 30 days in `familyId` (override what the test is about). */
+    const aPlanIn = (familyId: string, amount: number, overrides: Record<string, unknown> = {}) =>
+      aFlatPlan(world.t, amount, { familyId, interval: THIRTY_DAYS, ...overrides });
+    /** Two plans of one family: 10.00 and 30.00 every 30 days. */
+    const basicAndPro = async () => {
+      const family = await aFamily();
+      return { basic: await aPlanIn(family, 1000), pro: await aPlanIn(family, 3000) };
+    };
+    const subscribeTo = (plan: PlanWithProducts, cart: Record<string, unknown> = {}) => subscribe(world.t, { plan: plan.code, ...cart });
+    const forward = (seconds: number) => advance(world.t, { seconds });
+    const kinds = async (subscriptionId: string) => (await invoicesOf(world.t, subscriptionId)).map((i) => i.kind);
+    const eventsOf = (objectId: string) => eventTypes(world.db, objectId);
+    const change = (id: string, body: Record<string, unknown>, idempotencyKey?: string) => {
+      const req = request(world.t.app).post(`/v1/subscriptions/${id}/change`).set(world.t.sk);
+      if (idempotencyKey !== undefined) req.set('Idempotency-Key', idempotencyKey);
+      return req.send(body);
+    };
+    const after_ = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
+    const figures = (invoice: { lines: { subtotal: number; discount: number; tax: number; total: number }[] }) =>
+      invoice.lines.map((l) => [l.subtotal, l.discount, l.tax, l.total]);
+    const totals = (i: { subtotal: number; discount: number; tax: number; total: number; balanceApplied: number; amountDue: number }) =>
+      [i.subtotal, i.discount, i.tax, i.total, i.balanceApplied, i.amountDue];
+    const balanceOf = async (customerId: string) =>
+      Number((await world.db.query<{ balance: string }>('select balance from customers where id = $1', [customerId])).rows[0]!.balance);
+    const subscriptionRow = async (id: string) =>
+      (await world.db.query<Record<string, unknown>>('select plan_id, items, anchor, periods_billed, pending_change, coupon_id from subscriptions where id = $1', [id])).rows[0]!;
+
+    // ----------------------------------------------------------------------------------------- upgrades
+
+    it('when a 10.00 plan is upgraded to 30.00 half-way through the period, then the invoice credits 5.00, charges 15.00, adds 19 % on the net and is paid', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription, customer } = await subscribeTo(basic);
+      await forward(15 * DAY);
+      const t15 = after_(subscription.currentPeriodStart, 15 * DAY);
+
+      const res = await change(subscription.id, { plan: pro.code, prorationDate: t15 });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const { effective, effectiveAt, prorationDate, invoice } = res.body;
+      assert.deepEqual([effective, effectiveAt, prorationDate], ['now', new Date(Math.floor(Date.parse(t15) / 1000) * 1000).toISOString(), effectiveAt]);
+      assert.deepEqual(figures(invoice), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
+      assert.deepEqual(totals(invoice), [1000, 0, 190, 1190, 0, 1190]);
+      assert.deepEqual([invoice.kind, invoice.status, invoice.amountPaid, invoice.taxTreatment], ['proration', 'paid', 1190, 'domestic']);
+      assert.match(invoice.number, /^INV-\d{4}-\d{6}$/);
+      assert.deepEqual(invoice.lines.map((l: { proration?: boolean; periodEnd: string }) => [l.proration, l.periodEnd]), [
+        [true, subscription.currentPeriodEnd],
+        [true, subscription.currentPeriodEnd],
+      ]);
+      assert.deepEqual(invoice.attempts.map((a: { outcome: string }) => a.outcome), ['succeeded']);
+      assert.equal(res.body.subscription.planCode, pro.code);
+      assert.equal(res.body.subscription.currentPeriodEnd, subscription.currentPeriodEnd, 'the same interval keeps the period');
+      assert.deepEqual(res.body.subscription.items, [{ chargeId: pro.charges[0]!.id, quantity: 1 }]);
+      assert.deepEqual(await eventsOf(subscription.id), ['subscription.created', 'subscription.updated']);
+      assert.deepEqual(await eventsOf(invoice.id), ['invoice.finalized', 'invoice.paid']);
+      assert.equal(await balanceOf(customer.id), 0);
+    });
+
+    it('when a preview is followed minutes later by the change with its prorationDate, then the invoice equals the preview to the cent, and the preview saved nothing', async () => {
+      const family = await aFamily();
+      const seats = await aSeatsPlan(world.t, { familyId: family, interval: THIRTY_DAYS });
+      const { subscription } = await subscribeTo(seats, { quantity: 2, addOns: [seats.charges[2]!.id] });
+      await forward(11 * DAY + 12_345);
+
+      const preview = await change(subscription.id, { quantity: 7, preview: true });
+      assert.equal(preview.status, 200, JSON.stringify(preview.body));
+      assert.deepEqual([preview.body.invoice.id, preview.body.invoice.number, preview.body.invoice.status], [null, null, 'draft']);
+      assert.ok(preview.body.invoice.total > 0);
+      assert.deepEqual(preview.body.subscription.items, [
+        { chargeId: seats.charges[0]!.id, quantity: 7 },
+        { chargeId: seats.charges[1]!.id, quantity: 1 },
+        { chargeId: seats.charges[2]!.id, quantity: 1 },
+      ], 'the add-on stays when addOns is not given');
+      assert.deepEqual(await kinds(subscription.id), ['checkout']);
+      assert.deepEqual((await subscriptionRow(subscription.id)).items, subscription.items);
+
+      await forward(300);
+      const res = await change(subscription.id, { quantity: 7, prorationDate: preview.body.prorationDate });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.prorationDate, preview.body.prorationDate);
+      assert.deepEqual(figures(res.body.invoice), figures(preview.body.invoice));
+      assert.deepEqual(totals(res.body.invoice), totals(preview.body.invoice));
+      // Only the seats changed: one credit and one charge line, for 5 more seats at 12.00 over the time left.
+      assert.deepEqual(res.body.invoice.lines.map((l: { chargeId: string }) => l.chargeId), [
+        seats.charges[0]!.id, seats.charges[2]!.id, seats.charges[0]!.id, seats.charges[2]!.id,
+      ]);
+      const f = (Math.floor(Date.parse(subscription.currentPeriodEnd) / 1000) - Date.parse(res.body.prorationDate) / 1000) / (30 * DAY);
+      assert.equal(res.body.invoice.subtotal, Math.round(7 * 1200 * f) - Math.round(2 * 1200 * f));
+    });
+
+    it('when the customer is a French business with a VAT ID, then the proration is reverse charged: no VAT, and the note says why', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription } = await subscribe(world.t, { plan: basic.code }, FRENCH_BUSINESS);
+      await forward(15 * DAY);
+      const res = await change(subscription.id, { plan: pro.code, prorationDate: after_(subscription.currentPeriodStart, 15 * DAY) });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(figures(res.body.invoice), [[-500, 0, 0, -500], [1500, 0, 0, 1500]]);
+      assert.deepEqual([res.body.invoice.taxTreatment, res.body.invoice.total], ['reverse_charge', 1000]);
+      assert.match(res.body.invoice.note, /Reverse charge/);
+    });
+
+    it('when the subscription has a 20 % coupon, then the credit is of what was paid and the charge is discounted; the coupon stays', async () => {
+      const { basic, pro } = await basicAndPro();
+      const coupon = await createCoupon(world.t, { percentage: 20 });
+      const { subscription } = await subscribeTo(basic, { couponCode: coupon.code });
+      await forward(15 * DAY);
+      const res = await change(subscription.id, { plan: pro.code, prorationDate: after_(subscription.currentPeriodStart, 15 * DAY) });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(figures(res.body.invoice), [[-400, 0, -76, -476], [1500, 300, 228, 1428]]);
+      assert.deepEqual(totals(res.body.invoice), [1100, 300, 152, 952, 0, 952]);
+      assert.deepEqual(res.body.coupon, { code: coupon.code, kept: true });
+      assert.equal(res.body.subscription.couponCode, coupon.code);
+    });
+
+    it('when the coupon cannot discount the new plan, then the preview says it is dropped, the charge is not discounted, and the change drops it', async () => {
+      const { basic, pro } = await basicAndPro();
+      const coupon = await createCoupon(world.t, { percentage: 20, plans: [basic.code] });
+      const { subscription } = await subscribeTo(basic, { couponCode: coupon.code });
+      await forward(15 * DAY);
+      const prorationDate = after_(subscription.currentPeriodStart, 15 * DAY);
+      const preview = await change(subscription.id, { plan: pro.code, prorationDate, preview: true });
+      assert.equal(preview.status, 200, JSON.stringify(preview.body));
+      assert.deepEqual(preview.body.coupon, { code: coupon.code, kept: false });
+      assert.equal(preview.body.subscription.couponCode, null);
+      // The credit is of what was paid (discounted); the new plan's time is not.
+      assert.deepEqual(figures(preview.body.invoice), [[-400, 0, -76, -476], [1500, 0, 285, 1785]]);
+      assert.notEqual((await subscriptionRow(subscription.id)).coupon_id, null, 'the preview dropped nothing');
+
+      const res = await change(subscription.id, { plan: pro.code, prorationDate });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(figures(res.body.invoice), figures(preview.body.invoice));
+      assert.equal((await subscriptionRow(subscription.id)).coupon_id, null);
+    });
+
+    if (target.name === 'postgres') {
+      it('when the same upgrade is sent twice at once, then the row lock lets one bill it and the other find nothing left to change', async () => {
+        const { basic, pro } = await basicAndPro();
+        const { subscription } = await subscribeTo(basic);
+        await forward(DAY);
+        const answers = await Promise.all([change(subscription.id, { plan: pro.code }), change(subscription.id, { plan: pro.code })]);
+        assert.deepEqual(answers.map((a) => a.status), [200, 200], JSON.stringify(answers.map((a) => a.body)));
+        assert.equal(answers.filter((a) => a.body.invoice !== undefined).length, 1);
+        assert.deepEqual(await kinds(subscription.id), ['checkout', 'proration']);
+      });
+    }
+
+    it('when the payment of the upgrade is declined, then the change stands, the invoice stays open and the subscription is past_due', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription } = await subscribeTo(basic);
+      // The card saved at checkout is replaced by one that declines every off-session charge.
+      const card = await request(world.t.app).post(`/v1/subscriptions/${subscription.id}/payment-method`).set(world.t.sk).send({ paymentMethod: 'pm_card_chargeCustomerFail' });
+      assert.equal(card.status, 200, JSON.stringify(card.body));
+      await forward(DAY);
+      const res = await change(subscription.id, { plan: pro.code });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual([res.body.invoice.status, res.body.invoice.amountPaid], ['open', 0]);
+      assert.deepEqual(res.body.invoice.attempts.map((a: { outcome: string }) => a.outcome), ['declined']);
+      assert.deepEqual([res.body.subscription.planCode, res.body.subscription.status], [pro.code, 'past_due']);
+      assert.deepEqual(await eventsOf(res.body.invoice.id), ['invoice.finalized', 'invoice.payment_failed']);
+    });
+
+    // --------------------------------------------------------------------------------------- downgrades
+
+    it('when a plan is downgraded, then it becomes a pendingChange at the period end; asking for the current plan calls it off', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription } = await subscribeTo(pro);
+      await forward(DAY);
+      const res = await change(subscription.id, { plan: basic.code });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual([res.body.effective, res.body.effectiveAt, res.body.invoice], ['period_end', subscription.currentPeriodEnd, undefined]);
+      assert.equal(res.body.subscription.planCode, pro.code);
+      assert.deepEqual(res.body.subscription.pendingChange, {
+        plan: basic.code,
+        items: [{ chargeId: basic.charges[0]!.id, quantity: 1 }],
+        effectiveAt: subscription.currentPeriodEnd,
+      });
+      assert.deepEqual((await subscriptionRow(subscription.id)).pending_change, { plan: basic.id, items: [{ chargeId: basic.charges[0]!.id, quantity: 1 }], effectiveAt: subscription.currentPeriodEnd });
+      assert.deepEqual(await kinds(subscription.id), ['checkout']);
+
+      const back = await change(subscription.id, { plan: pro.code });
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+      assert.deepEqual([back.body.effective, back.body.invoice, back.body.subscription.pendingChange], ['now', undefined, null]);
+      assert.deepEqual(await eventsOf(subscription.id), ['subscription.created', 'subscription.updated', 'subscription.updated']);
+
+      const again = await change(subscription.id, { plan: pro.code });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal((await eventsOf(subscription.id)).length, 3, 'a change that changes nothing writes no event');
+    });
+
+    it('when the period of a pending downgrade ends, then the billing run applies it and bills the next period at the new plan, the coupon kept', async () => {
+      const { basic, pro } = await basicAndPro();
+      const coupon = await createCoupon(world.t, { percentage: 20 });
+      const { subscription } = await subscribeTo(pro, { couponCode: coupon.code });
+      await forward(DAY);
+      assert.equal((await change(subscription.id, { plan: basic.code })).body.effective, 'period_end');
+      await forward(30 * DAY);
+      await billingRun(world.t);
+      const renewed = await getSubscription(world.t, subscription.id);
+      assert.deepEqual([renewed.planCode, renewed.pendingChange, renewed.couponCode, renewed.currentPeriodStart], [basic.code, null, coupon.code, subscription.currentPeriodEnd]);
+      const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+      assert.deepEqual([renewal.subtotal, renewal.discount, renewal.total], [1000, 200, 952]);
+    });
+
+    it('when a pending downgrade has another interval, then its first period starts where the old one ended', async () => {
+      const family = await aFamily();
+      const yearly = await aPlanIn(family, 12000, { interval: { unit: 'day', count: 360 } });
+      const monthly = await aPlanIn(family, 900);
+      const { subscription } = await subscribeTo(yearly);
+      await forward(DAY);
+      const res = await change(subscription.id, { plan: monthly.code });
+      assert.equal(res.body.effective, 'period_end', JSON.stringify(res.body));
+      await forward(360 * DAY);
+      await billingRun(world.t);
+      const renewed = await getSubscription(world.t, subscription.id);
+      assert.deepEqual(
+        [renewed.planCode, renewed.currentPeriodStart, renewed.currentPeriodEnd],
+        [monthly.code, subscription.currentPeriodEnd, after_(subscription.currentPeriodEnd, 30 * DAY)],
+      );
+    });
+
+    it('when settings.downgrades is immediately, then a downgrade half-way credits the difference to the customer balance and nothing is due', async () => {
+      const put = (downgrades: string) => request(world.t.app).put('/v1/settings').set(world.t.sk).send({ downgrades });
+      const { basic, pro } = await basicAndPro();
+      const { subscription, customer } = await subscribeTo(pro);
+      assert.equal((await put('immediately')).status, 200);
+      try {
+        await forward(15 * DAY);
+        const res = await change(subscription.id, { plan: basic.code, prorationDate: after_(subscription.currentPeriodStart, 15 * DAY) });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.effective, 'now');
+        assert.deepEqual(figures(res.body.invoice), [[-1500, 0, -285, -1785], [500, 0, 95, 595]]);
+        // total -11.90: all of it goes to the balance (balanceApplied -1190), nothing is due, the invoice is paid.
+        assert.deepEqual(totals(res.body.invoice), [-1000, 0, -190, -1190, -1190, 0]);
+        assert.deepEqual([res.body.invoice.status, res.body.invoice.attempts], ['paid', []]);
+        assert.equal(await balanceOf(customer.id), 1190);
+        assert.deepEqual(await eventsOf(customer.id), ['customer.created', 'customer.updated']);
+
+        // Back up at the same instant: 11.90 due, all of it paid from the balance.
+        const up = await change(subscription.id, { plan: pro.code, prorationDate: res.body.prorationDate });
+        assert.equal(up.status, 200, JSON.stringify(up.body));
+        assert.deepEqual(totals(up.body.invoice), [1000, 0, 190, 1190, 1190, 0]);
+        assert.deepEqual([up.body.invoice.status, up.body.invoice.attempts], ['paid', []]);
+        assert.equal(await balanceOf(customer.id), 0);
+        assert.equal(res.body.subscription.planCode, basic.code);
+      } finally {
+        assert.equal((await put('period_end')).status, 200);
+      }
+    });
+
+    // ------------------------------------------------------------------------------ intervals and trials
+
+    it('when the interval changes, then the new plan full first period is billed from now, the anchor moves to now and periodsBilled grows', async () => {
+      const family = await aFamily();
+      const monthly = await aPlanIn(family, 1000);
+      const yearly = await aPlanIn(family, 12000, { interval: { unit: 'day', count: 360 } });
+      const { subscription } = await subscribeTo(monthly);
+      await forward(15 * DAY);
+      const t15 = new Date(Math.floor(Date.parse(after_(subscription.currentPeriodStart, 15 * DAY)) / 1000) * 1000).toISOString();
+      const res = await change(subscription.id, { plan: yearly.code, prorationDate: t15 });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(figures(res.body.invoice), [[-500, 0, -95, -595], [12000, 0, 2280, 14280]]);
+      const end = after_(t15, 360 * DAY);
+      assert.deepEqual([res.body.invoice.periodStart, res.body.invoice.periodEnd], [t15, end]);
+      assert.deepEqual([res.body.subscription.currentPeriodStart, res.body.subscription.currentPeriodEnd, res.body.subscription.periodsBilled], [t15, end, 2]);
+      const row = await subscriptionRow(subscription.id);
+      assert.equal(new Date(row.anchor as string).toISOString(), t15);
+
+      // The next renewal counts from the new anchor.
+      await forward(360 * DAY);
+      await billingRun(world.t);
+      const renewed = await getSubscription(world.t, subscription.id);
+      assert.deepEqual([renewed.currentPeriodStart, renewed.currentPeriodEnd, renewed.periodsBilled], [end, after_(t15, 720 * DAY), 3]);
+    });
+
+    it('when a change is sent twice with one Idempotency-Key, then the second answer replays the first and nothing is billed twice', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription } = await subscribeTo(basic);
+      await forward(DAY);
+      const key = unique('key');
+      const first = await change(subscription.id, { plan: pro.code }, key);
+      const second = await change(subscription.id, { plan: pro.code }, key);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.deepEqual(second.body, first.body);
+      assert.deepEqual(await kinds(subscription.id), ['checkout', 'proration']);
+    });
+
+    it('when a trialing subscription changes plan, then it applies now without an invoice and the trial end stays', async () => {
+      const family = await aFamily();
+      const trial = await aPlanIn(family, 3000, { trialDays: 14 });
+      const basic = await aPlanIn(family, 1000, { trialDays: 14 });
+      const { subscription } = await subscribeTo(trial);
+      assert.equal(subscription.status, 'trialing');
+      await forward(3 * DAY);
+      const res = await change(subscription.id, { plan: basic.code });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual([res.body.effective, res.body.invoice], ['now', undefined]);
+      assert.deepEqual(
+        [res.body.subscription.planCode, res.body.subscription.status, res.body.subscription.trialEnd, res.body.subscription.currentPeriodEnd],
+        [basic.code, 'trialing', subscription.trialEnd, subscription.currentPeriodEnd],
+      );
+      assert.deepEqual(await kinds(subscription.id), ['checkout']);
+    });
+
+    // ----------------------------------------------------------------------------------------- refusals
+
+    it('when the subscription, the plan, the family, the currency, the status or the quantities do not allow the change, then each is refused with its code and pointer', async () => {
+      const family = await aFamily();
+      const basic = await aPlanIn(family, 1000);
+      const seats = await aSeatsPlan(world.t, { familyId: family, interval: THIRTY_DAYS });
+      const elsewhere = await aFlatPlan(world.t, 3000, { familyId: await aFamily() });
+      const dollars = await aPlanIn(family, 3000, { currency: 'USD' });
+      const draft = await aPlanIn(family, 3000, { status: 'draft', checkoutAllowed: false });
+      const { subscription } = await subscribeTo(basic);
+      const refused = async (id: string, body: Record<string, unknown>, status: number, code: string) =>
+        pointers(problemOf(await change(id, body), status, code));
+
+      assert.deepEqual(await refused('sub_nope', { quantity: 1 }, 404, 'subscription_not_found'), ['/path/id']);
+      assert.deepEqual(await refused(subscription.id, { plan: 'nope' }, 404, 'plan_not_found'), ['/plan']);
+      assert.deepEqual(await refused(subscription.id, { plan: elsewhere.code }, 422, 'plan_not_in_family'), ['/plan']);
+      assert.deepEqual(await refused(subscription.id, { plan: dollars.code }, 422, 'currency_mismatch'), ['/plan']);
+      assert.deepEqual(await refused(subscription.id, { plan: draft.code }, 422, 'plan_not_available'), ['/plan']);
+      assert.deepEqual(await refused(subscription.id, { plan: seats.code, quantity: 0, charges: [{ chargeId: 'chg_nope', quantity: 1 }] }, 400, 'validation_failed'), [
+        '/charges/0/chargeId',
+        '/quantity',
+      ]);
+      assert.deepEqual(await refused(subscription.id, { prorationDate: 'yesterday' }, 400, 'validation_failed'), ['/prorationDate']);
+      assert.deepEqual(
+        await refused(subscription.id, { plan: seats.code, prorationDate: new Date(Date.parse(subscription.currentPeriodStart) - 1000).toISOString() }, 422, 'proration_date_invalid'),
+        ['/prorationDate'],
+      );
+      await forward(11 * 60);
+      assert.deepEqual(await refused(subscription.id, { plan: seats.code, prorationDate: subscription.currentPeriodStart }, 422, 'proration_date_invalid'), ['/prorationDate']);
+
+      await world.db.query(`update subscriptions set status = 'paused' where id = $1`, [subscription.id]);
+      const paused = problemOf(await change(subscription.id, { plan: seats.code }), 409, 'subscription_status');
+      assert.match(paused.detail, /paused/);
+      assert.deepEqual(pointers(paused), ['/path/id']);
+      assert.deepEqual(await kinds(subscription.id), ['checkout'], 'no refusal wrote an invoice');
+    });
+
+    it('when the period has ended and its renewal is not billed yet, then the change waits with 409 subscription_renewal_due', async () => {
+      const { basic, pro } = await basicAndPro();
+      const { subscription } = await subscribeTo(basic);
+      await forward(31 * DAY);
+      assert.deepEqual(pointers(problemOf(await change(subscription.id, { plan: pro.code }), 409, 'subscription_renewal_due')), ['/path/id']);
+    });
+  });
+}
