@@ -36,6 +36,10 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Seconds between two billing runs of this process (BILLKIT_BILLING_INTERVAL, default 60; 0 turns the timer off). */
   billingInterval: number;
+  /** BILLKIT_METRICS_PORT: a second port that serves GET /metrics without a key (unset: none). */
+  metricsPort: number | undefined;
+  /** BILLKIT_SHUTDOWN_TIMEOUT (seconds, default 10): how long a stopping process lets requests in flight finish. */
+  shutdownTimeoutMs: number;
   /** BILLKIT_SMTP_URL: emails go out over this SMTP server (nodemailer); unset, they stay in the database. */
   smtpUrl: string | undefined;
   /** BILLKIT_MAIL_FROM: the sender's address; by default the seller's email from the settings. */
@@ -90,6 +94,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     testClock: env.BILLKIT_TEST_CLOCK === undefined ? undefined : env.BILLKIT_TEST_CLOCK === 'true',
     trustProxy: trustProxy(env.BILLKIT_TRUST_PROXY),
     billingInterval: billingInterval(env.BILLKIT_BILLING_INTERVAL),
+    metricsPort: env.BILLKIT_METRICS_PORT ? positive(env.BILLKIT_METRICS_PORT, 'BILLKIT_METRICS_PORT') : undefined,
+    shutdownTimeoutMs: (env.BILLKIT_SHUTDOWN_TIMEOUT ? positive(env.BILLKIT_SHUTDOWN_TIMEOUT, 'BILLKIT_SHUTDOWN_TIMEOUT') : 10) * 1000,
     smtpUrl: env.BILLKIT_SMTP_URL || undefined,
     mailFrom: env.BILLKIT_MAIL_FROM || undefined,
     webhookAllowPrivate: env.BILLKIT_WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -10,6 +10,9 @@ import { paymentProviderFromEnv } from './payments/index.js';
 import { buildDeps } from './compose.js';
 import { readConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-errors.js';
+import { metricsServer, type Metrics } from './http/metrics.js';
+import { drainable } from './http/shutdown.js';
 import { startBillingWorker } from './jobs/billing-worker.js';
 import { DeliveryWorker } from './jobs/delivery-worker.js';
 import { livePolicy, TEST_MODE_POLICY } from './notify/address-policy.js';
@@ -76,18 +79,29 @@ const server = app.listen(config.port, config.host, () => {
   ];
   process.stdout.write(lines.join('\n') + '\n');
 });
+answerClientErrors(server, logger);
+const drain = drainable(server);
+// Prometheus may scrape a port of its own, without a key (keep it on a private network).
+const metrics = config.metricsPort === undefined ? undefined : metricsServer(app.locals.metrics as Metrics).listen(config.metricsPort, config.host);
 
+// SIGTERM (or Ctrl-C): stop taking requests, let those in flight finish (at most BILLKIT_SHUTDOWN_TIMEOUT),
+// add this process's quote counts to the shared ones, close the database, exit 0.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close();
-    void billing?.stop();
-    const delivered = deliveries.stop().finally(() => mail.close());
-    // The quote counts of this process join the shared ones before the database closes.
-    const synced = (app.locals.syncRateLimits as (() => Promise<void>) | undefined)?.() ?? Promise.resolve();
-    void Promise.all([synced, delivered])
-      .catch(() => {})
-      .then(() => db.close())
-      .finally(() => process.exit(0));
+    const draining = drain.close(config.shutdownTimeoutMs);
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: no new connections; finishing the requests in flight');
+    void (async () => {
+      if (!(await draining)) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: the connections still open were closed');
+      metrics?.close();
+      await billing?.stop();
+      // The deliveries in flight are recorded (or left to their lease) before the database closes.
+      await deliveries.stop().catch(() => {});
+      mail.close();
+      const sync = app.locals.syncRateLimits as (() => Promise<void>) | undefined;
+      await sync?.().catch(() => {});
+      await db.close().catch(() => {});
+      logger.info('stopped');
+    })().finally(() => process.exit(0));
   });
 }
 

@@ -50,6 +50,8 @@ const EMPTY = {
 type Counts = typeof EMPTY;
 
 const TRIAL_WARNING_MS = 3 * 86_400_000;
+/** Periods one subscription may be billed in one run (three years of months). */
+const MAX_PERIODS_PER_RUN = 36;
 
 export interface RunOptions {
   /** Subscriptions per transaction (default 500). */
@@ -145,9 +147,11 @@ export class BillingRunService {
     const events: NewEvent[] = [];
     const saved: Subscription[] = [];
 
-    // Rounds: each round takes one step of every subscription still due, with one usage query for all.
+    // Rounds: each round takes one step of every subscription still due, with one usage query for all. A
+    // subscription far behind (the clock jumped years) catches up at most MAX_PERIODS_PER_RUN periods per run,
+    // in order; the next run goes on from there.
     let due = subs;
-    while (due.length > 0) {
+    for (let round = 0; due.length > 0 && round < MAX_PERIODS_PER_RUN; round++) {
       const steps = due.map((s) => renewalStep(entry, s, s.couponId ? (coupons.get(s.couponId) ?? null) : null));
       const usage = await periodUsage(
         tx,
@@ -185,6 +189,7 @@ export class BillingRunService {
       }
       due = still;
     }
+    saved.push(...due);
 
     await saveSubscriptions(tx, saved, at);
     await adjustBalances(tx, new Map([...balances].map(([id, b]) => [id, b - customers.get(id)!.balance])), at);

@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import { requireKey } from './auth.js';
 import type { Deps } from './deps.js';
 import { jsonBody } from './json-body.js';
+import { createMetrics } from './metrics.js';
 import { openapiDocument } from './openapi.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { JSON_TYPES, newRegistry, type RouteContext } from './route.js';
@@ -33,6 +34,10 @@ const CLIENT_IP = Symbol('client address');
 /** Builds the Express app from its dependencies. It does not listen: main.ts and the tests do. */
 export function createApp(deps: Deps): Express {
   const app = express();
+  // Every request is counted and timed, whatever answers it (GET /metrics, BILLKIT_METRICS_PORT).
+  const metrics = createMetrics(deps.db);
+  app.locals.metrics = metrics;
+  app.use(metrics.observe);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -142,11 +147,12 @@ export function createApp(deps: Deps): Express {
   const limits = rateLimitsFor(deps.config.rateLimits ?? DEFAULT_RATE_LIMITS, deps.db);
   // Adds the quote counts of this process to the shared ones now (tests; a shutdown that keeps them).
   app.locals.syncRateLimits = limits.sync;
+  const auth = (level: 'secret' | 'publishable' | 'portal') => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level);
   const ctx: RouteContext = {
     // Routes go straight on the app's router (one router to walk per request, not two).
     router: app as unknown as express.Router,
     registry,
-    auth: (level) => requireKey({ keys: deps.keys, allowedOrigins }, level === 'portal' ? 'publishable' : level),
+    auth,
     db: deps.db,
     limits,
   };
@@ -165,7 +171,7 @@ export function createApp(deps: Deps): Express {
   deliveryRunRoutes(ctx, deps);
   if (deps.config.testClock) devMailRoutes(app as unknown as express.Router, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
-  systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl));
+  systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl), { metrics, secretKey: auth('secret') });
 
   if (deps.config.staticDirs) {
     const { demo, dist } = deps.config.staticDirs;

@@ -11,7 +11,10 @@ export function idempotencyHash(body: unknown): string {
   return createHash('sha256').update(canonical(body)).digest('hex');
 }
 
-/** JSON with object keys sorted. */
+/**
+ * JSON with object keys sorted. Recursive: the body has passed the input rules first (route.ts parses it
+ * before running under a key), so it nests at most MAX_DEPTH levels (a 20,000-level body overflowed here).
+ */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object')
@@ -59,11 +62,12 @@ export async function withIdempotency(
   try {
     body = await run();
   } catch (error) {
-    if (!(error instanceof DomainError)) {
+    const p = error instanceof DomainError ? fromDomainError(error) : undefined;
+    // A failure on our side (an unexpected error, the database gone) is not kept: a retry may succeed.
+    if (!p || p.status >= 500) {
       await keys.release(db, scope, key).catch(() => {});
       throw error;
     }
-    const p = fromDomainError(error);
     status = p.status;
     body = p;
   }

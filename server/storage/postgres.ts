@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { CHANGES_CHANNEL, type Db, type QueryResult, type Queryable } from './db.js';
+import { DomainError } from '../domain/errors.js';
+import { CHANGES_CHANNEL, pgErrorCode, type Db, type QueryResult, type Queryable } from './db.js';
 
 // int8 (bigint, count(*)) as a JS number when it is a safe integer, as PGlite does; BigInt beyond that.
 pg.types.setTypeParser(20, (text: string) => {
@@ -32,9 +33,48 @@ function statementName(sql: string): string | null {
  */
 export const DEFAULT_POOL_SIZE = 10;
 
-/** The PostgreSQL adapter (node-postgres pool). Several BFF processes may share one server. */
+/** Socket errors that mean the server cannot be reached (node-postgres passes them on as they come). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+/** node-postgres's own messages for a connection that is gone or never came. */
+const CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
+
+/**
+ * Whether an error means the database cannot be reached (rather than that a statement failed): a refused
+ * or dropped connection, a connect timeout, or the server shutting down or starting (SQLSTATE class 08,
+ * 57P01-57P03).
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isConnectionFailure);
+  const code = pgErrorCode(error) ?? '';
+  if (NETWORK_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  return error instanceof Error && CONNECTION_LOST.test(error.message);
+}
+
+/** Turns a lost connection into the domain's `unavailable` failure (503 database_unavailable); others pass. */
+function unreachable(error: unknown): never {
+  if (isConnectionFailure(error)) throw new DomainError('unavailable', 'database_unavailable', 'The database cannot be reached; retry shortly.');
+  throw error;
+}
+
+/**
+ * A connection that cannot be made within 5 s fails (a server that drops packets), so the request is
+ * answered 503 rather than left hanging. Only the connecting: waiting for a busy pool's free connection
+ * has no limit (a burst of confirmations queues for the pool's ten), which the pool's own
+ * connectionTimeoutMillis would also cut.
+ */
+class TimedClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: 5000 });
+  }
+}
+
+/**
+ * The PostgreSQL adapter (node-postgres pool). Several BFF processes may share one server. While the server
+ * cannot be reached every statement fails with `database_unavailable`; the pool connects again by itself
+ * once it is back, so Billkit recovers without a restart.
+ */
 export async function openPostgres(connectionString: string, options: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? DEFAULT_POOL_SIZE });
+  const pool = new pg.Pool({ connectionString, max: options.max ?? DEFAULT_POOL_SIZE, Client: TimedClient });
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   pool.on('error', () => {});
   await pool.query('select 1');
@@ -42,7 +82,7 @@ export async function openPostgres(connectionString: string, options: { max?: nu
   const run = (client: pg.Pool | pg.PoolClient): Queryable => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const name = params.length > 0 ? statementName(sql) : null;
-      const result = name ? await client.query({ name, text: sql, values: params as unknown[] }) : await client.query(sql, params as unknown[]);
+      const result = await (name ? client.query({ name, text: sql, values: params as unknown[] }) : client.query(sql, params as unknown[])).catch(unreachable);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
   });
@@ -50,11 +90,11 @@ export async function openPostgres(connectionString: string, options: { max?: nu
     kind: 'postgres',
     query: run(pool).query,
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(unreachable);
       try {
-        await client.query('begin');
+        await client.query('begin').catch(unreachable);
         const result = await fn(run(client));
-        await client.query('commit');
+        await client.query('commit').catch(unreachable);
         return result;
       } catch (error) {
         await client.query('rollback').catch(() => {});
@@ -74,6 +114,7 @@ export async function openPostgres(connectionString: string, options: { max?: nu
         await stop();
       };
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));
       listeners.clear();

@@ -29,4 +29,16 @@ describe('configuration', () => {
     assert.deepEqual(readConfig({ BILLKIT_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, ['loopback', '10.0.0.0/8']);
     assert.throws(() => readConfig({ BILLKIT_TRUST_PROXY: 'true' }), /BILLKIT_TRUST_PROXY/);
   });
+
+  it('when BILLKIT_METRICS_PORT is unset, then no metrics port; a port number opens one; anything else is refused', () => {
+    assert.equal(readConfig({}).metricsPort, undefined);
+    assert.equal(readConfig({ BILLKIT_METRICS_PORT: '9464' }).metricsPort, 9464);
+    assert.throws(() => readConfig({ BILLKIT_METRICS_PORT: 'yes' }), /BILLKIT_METRICS_PORT/);
+  });
+
+  it('when BILLKIT_SHUTDOWN_TIMEOUT is unset, then a stopping process waits 10 s for requests in flight; seconds otherwise; anything else is refused', () => {
+    assert.equal(readConfig({}).shutdownTimeoutMs, 10_000);
+    assert.equal(readConfig({ BILLKIT_SHUTDOWN_TIMEOUT: '30' }).shutdownTimeoutMs, 30_000);
+    assert.throws(() => readConfig({ BILLKIT_SHUTDOWN_TIMEOUT: '-1' }), /BILLKIT_SHUTDOWN_TIMEOUT/);
+  });
 });

@@ -1,24 +1,33 @@
 import { createRequire } from 'node:module';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { Deps } from '../deps.js';
+import type { Metrics } from '../metrics.js';
+import { problem, sendProblem } from '../problem.js';
 
 const require = createRequire(import.meta.url);
 
-/** /health, /openapi.json and /docs (Swagger UI from the installed package: no CDN, strict CSP). */
-export function systemRoutes(router: Router, deps: Deps, openapi: () => unknown): void {
-  router.get('/health', async (_req, res) => {
+/**
+ * /health (= /health/ready), /health/live, /metrics (secret key), /openapi.json and /docs (Swagger UI from
+ * the installed package: no CDN, strict CSP).
+ */
+export function systemRoutes(router: Router, deps: Deps, openapi: () => unknown, ops: { metrics: Metrics; secretKey: RequestHandler }): void {
+  // Ready: the database answers, so requests can be served. A load balancer sends traffic only then.
+  router.get(['/health', '/health/ready'], async (_req, res) => {
     try {
       await deps.db.query('select 1');
       res.json({ status: 'ok', database: deps.db.kind });
     } catch {
-      res.status(503).type('application/problem+json').json({
-        type: 'https://billkit.dev/problems/database-unavailable',
-        title: 'Service Unavailable',
-        status: 503,
-        detail: 'The database cannot be reached.',
-        code: 'database_unavailable',
-      });
+      sendProblem(res, problem(503, 'database_unavailable', 'The database cannot be reached.'));
     }
+  });
+  // Live: the process answers at all. An orchestrator restarts it only when this fails, not for an outage.
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/metrics', ops.secretKey, async (_req, res) => {
+    const { contentType, body } = await ops.metrics.render();
+    res.type(contentType).send(body);
   });
 
   router.get('/demo-config.json', (_req, res) => {

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { DomainError } from '../../domain/errors.js';
 import type { Deps } from '../deps.js';
 import { defineRoute, type RouteContext } from '../route.js';
+import { LATEST, wholeNumber } from '../schemas/common.js';
 
 const Advance = z
   .object({
-    seconds: z.number().int().min(0).max(10 * 366 * 86_400).optional(),
-    days: z.number().int().min(0).max(10 * 366).optional(),
+    seconds: wholeNumber(0, 10 * 366 * 86_400).optional(),
+    days: wholeNumber(0, 10 * 366).optional(),
   })
   .refine((a) => a.seconds !== undefined || a.days !== undefined, { message: 'Give seconds or days.', path: ['days'] });
 
@@ -24,6 +26,11 @@ export function testClockRoutes(ctx: RouteContext, { settings }: Deps): void {
     },
     async ({ body }) => {
       const ms = ((body.days ?? 0) * 86_400 + (body.seconds ?? 0)) * 1000;
+      // Billkit's dates end with 9999 (schemas/common.ts): its clock does too.
+      if (Date.now() + (await settings.get()).clockOffsetMs + ms > LATEST)
+        throw new DomainError('invalid', 'validation_failed', 'The test clock cannot pass the end of 9999.', [
+          { pointer: body.days !== undefined ? '/days' : '/seconds', detail: 'Too far: the clock would pass 9999-12-31.' },
+        ]);
       const s = await settings.advanceClock(ms);
       return { now: new Date(Date.now() + s.clockOffsetMs).toISOString(), offsetSeconds: Math.round(s.clockOffsetMs / 1000) };
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Amount, Code, Currency, Id } from './common.js';
+import { Amount, Code, Currency, Id, wholeNumber } from './common.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => z.string().max(max).nullable().optional();
@@ -86,7 +86,7 @@ export const Product = z
   .meta({ id: 'Product' });
 
 const Tier = z.object({
-  upTo: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).nullable(),
+  upTo: wholeNumber(1, Number.MAX_SAFE_INTEGER).nullable(),
   unitAmount: Amount,
   flatAmount: Amount.default(0),
 });
@@ -102,7 +102,7 @@ export const Pricing = z
     }),
     z.object({
       model: z.literal('package'),
-      packageSize: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+      packageSize: wholeNumber(1, Number.MAX_SAFE_INTEGER),
       amount: Amount,
     }),
   ])
@@ -127,9 +127,9 @@ export const Pricing = z
   .meta({ id: 'Pricing', description: 'How a charge turns a quantity into an amount (SPEC section 2).' });
 
 const Quantity = z.object({
-  default: z.number().int().min(0).max(1_000_000).optional(),
-  min: z.number().int().min(0).max(1_000_000).optional(),
-  max: z.number().int().min(0).max(1_000_000).nullable().optional(),
+  default: wholeNumber(0, 1_000_000).optional(),
+  min: wholeNumber(0, 1_000_000).optional(),
+  max: wholeNumber(0, 1_000_000).nullable().optional(),
   adjustable: z.boolean().optional(),
 });
 
@@ -169,8 +169,8 @@ const PlanFields = {
   status: z.enum(['draft', 'active', 'archived', 'inactive']).default('active'),
   checkoutAllowed: z.boolean().default(true),
   currency: Currency,
-  interval: z.object({ unit: z.enum(['day', 'week', 'month', 'year']), count: z.number().int().min(1).max(1000) }),
-  trialDays: z.number().int().min(0).max(3650).default(0),
+  interval: z.object({ unit: z.enum(['day', 'week', 'month', 'year']), count: wholeNumber(1, 1000) }),
+  trialDays: wholeNumber(0, 3650).default(0),
   taxBehavior: z.enum(['exclusive', 'inclusive']).default('exclusive'),
 };
 
@@ -185,7 +185,7 @@ export const PlanPatch = z
     description: PlanFields.description,
     status: z.enum(['draft', 'active', 'archived', 'inactive']),
     checkoutAllowed: z.boolean(),
-    trialDays: z.number().int().min(0).max(3650),
+    trialDays: wholeNumber(0, 3650),
     familyId: z.string().min(1).nullable(),
   })
   .partial()

@@ -3,6 +3,48 @@ import { COUNTRY_CODES, COUNTRY_MISTAKES } from '../../domain/countries.js';
 
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
+// ------------------------------------------------------------------ what Billkit accepts, on every route
+// One rule each for text, whole numbers and dates, so that nothing a client sends reaches PostgreSQL in a
+// form it refuses (which would be a 500): validate.ts applies the text and nesting rules to every request's
+// body, path and query before its schema; the schemas take their numbers and dates from here.
+
+/** A NUL, or half of a surrogate pair without its other half. */
+const BAD_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Why Billkit refuses a piece of text, or undefined when it takes it: text is well-formed Unicode without
+ * the NUL character. PostgreSQL's text refuses a NUL (22021) and its jsonb a lone surrogate (22P05).
+ */
+export function textFault(text: string): string | undefined {
+  const bad = BAD_TEXT.exec(text);
+  if (!bad) return undefined;
+  return bad[0] === '\u0000'
+    ? 'Text cannot contain the NUL character (U+0000).'
+    : `Text must be well-formed Unicode: a lone surrogate (U+${bad[0].charCodeAt(0).toString(16).toUpperCase()}) is half a character.`;
+}
+
+/** How deeply a request's JSON may nest (Billkit's deepest input, a plan's tiers, needs 5 levels). */
+export const MAX_DEPTH = 32;
+
+/** The largest value of an integer column (PostgreSQL `integer`). */
+export const INT4_MAX = 2_147_483_647;
+
+/** A whole number from `min` to `max`; `max` defaults to what an integer column holds. */
+export const wholeNumber = (min: number, max = INT4_MAX) => z.number().int().min(min).max(max);
+
+/** The first and last instant Billkit takes: 1970 to the end of 9999 (four-digit years, as ISO 8601 writes them). */
+export const EARLIEST = Date.UTC(1970, 0, 1);
+export const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A date and time: ISO 8601 with Z or an offset, within EARLIEST..LATEST. */
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  .refine((text) => {
+    const at = Date.parse(text);
+    return at >= EARLIEST && at <= LATEST;
+  }, 'A date from 1970-01-01 to 9999-12-31 (UTC).')
+  .meta({ description: 'ISO 8601 date and time with Z or an offset, from 1970 to 9999.', example: '2027-01-31T23:59:59Z' });
+
 /** An amount: an integer number of minor units, never a float, never negative in the catalog. */
 export const Amount = z
   .number()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Amount, Currency, Id } from './common.js';
+import { Amount, Currency, Id, Timestamp, wholeNumber } from './common.js';
 
 const refs = (what: string) => z.array(z.string().min(1).max(255)).max(500).meta({ description: what });
 
@@ -24,14 +24,14 @@ const CouponShape = z.object({
   fixedAmount: Amount.min(1).nullable().optional(),
   currency: Currency.nullable().optional(),
   frequency: z.enum(['once', 'limited', 'lifetime']),
-  numberOfPeriods: z.number().int().min(1).max(1000).nullable().optional(),
+  numberOfPeriods: wholeNumber(1, 1000).nullable().optional(),
   plans: refs('Plan codes or ids the coupon is limited to.'),
   products: refs('Product numbers or ids the coupon is limited to.'),
   excludedPlans: refs('Plan codes or ids the coupon never applies to.'),
   excludedProducts: refs('Product numbers or ids the coupon never applies to.'),
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
-  maxRedemptions: z.number().int().min(1).nullable().optional(),
-  maxRedemptionsPerCustomer: z.number().int().min(1).nullable().optional(),
+  expiresAt: Timestamp.nullable().optional(),
+  maxRedemptions: wholeNumber(1).nullable().optional(),
+  maxRedemptionsPerCustomer: wholeNumber(1).nullable().optional(),
   enabled: z.boolean(),
 });
 
@@ -98,7 +98,7 @@ export const Coupon = z
   .meta({ id: 'Coupon' });
 
 export const CodesInput = z.object({
-  count: z.number().int().min(1).max(1000),
+  count: wholeNumber(1, 1000),
   prefix: z
     .string()
     .max(20)

@@ -8,6 +8,9 @@ import {
   aCheckoutInput, aFlatPlan, confirm, idempotencyHash, idempotencyScope, postCheckout, rowCounts, startCheckout, testAppWith,
 } from '../../support/checkout.js';
 import { testDatabases, unique } from '../../support/db.js';
+import { DomainError } from '../../../server/domain/errors.js';
+import type { PrepareInput, PreparedPayment } from '../../../server/payments/provider.js';
+import { TestPaymentProvider } from '../../../server/payments/test-provider.js';
 
 const countCheckouts = async (db: Db) => Number((await db.query<{ n: number }>('select count(*)::int as n from checkouts')).rows[0]!.n);
 
@@ -267,6 +270,25 @@ for (const target of testDatabases()) {
         assert.equal(retried.body.status, 'complete');
         const after = await rowCounts(db);
         assert.deepEqual([after.invoices, after.subscriptions], [before.invoices + 1, before.subscriptions + 1]);
+      });
+
+      it('when a dependency is unavailable (a 503 problem), then that answer is not kept either, and a retry with the same key is served', async () => {
+        class UnavailableOnce extends TestPaymentProvider {
+          #failures = 1;
+          override async prepare(input: PrepareInput): Promise<PreparedPayment> {
+            if (this.#failures-- > 0) throw new DomainError('unavailable', 'database_unavailable', 'The database cannot be reached; retry shortly.');
+            return super.prepare(input);
+          }
+        }
+        const flaky = await testAppWith(db, { payments: new UnavailableOnce() }, { secret: t.secret, publishable: t.publishable });
+        const key = unique('idem');
+        const body = aCheckoutInput({ plan });
+        problemOf(await postCheckout(flaky, body, key), 503, 'database_unavailable');
+        const kept = await db.query('select 1 from idempotency_keys where key = $1', [key]);
+        assert.equal(kept.rows.length, 0, 'a 5xx is not kept');
+        const retried = await postCheckout(flaky, body, key);
+        assert.equal(retried.status, 201, JSON.stringify(retried.body));
+        assert.equal(retried.headers['idempotent-replayed'], undefined);
       });
     });
 

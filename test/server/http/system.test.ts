@@ -10,7 +10,9 @@ import { buildDeps } from '../../../server/compose.js';
 import { createApp } from '../../../server/http/app.js';
 import type { Db } from '../../../server/storage/db.js';
 import { TEST_ORIGIN, testApp, type TestApp } from '../../support/app.js';
-import { sharedPglite } from '../../support/db.js';
+import { freshPostgres, sharedPglite } from '../../support/db.js';
+import { problemOf } from '../../support/api.js';
+import { metricsServer, type Metrics } from '../../../server/http/metrics.js';
 
 describe('system routes', () => {
   let t: TestApp;
@@ -25,7 +27,7 @@ describe('system routes', () => {
     assert.ok(res.headers['x-request-id']);
   });
 
-  it('when the database is unreachable, then /health is 503 database_unavailable', async () => {
+  it('when the database is unreachable, then /health and /health/ready are 503 database_unavailable, /health/live 200', async () => {
     const down: Db = {
       kind: 'postgres',
       query: () => Promise.reject(new Error('connection refused')),
@@ -34,9 +36,77 @@ describe('system routes', () => {
       listen: () => Promise.reject(new Error('connection refused')),
       close: async () => {},
     };
-    const res = await request(createApp(buildDeps(down, { allowedOrigins: [] }))).get('/health');
-    assert.equal(res.status, 503);
-    assert.equal(res.body.code, 'database_unavailable');
+    const app = createApp(buildDeps(down, { allowedOrigins: [] }));
+    for (const path of ['/health', '/health/ready']) problemOf(await request(app).get(path), 503, 'database_unavailable');
+    const live = await request(app).get('/health/live');
+    assert.equal(live.status, 200);
+    assert.deepEqual(live.body, { status: 'ok' });
+  });
+
+  it('when the database answers, then /health/ready is 200', async () => {
+    const res = await request(t.app).get('/health/ready');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { status: 'ok', database: 'pglite' });
+  });
+
+  describe('metrics', () => {
+    /** The value of one series in a Prometheus text exposition, or undefined. */
+    const series = (text: string, name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+      return line === undefined ? undefined : Number(line.slice(name.length + 1));
+    };
+
+    it('when /metrics is asked without the secret key, then 401, and 403 with the publishable key', async () => {
+      problemOf(await request(t.app).get('/metrics'), 401, 'unauthenticated');
+      problemOf(await request(t.app).get('/metrics').set(t.pk), 403, 'secret_key_required');
+    });
+
+    it('when requests were answered, then /metrics counts and times them by method, route pattern and status', async () => {
+      const app = (await testApp(await sharedPglite())).app;
+      const before = (await request(app).get('/metrics').set(t.sk)).text;
+      await request(app).post('/v1/quotes').set(t.pk).send({ plan: 'nope' });
+      await request(app).post('/v1/quotes').set(t.pk).send({ plan: 'nope' });
+      await request(app).get('/v1/plans/some-code').set(t.sk);
+      await request(app).get('/v1/nothing-here');
+      const res = await request(app).get('/metrics').set(t.sk);
+      assert.equal(res.status, 200);
+      assert.match(res.headers['content-type']!, /^text\/plain; version=0\.0\.4/);
+      assert.equal(series(before, 'billkit_http_requests_total{method="POST",route="/v1/quotes",status="404"}'), undefined);
+      assert.equal(series(res.text, 'billkit_http_requests_total{method="POST",route="/v1/quotes",status="404"}'), 2);
+      assert.equal(series(res.text, 'billkit_http_request_duration_seconds_count{method="POST",route="/v1/quotes",status="404"}'), 2);
+      assert.equal(series(res.text, 'billkit_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/v1/quotes",status="404"}'), 2);
+      assert.equal(series(res.text, 'billkit_http_requests_total{method="GET",route="/v1/plans/:code",status="404"}'), 1);
+      assert.equal(series(res.text, 'billkit_http_requests_total{method="GET",route="unmatched",status="404"}'), 1);
+      assert.ok(series(res.text, 'billkit_process_cpu_user_seconds_total')! > 0, 'the process metrics are there');
+      assert.doesNotMatch(res.text, /billkit_db_pool_connections\{/, 'PGlite has no pool');
+    });
+
+    it('when BILLKIT_METRICS_PORT is used, then its server answers GET /metrics without a key and nothing else', async () => {
+      const app = (await testApp(await sharedPglite())).app;
+      await request(app).get('/health/live');
+      const server = metricsServer(app.locals.metrics as Metrics).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      try {
+        const res = await request(server).get('/metrics');
+        assert.equal(res.status, 200);
+        assert.equal(series(res.text, 'billkit_http_requests_total{method="GET",route="/health/live",status="200"}'), 1);
+        assert.equal((await request(server).get('/v1/plans')).status, 404);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('when Billkit runs on PostgreSQL, then /metrics shows the pool', { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL' }, async () => {
+      const db = await freshPostgres();
+      try {
+        const pg = await testApp(db);
+        const text = (await request(pg.app).get('/metrics').set(pg.sk)).text;
+        assert.ok(series(text, 'billkit_db_pool_connections{state="total"}')! >= 1, text.slice(0, 2000));
+        assert.equal(series(text, 'billkit_db_pool_connections{state="waiting"}'), 0);
+      } finally {
+        await db.close();
+      }
+    });
   });
 
   it('when /openapi.json is fetched, then it is OpenAPI 3.1 with the catalog routes, their schemas and problem answers', async () => {
