@@ -65,6 +65,8 @@ interface World {
   subscriptionId: string;
   invoiceNumber: string;
   eventId: string;
+  endpointId: string;
+  spareEndpointId: string;
 }
 
 for (const target of testDatabases()) {
@@ -79,7 +81,8 @@ for (const target of testDatabases()) {
 
     before(async () => {
       db = await target.open();
-      t = await testAppWith(db, { testClock: true });
+      // Webhooks go nowhere: a fuzzed endpoint URL may name any host, and nothing may reach the network.
+      t = await testAppWith(db, { testClock: true, notify: { sender: { send: async () => ({ statusCode: 204, durationMs: 0, responseExcerpt: '', error: null }) } } });
       server = t.app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       base = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
@@ -250,6 +253,8 @@ async function buildWorld(t: TestApp): Promise<World> {
   const { customer, subscription, invoice } = result as unknown as { customer: { id: string }; subscription: { id: string }; invoice: { number: string } };
   const events = await request(t.app).get('/v1/events?limit=1').set(t.sk);
   await post('/v1/measurements', { code: `${tag}-calls`, unit: 'call', type: 'metered', aggregation: 'sum', prorated: false });
+  const endpoint = await ok(await post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks', events: ['invoice.paid'] }), 'webhook endpoint');
+  const spareEndpoint = await ok(await post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/spare', events: ['*'] }), 'spare webhook endpoint');
   return {
     secret: t.secret,
     publishable: t.publishable,
@@ -264,6 +269,8 @@ async function buildWorld(t: TestApp): Promise<World> {
     subscriptionId: subscription.id,
     invoiceNumber: invoice.number,
     eventId: (events.body as { data: { id: string }[] }).data[0]!.id,
+    endpointId: endpoint.id,
+    spareEndpointId: spareEndpoint.id,
   };
 }
 
@@ -330,6 +337,10 @@ function validBodies(w: World): Seeds {
     'POST /v1/subscriptions/{id}/payment-method': () => ({ paymentMethod: 'pm_card_visa' }),
     'POST /v1/subscriptions/{id}/change': () => ({ plan: w.planCode, quantity: 2, preview: true }),
     'POST /v1/invoices/{id}/pay': () => ({ paymentMethod: 'pm_card_visa' }),
+    'POST /v1/webhook-endpoints': () => ({ url: 'http://127.0.0.1:9/hooks', events: ['invoice.paid', 'checkout.completed'], enabled: true, description: 'Fuzz' }),
+    'PATCH /v1/webhook-endpoints/{id}': () => ({ description: 'Fuzzed', enabled: true, events: ['*'] }),
+    'POST /v1/webhook-endpoints/{id}/rotate-secret': () => ({ previousValidHours: 1 }),
+    'POST /v1/events/{id}/redeliver': () => ({}),
     'POST /v1/usage': (random) => ({ events: [{ id: fresh(random, 'ev'), measurement: `${w.tag}-calls`, subscriptionId: w.subscriptionId, value: 3, uniqueKey: 'k' }] }),
   };
 }
@@ -345,6 +356,8 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.path.startsWith('/v1/products')) return w.productNumber;
   if (op.path.startsWith('/v1/plans')) return w.planCode;
   if (op.path.startsWith('/v1/events')) return w.eventId;
+  if (op.key === 'DELETE /v1/webhook-endpoints/{id}') return w.spareEndpointId;
+  if (op.path.startsWith('/v1/webhook-endpoints')) return w.endpointId;
   throw new Error(`no valid value for ${name} in ${op.key}`);
 }
 
