@@ -18,12 +18,28 @@ import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
 import { CouponCache, QuoteService } from './app/quotes.js';
 import { SettingsService } from './app/settings.js';
+import { WebhookDelivery } from './app/deliver-webhooks.js';
+import { EmailDelivery } from './app/send-emails.js';
+import { WebhookEndpointService } from './app/webhook-endpoints.js';
 import type { Deps, HttpConfig } from './http/deps.js';
+import { livePolicy, TEST_MODE_POLICY, type UrlPolicy } from './notify/address-policy.js';
+import { databaseOnly, type MailTransport } from './notify/mail-transport.js';
+import { HttpWebhookSender, type WebhookSender } from './notify/webhook-sender.js';
 import type { Db } from './storage/db.js';
 
+/** How webhooks and emails leave (main.ts reads them from the environment; tests give their own). */
+export interface NotifyOptions {
+  /** Where webhooks may go; by default test mode's (anything) with the test provider, live mode's otherwise. */
+  policy?: UrlPolicy;
+  sender?: WebhookSender;
+  mail?: MailTransport;
+  mailFrom?: string | undefined;
+}
+
 /** Wires repositories and use cases over one database; used by main.ts and by the HTTP tests alike. */
-export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments: PaymentProvider = new TestPaymentProvider()): Deps {
+export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments: PaymentProvider = new TestPaymentProvider(), notify: NotifyOptions = {}): Deps {
   const catalogCache = new CatalogCache(db);
+  const policy = notify.policy ?? (payments.name === 'test' ? TEST_MODE_POLICY : livePolicy(false));
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
   const customerSessions = new CustomerSessionService(db, catalogCache);
@@ -49,6 +65,9 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     usage: new UsageRecorder(db, catalogCache, collector),
     subscriptionChanges: new SubscriptionChangeService(db, catalogCache, collector),
     settings: new SettingsService(db, catalogCache),
+    webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
+    webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger),
+    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger),
     config,
     ...(logger ? { logger } : {}),
   };

@@ -17,6 +17,9 @@ import { answerClientErrors } from './http/client-errors.js';
 import { metricsServer, type Metrics } from './http/metrics.js';
 import { drainable } from './http/shutdown.js';
 import { startBillingWorker } from './jobs/billing-worker.js';
+import { DeliveryWorker } from './jobs/delivery-worker.js';
+import { livePolicy, TEST_MODE_POLICY } from './notify/address-policy.js';
+import { mailTransportFor } from './notify/mail-transport.js';
 import { seedDemo, seedDemoUsage } from './seed/demo.js';
 import { demoUserSession } from './seed/demo-shop.js';
 import type { HttpConfig } from './http/deps.js';
@@ -45,7 +48,12 @@ const httpConfig = {
   trustProxy: config.trustProxy,
   demo: {} as NonNullable<HttpConfig['demo']>,
 };
-const deps = buildDeps(db, httpConfig, logger, payments);
+const mail = mailTransportFor(config.smtpUrl);
+const deps = buildDeps(db, httpConfig, logger, payments, {
+  policy: payments.name === 'test' ? TEST_MODE_POLICY : livePolicy(config.webhookAllowPrivate),
+  mail,
+  mailFrom: config.mailFrom,
+});
 
 const keys = await ensureKeys();
 httpConfig.demo.publishableKey = keys.publishable;
@@ -62,6 +70,9 @@ timings.seed = Date.now() - started;
 await elementsBuilt;
 const app = createApp(deps);
 const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;
+// Webhooks and emails from the outbox: this process's share of the work (others may share the database).
+const deliveries = new DeliveryWorker(db, deps.webhookDelivery, deps.emailDelivery, { logger });
+await deliveries.start();
 const server = app.listen(config.port, config.host, () => {
   const url = `http://localhost:${config.port}`;
   const lines = [
@@ -73,6 +84,7 @@ const server = app.listen(config.port, config.host, () => {
     `  Hosted checkout  ${url}/checkout/<plan-code>`,
     `  API              ${url}/v1   (docs: ${url}/docs, OpenAPI: ${url}/openapi.json)`,
     `  Health           ${url}/health`,
+    ...(httpConfig.testClock && mail.kind === 'database' ? [`  Mail (test mode) ${url}/dev/mail`] : []),
     '',
     `  Publishable key  ${keys.publishable ?? '(set BILLKIT_PUBLISHABLE_KEY to print it)'}`,
     `  Secret key       ${keys.secret ?? '(set BILLKIT_SECRET_KEY to print it)'}`,
@@ -95,6 +107,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       if (!(await draining)) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: the connections still open were closed');
       metrics?.close();
       await billing?.stop();
+      // The deliveries in flight are recorded (or left to their lease) before the database closes.
+      await deliveries.stop().catch(() => {});
+      mail.close();
       const sync = app.locals.syncRateLimits as (() => Promise<void>) | undefined;
       await sync?.().catch(() => {});
       await db.close().catch(() => {});

@@ -18,6 +18,8 @@ import { couponRoutes } from './routes/coupons.js';
 import { creditNoteRoutes } from './routes/credit-notes.js';
 import { documentRoutes } from './routes/documents.js';
 import { customerRoutes } from './routes/customers.js';
+import { deliveryRunRoutes } from './routes/delivery-runs.js';
+import { devMailRoutes } from './routes/dev-mail.js';
 import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { stripeWebhookRoute } from './routes/stripe-webhook.js';
@@ -29,6 +31,7 @@ import { quoteRoutes } from './routes/quotes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { publicCatalogRoutes } from './routes/public-catalog.js';
 import { systemRoutes } from './routes/system.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 const CLIENT_IP = Symbol('client address');
 
@@ -172,6 +175,9 @@ export function createApp(deps: Deps): Express {
   subscriptionChangeRoutes(ctx, deps);
   creditNoteRoutes(ctx, deps);
   documentRoutes(ctx, deps);
+  webhookEndpointRoutes(ctx, deps);
+  deliveryRunRoutes(ctx, deps);
+  if (deps.config.testClock) devMailRoutes(app as unknown as express.Router, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl), { metrics, secretKey: auth('secret') });
 

@@ -19,6 +19,9 @@ import type { CouponCache, QuoteService } from '../app/quotes.js';
 import type { SettingsService } from '../app/settings.js';
 import type { KeyStore } from '../app/keys.js';
 import type { Db } from '../storage/db.js';
+import type { WebhookDelivery } from '../app/deliver-webhooks.js';
+import type { EmailDelivery } from '../app/send-emails.js';
+import type { WebhookEndpointService } from '../app/webhook-endpoints.js';
 
 /** Everything the HTTP layer needs, built by the composition root (server/main.ts) or a test. */
 export interface Deps {
@@ -36,6 +39,10 @@ export interface Deps {
   customerSessions: CustomerSessionService;
   subscriptionMetadata: SubscriptionMetadataService;
   payments: PaymentProvider;
+  webhookEndpoints: WebhookEndpointService;
+  /** One pass each of webhook and email delivery (the delivery worker runs them; tests call them). */
+  webhookDelivery: WebhookDelivery;
+  emailDelivery: EmailDelivery;
   /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
   collector: PaymentCollector;
   couponCache: CouponCache;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { generateKey } from '../../server/app/keys.js';
-import { buildDeps } from '../../server/compose.js';
+import { buildDeps, type NotifyOptions } from '../../server/compose.js';
 import { createApp } from '../../server/http/app.js';
 import type { RateLimits } from '../../server/http/rate-limit.js';
 import type { ConfirmInput, PaymentOutcome, PaymentProvider, PrepareInput, PreparedPayment } from '../../server/payments/provider.js';
@@ -27,7 +27,7 @@ export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_00
  */
 export async function testAppWith(
   db: Db,
-  config: { rateLimits?: RateLimits; testClock?: boolean; payments?: PaymentProvider; trustProxy?: number | string[] } = {},
+  config: { rateLimits?: RateLimits; testClock?: boolean; payments?: PaymentProvider; trustProxy?: number | string[]; notify?: NotifyOptions } = {},
   keys: { secret: string; publishable: string } = { secret: generateKey('secret'), publishable: generateKey('publishable') },
 ): Promise<TestApp> {
   const deps = buildDeps(
@@ -35,6 +35,7 @@ export async function testAppWith(
     { allowedOrigins: [TEST_ORIGIN], rateLimits: config.rateLimits ?? HIGH_RATE_LIMITS, testClock: config.testClock ?? false, trustProxy: config.trustProxy },
     undefined,
     config.payments,
+    config.notify,
   );
   await deps.keys.add(keys.secret);
   await deps.keys.add(keys.publishable);

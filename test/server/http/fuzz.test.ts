@@ -67,6 +67,8 @@ interface World {
   eventId: string;
   creditNoteId: string;
   sessionSecret: string;
+  endpointId: string;
+  spareEndpointId: string;
 }
 
 for (const target of testDatabases()) {
@@ -81,7 +83,8 @@ for (const target of testDatabases()) {
 
     before(async () => {
       db = await target.open();
-      t = await testAppWith(db, { testClock: true });
+      // Webhooks go nowhere: a fuzzed endpoint URL may name any host, and nothing may reach the network.
+      t = await testAppWith(db, { testClock: true, notify: { sender: { send: async () => ({ statusCode: 204, durationMs: 0, responseExcerpt: '', error: null }) } } });
       server = t.app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       base = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
@@ -256,6 +259,8 @@ async function buildWorld(t: TestApp): Promise<World> {
   await request(t.app).put('/v1/settings').set(t.sk).send({ seller: { name: 'Fuzz GmbH', address: { line1: 'Weg 1', postalCode: '10115', city: 'Berlin', country: 'DE' }, email: 'seller@example.test', vatId: 'DE136695976' } });
   const creditNote = await ok(await post(`/v1/invoices/${(result as unknown as { invoice: { id: string } }).invoice.id}/credit-notes`, { amount: 100, reason: 'Goodwill', refund: false }), 'credit note');
   await post('/v1/measurements', { code: `${tag}-calls`, unit: 'call', type: 'metered', aggregation: 'sum', prorated: false });
+  const endpoint = await ok(await post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks', events: ['invoice.paid'] }), 'webhook endpoint');
+  const spareEndpoint = await ok(await post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/spare', events: ['*'] }), 'spare webhook endpoint');
   return {
     secret: t.secret,
     publishable: t.publishable,
@@ -272,6 +277,8 @@ async function buildWorld(t: TestApp): Promise<World> {
     eventId: (events.body as { data: { id: string }[] }).data[0]!.id,
     creditNoteId: creditNote.id,
     sessionSecret: session.clientSecret as string,
+    endpointId: endpoint.id,
+    spareEndpointId: spareEndpoint.id,
   };
 }
 
@@ -343,6 +350,10 @@ function validBodies(w: World): Seeds {
     'PATCH /v1/customers/{id}': () => ({ name: 'Ada L.', metadata: { tier: 'silver' } }),
     'POST /v1/customer-sessions': () => ({ customerId: w.customerId }),
     'POST /v1/invoices/{id}/credit-notes': () => ({ amount: 100, reason: 'Goodwill', refund: true }),
+    'POST /v1/webhook-endpoints': () => ({ url: 'http://127.0.0.1:9/hooks', events: ['invoice.paid', 'checkout.completed'], enabled: true, description: 'Fuzz' }),
+    'PATCH /v1/webhook-endpoints/{id}': () => ({ description: 'Fuzzed', enabled: true, events: ['*'] }),
+    'POST /v1/webhook-endpoints/{id}/rotate-secret': () => ({ previousValidHours: 1 }),
+    'POST /v1/events/{id}/redeliver': () => ({}),
     'POST /v1/usage': (random) => ({ events: [{ id: fresh(random, 'ev'), measurement: `${w.tag}-calls`, subscriptionId: w.subscriptionId, value: 3, uniqueKey: 'k' }] }),
   };
 }
@@ -360,6 +371,8 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.path.startsWith('/v1/plans')) return w.planCode;
   if (op.path.startsWith('/v1/events')) return w.eventId;
   if (op.path.startsWith('/v1/credit-notes')) return w.creditNoteId;
+  if (op.key === 'DELETE /v1/webhook-endpoints/{id}') return w.spareEndpointId;
+  if (op.path.startsWith('/v1/webhook-endpoints')) return w.endpointId;
   throw new Error(`no valid value for ${name} in ${op.key}`);
 }
 
