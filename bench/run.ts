@@ -9,6 +9,7 @@
  *  6. Usage ingestion on PostgreSQL: POST /v1/usage in batches of 1,000 events next to a bare multi-row
  *     INSERT of the same rows into the same table (needs DATABASE_URL).
  *  7. Invoice PDFs per second for a 10-line invoice, next to an empty pdfkit document.
+ *  8. Webhook deliveries to a local receiver, next to a bare loop of signed POSTs (bench/deliveries.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type { Coupon } from '../server/domain/coupons.js';
 import { priceCart, type Cart } from '../server/domain/quote.js';
 import { defaultTaxSettings } from '../server/domain/tax.js';
 import { benchDocuments } from './documents.js';
+import { benchDeliveries } from './deliveries.js';
 import { openPostgres } from '../server/storage/postgres.js';
 import { QUOTE_CART, startServer } from './servers.js';
 import { benchBillingRun } from './billing.js';
@@ -271,7 +273,7 @@ function sizes() {
 }
 
 // BENCH_SECTIONS=2,3 runs only those sections (all by default).
-const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6,7,8').split(',').map((s) => s.trim()));
 console.log(`Billkit benchmarks (${SECONDS} s per measurement, node ${process.version})\n`);
 if (only.has('1')) {
   console.log('1. Pricing in process');
@@ -337,4 +339,12 @@ if (only.has('7')) {
   const docs = await benchDocuments(SECONDS);
   line('empty A4 pdfkit document (baseline)', `${fmt(docs.empty)} documents/s`);
   line('10-line invoice, en, Polish names', `${docs.invoice.toFixed(1)} PDFs/s (${fmt(docs.bytes)} B each), ${((docs.invoice / docs.empty) * 100).toFixed(1)}% of the baseline`);
+}
+
+if (only.has('8')) {
+  const d = await benchDeliveries();
+  console.log(`\n8. Webhook deliveries (${d.database}; a local receiver answering 204 at once; 50 in flight)`);
+  line(`bare loop of signed POSTs x ${d.n} (ceiling)`, `${fmt(d.ceiling)} deliveries/s`);
+  line(`delivery passes x ${d.n}`, `${fmt(d.throughput)} deliveries/s, ${((d.throughput / d.ceiling) * 100).toFixed(0)}% of the ceiling (goal >= 1,000/s: ${d.throughput >= 1000 ? 'met' : 'MISSED'})`);
+  line(`commit to arrival, ${d.latency.rate} events/s x ${d.latency.n}`, `p50 ${fmt(d.latency.p50)} ms, p99 ${fmt(d.latency.p99)} ms, max ${fmt(d.latency.max)} ms (goal p99 <= 1,000 ms: ${d.latency.p99 <= 1000 ? 'met' : 'MISSED'})`);
 }

@@ -4,7 +4,7 @@
 // The shop's own words in German (the pages have them in English); the elements speak for themselves.
 const GERMAN = {
   title: 'Billkit Cloud: Preise', checkout_title: 'Kasse: Billkit Cloud', pricing: 'Preise', docs: 'API-Dokumentation', back: 'Zurück zu den Preisen',
-  dark: 'Dunkel', language: 'Sprache', checkout: 'Kasse', plans: 'Tarife',
+  dark: 'Dunkel', signedIn: 'Angemeldet als Ada (eine Nutzerin dieses Shops)', language: 'Sprache', checkout: 'Kasse', plans: 'Tarife',
   hero: 'Liefern Sie Projekte, nicht Infrastruktur',
   hero_text: 'Hosting für Teams jeder Größe. Team 14 Tage kostenlos testen; jederzeit kündbar.',
   faq: 'Fragen', faq_vat: 'Welche MwSt. zahle ich?',
@@ -42,6 +42,21 @@ if (checkout) {
       history.replaceState(null, '', `/checkout/${encodeURIComponent(event.detail.plan)}${query.size ? `?${query}` : ''}`);
     });
   });
+  // Signed-in user mode: the shop's server (server/seed/demo-shop.ts) makes a customer session for its user
+  // with the secret key; the page only passes the session's client secret to the element.
+  const signedIn = document.getElementById('signed-in');
+  const applyUser = async () => {
+    localStorage.setItem('billkit-demo-user', signedIn.checked ? 'signed-in' : 'guest');
+    if (!signedIn.checked) return checkout.removeAttribute('customer-session');
+    const res = await fetch('/demo/session', { method: 'POST' });
+    if (res.ok) checkout.setAttribute('customer-session', (await res.json()).clientSecret);
+  };
+  if (config.provider === 'test') {
+    document.getElementById('signed-in-label').hidden = false;
+    signedIn.checked = localStorage.getItem('billkit-demo-user') === 'signed-in';
+    if (signedIn.checked) void applyUser();
+    signedIn.addEventListener('change', () => void applyUser());
+  }
   checkout.addEventListener('billkit-checkout-complete', (event) => {
     const result = document.getElementById('result');
     result.hidden = false;

@@ -9,6 +9,9 @@ import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
 import { CreditNoteService } from './app/credit-invoice.js';
 import { DocumentService } from './app/documents.js';
+import { CustomerSessionService } from './app/customer-sessions.js';
+import { CustomerService } from './app/customers.js';
+import { SubscriptionMetadataService } from './app/subscription-metadata.js';
 import { UsageRecorder } from './app/record-usage.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
@@ -17,18 +20,36 @@ import { CouponCache, QuoteService } from './app/quotes.js';
 import { SettingsService } from './app/settings.js';
 import { PortalService } from './app/portal.js';
 import { PortalSessions } from './app/portal-session.js';
-import { noMailer, SignInService } from './app/sign-in.js';
+import { SignInService } from './app/sign-in.js';
+import { WebhookDelivery } from './app/deliver-webhooks.js';
+import { EmailDelivery, sendSignInCode } from './app/send-emails.js';
+import { WebhookEndpointService } from './app/webhook-endpoints.js';
 import type { Deps, HttpConfig } from './http/deps.js';
+import { livePolicy, TEST_MODE_POLICY, type UrlPolicy } from './notify/address-policy.js';
+import { databaseOnly, type MailTransport } from './notify/mail-transport.js';
+import { HttpWebhookSender, type WebhookSender } from './notify/webhook-sender.js';
 import type { Db } from './storage/db.js';
 
+/** How webhooks and emails leave (main.ts reads them from the environment; tests give their own). */
+export interface NotifyOptions {
+  /** Where webhooks may go; by default test mode's (anything) with the test provider, live mode's otherwise. */
+  policy?: UrlPolicy;
+  sender?: WebhookSender;
+  mail?: MailTransport;
+  mailFrom?: string | undefined;
+}
+
 /** Wires repositories and use cases over one database; used by main.ts and by the HTTP tests alike. */
-export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments: PaymentProvider = new TestPaymentProvider()): Deps {
+export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments: PaymentProvider = new TestPaymentProvider(), notify: NotifyOptions = {}): Deps {
   const catalogCache = new CatalogCache(db);
+  const policy = notify.policy ?? (payments.name === 'test' ? TEST_MODE_POLICY : livePolicy(false));
   const couponCache = new CouponCache(db, catalogCache);
   const quotes = new QuoteService(db, catalogCache, couponCache);
+  const customerSessions = new CustomerSessionService(db, catalogCache);
   const collector = new PaymentCollector(db, payments, catalogCache);
   const subscriptionChanges = new SubscriptionChangeService(db, catalogCache, collector);
   const documents = new DocumentService(db, catalogCache);
+  const creditNotes = new CreditNoteService(db, catalogCache, payments);
   const portalSessions = new PortalSessions(db, catalogCache, `${config.publicUrl ?? ''}/portal`);
   return {
     db,
@@ -37,9 +58,12 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     catalog: new CatalogService(db, catalogCache),
     coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
-    checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache),
-    creditNotes: new CreditNoteService(db, catalogCache, payments),
+    creditNotes,
     documents,
+    checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache, customerSessions),
+    customers: new CustomerService(db, catalogCache),
+    customerSessions,
+    subscriptionMetadata: new SubscriptionMetadataService(db, catalogCache),
     payments,
     collector,
     couponCache,
@@ -49,10 +73,12 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     subscriptionChanges,
     settings: new SettingsService(db, catalogCache),
     portalSessions,
-    // TO WIRE when the emails (issue 17) are on main: sendSignInCode from ./app/send-emails.js in place of
-    // noMailer (same signature: it writes the code's mail in the sign-in's transaction; /dev/mail shows it).
-    signIn: new SignInService(db, catalogCache, portalSessions, noMailer),
-    portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges, documents),
+    // The code's mail is written in the sign-in's transaction; the email worker sends it (in test mode /dev/mail shows it).
+    signIn: new SignInService(db, catalogCache, portalSessions, sendSignInCode),
+    portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges, documents, creditNotes),
+    webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
+    webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger),
+    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger),
     config,
     ...(logger ? { logger } : {}),
   };

@@ -40,6 +40,12 @@ export interface Config {
   metricsPort: number | undefined;
   /** BILLKIT_SHUTDOWN_TIMEOUT (seconds, default 10): how long a stopping process lets requests in flight finish. */
   shutdownTimeoutMs: number;
+  /** BILLKIT_SMTP_URL: emails go out over this SMTP server (nodemailer); unset, they stay in the database. */
+  smtpUrl: string | undefined;
+  /** BILLKIT_MAIL_FROM: the sender's address; by default the seller's email from the settings. */
+  mailFrom: string | undefined;
+  /** BILLKIT_WEBHOOK_ALLOW_PRIVATE=true: live-mode webhooks may go to loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 /**
@@ -92,5 +98,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     billingInterval: billingInterval(env.BILLKIT_BILLING_INTERVAL),
     metricsPort: env.BILLKIT_METRICS_PORT ? positive(env.BILLKIT_METRICS_PORT, 'BILLKIT_METRICS_PORT') : undefined,
     shutdownTimeoutMs: (env.BILLKIT_SHUTDOWN_TIMEOUT ? positive(env.BILLKIT_SHUTDOWN_TIMEOUT, 'BILLKIT_SHUTDOWN_TIMEOUT') : 10) * 1000,
+    smtpUrl: env.BILLKIT_SMTP_URL || undefined,
+    mailFrom: env.BILLKIT_MAIL_FROM || undefined,
+    webhookAllowPrivate: env.BILLKIT_WEBHOOK_ALLOW_PRIVATE === 'true',
   };
 }

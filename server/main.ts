@@ -17,7 +17,12 @@ import { answerClientErrors } from './http/client-errors.js';
 import { metricsServer, type Metrics } from './http/metrics.js';
 import { drainable } from './http/shutdown.js';
 import { startBillingWorker } from './jobs/billing-worker.js';
+import { DeliveryWorker } from './jobs/delivery-worker.js';
+import { livePolicy, TEST_MODE_POLICY } from './notify/address-policy.js';
+import { mailTransportFor } from './notify/mail-transport.js';
 import { seedDemo, seedDemoUsage } from './seed/demo.js';
+import { demoUserSession } from './seed/demo-shop.js';
+import type { HttpConfig } from './http/deps.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
 
@@ -41,12 +46,19 @@ const httpConfig = {
   rateLimits: config.rateLimits,
   testClock: config.testClock ?? payments.name === 'test',
   trustProxy: config.trustProxy,
-  demo: {} as { publishableKey?: string },
+  demo: {} as NonNullable<HttpConfig['demo']>,
 };
-const deps = buildDeps(db, httpConfig, logger, payments);
+const mail = mailTransportFor(config.smtpUrl);
+const deps = buildDeps(db, httpConfig, logger, payments, {
+  policy: payments.name === 'test' ? TEST_MODE_POLICY : livePolicy(config.webhookAllowPrivate),
+  mail,
+  mailFrom: config.mailFrom,
+});
 
 const keys = await ensureKeys();
 httpConfig.demo.publishableKey = keys.publishable;
+// The demo shop's signed-in user mode: its server makes customer sessions with the secret key (test mode only).
+if (config.seedDemo && keys.secret && payments.name === 'test') httpConfig.demo.userSession = demoUserSession(`http://${selfHost(config.host)}:${config.port}`, keys.secret);
 if (config.seedDemo && (await seedDemo(db))) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');
@@ -58,6 +70,9 @@ timings.seed = Date.now() - started;
 await elementsBuilt;
 const app = createApp(deps);
 const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;
+// Webhooks and emails from the outbox: this process's share of the work (others may share the database).
+const deliveries = new DeliveryWorker(db, deps.webhookDelivery, deps.emailDelivery, { logger });
+await deliveries.start();
 const server = app.listen(config.port, config.host, () => {
   const url = `http://localhost:${config.port}`;
   const lines = [
@@ -69,6 +84,7 @@ const server = app.listen(config.port, config.host, () => {
     `  Hosted checkout  ${url}/checkout/<plan-code>`,
     `  API              ${url}/v1   (docs: ${url}/docs, OpenAPI: ${url}/openapi.json)`,
     `  Health           ${url}/health`,
+    ...(httpConfig.testClock && mail.kind === 'database' ? [`  Mail (test mode) ${url}/dev/mail`] : []),
     '',
     `  Publishable key  ${keys.publishable ?? '(set BILLKIT_PUBLISHABLE_KEY to print it)'}`,
     `  Secret key       ${keys.secret ?? '(set BILLKIT_SECRET_KEY to print it)'}`,
@@ -91,6 +107,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       if (!(await draining)) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: the connections still open were closed');
       metrics?.close();
       await billing?.stop();
+      // The deliveries in flight are recorded (or left to their lease) before the database closes.
+      await deliveries.stop().catch(() => {});
+      mail.close();
       const sync = app.locals.syncRateLimits as (() => Promise<void>) | undefined;
       await sync?.().catch(() => {});
       await db.close().catch(() => {});
@@ -140,4 +159,10 @@ function buildElements(): Promise<void> {
       else reject(new Error(`building the elements failed (exit ${code}); run npx vite build to see why`));
     });
   });
+}
+
+/** How this process reaches itself: loopback when it listens on every address. */
+function selfHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -55,6 +55,10 @@ export class BillkitCheckout extends BillkitElement {
   @property({ attribute: 'portal-url' }) portalUrl = '';
   /** Milliseconds to wait after a change before re-pricing. */
   @property({ type: Number }) debounce = 200;
+  /** A customer session's client secret (cus_sess_...) your server made for its signed-in user: the checkout is that customer's, the email fixed, the details prefilled. */
+  @property({ attribute: 'customer-session' }) customerSession = '';
+  /** Your reference for the buyer (e.g. your user id), unverified: copied to the subscription's metadata and checkout.completed. Prefer customer-session for signed-in users. */
+  @property({ attribute: 'client-reference-id' }) clientReferenceId = '';
   /** The Stripe.js loader handed to the payment form (tests). */
   @property({ attribute: false }) stripeLoader?: StripeLoader;
 
@@ -127,6 +131,7 @@ export class BillkitCheckout extends BillkitElement {
             ? msg('Order confirmed', { id: 'checkout.confirmed' })
             : msg('Your details', { id: 'checkout.details' })}</h2>
           <billkit-payment-form part="payment-form" locale=${locale} portal-url=${this.portalUrl || nothing} .stripeLoader=${this.stripeLoader ?? undefined}
+            .customerSession=${this.customerSession} .clientReferenceId=${this.clientReferenceId}
             @billkit-checkout-complete=${() => (this.complete = true)}>${this.querySelector(':scope > [slot="complete"]')
               ? html`<slot name="complete" slot="complete"></slot>`
               : nothing}</billkit-payment-form>

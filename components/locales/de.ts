@@ -123,6 +123,8 @@ export const templates = {
   'payment.not_charged': `Es wurde nichts abgebucht.`,
   'payment.subscription_exists': `Sie haben bereits ein Abonnement in dieser Produktfamilie. Um es zu ändern, wenden Sie sich an uns.`,
   'payment.email_subscribed': `Diese E-Mail-Adresse hat bereits ein Abonnement in dieser Produktfamilie. Um es zu ändern, wenden Sie sich an uns.`,
+  'payment.session_expired': `Ihre Anmeldung für diesen Bestellvorgang ist abgelaufen. Laden Sie die Seite neu, um fortzufahren.`,
+  'payment.session_used': `Dieser Bestellvorgang ist bereits abgeschlossen. Laden Sie die Seite neu, um erneut zu kaufen.`,
   'payment.email': `E-Mail`,
   'payment.name': `Vollständiger Name`,
   'payment.country': `Land`,

@@ -63,6 +63,8 @@ export interface DetailsView {
   /** What the BFF made of the buyer as the form describes them: its tax treatment, or that it refused the VAT ID. */
   priced: { treatment?: string; vatRefused: boolean };
   onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
+  /** The email a customer session fixed: shown, not editable. */
+  emailFixed?: boolean;
 }
 
 /** "Manage subscription": the way to the merchant's customer portal. */
@@ -111,6 +113,10 @@ export function paymentErrorText(code: string, detail?: string, portal = false):
       return portal
         ? msg('You already have a subscription in this product family. To change it, use Manage subscription.', { id: 'payment.subscription_exists_portal' })
         : msg('You already have a subscription in this product family. To change it, get in touch with us.', { id: 'payment.subscription_exists' });
+    case 'customer_session_invalid':
+      return msg('Your sign-in for this checkout has expired. Reload the page to continue.', { id: 'payment.session_expired' });
+    case 'customer_session_used':
+      return msg('This checkout is already complete. Reload the page to buy again.', { id: 'payment.session_used' });
     case 'vat_id_invalid':
     case 'network_error':
     case 'rate_limited':
@@ -135,7 +141,7 @@ export function renderDetails(view: DetailsView) {
   return html`<div class="grid">
     <div part="field">
       <label for="email">${msg('Email', { id: 'payment.email' })}</label>
-      <input id="email" part="input" type="email" autocomplete="email" required .value=${d.email}
+      <input id="email" part="input" type="email" autocomplete="email" required .value=${d.email} ?readonly=${view.emailFixed === true}
         aria-invalid=${errors.email ? 'true' : 'false'} aria-describedby=${describe('email')}
         @input=${(e: Event) => view.onInput({ email: value(e) }, 'email', false)}
         @change=${(e: Event) => view.onInput({ email: value(e) }, 'email')} />

@@ -54,6 +54,10 @@ export const styles = [
       border-radius: var(--_radius);
       background: var(--_surface);
     }
+    /* The email a customer session fixed. */
+    [part~='input'][readonly] {
+      background: var(--_subtle);
+    }
     [part~='input'][aria-invalid='true'] {
       border-color: var(--_danger);
     }

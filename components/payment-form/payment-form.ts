@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
-import { BillkitApiError } from '../shared/api-client.js';
+import { BillkitApiError, type ApiClient } from '../shared/api-client.js';
 import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../shared/events.js';
 import { countryOptions, formatCountry, formatDate, formatMoney } from '../shared/format.js';
 import { couponReasonText } from '../shared/messages.js';
@@ -56,6 +56,10 @@ export class BillkitPaymentForm extends BillkitElement {
   @property() country = 'DE';
   /** The merchant's customer portal: offered after paying, and to a buyer who already subscribes in this family. */
   @property({ attribute: 'portal-url' }) portalUrl = '';
+  /** A customer session's client secret (cus_sess_...) from your server: checks out as that customer, the email fixed and the details prefilled. */
+  @property({ attribute: 'customer-session' }) customerSession = '';
+  /** Your reference for the buyer (e.g. your user id), unverified: copied to the subscription's metadata and checkout.completed. */
+  @property({ attribute: 'client-reference-id' }) clientReferenceId = '';
   /** Loads Stripe.js for a publishable key; replace in tests. Defaults to @stripe/stripe-js/pure, imported lazily. */
   @property({ attribute: false }) stripeLoader?: StripeLoader = loadStripeLazily;
 
@@ -71,6 +75,8 @@ export class BillkitPaymentForm extends BillkitElement {
   @state() private result?: Extract<ConfirmResult, { status: 'complete' }>;
   /** The BFF said this email already subscribes in the plan's family: the way to the portal is shown. */
   @state() private subscribed = false;
+  /** The customer session's prefill arrived: its email is fixed. */
+  @state() private emailFixed = false;
 
   @query('dialog') private dialog?: HTMLDialogElement;
   #stripe?: MountedStripe;
@@ -78,6 +84,7 @@ export class BillkitPaymentForm extends BillkitElement {
   #checkoutCart = '';
   /** A VAT ID the BFF refused (its checksum): said at the field, and the cart is priced without it. */
   #refusedVat = '';
+  #sessionRead = '';
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
@@ -90,6 +97,22 @@ export class BillkitPaymentForm extends BillkitElement {
     if (refused && refused !== this.#refusedVat) {
       this.#refusedVat = refused;
       this.#pushCustomer();
+    }
+    if (this.customerSession !== this.#sessionRead && this.apiClient) void this.#readSession(this.apiClient, (this.#sessionRead = this.customerSession));
+  }
+
+  /** Prefills the details from the customer session; its email cannot be changed here. */
+  async #readSession(client: ApiClient, secret: string): Promise<void> {
+    this.emailFixed = false;
+    if (!secret) return;
+    try {
+      const { email, name, country, type, vatId } = await client.customerSession(secret);
+      if (secret !== this.customerSession) return;
+      this.details = { ...this.details, email, ...(name ? { name } : {}), ...(country ? { country } : {}), ...(type ? { type } : {}), ...(vatId ? { vatId } : {}) };
+      this.emailFixed = true;
+      this.#pushCustomer();
+    } catch (error) {
+      this.#fail(error);
     }
   }
 
@@ -191,6 +214,8 @@ export class BillkitPaymentForm extends BillkitElement {
           ...(business ? { vatId: normalizeVatId(d.vatId) } : {}),
           ...(addressRequired(d) ? { address: addressPayload(d, d.country) } : {}),
         },
+        ...(this.customerSession ? { customerSession: this.customerSession } : {}),
+        ...(this.clientReferenceId ? { clientReferenceId: this.clientReferenceId } : {}),
       });
       this.step = 'payment';
       await this.updateComplete;
@@ -390,6 +415,7 @@ export class BillkitPaymentForm extends BillkitElement {
             addressRequired: addressRequired(this.details),
             portalUrl: this.subscribed ? this.portalUrl || undefined : undefined,
             onInput: (patch, field, push) => this.#update(patch, field, push),
+            emailFixed: this.emailFixed,
           })
         : this.#renderPayment()}
       ${this.error ? html`<p part="error" tabindex="-1">${this.error.text}</p>` : nothing}

@@ -3,7 +3,7 @@
  * Errors come back as BillkitApiError carrying the RFC 9457 problem (code, status, field errors).
  */
 import type {
-  CartRequest, Catalog, Checkout, CheckoutRequest, ConfirmRequest, ConfirmResult, Problem, Quote,
+  CartRequest, Catalog, Checkout, CheckoutRequest, ConfirmRequest, ConfirmResult, CustomerSessionPrefill, Problem, Quote,
 } from './types.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -24,6 +24,8 @@ export class BillkitApiError extends Error {
 export interface RequestOptions {
   signal?: AbortSignal;
   idempotencyKey?: string;
+  /** A customer session's client secret, sent as the Billkit-Customer-Session header. */
+  customerSession?: string;
 }
 
 export interface ApiClientOptions {
@@ -79,6 +81,11 @@ export class ApiClient {
     });
   }
 
+  /** GET /v1/customer-sessions/current: the details a customer session prefills. */
+  customerSession(clientSecret: string, options: RequestOptions = {}): Promise<CustomerSessionPrefill> {
+    return this.#request<CustomerSessionPrefill>('GET', '/v1/customer-sessions/current', undefined, { ...options, customerSession: clientSecret });
+  }
+
   async #request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
     const headers: Record<string, string> = {
       Accept: 'application/json, application/problem+json',
@@ -86,6 +93,7 @@ export class ApiClient {
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+    if (options.customerSession) headers['Billkit-Customer-Session'] = options.customerSession;
     const doFetch = this.#fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
     let response: Response;
     try {

@@ -128,6 +128,23 @@ export interface CheckoutCustomer {
 
 export interface CheckoutRequest extends Omit<CartRequest, 'customer'> {
   customer: CheckoutCustomer;
+  /** A customer session's client secret: the checkout is that customer's. */
+  customerSession?: string;
+  /** The merchant's own reference, unverified: it reaches the subscription's metadata. */
+  clientReferenceId?: string;
+}
+
+/** GET /v1/customer-sessions/current: what the form prefills (the email fixed). */
+export interface CustomerSessionPrefill {
+  email: string;
+  name?: string;
+  country?: string;
+  type?: CustomerType;
+  vatId?: string;
+  address?: Record<string, string>;
+  locale?: string;
+  customerId: string | null;
+  expiresAt: string;
 }
 
 export interface Checkout {

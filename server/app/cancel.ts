@@ -11,7 +11,9 @@ import { renewalStep, takeStep } from './renew.js';
 import { conflict } from '../domain/errors.js';
 import type { Db } from '../storage/db.js';
 import { inSubscription, LIVE, saveWithEvents } from './subscription-tx.js';
-import type { Invoice, Subscription } from '../storage/commerce-repository.js';
+import { findInvoice, type Invoice, type Subscription } from '../storage/commerce-repository.js';
+import { mulDivRound } from '../domain/money.js';
+import type { CreditNoteService } from './credit-invoice.js';
 
 export interface CancelInput {
   at: 'period_end' | 'now';
@@ -21,16 +23,26 @@ export interface CancelInput {
   offerDeclined?: boolean | undefined;
 }
 
-export async function cancelSubscription(db: Db, cache: CatalogCache, collector: PaymentCollector, id: string, input: CancelInput) {
+export async function cancelSubscription(
+  db: Db,
+  cache: CatalogCache,
+  collector: PaymentCollector,
+  id: string,
+  input: CancelInput,
+  creditNotes?: CreditNoteService,
+) {
   const offered = (sub: Subscription) => sub.retentionOffered || input.offerDeclined === true;
   const cancellation = { ...(input.reason ? { reason: input.reason } : {}), ...(input.comment ? { comment: input.comment } : {}) };
   const allowed = input.at === 'now' ? LIVE : (['trialing', 'active', 'past_due'] as const);
+  // The period a cancellation now cuts short, when it was a paid one (not a trial's, not a pause).
+  let paidPeriod: { id: string; start: Date; end: Date } | null = null;
   const result = await inSubscription(db, cache, id, input.at === 'now' ? 'cancelled' : 'cancelled at the period end', allowed, async (ctx) => {
     const { sub, at } = ctx;
     if (input.at === 'period_end') {
       const next: Subscription = { ...sub, cancelAtPeriodEnd: true, cancelledAt: at, cancellation, pendingChange: null, retentionOffered: offered(sub) };
       return { subscription: await saveWithEvents(ctx, next, 'subscription.cancel_scheduled'), invoice: null };
     }
+    if (sub.status === 'active' || sub.status === 'past_due') paidPeriod = { id: sub.id, start: new Date(sub.currentPeriodStart), end: new Date(sub.currentPeriodEnd) };
     const step = renewalStep(ctx.entry, { ...sub, cancelAtPeriodEnd: true, currentPeriodEnd: sub.status === 'paused' ? sub.currentPeriodEnd : at }, null);
     return takeStep(ctx, { ...step, kind: 'cancel', billUsage: step.billUsage && sub.status !== 'paused' }, (after) => ({
       ...after,
@@ -43,7 +55,36 @@ export async function cancelSubscription(db: Db, cache: CatalogCache, collector:
     }));
   });
   const payments = result.invoice?.status === 'open' ? await collector.collect([result.invoice.id]) : [];
-  return { ...result, payments };
+  const entry = await cache.cached();
+  const credit = input.at === 'now' && entry.settings.cancellation.refund === 'prorate' && creditNotes
+    && paidPeriod ? await creditUnusedTime(db, creditNotes, paidPeriod, new Date(result.subscription.endedAt!))
+    : null;
+  return { ...result, payments, creditNote: credit };
+}
+
+/**
+ * `cancellation.refund: prorate`: a credit note for the unused time of the cancelled period, refunded to the
+ * payment method. The invoice that billed the period is credited line by line, each recurring line of the
+ * period by round(total x f), f = unused seconds / period seconds (SPEC section 6's proration fraction).
+ */
+async function creditUnusedTime(db: Db, creditNotes: CreditNoteService, period: { id: string; start: Date; end: Date }, at: Date) {
+  const { rows } = await db.query<{ id: string }>(
+    `select id from invoices where subscription_id = $1 and status = 'paid' and kind in ('checkout', 'renewal') and period_start = $2
+     order by id desc limit 1`,
+    [period.id, period.start.toISOString()],
+  );
+  const invoice = rows[0] ? await findInvoice(db, rows[0].id) : null;
+  if (!invoice) return null;
+  const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+  const unused = seconds(period.end) - seconds(at);
+  const whole = seconds(period.end) - seconds(period.start);
+  if (unused <= 0 || whole <= 0) return null;
+  const lines = invoice.lines
+    .filter((l) => l.type === 'recurring' && l.periodStart === period.start.toISOString() && l.total > 0)
+    .map((l) => ({ lineId: l.id, amount: mulDivRound(l.total, unused, whole) }))
+    .filter((l) => l.amount > 0);
+  if (lines.length === 0) return null;
+  return creditNotes.create(invoice.id, { lines, reason: 'Unused time after cancellation', refund: invoice.amountPaid > 0 });
 }
 
 export async function uncancelSubscription(db: Db, cache: CatalogCache, id: string): Promise<Subscription> {

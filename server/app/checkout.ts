@@ -16,6 +16,16 @@ import { billTo, sellerOf } from './billing-parties.js';
 import { invoiceView, subscriptionView } from './views.js';
 import { CatalogCache } from './catalog-cache.js';
 import type { CouponCache, QuoteService } from './quotes.js';
+import { checkoutMetadata } from '../domain/customers.js';
+import { emailTaken } from './customers.js';
+import type { CustomerSessionService } from './customer-sessions.js';
+import type { SessionPrefill } from '../storage/customer-repository.js';
+
+/** How the merchant ties a checkout to its user: a customer session (verified) or a client reference (not). */
+export interface CheckoutLink {
+  customerSession?: string | undefined;
+  clientReferenceId?: string | undefined;
+}
 
 export interface Buyer {
   email: string;
@@ -61,6 +71,11 @@ const checkoutRefunded = (checkout: Checkout, refund: { refundId: string } | nul
 export const endedInRefund = (error: unknown): boolean =>
   error instanceof DomainError && (error.code === 'checkout_refunded' || (error.extra !== undefined && 'refund' in error.extra));
 
+const sessionDefaults = ({ address, locale }: SessionPrefill): Partial<Buyer> => ({
+  ...(address ? { address } : {}),
+  ...(locale === 'en' || locale === 'de' ? { locale } : {}),
+});
+
 class RequiresAction extends Error {
   constructor(readonly reason: string, readonly clientSecret?: string) {
     super('requires_action');
@@ -78,11 +93,19 @@ export class CheckoutService {
     private readonly quotes: QuoteService,
     private readonly payments: PaymentProvider,
     private readonly coupons: CouponCache,
+    private readonly sessions: CustomerSessionService,
   ) {}
 
-  async create(cart: Cart, given: Buyer) {
-    const email = given.email.toLowerCase();
-    const { vatId: typed, ...rest } = given;
+  /**
+   * With a customer session the checkout is that session's customer's: its email replaces the one sent, and
+   * the live-subscription check asks about that customer, not about whoever has the typed email.
+   */
+  async create(cart: Cart, given: Buyer, link: CheckoutLink = {}) {
+    const session = link.customerSession ? await this.sessions.resolve(link.customerSession) : null;
+    const email = session ? await this.sessions.emailOf(session) : given.email.toLowerCase();
+    const who = !session ? { email } : session.customerId ? { id: session.customerId } : { refKey: session.refKey! };
+    // What the form did not send (an address, a language), the session's prefill gives.
+    const { vatId: typed, ...rest } = session ? { ...sessionDefaults(session.prefill), ...given } : given;
     // A blank VAT ID is no VAT ID. Otherwise it is priced as typed (the tax rules check it; a wrong one is
     // refused) and stored as they read it: FR 40 303 265 045 -> FR40303265045.
     const vatId = typed?.trim() ? typed : undefined;
@@ -98,7 +121,7 @@ export class CheckoutService {
       customer: { email, country: buyer.country, type: buyer.type, ...(vatId !== undefined ? { vatId } : {}) },
     });
     const plan = entry.snapshot.plans.get(quote.plan)!;
-    if (await store.liveSubscriptionIn(this.db, email, plan.familyId ?? plan.id)) throw subscriptionExists();
+    if (await store.liveSubscriptionIn(this.db, who, plan.familyId ?? plan.id)) throw subscriptionExists();
     const id = newSecretId('co');
     const amount = quote.dueToday.total;
     const prepared = await this.payments.prepare({
@@ -119,6 +142,8 @@ export class CheckoutService {
       currency: quote.currency,
       paymentProvider: this.payments.name,
       paymentIntentId: prepared.intentId ?? null,
+      customerSessionId: session?.id ?? null,
+      clientReferenceId: link.clientReferenceId ?? null,
     });
     return {
       id: checkout.id,
@@ -227,6 +252,7 @@ export class CheckoutService {
         const trialEnd = plan.trialDays > 0 ? addDays(now, plan.trialDays) : null;
         const periodEnd = trialEnd ?? addInterval(now, plan.interval);
         const couponValid = quote.coupon?.valid === true;
+        const target = checkout.customerSessionId ? await this.sessions.spend(tx, checkout.customerSessionId, checkout.id, at) : undefined;
         const { customer, subscription, created } = await store.createCustomerAndSubscription(
           tx,
           { email: buyer.email, name: buyer.name, country: buyer.country, type: buyer.type, vatId: buyer.vatId ?? null, address: buyer.address ?? null, locale: buyer.locale },
@@ -246,7 +272,9 @@ export class CheckoutService {
             anchor: (trialEnd ?? now).toISOString(),
             anchorPeriods: trialEnd ? 0 : 1,
             defaultPaymentMethod: null,
+            metadata: checkoutMetadata(checkout.clientReferenceId),
           },
+          target,
         );
 
         if (couponValid) {
@@ -327,7 +355,10 @@ export class CheckoutService {
             ...(status === 'paid' ? [{ type: 'invoice.paid' as const, object: invoiceView(invoice) }] : []),
             {
               type: 'checkout.completed',
-              object: { id: checkout.id, customerId: customer.id, subscriptionId: subscription.id, invoiceId: draft.id, amountTotal: quote.dueToday.total, currency: quote.currency },
+              object: {
+                id: checkout.id, customerId: customer.id, subscriptionId: subscription.id, invoiceId: draft.id, amountTotal: quote.dueToday.total,
+                currency: quote.currency, clientReferenceId: checkout.clientReferenceId,
+              },
             },
           ],
           at,
@@ -342,6 +373,8 @@ export class CheckoutService {
       redeemed = false;
       if (error instanceof RequiresAction) return this.#requiresAction(id, error);
       if (pgErrorCode(error) === PG_UNIQUE_VIOLATION && pgConstraint(error) === 'subscriptions_one_live_per_family') throw subscriptionExists();
+      // A session's new customer whose email another customer took meanwhile.
+      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION && pgConstraint(error) === 'customers_email_key') throw emailTaken('/customer/email');
       throw error;
     } finally {
       if (redeemed) this.coupons.invalidate();

@@ -21,6 +21,7 @@ import { CatalogCache, publicPlan, type CatalogEntry } from './catalog-cache.js'
 import type { PaymentCollector } from './collect-payment.js';
 import type { ChangeRequest, SubscriptionChangeService } from './change-subscription.js';
 import type { DocumentService } from './documents.js';
+import type { CreditNoteService } from './credit-invoice.js';
 import { rethrowUnique } from './errors.js';
 import { pauseSubscription, resumeSubscription, type PauseInput } from './pause.js';
 import { setPaymentMethod } from './payment-method.js';
@@ -44,6 +45,7 @@ export class PortalService {
     private readonly sessions: PortalSessions,
     private readonly changes: SubscriptionChangeService,
     private readonly documents: DocumentService,
+    private readonly creditNotes: CreditNoteService,
   ) {}
 
   // ------------------------------------------------------------------------------------------- customer
@@ -133,7 +135,7 @@ export class PortalService {
     const portal = (await this.cache.get()).settings.portal;
     const at = cancellationOf(portal, input);
     // The flow offers the retention coupon before it cancels: cancelling declines it, once and for all.
-    const result = await cancelSubscription(this.db, this.cache, this.collector, id, { ...input, at, offerDeclined: retentionOfferOpen(portal, sub) });
+    const result = await cancelSubscription(this.db, this.cache, this.collector, id, { ...input, at, offerDeclined: retentionOfferOpen(portal, sub) }, this.creditNotes);
     return this.#view(result.subscription);
   }
 

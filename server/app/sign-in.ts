@@ -79,9 +79,3 @@ export class SignInService {
     return { token: outcome.token, expiresAt: outcome.expiresAt };
   }
 }
-
-/**
- * PLACEHOLDER until the emails (server/notify, branch issue-17) are on main: the code goes nowhere.
- * compose.ts wires sendSignInCode (server/app/send-emails.ts) in its place when it lands.
- */
-export const noMailer: SignInMailer = async () => {};

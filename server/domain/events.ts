@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   'invoice.marked_uncollectible',
   'credit_note.created',
   'portal.retention_offer_accepted',
+  // An endpoint Billkit switched off (it answered 410, or failed for 5 days): delivered to the others.
+  'webhook_endpoint.disabled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

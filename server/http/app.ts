@@ -8,6 +8,7 @@ import { requireKey } from './auth.js';
 import type { Deps } from './deps.js';
 import { jsonBody } from './json-body.js';
 import { createMetrics } from './metrics.js';
+import { SESSION_HEADER } from './schemas/customers.js';
 import { openapiDocument } from './openapi.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { JSON_TYPES, newRegistry, type RouteContext } from './route.js';
@@ -16,6 +17,9 @@ import { checkoutRoutes } from './routes/checkouts.js';
 import { couponRoutes } from './routes/coupons.js';
 import { creditNoteRoutes } from './routes/credit-notes.js';
 import { documentRoutes } from './routes/documents.js';
+import { customerRoutes } from './routes/customers.js';
+import { deliveryRunRoutes } from './routes/delivery-runs.js';
+import { devMailRoutes } from './routes/dev-mail.js';
 import { eventRoutes } from './routes/events.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { portalRoutes } from './routes/portal.js';
@@ -28,6 +32,7 @@ import { quoteRoutes } from './routes/quotes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { publicCatalogRoutes } from './routes/public-catalog.js';
 import { systemRoutes } from './routes/system.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 const CLIENT_IP = Symbol('client address');
 
@@ -99,11 +104,11 @@ export function createApp(deps: Deps): Express {
   // CORS only for the browser-facing routes and only from the configured origins; secret routes get none.
   const browserCors = cors({
     origin: (origin, done) => done(null, origin !== undefined && allowedOrigins.has(origin)),
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', SESSION_HEADER],
     exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
   });
-  const browserRoute = /^\/v1\/(catalog|quotes|checkouts|portal)(\/|\?|$)/;
+  const browserRoute = /^\/v1\/(catalog|quotes|checkouts|portal|customer-sessions\/current)(\/|\?|$)/;
   // What every request gets first, in one step (each middleware is a router step on the hot path):
   // a request id (the caller's X-Request-Id when it is sane; logs name it), the security headers, and for
   // the browser's routes CORS. A request without Origin is not a browser's cross-origin request: nothing
@@ -161,6 +166,7 @@ export function createApp(deps: Deps): Express {
   quoteRoutes(ctx, deps);
   publicCatalogRoutes(ctx, deps);
   checkoutRoutes(ctx, deps);
+  customerRoutes(ctx, deps);
   catalogRoutes(ctx, deps);
   couponRoutes(ctx, deps);
   settingsRoutes(ctx, deps);
@@ -171,6 +177,9 @@ export function createApp(deps: Deps): Express {
   subscriptionChangeRoutes(ctx, deps);
   creditNoteRoutes(ctx, deps);
   documentRoutes(ctx, deps);
+  webhookEndpointRoutes(ctx, deps);
+  deliveryRunRoutes(ctx, deps);
+  if (deps.config.testClock) devMailRoutes(app as unknown as express.Router, deps);
   if (deps.config.testClock) testClockRoutes(ctx, deps);
   systemRoutes(app as unknown as express.Router, deps, () => openapiDocument(registry, deps.config.publicUrl), { metrics, secretKey: auth('secret') });
 

@@ -12,6 +12,9 @@ import type { InvoiceActions } from '../app/invoice-actions.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
+import type { CustomerSessionService } from '../app/customer-sessions.js';
+import type { CustomerService } from '../app/customers.js';
+import type { SubscriptionMetadataService } from '../app/subscription-metadata.js';
 import type { CouponCache, QuoteService } from '../app/quotes.js';
 import type { SettingsService } from '../app/settings.js';
 import type { KeyStore } from '../app/keys.js';
@@ -19,6 +22,9 @@ import type { PortalService } from '../app/portal.js';
 import type { PortalSessions } from '../app/portal-session.js';
 import type { SignInService } from '../app/sign-in.js';
 import type { Db } from '../storage/db.js';
+import type { WebhookDelivery } from '../app/deliver-webhooks.js';
+import type { EmailDelivery } from '../app/send-emails.js';
+import type { WebhookEndpointService } from '../app/webhook-endpoints.js';
 
 /** Everything the HTTP layer needs, built by the composition root (server/main.ts) or a test. */
 export interface Deps {
@@ -32,7 +38,14 @@ export interface Deps {
   checkouts: CheckoutService;
   creditNotes: CreditNoteService;
   documents: DocumentService;
+  customers: CustomerService;
+  customerSessions: CustomerSessionService;
+  subscriptionMetadata: SubscriptionMetadataService;
   payments: PaymentProvider;
+  webhookEndpoints: WebhookEndpointService;
+  /** One pass each of webhook and email delivery (the delivery worker runs them; tests call them). */
+  webhookDelivery: WebhookDelivery;
+  emailDelivery: EmailDelivery;
   /** Charges open invoices off-session and records the outcome (renewals, retries, prorations, manual payments). */
   collector: PaymentCollector;
   couponCache: CouponCache;
@@ -63,7 +76,11 @@ export interface HttpConfig {
   /** Enables POST /v1/test-clock/advance (never in production with real money). */
   testClock?: boolean | undefined;
   /** Served to the demo pages as /demo-config.json. */
-  demo?: { publishableKey?: string | undefined } | undefined;
+  demo?: {
+    publishableKey?: string | undefined;
+    /** The demo shop's server making a customer session for its signed-in user (POST /demo/session); test mode only. */
+    userSession?: (() => Promise<{ clientSecret: string; expiresAt: string }>) | undefined;
+  } | undefined;
   /** Which proxies in front may name the client's address (Express's `trust proxy`); none by default. */
   trustProxy?: TrustProxy | undefined;
   /** Origin the BFF is reached at, for links in the OpenAPI document. */

@@ -33,6 +33,8 @@ export interface RouteSpec<B, Q, P> {
   body?: B;
   query?: Q;
   params?: P;
+  /** Request headers the route reads, for the document (the handler reads them from `req`). */
+  headers?: z.ZodObject;
   /** The success status and schema, for the document. */
   response: { status: number; schema?: z.ZodType; description?: string };
   /** Problem codes this route may answer with, for the document. */
@@ -81,7 +83,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
       ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
       ...(spec.idempotent
         ? { headers: z.object({ 'Idempotency-Key': z.string().max(255).optional().meta({ description: 'Replays the first response for 24 h.' }) }) }
-        : {}),
+        : spec.headers ? { headers: spec.headers } : {}),
     },
     responses: {
       [spec.response.status]: {

@@ -261,7 +261,7 @@ export const DEMO_USAGE_EMAIL = 'usage-demo@billkit.example';
  */
 export async function seedDemoUsage(deps: { db: Db; checkouts: CheckoutService; usage: UsageRecorder; payments: PaymentProvider }): Promise<string | null> {
   if (deps.payments.name !== 'test') return null;
-  let subscription = await liveSubscriptionIn(deps.db, DEMO_USAGE_EMAIL, (await familyKeyOf(deps.db, 'cloud')) ?? '');
+  let subscription = await liveSubscriptionIn(deps.db, { email: DEMO_USAGE_EMAIL }, (await familyKeyOf(deps.db, 'cloud')) ?? '');
   if (!subscription) {
     const checkout = await deps.checkouts.create(
       { plan: 'business-monthly' },

@@ -29,6 +29,10 @@ export interface Checkout {
   refusalCode: string | null;
   /** The provider's refund, once made. */
   refundId: string | null;
+  /** The customer session it checks out with: the subscription goes to that session's customer. */
+  customerSessionId: string | null;
+  /** The merchant's reference from the element, unverified: copied to the subscription's metadata. */
+  clientReferenceId: string | null;
   createdAt: string;
   completedAt: string | null;
 }
@@ -50,22 +54,26 @@ const toCheckout = (r: Row): Checkout => ({
   invoiceId: strOrNull(r.invoice_id),
   refusalCode: strOrNull(r.refusal_code),
   refundId: strOrNull(r.refund_id),
+  customerSessionId: strOrNull(r.customer_session_id),
+  clientReferenceId: strOrNull(r.client_reference_id),
   createdAt: iso(r.created_at),
   completedAt: isoOrNull(r.completed_at),
 });
 
 /** Named columns (not `*`): the statements that read checkouts run as prepared statements (postgres.ts). */
 const CHECKOUT_COLUMNS =
-  'id, status, cart, buyer, quote, plan_id, amount_due, currency, payment_provider, payment_intent_id, payment_id, customer_id, subscription_id, invoice_id, refusal_code, refund_id, created_at, completed_at';
+  'id, status, cart, buyer, quote, plan_id, amount_due, currency, payment_provider, payment_intent_id, payment_id, customer_id, subscription_id, invoice_id, refusal_code, refund_id, customer_session_id, client_reference_id, created_at, completed_at';
 
 export async function insertCheckout(
   db: Queryable,
   c: Omit<Checkout, 'createdAt' | 'completedAt' | 'paymentId' | 'customerId' | 'subscriptionId' | 'invoiceId' | 'refusalCode' | 'refundId'>,
 ): Promise<Checkout> {
   const { rows } = await db.query<Row>(
-    `insert into checkouts (id, status, cart, buyer, quote, plan_id, amount_due, currency, payment_provider, payment_intent_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${CHECKOUT_COLUMNS}`,
-    [c.id, c.status, JSON.stringify(c.cart), JSON.stringify(c.buyer), JSON.stringify(c.quote), c.planId, c.amountDue, c.currency, c.paymentProvider, c.paymentIntentId],
+    `insert into checkouts (id, status, cart, buyer, quote, plan_id, amount_due, currency, payment_provider, payment_intent_id,
+       customer_session_id, client_reference_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${CHECKOUT_COLUMNS}`,
+    [c.id, c.status, JSON.stringify(c.cart), JSON.stringify(c.buyer), JSON.stringify(c.quote), c.planId, c.amountDue, c.currency, c.paymentProvider, c.paymentIntentId,
+      c.customerSessionId, c.clientReferenceId],
   );
   return toCheckout(rows[0]!);
 }

@@ -27,6 +27,9 @@ export interface Customer {
   /** Credit in minor units (from prorations), applied to the next invoices before payment. */
   balance: number;
   locale: string;
+  /** The merchant's own id for the customer (its user or account id); unique when set. */
+  refKey: string | null;
+  metadata: Record<string, string>;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,6 +44,8 @@ export const toCustomer = (r: Row): Customer => ({
   address: r.address == null ? null : json<Address>(r.address),
   balance: Number(r.balance ?? 0),
   locale: String(r.locale ?? 'en'),
+  refKey: strOrNull(r.ref_key),
+  metadata: r.metadata == null ? {} : json(r.metadata),
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -60,7 +65,10 @@ export async function pageOf<T extends { id: string }>(db: Queryable, sql: strin
   return toPage(rows.map(map), page.limit);
 }
 
-export const listCustomers = (db: Queryable, page: PageRequest) => pageOf(db, 'select * from customers', [], page, toCustomer);
+/** Customers in pages, optionally only those with that refKey and/or email. */
+export const listCustomers = (db: Queryable, page: PageRequest, filter: { refKey?: string | undefined; email?: string | undefined } = {}) =>
+  pageOf(db, 'select * from customers where ($1::text is null or ref_key = $1) and ($2::text is null or email = lower($2))',
+    [filter.refKey ?? null, filter.email ?? null], page, toCustomer);
 
 // -------------------------------------------------------------------------------------- subscriptions
 
@@ -119,6 +127,7 @@ export interface Subscription {
   retentionOffered: boolean;
   trialWillEndSent: boolean;
   checkoutId: string | null;
+  metadata: Record<string, string>;
   createdAt: string;
   updatedAt: string;
 }
@@ -151,24 +160,30 @@ export const toSubscription = (r: Row): Subscription => ({
   retentionOffered: Boolean(r.retention_offered),
   trialWillEndSent: Boolean(r.trial_will_end_sent),
   checkoutId: strOrNull(r.checkout_id),
+  metadata: r.metadata == null ? {} : json(r.metadata),
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
 
 
-/**
- * One round trip: creates or updates the customer (by email; the row stays locked) and creates its
- * subscription, both dated by the (test) clock's time of the subscription's start. The unique index refuses a second live subscription in the family
- * (constraint `subscriptions_one_live_per_family`).
- */
 export type NewSubscription = Pick<
   Subscription,
   'id' | 'planId' | 'familyKey' | 'status' | 'items' | 'couponId' | 'periodsBilled' | 'anchor' | 'anchorPeriods' |
-  'currentPeriodStart' | 'currentPeriodEnd' | 'trialEnd' | 'checkoutId' | 'defaultPaymentMethod'
+  'currentPeriodStart' | 'currentPeriodEnd' | 'trialEnd' | 'checkoutId' | 'defaultPaymentMethod' | 'metadata'
 >;
 
 /**
- * One round trip: creates or updates the customer (by email; the row stays locked) and creates its
+ * Whom a checkout's subscription goes to: the customer with the buyer's email (made if new), the customer a
+ * customer session names (`id`; the checkout carries its email), or the session's new customer (`refKey`:
+ * made with the session's email unless a customer has that refKey by now). A new customer whose email
+ * another customer has fails on `customers_email_key`.
+ */
+export type CustomerTarget = { by: 'email' } | { by: 'id'; id: string } | { by: 'refKey'; refKey: string };
+
+const CONFLICT_ON: Record<CustomerTarget['by'], string> = { email: 'email', id: 'id', refKey: 'ref_key' };
+
+/**
+ * One round trip: creates or updates the customer (by `target`; the row stays locked) and creates its
  * subscription, both dated by the (test) clock's time of the subscription's start. The unique index refuses a
  * second live subscription in the family (constraint `subscriptions_one_live_per_family`). `created` tells
  * whether the customer is new.
@@ -177,20 +192,21 @@ export async function createCustomerAndSubscription(
   tx: Tx,
   c: Pick<Customer, 'email' | 'name' | 'country' | 'type' | 'vatId' | 'address'> & { locale?: string | undefined },
   s: NewSubscription,
+  target: CustomerTarget = { by: 'email' },
 ): Promise<{ customer: Customer; subscription: Subscription; created: boolean }> {
   const { rows } = await tx.query<{ customer: Row; subscription: Row; created: boolean }>(
     `with c as (
-       insert into customers (id, email, name, country, type, vat_id, address, locale, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, coalesce($22, 'en'), $15, $15)
-       on conflict (email) do update set name = excluded.name, country = excluded.country, type = excluded.type,
+       insert into customers (id, email, name, country, type, vat_id, address, locale, ref_key, created_at, updated_at)
+       values (coalesce($23::text, $1), $2, $3, $4, $5, $6, $7, coalesce($22, 'en'), $24, $15, $15)
+       on conflict (${CONFLICT_ON[target.by]}) do update set name = excluded.name, country = excluded.country, type = excluded.type,
          vat_id = excluded.vat_id, address = coalesce(excluded.address, customers.address),
          locale = coalesce($22, customers.locale), updated_at = $15
        returning *, (xmax = 0) as created
      ), s as (
        insert into subscriptions (id, customer_id, plan_id, family_key, status, items, coupon_id, periods_billed,
          current_period_start, current_period_end, trial_end, checkout_id, created_at, updated_at, anchor, anchor_periods,
-         default_payment_method)
-       select $8, c.id, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $15, $15, $19, $20, $21 from c
+         default_payment_method, metadata)
+       select $8, c.id, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $15, $15, $19, $20, $21, $25 from c
        returning *
      )
      select row_to_json(c) as customer, row_to_json(s) as subscription, c.created from c, s`,
@@ -198,18 +214,20 @@ export async function createCustomerAndSubscription(
       newId('cus'), c.email.toLowerCase(), c.name, c.country, c.type, c.vatId, c.address ? JSON.stringify(c.address) : null,
       s.id, s.planId, s.familyKey, s.status, JSON.stringify(s.items), s.couponId, s.periodsBilled, s.currentPeriodStart, s.currentPeriodEnd,
       s.trialEnd, s.checkoutId, s.anchor, s.anchorPeriods, s.defaultPaymentMethod ? JSON.stringify(s.defaultPaymentMethod) : null,
-      c.locale ?? null,
+      c.locale ?? null, target.by === 'id' ? target.id : null, target.by === 'refKey' ? target.refKey : null, JSON.stringify(s.metadata),
     ],
   );
   const row = rows[0]!;
   return { customer: toCustomer(json<Row>(row.customer)), subscription: toSubscription(json<Row>(row.subscription)), created: Boolean(row.created) };
 }
 
-export async function liveSubscriptionIn(db: Queryable, email: string, familyKey: string): Promise<Subscription | null> {
+/** The live subscription in a family of the customer with that email, id or refKey (a checkout's target). */
+export async function liveSubscriptionIn(db: Queryable, who: { email: string } | { id: string } | { refKey: string }, familyKey: string): Promise<Subscription | null> {
+  const [column, value] = 'email' in who ? ['c.email', who.email.toLowerCase()] : 'id' in who ? ['c.id', who.id] : ['c.ref_key', who.refKey];
   const { rows } = await db.query<Row>(
     `select s.* from subscriptions s join customers c on c.id = s.customer_id
-     where c.email = lower($1) and s.family_key = $2 and s.status in ('trialing', 'active', 'past_due', 'unpaid', 'paused')`,
-    [email, familyKey],
+     where ${column} = $1 and s.family_key = $2 and s.status in ('trialing', 'active', 'past_due', 'unpaid', 'paused')`,
+    [value, familyKey],
   );
   return rows[0] ? toSubscription(rows[0]) : null;
 }
@@ -448,6 +466,12 @@ async function withLines(db: Queryable, rows: Row[]): Promise<Invoice[]> {
     attemptsOf.set(String(r.invoice_id), list);
   }
   return rows.map((r) => toInvoice(r, byInvoice.get(String(r.id)) ?? [], attemptsOf.get(String(r.id)) ?? []));
+}
+
+/** Every invoice of a customer, oldest first (a data-privacy export). */
+export async function invoicesOf(db: Queryable, customerId: string): Promise<Invoice[]> {
+  const { rows } = await db.query<Row>('select * from invoices where customer_id = $1 order by id collate "C"', [customerId]);
+  return withLines(db, rows);
 }
 
 /** Invoices by id, with their lines and attempts, in three queries whatever their number. */

@@ -285,6 +285,68 @@ describe('<billkit-checkout>', () => {
     });
   });
 
+  describe('customer session', () => {
+    const SECRET = 'cus_sess_abc';
+    const session: Route = ({ headers }) => headers['Billkit-Customer-Session'] === SECRET
+      ? json(200, { email: 'grace@example.com', name: 'Grace Hopper', country: 'FR', type: 'individual', customerId: 'cus_1', expiresAt: '2026-11-21T12:30:00.000Z' })
+      : problem(401, 'customer_session_invalid', 'The customer session is unknown or has expired.');
+    const withSession = (markup = html`<billkit-checkout plan="pro-monthly" customer-session=${SECRET}></billkit-checkout>`) =>
+      aCheckout({ 'GET /v1/customer-sessions/current': session }, markup);
+    const email = (form: BillkitPaymentForm) => form.shadowRoot!.querySelector<HTMLInputElement>('#email')!;
+
+    it('shows the session\'s email fixed and its details prefilled, and stays accessible', async () => {
+      const { el, calls } = await withSession();
+      await ready(el);
+      const form = formOf(el);
+      await waitUntil(() => email(form).value === 'grace@example.com', 'not prefilled');
+      expect(email(form).readOnly).to.equal(true);
+      expect(form.shadowRoot!.querySelector<HTMLInputElement>('#name')!.value).to.equal('Grace Hopper');
+      expect(form.shadowRoot!.querySelector<HTMLSelectElement>('#country')!.value).to.equal('FR');
+      expect(calls.find((c) => c.path === '/v1/customer-sessions/current')!.headers['Billkit-Customer-Session']).to.equal(SECRET);
+      await expect(el).to.be.accessible();
+    });
+
+    it('checks out with the session and the client reference, and the complete event carries the customer', async () => {
+      const { el, calls } = await withSession(html`<billkit-checkout plan="pro-monthly" customer-session=${SECRET} client-reference-id="user_42"></billkit-checkout>`);
+      await ready(el);
+      const form = formOf(el);
+      await waitUntil(() => email(form).readOnly, 'not prefilled');
+      part(form, 'submit').click();
+      await waitUntil(() => form.shadowRoot!.querySelector('#card'), 'no card field');
+      const card = form.shadowRoot!.querySelector<HTMLInputElement>('#card')!;
+      card.value = '4242 4242 4242 4242';
+      card.dispatchEvent(new Event('input'));
+      await form.updateComplete;
+      setTimeout(() => part(form, 'submit').click());
+      const event = await oneEvent(el, 'billkit-checkout-complete');
+      expect(event.detail.customerId).to.equal('cus_1');
+      const body = calls.find((c) => c.path === '/v1/checkouts')!.body;
+      expect([body.customerSession, body.clientReferenceId, body.customer.email]).to.deep.equal([SECRET, 'user_42', 'grace@example.com']);
+    });
+
+    it('without a session, passes the client reference alone and leaves the email editable', async () => {
+      const { el, calls } = await aCheckout({}, html`<billkit-checkout plan="pro-monthly" client-reference-id="user_7"></billkit-checkout>`);
+      await ready(el);
+      const form = formOf(el);
+      expect(email(form).readOnly).to.equal(false);
+      setTimeout(() => void payWith4242(form));
+      await oneEvent(el, 'billkit-checkout-complete');
+      const body = calls.find((c) => c.path === '/v1/checkouts')!.body;
+      expect(body.clientReferenceId).to.equal('user_7');
+      expect(body).not.to.have.property('customerSession');
+      expect(calls.some((c) => c.path === '/v1/customer-sessions/current')).to.equal(false);
+    });
+
+    it('says so when the session has expired, and the email stays editable', async () => {
+      const { el } = await withSession(html`<billkit-checkout plan="pro-monthly" customer-session="cus_sess_old"></billkit-checkout>`);
+      await ready(el);
+      const form = formOf(el);
+      await waitUntil(() => form.shadowRoot!.querySelector('[part~="error"]'), 'no error shown');
+      expect(text(part(form, 'error'))).to.equal('Your sign-in for this checkout has expired. Reload the page to continue.');
+      expect(email(form).readOnly).to.equal(false);
+    });
+  });
+
   describe('i18n', () => {
     it('hands its locale to every part', async () => {
       const { el } = await aCheckout({}, html`<billkit-checkout plan="pro-monthly" locale="de"></billkit-checkout>`);

@@ -151,13 +151,13 @@ export function aCheckout(cart: CartRequest, provider: 'test' | 'stripe' = 'test
 const AT = '2026-11-21T12:00:00.000Z';
 export const completed: ConfirmResult = {
   status: 'complete',
-  customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', country: 'DE', type: 'individual', vatId: null, address: null, balance: 0, locale: 'en', createdAt: AT, updatedAt: AT },
+  customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', country: 'DE', type: 'individual', vatId: null, address: null, balance: 0, locale: 'en', refKey: null, metadata: {}, createdAt: AT, updatedAt: AT },
   subscription: {
     id: 'sub_1', customerId: 'cus_1', planId: 'plan_pro_monthly', planCode: 'pro-monthly', status: 'active',
     items: [{ chargeId: 'chg_pro_seats', quantity: 1 }], couponId: null, couponCode: null, periodsBilled: 1, currentPeriodStart: AT,
     currentPeriodEnd: '2026-12-21T12:00:00.000Z', trialEnd: null, cancelAtPeriodEnd: false, cancelledAt: null, cancellation: null,
     pausedAt: null, resumesAt: null, expiresAt: null, endedAt: null, pendingChange: null,
-    defaultPaymentMethod: { provider: 'test', id: 'pm_card_visa', brand: 'visa', last4: '4242' }, createdAt: AT, updatedAt: AT,
+    defaultPaymentMethod: { provider: 'test', id: 'pm_card_visa', brand: 'visa', last4: '4242' }, metadata: {}, createdAt: AT, updatedAt: AT,
   },
   invoice: {
     id: 'inv_1', number: 'INV-2026-000001', customerId: 'cus_1', subscriptionId: 'sub_1', kind: 'checkout', status: 'paid', currency: 'EUR',

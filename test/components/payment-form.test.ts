@@ -492,4 +492,37 @@ describe('<billkit-payment-form>', () => {
       expect(text(part(el, 'error'))).to.equal('Ihre Karte wurde abgelehnt. Versuchen Sie es erneut oder verwenden Sie eine andere Karte.');
     });
   });
+  describe('customer session', () => {
+    const session: Route = ({ headers }) => headers['Billkit-Customer-Session'] === 'cus_sess_ok'
+      ? json(200, { email: 'grace@example.com', name: 'Grace Hopper', country: 'DE', type: 'business', vatId: 'DE123456789', customerId: 'cus_1', expiresAt: '2026-11-21T12:30:00.000Z' })
+      : problem(401, 'customer_session_invalid');
+
+    it('standalone, prefills the details, fixes the email, checks out with the session, and lets the email go when the session is removed', async () => {
+      const { el, calls } = await aForm({ 'GET /v1/customer-sessions/current': session },
+        html`<billkit-payment-form plan="pro-monthly" customer-session="cus_sess_ok" client-reference-id="acct_9"></billkit-payment-form>`);
+      await waitUntil(() => $<HTMLInputElement>(el, '#email').readOnly, 'not prefilled');
+      expect([$<HTMLInputElement>(el, '#email').value, $<HTMLInputElement>(el, '#name').value, $<HTMLInputElement>(el, '#vatId').value])
+        .to.deep.equal(['grace@example.com', 'Grace Hopper', 'DE123456789']);
+      await expect(el).to.be.accessible();
+      // A business gives its billing address (the session's prefill names no address here).
+      await fillAddress(el, { line1: 'Hauptstrasse 1', postalCode: '10115', city: 'Berlin' });
+      await submit(el);
+      const body = calls.find((c) => c.path === '/v1/checkouts')!.body;
+      expect([body.customerSession, body.clientReferenceId, body.customer.email]).to.deep.equal(['cus_sess_ok', 'acct_9', 'grace@example.com']);
+      el.removeAttribute('customer-session');
+      await el.updateComplete;
+      part(el, 'form').querySelector<HTMLButtonElement>('.summary button')?.click();
+      await el.updateComplete;
+      expect($<HTMLInputElement>(el, '#email').readOnly).to.equal(false);
+    });
+
+    it('says in German that the session has expired', async () => {
+      await useLocale('de');
+      const { el } = await aForm({ 'GET /v1/customer-sessions/current': session },
+        html`<billkit-payment-form plan="pro-monthly" locale="de" customer-session="cus_sess_old"></billkit-payment-form>`);
+      await waitUntil(() => el.shadowRoot!.querySelector('[part~="error"]'), 'no error');
+      expect(text(part(el, 'error'))).to.equal('Ihre Anmeldung für diesen Bestellvorgang ist abgelaufen. Laden Sie die Seite neu, um fortzufahren.');
+      await useLocale('en');
+    });
+  });
 });

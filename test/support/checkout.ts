@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { generateKey } from '../../server/app/keys.js';
-import { buildDeps } from '../../server/compose.js';
+import { buildDeps, type NotifyOptions } from '../../server/compose.js';
 import { createApp } from '../../server/http/app.js';
 import type { RateLimits } from '../../server/http/rate-limit.js';
 import type { ConfirmInput, PaymentOutcome, PaymentProvider, PrepareInput, PreparedPayment } from '../../server/payments/provider.js';
@@ -15,7 +15,8 @@ import type { Queryable } from '../../server/storage/db.js';
 import type { Db } from '../../server/storage/db.js';
 import { createPlan, createProduct } from './api.js';
 import { TEST_ORIGIN, type TestApp } from './app.js';
-import { unique } from './db.js';
+import { unique, type TestDatabase } from './db.js';
+import { after, before } from 'node:test';
 
 /** Limits high enough that no test that confirms many times is rate limited by accident. */
 export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_000, confirmations: 100_000, signIns: 100_000, signInCodes: 100_000 };
@@ -26,7 +27,7 @@ export const HIGH_RATE_LIMITS: RateLimits = { quotes: 100_000, checkouts: 100_00
  */
 export async function testAppWith(
   db: Db,
-  config: { rateLimits?: RateLimits; testClock?: boolean; payments?: PaymentProvider; trustProxy?: number | string[] } = {},
+  config: { rateLimits?: RateLimits; testClock?: boolean; payments?: PaymentProvider; trustProxy?: number | string[]; notify?: NotifyOptions } = {},
   keys: { secret: string; publishable: string } = { secret: generateKey('secret'), publishable: generateKey('publishable') },
 ): Promise<TestApp> {
   const deps = buildDeps(
@@ -34,6 +35,7 @@ export async function testAppWith(
     { allowedOrigins: [TEST_ORIGIN], rateLimits: config.rateLimits ?? HIGH_RATE_LIMITS, testClock: config.testClock ?? false, trustProxy: config.trustProxy },
     undefined,
     config.payments,
+    config.notify,
   );
   await deps.keys.add(keys.secret);
   await deps.keys.add(keys.publishable);
@@ -216,3 +218,19 @@ export function idempotencyScope(method: string, path: string, apiKey: string): 
 
 /** The body hash the BFF keeps with an Idempotency-Key. */
 export { idempotencyHash } from '../../server/http/idempotency.js';
+
+/**
+ * The database of `target` and an app over it (testAppWith), opened before the block's tests and closed after
+ * them (PostgreSQL; the shared PGlite stays open). Read `env.db` and `env.t` inside the tests.
+ */
+export function appOn(target: TestDatabase, config: Parameters<typeof testAppWith>[1] = {}): { readonly db: Db; readonly t: TestApp } {
+  const env = {} as { db: Db; t: TestApp };
+  before(async () => {
+    env.db = await target.open();
+    env.t = await testAppWith(env.db, config);
+  });
+  after(async () => {
+    if (target.name === 'postgres') await env.db.close();
+  });
+  return env;
+}

@@ -6,15 +6,16 @@ import * as store from '../../storage/commerce-repository.js';
 import type { Deps } from '../deps.js';
 import { defineRoute, type RouteContext } from '../route.js';
 import { PageQuery, pageOf } from '../schemas/common.js';
-import { Checkout, CheckoutInput, ConfirmInput, ConfirmResult, Customer, Invoice, InvoiceStatus, Subscription, SubscriptionStatus } from '../schemas/checkout.js';
+import { Checkout, CheckoutInput, ConfirmInput, ConfirmResult, Invoice, InvoiceStatus, Subscription, SubscriptionStatus } from '../schemas/checkout.js';
+import { SubscriptionPatch } from '../schemas/customers.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(255) });
 
 import { invoiceView as invoiceDto, subscriptionView as subscriptionDto } from '../../app/views.js';
 
-/** Checkout (publishable key) and the admin views of customers, subscriptions and invoices (secret key). */
+/** Checkout (publishable key) and the admin views of subscriptions and invoices (secret key). */
 export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {
-  const { checkouts, db, catalogCache } = deps;
+  const { checkouts, db, catalogCache, subscriptionMetadata } = deps;
   // Admin reads name plans from the exact catalog (one version check); a confirmation, on the hot path, from
   // the cached one it was priced and completed with.
   const planCode = async (exact = true) => {
@@ -28,17 +29,13 @@ export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {
 
   defineRoute(ctx, { method: 'post', path: '/v1/checkouts', auth: 'publishable', summary: 'Start a checkout: price the cart, prepare the payment', tags: ['Checkout'], body: CheckoutInput, response: { status: 201, schema: Checkout }, problems: [404, 409, 422, 429], idempotent: true },
     ({ body }) => {
-      const { customer, ...cart } = body;
-      return checkouts.create(cart as Cart, customer);
+      const { customer, customerSession, clientReferenceId, ...cart } = body;
+      return checkouts.create(cart as Cart, customer, { customerSession, clientReferenceId });
     });
   defineRoute(ctx, { method: 'post', path: '/v1/checkouts/{id}/confirm', auth: 'publishable', summary: 'Pay and complete a checkout', tags: ['Checkout'], params: IdParam, body: ConfirmInput, response: { status: 200, schema: ConfirmResult }, problems: [402, 404, 409, 422, 429], idempotent: true },
     async ({ params, body }) => result(await checkouts.confirm(params.id, body)));
 
   const tags = ['Customers and billing'];
-  defineRoute(ctx, { method: 'get', path: '/v1/customers', auth: 'secret', summary: 'List customers', tags, query: PageQuery, response: { status: 200, schema: pageOf(Customer) } },
-    ({ query }) => store.listCustomers(db, query));
-  defineRoute(ctx, { method: 'get', path: '/v1/customers/{id}', auth: 'secret', summary: 'Get a customer', tags, params: IdParam, response: { status: 200, schema: Customer }, problems: [404] },
-    async ({ params }) => (await store.findCustomer(db, params.id)) ?? notFound('customer', params.id));
   defineRoute(ctx, { method: 'get', path: '/v1/subscriptions', auth: 'secret', summary: 'List subscriptions', tags, query: PageQuery.extend({ customerId: z.string().max(255).optional(), status: SubscriptionStatus.optional() }), response: { status: 200, schema: pageOf(Subscription) } },
     async ({ query }) => {
       const page = await store.listSubscriptions(db, query, query);
@@ -47,6 +44,8 @@ export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {
     });
   defineRoute(ctx, { method: 'get', path: '/v1/subscriptions/{id}', auth: 'secret', summary: 'Get a subscription', tags, params: IdParam, response: { status: 200, schema: Subscription }, problems: [404] },
     async ({ params }) => subscriptionDto((await store.findSubscription(db, params.id)) ?? notFound('subscription', params.id), await planCode()));
+  defineRoute(ctx, { method: 'patch', path: '/v1/subscriptions/{id}', auth: 'secret', summary: "Set a subscription's metadata (replaced whole)", tags, params: IdParam, body: SubscriptionPatch, response: { status: 200, schema: Subscription }, problems: [404] },
+    ({ params, body }) => subscriptionMetadata.update(params.id, body.metadata));
   defineRoute(ctx, { method: 'get', path: '/v1/invoices', auth: 'secret', summary: 'List invoices', tags, query: PageQuery.extend({ customerId: z.string().max(255).optional(), subscriptionId: z.string().max(255).optional(), status: InvoiceStatus.optional() }), response: { status: 200, schema: pageOf(Invoice) } },
     async ({ query }) => {
       const page = await store.listInvoices(db, query, query);

@@ -28,7 +28,7 @@ export function lifecycleRoutes(ctx: RouteContext, deps: Deps): void {
       async ({ params, body: input }) => view(await run(params.id, input as never)));
 
   verb('cancel', 'Cancel at the period end (default) or now, with a reason', CancelInput, [404, 409], async (id, input: z.output<typeof CancelInput>) =>
-    (await cancelSubscription(db, cache, collector, id, input)).subscription);
+    (await cancelSubscription(db, cache, collector, id, input, deps.creditNotes)).subscription);
   verb('uncancel', 'Undo a pending period-end cancellation', undefined, [404, 409], (id) => uncancelSubscription(db, cache, id));
   verb('pause', 'Pause now (default) or at the period end; no invoices while paused', PauseInput, [404, 409, 422], async (id, input: z.output<typeof PauseInput>) =>
     (await pauseSubscription(db, cache, collector, id, input)).subscription);

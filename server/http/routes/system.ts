@@ -34,6 +34,17 @@ export function systemRoutes(router: Router, deps: Deps, openapi: () => unknown,
     res.json({ api: '', publishableKey: deps.config.demo?.publishableKey ?? null, provider: deps.payments.name });
   });
 
+  // The demo shop's "signed-in user" (its server's side, in server/seed/demo-shop.ts): a customer session.
+  router.post('/demo/session', async (_req, res, next) => {
+    const make = deps.config.demo?.userSession;
+    if (!make) return next();
+    try {
+      res.json(await make());
+    } catch (error) {
+      next(error);
+    }
+  });
+
   let document: unknown;
   router.get('/openapi.json', (_req, res) => {
     document ??= openapi();

@@ -32,8 +32,8 @@ export const BillingAddress = z
   })
   .meta({ id: 'BillingAddress' });
 
-export const Buyer = z
-  .object({
+/** The buyer's fields, without the rules that tie them together (a session's prefill is a partial of these). */
+export const BuyerFields = z.object({
     email: z.email().max(254),
     name: z.string().trim().min(1).max(200),
     country: Country,
@@ -41,8 +41,9 @@ export const Buyer = z
     vatId: VatId,
     address: BillingAddress.optional(),
     locale: z.enum(['en', 'de']).optional().meta({ description: "The buyer's language for emails and documents (the checkout element's locale)." }),
-  })
-  .superRefine((buyer, ctx) => {
+  });
+
+export const Buyer = BuyerFields.superRefine((buyer, ctx) => {
     const address = buyer.address;
     if (!address) return;
     if (address.country !== undefined && address.country !== buyer.country) {
@@ -52,7 +53,16 @@ export const Buyer = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['address', 'postalCode'], message: problem });
   });
 
-export const CheckoutInput = z.object({ ...CartFields, customer: Buyer }).meta({ id: 'CheckoutInput' });
+export const CheckoutInput = z
+  .object({
+    ...CartFields,
+    customer: Buyer,
+    customerSession: z.string().min(1).max(255).optional()
+      .meta({ description: "A customer session's client secret (cus_sess_...): the checkout is that customer's, its email replacing customer.email." }),
+    clientReferenceId: z.string().min(1).max(500).optional()
+      .meta({ description: "Your reference, unverified: copied to the subscription's metadata and the checkout.completed event." }),
+  })
+  .meta({ id: 'CheckoutInput' });
 
 export const Checkout = z
   .object({
@@ -89,6 +99,8 @@ export const Customer = z
     ...BilledParty,
     balance: z.number().int().meta({ description: 'Credit in minor units (from prorations), applied to the next invoices before payment.' }),
     locale: z.string().meta({ description: 'The language of their emails and documents (en, de).' }),
+    refKey: z.string().nullable().meta({ description: "Your own id for the customer; unique when set." }),
+    metadata: z.record(z.string(), z.string()),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -121,6 +133,7 @@ export const Subscription = z
     endedAt: z.string().nullable(),
     pendingChange: z.object({ plan: z.string(), items: z.array(Item), effectiveAt: z.string() }).nullable(),
     defaultPaymentMethod: z.object({ provider: z.string(), id: z.string(), brand: z.string().optional(), last4: z.string().optional() }).nullable(),
+    metadata: z.record(z.string(), z.string()).meta({ description: "Your own data; a checkout's clientReferenceId lands here." }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -69,6 +69,9 @@ interface World {
   invoiceNumber: string;
   eventId: string;
   creditNoteId: string;
+  sessionSecret: string;
+  endpointId: string;
+  spareEndpointId: string;
 }
 
 for (const target of testDatabases()) {
@@ -83,7 +86,8 @@ for (const target of testDatabases()) {
 
     before(async () => {
       db = await target.open();
-      t = await testAppWith(db, { testClock: true });
+      // Webhooks go nowhere: a fuzzed endpoint URL may name any host, and nothing may reach the network.
+      t = await testAppWith(db, { testClock: true, notify: { sender: { send: async () => ({ statusCode: 204, durationMs: 0, responseExcerpt: '', error: null }) } } });
       server = t.app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       base = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
@@ -253,9 +257,13 @@ async function buildWorld(t: TestApp): Promise<World> {
   const open = await ok(await post('/v1/checkouts', { plan: plan.code, customer: aBuyer() }, t.pk), 'open checkout');
   const { customer, subscription, invoice } = result as unknown as { customer: { id: string }; subscription: { id: string }; invoice: { number: string } };
   const events = await request(t.app).get('/v1/events?limit=1').set(t.sk);
+  await ok(await request(t.app).patch(`/v1/customers/${customer.id}`).set(t.sk).send({ refKey: `${tag}-user` }), 'refKey');
+  const session = await ok(await post('/v1/customer-sessions', { customerId: customer.id }), 'customer session');
   await request(t.app).put('/v1/settings').set(t.sk).send({ seller: { name: 'Fuzz GmbH', address: { line1: 'Weg 1', postalCode: '10115', city: 'Berlin', country: 'DE' }, email: 'seller@example.test', vatId: 'DE136695976' } });
   const creditNote = await ok(await post(`/v1/invoices/${(result as unknown as { invoice: { id: string } }).invoice.id}/credit-notes`, { amount: 100, reason: 'Goodwill', refund: false }), 'credit note');
   await post('/v1/measurements', { code: `${tag}-calls`, unit: 'call', type: 'metered', aggregation: 'sum', prorated: false });
+  const endpoint = await ok(await post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks', events: ['invoice.paid'] }), 'webhook endpoint');
+  const spareEndpoint = await ok(await post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/spare', events: ['*'] }), 'spare webhook endpoint');
   // Every portal feature on, so the portal's routes get past their settings to the verbs.
   await ok(await request(t.app).put('/v1/settings').set(t.sk).send({ portal: { features: { pause: true }, pause: { enabled: true }, cancellation: { retentionCoupon: coupon.code } } }), 'portal settings');
   return {
@@ -275,6 +283,9 @@ async function buildWorld(t: TestApp): Promise<World> {
     invoiceNumber: invoice.number,
     eventId: (events.body as { data: { id: string }[] }).data[0]!.id,
     creditNoteId: creditNote.id,
+    sessionSecret: session.clientSecret as string,
+    endpointId: endpoint.id,
+    spareEndpointId: spareEndpoint.id,
   };
 }
 
@@ -341,7 +352,15 @@ function validBodies(w: World): Seeds {
     'POST /v1/subscriptions/{id}/payment-method': () => ({ paymentMethod: 'pm_card_visa' }),
     'POST /v1/subscriptions/{id}/change': () => ({ plan: w.planCode, quantity: 2, preview: true }),
     'POST /v1/invoices/{id}/pay': () => ({ paymentMethod: 'pm_card_visa' }),
+    'PATCH /v1/subscriptions/{id}': () => ({ metadata: { plan: 'team', seats: '3' } }),
+    'POST /v1/customers': (random) => ({ email: `${fresh(random, 'cust')}@example.test`, name: 'Grace Hopper', country: 'DE', type: 'individual', refKey: fresh(random, 'user'), metadata: { tier: 'gold' }, locale: 'de' }),
+    'PATCH /v1/customers/{id}': () => ({ name: 'Ada L.', metadata: { tier: 'silver' } }),
+    'POST /v1/customer-sessions': () => ({ customerId: w.customerId }),
     'POST /v1/invoices/{id}/credit-notes': () => ({ amount: 100, reason: 'Goodwill', refund: true }),
+    'POST /v1/webhook-endpoints': () => ({ url: 'http://127.0.0.1:9/hooks', events: ['invoice.paid', 'checkout.completed'], enabled: true, description: 'Fuzz' }),
+    'PATCH /v1/webhook-endpoints/{id}': () => ({ description: 'Fuzzed', enabled: true, events: ['*'] }),
+    'POST /v1/webhook-endpoints/{id}/rotate-secret': () => ({ previousValidHours: 1 }),
+    'POST /v1/events/{id}/redeliver': () => ({}),
     'POST /v1/portal-sessions': () => ({ customerId: w.customerId, returnUrl: 'https://shop.test/account', locale: 'de', flow: { type: 'cancel', subscriptionId: w.subscriptionId } }),
     'POST /v1/portal/sign-in': (random) => ({ email: `${fresh(random, 'who')}@example.test` }),
     'POST /v1/portal/sign-in/verify': (random) => ({ email: `${fresh(random, 'who')}@example.test`, code: '123456' }),
@@ -359,6 +378,7 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.key === 'DELETE /v1/coupons/{id}') return w.spareCouponId;
   if (op.path.startsWith('/v1/coupons')) return w.couponId;
   if (op.path.startsWith('/v1/checkouts')) return w.checkoutId;
+  if (name === 'refKey') return `${w.tag}-user`;
   if (op.path.startsWith('/v1/customers')) return w.customerId;
   if (op.path.startsWith('/v1/subscriptions') || op.path.startsWith('/v1/portal/subscriptions')) return w.subscriptionId;
   if (op.path.startsWith('/v1/portal/invoices')) return w.invoiceNumber;
@@ -367,6 +387,8 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.path.startsWith('/v1/plans')) return w.planCode;
   if (op.path.startsWith('/v1/events')) return w.eventId;
   if (op.path.startsWith('/v1/credit-notes')) return w.creditNoteId;
+  if (op.key === 'DELETE /v1/webhook-endpoints/{id}') return w.spareEndpointId;
+  if (op.path.startsWith('/v1/webhook-endpoints')) return w.endpointId;
   throw new Error(`no valid value for ${name} in ${op.key}`);
 }
 
@@ -420,6 +442,10 @@ function makeRequest(index: number, random: Random, op: Operation, w: World, see
   const headers: Record<string, string> = {};
   if (op.auth !== 'none') headers.authorization = `Bearer ${hostile && random.chance(0.01) ? 'sk_test_unknown' : op.auth === 'secret' ? w.secret : op.auth === 'portal' ? (op.key === 'POST /v1/portal/sign-out' ? w.signOutToken : w.portalToken) : w.publishable}`;
   if (op.auth === 'publishable' && random.chance(0.2)) headers.origin = TEST_ORIGIN;
+  if (op.key === 'GET /v1/customer-sessions/current') {
+    headers['billkit-customer-session'] = hostile && random.chance(0.5) ? random.pick(['', 'cus_sess_x', 'a'.repeat(300), '%00', w.secret]) : w.sessionSecret;
+    if (hostile) changed.push('session header');
+  }
   if (hostile && op.idempotent) {
     const roll = random.next();
     if (roll < 0.5) headers['idempotency-key'] = `fz-${SEED}-${index}`;

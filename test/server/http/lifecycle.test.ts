@@ -322,6 +322,32 @@ for (const target of testDatabases()) {
         assert.equal(now.body.endedAt, now.body.cancelledAt);
       });
 
+      it('when cancellation.refund is prorate and a subscription is cancelled now, then a credit note refunds the unused time of the period', async () => {
+        await request(t.app).put('/v1/settings').set(t.sk).send({
+          cancellation: { refund: 'prorate' },
+          seller: { name: 'Billkit Test GmbH', address: { line1: 'Weg 1', postalCode: '10115', city: 'Berlin', country: 'DE' }, email: 'seller@example.test' },
+        });
+        try {
+          const plan = await aFlatPlan(t, 3000);
+          const { subscription: sub, invoice } = await subscribe(t, { plan: plan.code });
+          await advance(t, { days: 10 });
+          const cancelled = await post(t, `/v1/subscriptions/${sub.id}/cancel`, { at: 'now', reason: 'unused' });
+          assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+          const notes = await request(t.app).get(`/v1/credit-notes?invoiceId=${invoice.id}`).set(t.sk);
+          assert.equal(notes.status, 200, JSON.stringify(notes.body));
+          assert.equal(notes.body.data.length, 1);
+          const note = notes.body.data[0];
+          const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+          const unused = seconds(sub.currentPeriodEnd) - seconds(cancelled.body.endedAt);
+          const whole = seconds(sub.currentPeriodEnd) - seconds(sub.currentPeriodStart);
+          assert.equal(note.total, Math.round((invoice.total * unused) / whole), 'the unused share of what was paid, to the cent');
+          assert.ok(note.total > 0 && note.total < invoice.total);
+          assert.equal(note.refund?.status, 'succeeded');
+        } finally {
+          await request(t.app).put('/v1/settings').set(t.sk).send({ cancellation: { refund: 'none' } });
+        }
+      });
+
       it('when paused, then no invoices come; resumed, a new period starts at the resume, invoiced and charged at once', async () => {
         const plan = await aFlatPlan(t, 1000);
         const { subscription: sub } = await subscribe(t, { plan: plan.code });

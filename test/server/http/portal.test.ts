@@ -193,6 +193,21 @@ for (const target of testDatabases()) {
         problemOf(await verify(customer.email, code), 422, 'sign_in_code_expired');
       });
 
+      it("when the code is mailed, then the email outbox has it in the customer's language and /dev/mail shows it in test mode; an unknown email gets no mail", async () => {
+        const { customer } = await buyer(1000, {}, undefined, { locale: 'de' });
+        const unknown = `nobody-${Date.now()}@example.test`;
+        await signIn(customer.email);
+        await signIn(unknown);
+        const { rows } = await db.query<{ id: string; recipient: string | null; data: unknown }>(`select id, recipient, data from emails where template = 'sign_in_code' and data->>'email' in ($1, $2)`, [customer.email, unknown]);
+        assert.equal(rows.length, 1);
+        await t.deps.emailDelivery.runOnce();
+        const page = await request(t.app).get(`/dev/mail/${rows[0]!.id}`);
+        assert.equal(page.status, 200);
+        assert.ok(page.text.includes(codes.get(customer.email)!), 'the code is on the page');
+        const { rows: sent } = await db.query<{ locale: string; recipient: string }>('select locale, recipient from emails where id = $1', [rows[0]!.id]);
+        assert.deepEqual(sent[0], { locale: 'de', recipient: customer.email });
+      });
+
       it('when an email has no customer, then the answers are the same as for one that has (202, then 422 with tries left), and nothing is mailed', async () => {
         const { customer } = await buyer();
         const unknown = `nobody-${Date.now()}@example.test`;
