@@ -14,7 +14,7 @@ import type { Db } from '../storage/db.js';
 import { lockCustomer } from '../storage/billing-repository.js';
 import { recordEvents } from '../storage/event-repository.js';
 import type { PageRequest } from '../storage/ids.js';
-import { updateCustomerDetails, type CustomerDetails } from '../storage/portal-repository.js';
+import { updateCustomer, type CustomerFields } from '../storage/customer-repository.js';
 import { applyCoupon } from './apply-coupon.js';
 import { cancelSubscription, uncancelSubscription, type CancelInput } from './cancel.js';
 import { CatalogCache, publicPlan, type CatalogEntry } from './catalog-cache.js';
@@ -22,6 +22,7 @@ import type { PaymentCollector } from './collect-payment.js';
 import type { ChangeRequest, SubscriptionChangeService } from './change-subscription.js';
 import type { DocumentService } from './documents.js';
 import type { CreditNoteService } from './credit-invoice.js';
+import { CUSTOMER_UNIQUE } from './customers.js';
 import { rethrowUnique } from './errors.js';
 import { pauseSubscription, resumeSubscription, type PauseInput } from './pause.js';
 import { setPaymentMethod } from './payment-method.js';
@@ -55,7 +56,7 @@ export class PortalService {
   }
 
   /** Name, email, address, country, type, VAT ID (checked as at checkout), locale; later invoices use them. */
-  async updateCustomer(customerId: string, details: CustomerDetails): Promise<Customer> {
+  async updateCustomer(customerId: string, details: Omit<CustomerFields, 'refKey' | 'metadata'>): Promise<Customer> {
     const entry = await this.cache.get();
     requireFeature(entry.settings.portal, 'billingDetails');
     const at = CatalogCache.now(entry).toISOString();
@@ -73,14 +74,12 @@ export class PortalService {
           }
           throw error;
         }
-        const customer = await updateCustomerDetails(tx, customerId, { ...details, ...(details.vatId !== undefined ? { vatId: vatId && normalizeVatId(vatId) } : {}) }, at);
+        const customer = (await updateCustomer(tx, customerId, { ...details, ...(details.vatId !== undefined ? { vatId: vatId && normalizeVatId(vatId) } : {}) }, at))!;
         await recordEvents(tx, [{ type: 'customer.updated', object: customerView(customer) }], at);
         return customer;
       });
     } catch (error) {
-      rethrowUnique(error, {
-        customers_email_key: () => new DomainError('conflict', 'customer_email_taken', 'Another customer has this email address.', [{ pointer: '/email', detail: 'Already taken.' }]),
-      });
+      rethrowUnique(error, CUSTOMER_UNIQUE);
     }
   }
 

@@ -1,8 +1,6 @@
 /**
- * The portal's rows (migration 0013): sessions and sign-in codes, both found by the SHA-256 of their secret,
- * and the customer details a buyer may change.
+ * The portal's rows (migration 0013): sessions and sign-in codes, both found by the SHA-256 of their secret.
  */
-import { toCustomer, type Address, type Customer } from './commerce-repository.js';
 import type { Queryable, Tx } from './db.js';
 import { iso, isoOrNull, json, strOrNull } from './ids.js';
 
@@ -106,41 +104,4 @@ export async function failSignInCode(tx: Tx, id: string, maxAttempts: number, at
 
 export async function useSignInCode(tx: Tx, id: string, at: string): Promise<void> {
   await tx.query('update portal_sign_in_codes set used_at = $2 where id = $1', [id, at]);
-}
-
-export async function findCustomerByEmail(db: Queryable, email: string): Promise<Customer | null> {
-  const { rows } = await db.query<Row>('select * from customers where email = lower($1)', [email]);
-  return rows[0] ? toCustomer(rows[0]) : null;
-}
-
-/** The details a buyer edits in the portal; fields left undefined keep their value. */
-export interface CustomerDetails {
-  name?: string | undefined;
-  email?: string | undefined;
-  country?: string | undefined;
-  type?: Customer['type'] | undefined;
-  vatId?: string | null | undefined;
-  address?: Address | null | undefined;
-  locale?: string | undefined;
-}
-
-export async function updateCustomerDetails(tx: Tx, id: string, d: CustomerDetails, at: string): Promise<Customer> {
-  const has = (v: unknown) => v !== undefined;
-  const { rows } = await tx.query<Row>(
-    `update customers set
-       name = case when $2 then $3 else name end,
-       email = case when $4 then lower($5) else email end,
-       country = case when $6 then $7 else country end,
-       type = case when $8 then $9 else type end,
-       vat_id = case when $10 then $11 else vat_id end,
-       address = case when $12 then $13::jsonb else address end,
-       locale = case when $14 then $15 else locale end,
-       updated_at = $16
-     where id = $1 returning *`,
-    [
-      id, has(d.name), d.name ?? null, has(d.email), d.email ?? null, has(d.country), d.country ?? null, has(d.type), d.type ?? null,
-      has(d.vatId), d.vatId ?? null, has(d.address), d.address ? JSON.stringify(d.address) : null, has(d.locale), d.locale ?? null, at,
-    ],
-  );
-  return toCustomer(rows[0]!);
 }
