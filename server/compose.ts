@@ -44,6 +44,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const quotes = new QuoteService(db, catalogCache, couponCache);
   const customerSessions = new CustomerSessionService(db, catalogCache);
   const collector = new PaymentCollector(db, payments, catalogCache);
+  const documents = new DocumentService(db, catalogCache);
   return {
     db,
     keys: new KeyStore(db),
@@ -52,7 +53,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     coupons: new CouponService(db, catalogCache, couponCache),
     quotes,
     creditNotes: new CreditNoteService(db, catalogCache, payments),
-    documents: new DocumentService(db, catalogCache),
+    documents,
     checkouts: new CheckoutService(db, catalogCache, quotes, payments, couponCache, customerSessions),
     customers: new CustomerService(db, catalogCache),
     customerSessions,
@@ -67,7 +68,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     settings: new SettingsService(db, catalogCache),
     webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
     webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger),
-    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger),
+    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger, 20, documents),
     config,
     ...(logger ? { logger } : {}),
   };
