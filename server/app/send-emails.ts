@@ -12,6 +12,7 @@ import { newId } from '../storage/ids.js';
 import type { MailTransport } from '../notify/mail-transport.js';
 import { renderMail, type MailValues } from '../notify/templates.js';
 import type { CatalogCache, MerchantSettings } from './catalog-cache.js';
+import type { DocumentService } from './documents.js';
 import { drainDue, type PassSummary } from './delivery-pass.js';
 
 export interface MailSettings {
@@ -61,6 +62,7 @@ function valuesFor(template: EmailTemplate, object: Obj, eventAt: string): Omit<
   }
 }
 
+/** The receipt's invoice as a PDF attachment; none when it cannot be rendered (no seller set yet): the receipt still goes. */
 export class EmailDelivery {
   constructor(
     private readonly db: Db,
@@ -68,7 +70,21 @@ export class EmailDelivery {
     private readonly mail: MailSettings,
     private readonly logger?: Logger,
     private readonly batchSize = 20,
+    /** Renders the invoice PDF a receipt carries (absent: receipts go without it). */
+    private readonly documents?: Pick<DocumentService, 'invoice'>,
   ) {}
+
+  async #invoicePdf(invoice: Obj): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
+    const id = str(invoice.id);
+    if (!this.documents || !id) return [];
+    try {
+      const pdf = await this.documents.invoice(id, 'pdf');
+      return [{ filename: pdf.filename, content: Buffer.from(pdf.bytes), contentType: pdf.contentType }];
+    } catch (error) {
+      this.logger?.warn({ invoiceId: id, err: (error as Error).message }, 'receipt sent without its PDF');
+      return [];
+    }
+  }
 
   get transportKind(): MailTransport['kind'] {
     return this.mail.transport.kind;
@@ -116,8 +132,11 @@ export class EmailDelivery {
     if (this.mail.transport.kind === 'database') return { ...base, status: 'kept', error: null };
     const fromAddress = this.mail.from ?? str(seller?.email) ?? 'billing@localhost';
     try {
-      // TODO(issue 17): attach the invoice PDF to receipts once server/documents (the documents issue) lands.
-      await this.mail.transport.send({ from: `"${sellerName.replaceAll('"', "'")}" <${fromAddress}>`, to: recipient, subject: rendered.subject, text: rendered.text, html: rendered.html });
+      const attachments = email.template === 'receipt' ? await this.#invoicePdf(object) : [];
+      await this.mail.transport.send({
+        from: `"${sellerName.replaceAll('"', "'")}" <${fromAddress}>`, to: recipient, subject: rendered.subject, text: rendered.text, html: rendered.html,
+        ...(attachments.length > 0 ? { attachments } : {}),
+      });
       // A sign-in code is a secret: once it left, the database keeps neither the code nor its text.
       const secret = email.template === 'sign_in_code';
       return { ...base, status: 'sent', error: null, ...(secret ? { text: null, html: null, subject: null, forgetData: true } : {}) };

@@ -113,7 +113,7 @@ for (const target of testDatabases()) {
       assert.ok([failed, trial, cancelled].every((m) => m!.status === 'kept' && m!.recipient === done.customer.email));
     });
 
-    it('when BILLKIT_SMTP_URL is set, then the receipt goes through a real SMTP server: recipient, subject, sender, text and HTML', async () => {
+    it('when BILLKIT_SMTP_URL is set, then the receipt goes through a real SMTP server: recipient, subject, sender, text, HTML and the invoice PDF', async () => {
       const done = await checkout(smtp);
       await deliverNow(smtp);
       const mail = catcher.messages.find((m) => m.subject?.includes(done.invoice.number));
@@ -123,8 +123,11 @@ for (const target of testDatabases()) {
       assert.equal(mail.subject, `Receipt for invoice ${done.invoice.number} from Acme Cloud GmbH`);
       assert.match(mail.text!, /Thank you for your payment of €34\.51/);
       assert.match(String(mail.html), /Invoice INV-\d{4}-\d{6} is paid\./);
-      // TODO(issue 17): the invoice PDF attachment, once server/documents exists.
-      assert.equal(mail.attachments.length, 0);
+      // The receipt carries the invoice as a PDF.
+      assert.equal(mail.attachments.length, 1);
+      assert.equal(mail.attachments[0]!.contentType, 'application/pdf');
+      assert.match(mail.attachments[0]!.filename ?? '', new RegExp(`${done.invoice.number}`));
+      assert.equal(mail.attachments[0]!.content.subarray(0, 5).toString(), '%PDF-');
       const [row] = await emailOfEvent(done.invoice.id, 'invoice.paid');
       assert.equal(row!.status, 'sent');
       const before = catcher.messages.length;
