@@ -1,5 +1,5 @@
 /**
- * The portal's rows (migration 0013): sessions and sign-in codes, both found by the SHA-256 of their secret.
+ * The portal's rows (migration 0011): sessions and sign-in codes, both found by the SHA-256 of their secret.
  */
 import type { Queryable, Tx } from './db.js';
 import { iso, isoOrNull, json, strOrNull } from './ids.js';
