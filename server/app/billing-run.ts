@@ -74,12 +74,21 @@ export class BillingRunService {
     await this.db.query('insert into billing_runs (id, trigger, started_at, clock) values ($1, $2, $3, $4)', [summary.id, trigger, summary.startedAt, summary.clock]);
     const batchSize = options.batchSize ?? 500;
     let batches = 0;
-    for (;;) {
-      if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
-      const { claimed, open } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
-      batches++;
-      this.#count(summary, await this.collector.collect(open));
-      if (claimed < batchSize) break;
+    // Pipelined: a batch's payments are collected while the next batch is renewed (different rows: the
+    // collected subscriptions have moved past the clock, and claims skip locked rows), so PostgreSQL and this
+    // process work at once.
+    let collecting: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
+        const { claimed, open } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
+        batches++;
+        await collecting;
+        collecting = this.collector.collect(open).then((results) => this.#count(summary, results));
+        if (claimed < batchSize) break;
+      }
+    } finally {
+      await collecting;
     }
     if (options.maxBatches === undefined) {
       await this.#resumeDue(entry, now, summary);
