@@ -76,31 +76,27 @@ create table emails (
 create index emails_due on emails (next_attempt_at) where status = 'pending';
 create index emails_newest on emails (created_at desc, id desc);
 
--- The fan-out, in the transaction that writes the event: a delivery for each enabled endpoint that takes
--- its type, and the buyer's email for the types that have one. The workers are woken at commit.
+-- The fan-out, in the transaction that writes the events: a delivery for each enabled endpoint that takes
+-- an event's type, and the buyer's email for the types that have one. The workers are woken at commit. One
+-- statement-level trigger over the statement's new rows, so a billing run's batch of events fans out in two
+-- statements, not a few per event.
 create or replace function billkit_notify_event() returns trigger language plpgsql set search_path from current as $$
-declare
-  template text;
 begin
   insert into webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at, created_at)
-    select 'whd_' || substr(new.id, 5) || substr(md5(e.id), 1, 16), e.id, new.id, 'pending', new.created_at, new.created_at
-    from webhook_endpoints e
-    where e.enabled and (e.events ? '*' or e.events ? new.type)
+    select 'whd_' || substr(n.id, 5) || substr(md5(e.id), 1, 16), e.id, n.id, 'pending', n.created_at, n.created_at
+    from new_events n join webhook_endpoints e on e.enabled and (e.events ? '*' or e.events ? n.type)
     on conflict (endpoint_id, event_id) do nothing;
-  template := case new.type
-    when 'invoice.paid' then 'receipt'
-    when 'invoice.payment_failed' then 'payment_failed'
-    when 'subscription.trial_will_end' then 'trial_ending'
-    when 'subscription.cancelled' then 'cancellation_confirmed'
-  end;
-  if template is not null then
-    insert into emails (id, key, event_id, template, status, next_attempt_at, created_at)
-      values ('em_' || substr(new.id, 5), new.id || ':' || template, new.id, template, 'pending', new.created_at, new.created_at)
-      on conflict (key) do nothing;
-  end if;
+  insert into emails (id, key, event_id, template, status, next_attempt_at, created_at)
+    select 'em_' || substr(n.id, 5), n.id || ':' || t.template, n.id, t.template, 'pending', n.created_at, n.created_at
+    from new_events n
+    join (values ('invoice.paid', 'receipt'), ('invoice.payment_failed', 'payment_failed'),
+                 ('subscription.trial_will_end', 'trial_ending'), ('subscription.cancelled', 'cancellation_confirmed')) as t(type, template)
+      on t.type = n.type
+    on conflict (key) do nothing;
   perform pg_notify('billkit_changes', 'deliveries');
   return null;
 end
 $$;
 
-create trigger events_notify after insert on events for each row execute function billkit_notify_event();
+create trigger events_notify after insert on events referencing new table as new_events
+  for each statement execute function billkit_notify_event();
