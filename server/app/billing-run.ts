@@ -58,6 +58,8 @@ export interface RunOptions {
   batchSize?: number;
   /** Stop after this many batches (tests that kill a run half-way). */
   maxBatches?: number;
+  /** Batches renewed at once in this process (default 2). */
+  claimers?: number;
 }
 
 export class BillingRunService {
@@ -74,22 +76,25 @@ export class BillingRunService {
     await this.db.query('insert into billing_runs (id, trigger, started_at, clock) values ($1, $2, $3, $4)', [summary.id, trigger, summary.startedAt, summary.clock]);
     const batchSize = options.batchSize ?? 500;
     let batches = 0;
-    // Pipelined: a batch's payments are collected while the next batch is renewed (different rows: the
-    // collected subscriptions have moved past the clock, and claims skip locked rows), so PostgreSQL and this
-    // process work at once.
-    let collecting: Promise<void> = Promise.resolve();
-    try {
-      for (;;) {
-        if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
-        const { claimed, open } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
-        batches++;
+    // Two claimers at once, each pipelined: a batch's payments are collected while its next batch is renewed.
+    // They share the work as two processes do (claims skip locked rows; a collected subscription has moved
+    // past the clock), so PostgreSQL and this process work at the same time.
+    const claimer = async () => {
+      let collecting: Promise<void> = Promise.resolve();
+      try {
+        for (;;) {
+          if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
+          batches++;
+          const { claimed, open } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
+          await collecting;
+          collecting = this.collector.collect(open).then((results) => this.#count(summary, results));
+          if (claimed < batchSize) break;
+        }
+      } finally {
         await collecting;
-        collecting = this.collector.collect(open).then((results) => this.#count(summary, results));
-        if (claimed < batchSize) break;
       }
-    } finally {
-      await collecting;
-    }
+    };
+    await Promise.all(Array.from({ length: options.maxBatches === undefined ? (options.claimers ?? 2) : 1 }, claimer));
     if (options.maxBatches === undefined) {
       await this.#resumeDue(entry, now, summary);
       await this.#warnTrials(entry, now, summary);
