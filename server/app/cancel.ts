@@ -1,8 +1,9 @@
 /**
  * Cancel and uncancel (SPEC.md section 6; Upodi's cancel). At the period's end: the subscription runs to the
  * end of what was paid and the billing run ends it (a final invoice bills the ended period's usage). Now: it
- * ends at once and the usage up to now is invoiced at once. A credit for the unused time (settings
- * `cancellation.refund: prorate`) is a credit note: see the domain README for where that stands.
+ * ends at once and the usage up to now is invoiced at once. With `cancellation.refund: prorate` the unused
+ * time of the paid period is credited by a credit note, refunded, after the cancellation commits (a process
+ * that dies in between leaves the cancellation without its credit: the merchant issues it by hand).
  */
 import type { CancellationReason } from './catalog-cache.js';
 import type { CatalogCache } from './catalog-cache.js';
