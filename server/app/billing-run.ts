@@ -96,7 +96,7 @@ export class BillingRunService {
     };
     await Promise.all(Array.from({ length: options.maxBatches === undefined ? (options.claimers ?? 2) : 1 }, claimer));
     if (options.maxBatches === undefined) {
-      await this.#resumeDue(entry, now, summary);
+      await this.#resumeDue(now, summary);
       await this.#warnTrials(entry, now, summary);
       // Dunning retries that are due, and attempts a killed run left pending.
       for (;;) {
@@ -220,7 +220,7 @@ export class BillingRunService {
   }
 
   /** Paused subscriptions whose `resumesAt` has come: each resumes (a new period from then, invoiced and charged). */
-  async #resumeDue(entry: CatalogEntry, now: Date, summary: RunSummary) {
+  async #resumeDue(now: Date, summary: RunSummary) {
     const { rows } = await this.db.query<{ id: string }>(
       `select id from subscriptions where status = 'paused' and resumes_at <= $1 order by resumes_at limit 1000`,
       [now.toISOString()],
@@ -233,7 +233,6 @@ export class BillingRunService {
         this.#count(summary, result.payments);
       }
     }
-    void entry;
   }
 
   /** `subscription.trial_will_end`, once per trial, 3 days before it ends (or at once for a shorter trial). */

@@ -13,9 +13,9 @@ import type { NewEvent } from '../domain/events.js';
 import { DomainError } from '../domain/errors.js';
 import type { PaymentOutcome, PaymentProvider } from '../payments/provider.js';
 import {
-  recordDecline, recordPayments, saveSubscriptions, setInvoiceRetry, setInvoiceStatus, startAttempts, type Collectable,
+  lockSubscriptions, owesNothing, recordDecline, recordPayments, saveSubscriptions, setInvoiceRetry, setInvoiceStatus, startAttempts, type Collectable,
 } from '../storage/billing-repository.js';
-import { findInvoicesByIds, toSubscription, type SavedPaymentMethod, type Subscription } from '../storage/commerce-repository.js';
+import { findInvoicesByIds, type SavedPaymentMethod, type Subscription } from '../storage/commerce-repository.js';
 import type { Db, Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
@@ -168,20 +168,6 @@ export class PaymentCollector {
 }
 
 const isLive = (s: Subscription) => ['trialing', 'active', 'past_due', 'unpaid', 'paused'].includes(s.status);
-
-async function lockSubscriptions(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription>> {
-  if (ids.length === 0) return new Map();
-  const { rows } = await tx.query<Record<string, unknown>>('select * from subscriptions where id = any($1::text[]) order by id for update', [ids]);
-  return new Map(rows.map((r) => [String(r.id), toSubscription(r)]));
-}
-
-async function owesNothing(tx: Tx, subscriptionId: string): Promise<boolean> {
-  const { rows } = await tx.query(
-    `select 1 from invoices where subscription_id = $1 and status in ('open', 'uncollectible') and amount_due > amount_paid limit 1`,
-    [subscriptionId],
-  );
-  return rows.length === 0;
-}
 
 /** Runs `fn` over `items` with at most `limit` at once, answering in the items' order. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -5,7 +5,7 @@
  */
 import { conflict, DomainError, notFound } from '../domain/errors.js';
 import { declinedError, type PaymentProvider } from '../payments/provider.js';
-import { adjustBalances, saveSubscriptions, setInvoiceStatus } from '../storage/billing-repository.js';
+import { adjustBalances, owesNothing, saveSubscriptions, setInvoiceStatus } from '../storage/billing-repository.js';
 import { findInvoice, findSubscription, type Invoice } from '../storage/commerce-repository.js';
 import type { Db } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
@@ -64,11 +64,7 @@ export class InvoiceActions {
       events.push({ type, object: invoiceView(after) });
       if (reactivate && invoice.subscriptionId) {
         const sub = await findSubscription(tx, invoice.subscriptionId);
-        const { rows: owed } = await tx.query(
-          `select 1 from invoices where subscription_id = $1 and status in ('open', 'uncollectible') and amount_due > amount_paid limit 1`,
-          [invoice.subscriptionId],
-        );
-        if (sub && (sub.status === 'past_due' || sub.status === 'unpaid') && owed.length === 0) {
+        if (sub && (sub.status === 'past_due' || sub.status === 'unpaid') && (await owesNothing(tx, invoice.subscriptionId))) {
           const [saved] = await saveSubscriptions(tx, [{ ...sub, status: 'active' }], at);
           events.push({ type: 'subscription.updated' as const, object: subscriptionView(saved!, planCode) });
         }

@@ -5,6 +5,7 @@
  */
 import type { PaymentProvider } from '../payments/provider.js';
 import type { Db } from '../storage/db.js';
+import { openInvoicesOf } from '../storage/billing-repository.js';
 import { findSubscription, type Subscription } from '../storage/commerce-repository.js';
 import type { CatalogCache } from './catalog-cache.js';
 import type { CollectOutcome, PaymentCollector } from './collect-payment.js';
@@ -22,11 +23,7 @@ export async function setPaymentMethod(
   const subscription = await inSubscription(db, cache, id, 'given a payment method', LIVE, async (ctx) =>
     saveWithEvents(ctx, { ...ctx.sub, defaultPaymentMethod: method }, 'subscription.updated'),
   );
-  const { rows } = await db.query<{ id: string }>(
-    `select id from invoices where subscription_id = $1 and status = 'open' and amount_due > amount_paid order by id`,
-    [id],
-  );
-  const collected = await collector.collect(rows.map((r) => r.id));
+  const collected = await collector.collect(await openInvoicesOf(db, id));
   // A paid retry may have made it active again: answer it as it is now.
   return { subscription: (await findSubscription(db, id)) ?? subscription, payments: collected };
 }

@@ -4,7 +4,7 @@
  */
 import type { Queryable, Tx } from './db.js';
 import { toCustomer, toSubscription, type Customer, type Invoice, type SavedPaymentMethod, type Subscription } from './commerce-repository.js';
-import { iso, newId } from './ids.js';
+import { iso } from './ids.js';
 
 type Row = Record<string, unknown>;
 
@@ -130,16 +130,31 @@ export async function dueForCollection(db: Queryable, now: string, limit: number
   return rows.map((r) => r.id);
 }
 
-/** Open invoices of a customer with an amount due: retried at once when the payment method changes. */
-export async function openInvoicesOf(db: Queryable, customerId: string): Promise<string[]> {
+/** Open invoices of a subscription with an amount due: retried at once when its payment method changes. */
+export async function openInvoicesOf(db: Queryable, subscriptionId: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `select id from invoices where customer_id = $1 and status = 'open' and amount_due > amount_paid order by id`,
-    [customerId],
+    `select id from invoices where subscription_id = $1 and status = 'open' and amount_due > amount_paid order by id`,
+    [subscriptionId],
   );
   return rows.map((r) => r.id);
 }
 
+/** Whether nothing the subscription was invoiced is left unpaid (open or uncollectible with an amount due). */
+export async function owesNothing(tx: Tx, subscriptionId: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    `select 1 from invoices where subscription_id = $1 and status in ('open', 'uncollectible') and amount_due > amount_paid limit 1`,
+    [subscriptionId],
+  );
+  return rows.length === 0;
+}
+
 // --------------------------------------------------------------------------------- subscriptions
+
+export async function lockSubscriptions(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await tx.query<Row>('select * from subscriptions where id = any($1::text[]) order by id for update', [ids]);
+  return new Map(rows.map((r) => [String(r.id), toSubscription(r)]));
+}
 
 export async function lockSubscription(tx: Tx, id: string): Promise<Subscription | null> {
   const { rows } = await tx.query<Row>('select * from subscriptions where id = $1 for update', [id]);
@@ -202,4 +217,3 @@ export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], a
   return saved.map(toSubscription);
 }
 
-export const newRunId = () => newId('brun');
