@@ -23,7 +23,7 @@ import {
 } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
 import type { Db, Tx } from '../storage/db.js';
-import type { CatalogCache, CatalogEntry } from './catalog-cache.js';
+import { catalogFor, type CatalogCache, type CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import { draftInvoice } from './invoicing.js';
 import { taxFor } from './renew.js';
@@ -171,8 +171,10 @@ function decide(
     }
     if (nextPlan.status !== 'active') throw planRefusal('plan_not_available', `Plan ${nextPlan.code} is ${nextPlan.status}, not active.`);
   }
-  const next: PlanSelection = { plan: nextPlan, charges: selectCharges(entry.snapshot, nextPlan, cartFor(sub, currentPlan, nextPlan, request)) };
-  const current: PlanSelection = { plan: currentPlan, charges: selectionOf(entry.snapshot, currentPlan, sub.items) };
+  // Named in the customer's language, as their invoice is.
+  const catalog = catalogFor(entry, customer.locale);
+  const next: PlanSelection = { plan: nextPlan, charges: selectCharges(catalog, nextPlan, cartFor(sub, currentPlan, nextPlan, request)) };
+  const current: PlanSelection = { plan: currentPlan, charges: selectionOf(catalog, currentPlan, sub.items) };
   const items: SubscriptionItem[] = next.charges.map((c) => ({ chargeId: c.charge.id, quantity: c.quantity }));
   const kept = coupon === null || couponEligibleFor(coupon, nextPlan, next.charges);
   const tax = taxFor(entry, customer);

@@ -21,7 +21,7 @@ import { findCoupon } from '../storage/coupon-repository.js';
 import type { Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { periodUsage } from './usage.js';
-import type { CatalogEntry } from './catalog-cache.js';
+import { catalogFor, type CatalogEntry } from './catalog-cache.js';
 import { draftInvoice } from './invoicing.js';
 import { invoiceView, subscriptionView } from './views.js';
 
@@ -135,7 +135,8 @@ export function applyStep(
   const tax = taxFor(entry, ctx.customer);
   const priced = priceRenewal({
     plan,
-    selection: selectionOf(entry.snapshot, plan, sub.items),
+    // Named in the customer's language, as their invoice is.
+    selection: selectionOf(catalogFor(entry, ctx.customer.locale), plan, sub.items),
     coupon,
     couponPeriod: couponPeriodOf(sub),
     tax,
