@@ -14,6 +14,7 @@ import {
   addressRequired, detailsErrors, emptyDetails, paymentErrorText, portalLink, refusalFieldText, renderDetails, vatRefusedText, type Details,
 } from './payment-form.parts.js';
 import { addressPayload } from '../shared/address.js';
+import { textLocale } from '../shared/localize.js';
 import { styles } from './payment-form.styles.js';
 
 type Step = 'details' | 'payment' | 'complete';
@@ -211,6 +212,8 @@ export class BillkitPaymentForm extends BillkitElement {
         ...cart,
         customer: {
           email: d.email.trim(), name: d.name.trim(), country: d.country, type: d.type,
+          // The buyer's language: their invoices' lines, emails and documents come in it.
+          locale: textLocale(this.effectiveLocale),
           ...(business ? { vatId: normalizeVatId(d.vatId) } : {}),
           ...(addressRequired(d) ? { address: addressPayload(d, d.country) } : {}),
         },

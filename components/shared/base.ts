@@ -77,6 +77,7 @@ export class BillkitElement extends LitElement {
     if (!client) return undefined;
     if (!this.#ownCart) this.#ownCart = new CartStore(client);
     this.#ownCart.client = client;
+    this.#ownCart.setLocale(this.effectiveLocale);
     this.#ownCart.debounce = this.quoteDelay;
     return this.#ownCart;
   }
@@ -101,6 +102,7 @@ export class BillkitElement extends LitElement {
   #applyLocale(): void {
     const tag = resolveLocale(this, this.locale);
     this.effectiveLocale = tag;
+    this.#ownCart?.setLocale(tag);
     void useLocale(tag);
   }
 }
