@@ -280,15 +280,16 @@ export const DEMO_GERMAN = {
     'INSIGHTS-USERS': { name: 'Erfasste Nutzer', description: 'Monatlich erfasste Nutzer, in gestaffelten Stufen.' },
     'INSIGHTS-PLAYBOOK': { name: 'Analytics-Handbuch (E-Book)', description: 'Das Handbuch als E-Book.' },
   },
-  plans: {
-    'starter-monthly': { name: 'Starter', description: 'Für Nebenprojekte und zum Ausprobieren.' },
-    'starter-yearly': { name: 'Starter', description: 'Für Nebenprojekte und zum Ausprobieren.' },
-    'team-monthly': { name: 'Team', description: 'Für wachsende Teams: pro Mitglied zahlen, 14 Tage kostenlos testen.' },
-    'team-yearly': { name: 'Team', description: 'Für wachsende Teams: pro Mitglied zahlen, 14 Tage kostenlos testen.' },
-    'business-monthly': { name: 'Business', description: 'Für Unternehmen, die SSO, ein Audit-Log und ein SLA brauchen.' },
-    'business-yearly': { name: 'Business', description: 'Für Unternehmen, die SSO, ein Audit-Log und ein SLA brauchen.' },
-    'insights-monthly': { name: 'Insights', description: 'Analysen nach monatlich erfassten Nutzern, in gestaffelten Stufen.' },
-  },
+  // Monthly and yearly alike.
+  plans: Object.fromEntries(
+    Object.entries({
+      starter: { name: 'Starter', description: 'Für Nebenprojekte und zum Ausprobieren.' },
+      team: { name: 'Team', description: 'Für wachsende Teams: pro Mitglied zahlen, 14 Tage kostenlos testen.' },
+      business: { name: 'Business', description: 'Für Unternehmen, die SSO, ein Audit-Log und ein SLA brauchen.' },
+    }).flatMap(([code, german]) => [[`${code}-monthly`, german], [`${code}-yearly`, german]]).concat([
+      ['insights-monthly', { name: 'Insights', description: 'Analysen nach monatlich erfassten Nutzern, in gestaffelten Stufen.' }],
+    ]),
+  ),
 };
 
 /**
