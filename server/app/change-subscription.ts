@@ -11,10 +11,11 @@ import type { Coupon } from '../domain/coupons.js';
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
 import {
-  changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond, wholeSeconds,
+  changeDirection, changeTakesEffect, periodSeconds, PRORATION_WORDS, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond, wholeSeconds,
   type PlanSelection, type ProrationInvoice,
 } from '../domain/proration.js';
 import { selectCharges, type Cart } from '../domain/quote.js';
+import { catalogLocaleOf, DEFAULT_LOCALE } from '../domain/translations.js';
 import { couponEligibleFor, couponPeriodOf, selectionOf } from '../domain/renewal.js';
 import type { TaxTreatment } from '../domain/tax.js';
 import { adjustBalances, lockCustomer } from '../storage/billing-repository.js';
@@ -229,6 +230,7 @@ function decide(
     couponPeriod: couponPeriodOf(sub) - 1,
     tax,
     usage,
+    words: PRORATION_WORDS[catalogLocaleOf(customer.locale) ?? DEFAULT_LOCALE],
   });
   if (proration.newPeriod) {
     // Another interval: the new plan's first period starts now, and is billed by this invoice.

@@ -93,7 +93,15 @@ export function remainingFraction(start: Date, end: Date, at: Date): Fraction {
 
 // ------------------------------------------------------------------------------ steps 3-6: the invoice
 
+/** How a prorated line names what it credits or charges, per language (the customer's: their invoice's). */
+export const PRORATION_WORDS = {
+  en: { unused: (what: string) => `Unused time on ${what}`, remaining: (what: string) => `Remaining time on ${what}` },
+  de: { unused: (what: string) => `Nicht genutzte Zeit: ${what}`, remaining: (what: string) => `Restzeit: ${what}` },
+} as const;
+
 export interface ProrationInput {
+  /** The words of the prorated lines (the customer's language); English when not given. */
+  words?: (typeof PRORATION_WORDS)[keyof typeof PRORATION_WORDS];
   /** What the subscription is billed for in the current period. */
   current: PlanSelection;
   /** What it changes to (the same plan with other quantities or add-ons, or another plan of its family). */
@@ -165,6 +173,7 @@ function inBehavior(amount: number, rate: number, from: TaxBehavior, to: TaxBeha
  */
 export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   const { current, next, coupon, tax } = input;
+  const words = input.words ?? PRORATION_WORDS.en;
   const at = truncateToSecond(input.at);
   const fraction = remainingFraction(input.periodStart, input.periodEnd, at);
   const behavior = next.plan.taxBehavior;
@@ -186,7 +195,7 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   const lines: ProrationLine[] = billed.lines.map((line) => {
     const unused = mulDivRound(line.subtotal - line.discount, fraction.remaining, fraction.period);
     const credit = inBehavior(0 - unused, line.taxRate, current.plan.taxBehavior, behavior);
-    return prorated(line, `Unused time on ${line.description}`, credit, 0, t, e);
+    return prorated(line, words.unused(line.description), credit, 0, t, e);
   });
 
   // Step 3b: a new interval ends the current period at t: its usage so far is billed now.
@@ -223,7 +232,7 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   });
   for (const line of charged.lines) {
     if (newPeriod) lines.push({ ...line, periodStart: t, periodEnd: chargeEnd });
-    else lines.push(prorated(line, `Remaining time on ${line.description}`, line.subtotal, line.discount, t, e));
+    else lines.push(prorated(line, words.remaining(line.description), line.subtotal, line.discount, t, e));
   }
 
   // Step 5: tax per rate on the net of credit and charge lines.

@@ -227,6 +227,19 @@ for (const target of testDatabases()) {
         const renewal = invoices.find((i) => i.kind === 'renewal')!;
         assert.deepEqual(renewal.lines.map((l: { description: string }) => l.description), ['Team-Platz', 'Priority support']);
       });
+
+      it("when a German customer's seats change mid-period, then the proration invoice credits and charges in German", async () => {
+        const { plan } = await aTranslatedPlan();
+        const checkout = await startCheckout(world.t, { plan: plan.code }, { locale: 'de' });
+        const done = await confirm(world.t, checkout.id);
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        await advance(world.t, { days: 10 });
+        const res = await request(world.t.app).post(`/v1/subscriptions/${done.body.subscription.id}/change`).set(sk()).send({ quantity: 5 });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(res.body.invoice.lines.map((l: { description: string }) => l.description), [
+          'Nicht genutzte Zeit: Team-Platz', 'Nicht genutzte Zeit: Priority support', 'Restzeit: Team-Platz', 'Restzeit: Priority support',
+        ]);
+      });
     });
   });
 }
