@@ -57,6 +57,15 @@ for (const target of testDatabases()) {
       return { tag, family: family.body, members: members.body, seat: seat.body, support: support.body, plan: plan.body };
     }
 
+    /** A German customer's subscription to a translated plan. */
+    async function aGermanSubscription(): Promise<{ id: string }> {
+      const { plan } = await aTranslatedPlan();
+      const checkout = await startCheckout(world.t, { plan: plan.code }, { locale: 'de' });
+      const done = await confirm(world.t, checkout.id);
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      return done.body.subscription;
+    }
+
     const catalog = (query = '', language?: string) => {
       const req = request(world.t.app).get(`/v1/catalog${query}`).set(pk());
       return language === undefined ? req : req.set('Accept-Language', language);
@@ -216,25 +225,19 @@ for (const target of testDatabases()) {
       });
 
       it("when a German customer's subscription renews, then the renewal invoice is named in German whatever the run's request says", async () => {
-        const { plan } = await aTranslatedPlan();
-        const checkout = await startCheckout(world.t, { plan: plan.code }, { locale: 'de' });
-        const done = await confirm(world.t, checkout.id);
-        assert.equal(done.status, 200, JSON.stringify(done.body));
+        const subscription = await aGermanSubscription();
         await advance(world.t, { days: 32 });
         await billingRun(world.t);
-        const invoices = await invoicesOf(world.t, done.body.subscription.id);
+        const invoices = await invoicesOf(world.t, subscription.id);
         assert.ok(invoices.length >= 2, JSON.stringify(invoices.map((i) => i.kind)));
         const renewal = invoices.find((i) => i.kind === 'renewal')!;
         assert.deepEqual(renewal.lines.map((l: { description: string }) => l.description), ['Team-Platz', 'Priority support']);
       });
 
       it("when a German customer's seats change mid-period, then the proration invoice credits and charges in German", async () => {
-        const { plan } = await aTranslatedPlan();
-        const checkout = await startCheckout(world.t, { plan: plan.code }, { locale: 'de' });
-        const done = await confirm(world.t, checkout.id);
-        assert.equal(done.status, 200, JSON.stringify(done.body));
+        const subscription = await aGermanSubscription();
         await advance(world.t, { days: 10 });
-        const res = await request(world.t.app).post(`/v1/subscriptions/${done.body.subscription.id}/change`).set(sk()).send({ quantity: 5 });
+        const res = await request(world.t.app).post(`/v1/subscriptions/${subscription.id}/change`).set(sk()).send({ quantity: 5 });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.deepEqual(res.body.invoice.lines.map((l: { description: string }) => l.description), [
           'Nicht genutzte Zeit: Team-Platz', 'Nicht genutzte Zeit: Priority support', 'Restzeit: Team-Platz', 'Restzeit: Priority support',
