@@ -114,7 +114,7 @@ export class PortalService {
       ...subscriptionView(sub, (id) => entry.planByRef.get(id)?.code ?? id),
       plan: publicPlan(plan, catalogFor(entry, customer?.locale)),
       upcomingInvoice: upcoming,
-      usage: await currentUsage(this.db, this.cache, sub.id),
+      usage: await currentUsage(this.db, this.cache, sub.id, customer?.locale),
     };
   }
 

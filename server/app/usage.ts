@@ -9,7 +9,7 @@ import { billedQuantity, isTimeline } from '../domain/usage.js';
 import { findSubscription, type Subscription } from '../storage/commerce-repository.js';
 import type { Queryable } from '../storage/db.js';
 import { readPeriodUsage, type UsageRead } from '../storage/usage-repository.js';
-import { CatalogCache } from './catalog-cache.js';
+import { CatalogCache, catalogFor } from './catalog-cache.js';
 
 export interface PeriodUsageRequest {
   subscriptionId: string;
@@ -84,14 +84,19 @@ export function meteredChargesOf(subscription: Pick<Subscription, 'items'>, plan
   return [...metered.values()].filter((m) => chosen.has(m.charge.id));
 }
 
-/** GET /v1/subscriptions/{id}/usage: per metered charge, the current period, the quantity so far and its price now. */
-export async function currentUsage(db: Queryable, cache: CatalogCache, subscriptionId: string) {
+/**
+ * GET /v1/subscriptions/{id}/usage: per metered charge, the current period, the quantity so far and its price now.
+ * `locale`: the language products and units are named in (the portal's: the customer's); the default's when not given.
+ */
+export async function currentUsage(db: Queryable, cache: CatalogCache, subscriptionId: string, locale?: string | null) {
   const subscription = await findSubscription(db, subscriptionId);
   if (!subscription) {
     throw new DomainError('not_found', 'subscription_not_found', `No subscription ${subscriptionId}.`, [{ pointer: '/path/id', detail: 'Unknown subscription.' }]);
   }
   const entry = await cache.cached();
   const plan = entry.planByRef.get(subscription.planId);
+  // Names from the catalog in the language asked for; the rules (the cached metered charges) from the default's.
+  const catalog = catalogFor(entry, locale);
   const metered = meteredChargesOf(subscription, plan, entry.snapshot);
   const start = subscription.currentPeriodStart;
   const end = subscription.currentPeriodEnd;
@@ -103,9 +108,10 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
     status: subscription.status,
     currency: plan?.currency ?? null,
     asOf: CatalogCache.now(entry).toISOString(),
-    charges: metered.map(({ charge, measurement }) => {
+    charges: metered.map(({ charge, measurement: rules }) => {
       const quantity = quantities.get(charge.id)!;
-      const product = entry.snapshot.products.get(charge.productId);
+      const product = catalog.products.get(charge.productId);
+      const measurement = catalog.measurements.get(rules.id) ?? rules;
       return {
         chargeId: charge.id,
         productId: charge.productId,

@@ -11,6 +11,7 @@ import { confirm, startCheckout } from '../../support/checkout.js';
 import { A_SELLER, pdfText } from '../../support/documents.js';
 import { testDatabases, unique } from '../../support/db.js';
 import { advance, billingRun, clockedApp, invoicesOf } from '../../support/lifecycle.js';
+import { bearer, portalToken } from '../../support/portal.js';
 
 const bytes = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -232,6 +233,34 @@ for (const target of testDatabases()) {
         assert.ok(invoices.length >= 2, JSON.stringify(invoices.map((i) => i.kind)));
         const renewal = invoices.find((i) => i.kind === 'renewal')!;
         assert.deepEqual(renewal.lines.map((l: { description: string }) => l.description), ['Team-Platz', 'Priority support']);
+      });
+
+      it("when a German customer opens the portal, then their plan and its usage are named in German", async () => {
+        const { tag, family } = await aTranslatedPlan();
+        const calls = await admin('post', '/v1/measurements', {
+          code: `${tag}-calls`, unit: 'call', type: 'metered', aggregation: 'sum', translations: { de: { unit: 'Aufruf', unitPlural: 'Aufrufe' } },
+        }).expect(201);
+        const api = await admin('post', '/v1/products', { number: `${tag}-API`, name: 'API calls', measurementId: calls.body.id, translations: { de: { name: 'API-Aufrufe' } } }).expect(201);
+        const base = await admin('post', '/v1/products', { number: `${tag}-BASE`, name: 'Base', familyId: family.id, translations: { de: { name: 'Grundgebühr' } } }).expect(201);
+        const plan = await admin('post', '/v1/plans', {
+          code: `${tag}-metered`, name: 'Metered', familyId: family.id, currency: 'EUR', interval: { unit: 'month', count: 1 },
+          translations: { de: { name: 'Nach Verbrauch' } },
+          charges: [
+            { product: base.body.number, type: 'recurring', pricing: { model: 'flat', amount: 900 } },
+            { product: api.body.number, type: 'metered', pricing: { model: 'package', packageSize: 1000, amount: 50 }, quantity: { default: 0, min: 0 } },
+          ],
+        }).expect(201);
+        const checkout = await startCheckout(world.t, { plan: plan.body.code }, { locale: 'de' });
+        const done = await confirm(world.t, checkout.id);
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        const token = await portalToken(world.t, done.body.customer.id);
+        const res = await request(world.t.app).get(`/v1/portal/subscriptions/${done.body.subscription.id}`).set(bearer(token)).expect(200);
+        assert.equal(res.body.plan.name, 'Nach Verbrauch');
+        assert.deepEqual(res.body.plan.charges.map((c: { productName: string }) => c.productName), ['Grundgebühr', 'API-Aufrufe']);
+        assert.equal(res.body.usage.charges[0].description, 'API-Aufrufe');
+        assert.equal(res.body.usage.charges[0].measurement.unit, 'Aufruf');
+        const adminView = await admin('get', `/v1/subscriptions/${done.body.subscription.id}/usage`).expect(200);
+        assert.equal(adminView.body.charges[0].description, 'API calls', 'the admin view stays in the default language');
       });
 
       it("when a German customer's seats change mid-period, then the proration invoice credits and charges in German", async () => {
