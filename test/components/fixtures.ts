@@ -34,7 +34,7 @@ export function aCatalog(): Catalog {
     charge({ id, productId: 'prod_seats', productName: 'Seats', type: 'recurring', pricing: { model: 'per_unit', unitAmount },
       quantity: { default: 3, min: 1, max: 50, adjustable: true } });
   const apiCalls = (id: string): Charge => charge({
-    id, productName: 'API calls', type: 'metered', measurement: { code: 'api_calls', unit: 'API call' },
+    id, productName: 'API calls', type: 'metered', measurement: { code: 'api_calls', unit: 'API call', unitPlural: null },
     quantity: { default: 0, min: 0, max: null, adjustable: false },
     pricing: { model: 'tiered', mode: 'graduated', tiers: [
       { upTo: 1000, unitAmount: 0, flatAmount: 0 }, { upTo: null, unitAmount: 2, flatAmount: 0 },
@@ -141,6 +141,7 @@ export function aCheckout(cart: CartRequest, provider: 'test' | 'stripe' = 'test
   return {
     id: 'co_123',
     status: 'open',
+    locale: 'en',
     quote: aQuote(cart),
     payment: provider === 'test'
       ? { provider: 'test', intentType: 'payment' }

@@ -12,8 +12,10 @@ export function quoteRoutes(ctx: RouteContext, { quotes }: Deps): void {
     { method: 'post', path: '/v1/quotes', auth: 'publishable', summary: "Price a cart (lines named in the buyer's language)", tags: ['Checkout'], body: QuoteInput, query: LocaleQuery, headers: AcceptLanguageHeader, response: { status: 200, schema: Quote }, problems: [404, 422, 429], serialize: quoteJson },
     async ({ body, req, res, query }) => {
       const { locale } = requestLocale(req, query.locale);
+      const { quote } = await quotes.quote(body as Cart, locale);
+      // Said of the quote's lines; a refusal's problem is not in the buyer's language.
       sayLanguage(res, locale);
-      return (await quotes.quote(body as Cart, locale)).quote;
+      return quote;
     },
   );
 }
