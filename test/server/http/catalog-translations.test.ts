@@ -88,6 +88,20 @@ for (const target of testDatabases()) {
         assert.deepEqual(untranslated.body.translations, {});
       });
 
+      it('when /openapi.json is read, then it names translations on every catalog input, the PATCHes, ?locale= and Accept-Language', async () => {
+        const doc = (await request(world.t.app).get('/openapi.json').expect(200)).body;
+        const text = JSON.stringify(doc);
+        for (const path of ['/v1/product-families/{ref}', '/v1/measurements/{ref}']) assert.ok(doc.paths[path]?.patch, path);
+        const params = (path: string, method: string) => (doc.paths[path][method].parameters ?? []).map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+        for (const [path, method] of [['/v1/catalog', 'get'], ['/v1/quotes', 'post']] as const) {
+          assert.ok(params(path, method).includes('query:locale'), `${method} ${path} ?locale=`);
+          assert.ok(params(path, method).includes('header:Accept-Language'), `${method} ${path} Accept-Language`);
+        }
+        assert.ok(params('/v1/checkouts', 'post').includes('query:locale'));
+        assert.ok(text.includes('UnitTranslation') && text.includes('TextTranslation'));
+        for (const schema of ['ProductFamily', 'Product', 'Plan', 'Measurement']) assert.ok(doc.components.schemas[schema].properties.translations, schema);
+      });
+
       it('when a language Billkit does not speak, an empty name or a plural without its singular is given, then 400 names each field', async () => {
         const fr = problemOf(await admin('post', '/v1/products', { number: unique('P'), name: 'Seat', translations: { fr: { name: 'Siège' } } }), 400, 'validation_failed');
         assert.deepEqual(pointers(fr), ['/translations']);
