@@ -16,7 +16,7 @@ export class BillkitElement extends LitElement {
   @property() api = '';
   /** The publishable key (pk_...) sent as the bearer token. */
   @property({ attribute: 'publishable-key' }) publishableKey = '';
-  /** BCP 47 locale for text, money and dates; falls back to the page's lang. */
+  /** BCP 47 locale for text, money, dates and the catalog's names (asked in it); falls back to the page's lang. */
   @property({ reflect: true }) locale?: string;
   /** An API client to use instead of one built from api and publishable-key (tests, custom transports). */
   @property({ attribute: false }) client?: ApiClient;
