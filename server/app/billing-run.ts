@@ -21,7 +21,7 @@ import { iso, newId, toPage, type Page, type PageRequest } from '../storage/ids.
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
 import type { CollectOutcome, PaymentCollector } from './collect-payment.js';
 import { resumeSubscription } from './pause.js';
-import { applyStep, meteredChargesOf, renewalStep } from './renew.js';
+import { applyStep, meteredChargesOf, RenewalMemo, renewalStep } from './renew.js';
 import { periodUsage } from './usage.js';
 import { subscriptionView } from './views.js';
 
@@ -85,9 +85,9 @@ export class BillingRunService {
         for (;;) {
           if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
           batches++;
-          const { claimed, open } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
+          const { claimed, open, drafted } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
           await collecting;
-          collecting = this.collector.collect(open).then((results) => this.#count(summary, results));
+          collecting = this.collector.collect(open, { drafted }).then((results) => this.#count(summary, results));
           if (claimed < batchSize) break;
         }
       } finally {
@@ -144,7 +144,7 @@ export class BillingRunService {
   }
 
   /** One batch in one transaction: claim, price every due step in order, write it all. Answers the invoices to charge. */
-  async #renewBatch(tx: Tx, entry: CatalogEntry, now: Date, batchSize: number, summary: RunSummary): Promise<{ claimed: number; open: string[] }> {
+  async #renewBatch(tx: Tx, entry: CatalogEntry, now: Date, batchSize: number, summary: RunSummary): Promise<{ claimed: number; open: string[]; drafted: Map<string, NewInvoice> }> {
     const at = now.toISOString();
     const { rows } = await tx.query<Record<string, unknown>>(
       `select * from subscriptions
@@ -153,7 +153,7 @@ export class BillingRunService {
       [at, batchSize],
     );
     const subs = rows.map(toSubscription);
-    if (subs.length === 0) return { claimed: 0, open: [] };
+    if (subs.length === 0) return { claimed: 0, open: [], drafted: new Map() };
     const customers = await customersByIds(tx, [...new Set(subs.map((s) => s.customerId))], true);
     const coupons = await couponsByIds(tx, subs.map((s) => s.couponId));
     const balances = new Map([...customers].map(([id, c]) => [id, c.balance]));
@@ -164,6 +164,7 @@ export class BillingRunService {
     // Rounds: each round takes one step of every subscription still due, with one usage query for all. A
     // subscription far behind (the clock jumped years) catches up at most MAX_PERIODS_PER_RUN periods per run,
     // in order; the next run goes on from there.
+    const memo = new RenewalMemo();
     let due = subs;
     for (let round = 0; due.length > 0 && round < MAX_PERIODS_PER_RUN; round++) {
       const steps = due.map((s) => renewalStep(entry, s, s.couponId ? (coupons.get(s.couponId) ?? null) : null));
@@ -186,6 +187,7 @@ export class BillingRunService {
           coupon: sub.couponId ? (coupons.get(sub.couponId) ?? null) : null,
           usage: usage.get(sub.id) ?? null,
           at: now,
+          memo,
         });
         if (result.invoice) {
           invoices.push(result.invoice);
@@ -205,7 +207,7 @@ export class BillingRunService {
     }
     saved.push(...due);
 
-    await saveSubscriptions(tx, saved, at);
+    await saveSubscriptions(tx, saved, at, false);
     await adjustBalances(tx, new Map([...balances].map(([id, b]) => [id, b - customers.get(id)!.balance])), at);
     // Numbers last: the series row stays locked from here until the batch commits.
     await numberInvoices(tx, invoices);
@@ -216,7 +218,8 @@ export class BillingRunService {
     }
     await insertInvoices(tx, invoices);
     await recordEvents(tx, events, at);
-    return { claimed: subs.length, open: invoices.filter((i) => i.status === 'open').map((i) => i.id) };
+    const open = invoices.filter((i) => i.status === 'open');
+    return { claimed: subs.length, open: open.map((i) => i.id), drafted: new Map(open.map((i) => [i.id, i])) };
   }
 
   /** Paused subscriptions whose `resumesAt` has come: each resumes (a new period from then, invoiced and charged). */

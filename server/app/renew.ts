@@ -11,7 +11,7 @@ import type { Coupon } from '../domain/coupons.js';
 import { DomainError } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
 import {
-  couponEligibleFor, couponPeriodOf, nextPeriod, priceRenewal, selectionOf, type Period, type Renewable,
+  couponEligibleFor, couponPeriodOf, nextPeriod, priceRenewal, selectionOf, type Period, type PricedRenewal, type Renewable,
 } from '../domain/renewal.js';
 import { sameInterval } from '../domain/proration.js';
 import { determineTax, type TaxDetermination } from '../domain/tax.js';
@@ -113,6 +113,32 @@ export function taxFor(entry: CatalogEntry, customer: Customer): TaxDeterminatio
   }
 }
 
+/**
+ * What a batch of steps prices once: the tax of a customer's details and the priced renewal of each distinct
+ * (plan, items, coupon and its period, tax, periods, usage). A pure memo over `taxFor` and `priceRenewal`
+ * for one catalog entry and one run: its values are shared, never changed (drafting copies the lines).
+ */
+export class RenewalMemo {
+  readonly #values = new Map<string, unknown>();
+  get<T>(key: string, compute: () => T): T {
+    let value = this.#values.get(key) as T | undefined;
+    if (value === undefined) {
+      value = compute();
+      this.#values.set(key, value);
+    }
+    return value;
+  }
+}
+
+/** Everything `priceRenewal` reads of a step, as a key (the catalog entry is the memo's, fixed). */
+function pricingKey(step: RenewalStep, coupon: Coupon | null, tax: TaxDetermination, usage: ReadonlyMap<string, number> | null): string {
+  const sub = step.subscription;
+  let key = `p|${step.plan.id}|${coupon ? `${coupon.id}:${couponPeriodOf(sub)}` : ''}|${tax.treatment}:${tax.country}:${tax.standard}:${tax.reduced}|${step.ended.start.getTime()}:${step.ended.end.getTime()}|${step.next ? `${step.next.start.getTime()}:${step.next.end.getTime()}` : ''}|`;
+  for (const item of sub.items) key += `${item.chargeId}=${item.quantity},`;
+  if (usage) for (const [chargeId, quantity] of usage) key += `|${chargeId}=${quantity}`;
+  return key;
+}
+
 export interface StepResult {
   /** null: nothing to invoice (a final or pause invoice without usage). */
   invoice: NewInvoice | null;
@@ -127,22 +153,18 @@ export interface StepResult {
 export function applyStep(
   entry: CatalogEntry,
   step: RenewalStep,
-  ctx: { customer: Customer; balance: number; coupon: Coupon | null; usage: ReadonlyMap<string, number> | null; at: Date },
+  ctx: { customer: Customer; balance: number; coupon: Coupon | null; usage: ReadonlyMap<string, number> | null; at: Date; memo?: RenewalMemo },
 ): StepResult {
   const { plan, ended, next } = step;
   const sub = step.subscription;
   const coupon = sub.couponId !== null ? ctx.coupon : null;
-  const tax = taxFor(entry, ctx.customer);
-  const priced = priceRenewal({
-    plan,
-    selection: selectionOf(entry.snapshot, plan, sub.items),
-    coupon,
-    couponPeriod: couponPeriodOf(sub),
-    tax,
-    usage: step.billUsage ? ctx.usage : null,
-    ended,
-    next,
-  });
+  const usage = step.billUsage ? ctx.usage : null;
+  const memo = ctx.memo;
+  const c = ctx.customer;
+  const tax = memo ? memo.get(`t|${c.country}|${c.type}|${c.vatId}`, () => taxFor(entry, c)) : taxFor(entry, c);
+  const price = (): PricedRenewal =>
+    priceRenewal({ plan, selection: selectionOf(entry.snapshot, plan, sub.items), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next });
+  const priced = memo ? memo.get(pricingKey(step, coupon, tax, usage), price) : price();
   const endIso = ended.end.toISOString();
   let after: Subscription;
   let kind: InvoiceKind;

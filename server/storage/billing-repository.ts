@@ -150,10 +150,11 @@ export async function owesNothing(tx: Tx, subscriptionId: string): Promise<boole
 
 // --------------------------------------------------------------------------------- subscriptions
 
-export async function lockSubscriptions(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription>> {
+/** Locks subscriptions in id order and answers only their statuses (read whole those that change). */
+export async function lockSubscriptionStatuses(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription['status']>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await tx.query<Row>('select * from subscriptions where id = any($1::text[]) order by id for update', [ids]);
-  return new Map(rows.map((r) => [String(r.id), toSubscription(r)]));
+  const { rows } = await tx.query<{ id: string; status: Subscription['status'] }>('select id, status from subscriptions where id = any($1::text[]) order by id for update', [ids]);
+  return new Map(rows.map((r) => [r.id, r.status]));
 }
 
 export async function lockSubscription(tx: Tx, id: string): Promise<Subscription | null> {
@@ -186,9 +187,9 @@ export async function adjustBalances(tx: Tx, changes: ReadonlyMap<string, number
 
 /**
  * Writes a subscription's changed fields (everything the lifecycle changes), one statement for the batch.
- * Answers the rows as saved.
+ * Answers the rows as saved, unless `returning` is false (the billing run, which has them: nothing is read back).
  */
-export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], at: string): Promise<Subscription[]> {
+export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], at: string, returning = true): Promise<Subscription[]> {
   if (subs.length === 0) return [];
   // One JSON document for the batch (parsed once), its fields named as the columns.
   const rows = subs.map((s) => ({
@@ -211,9 +212,9 @@ export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], a
        trial_end timestamptz, cape boolean, cancelled_at timestamptz, cancellation jsonb, paused_at timestamptz, resumes_at timestamptz,
        expires_at timestamptz, ended_at timestamptz, pending_change jsonb, dpm jsonb, retention_offered boolean, twe boolean)
      where s.id = t.id
-     returning s.*`,
+     ${returning ? 'returning s.*' : ''}`,
     [JSON.stringify(rows), at],
   );
-  return saved.map(toSubscription);
+  return returning ? saved.map(toSubscription) : [];
 }
 

@@ -237,6 +237,13 @@ export async function findSubscription(db: Queryable, id: string): Promise<Subsc
   return rows[0] ? toSubscription(rows[0]) : null;
 }
 
+/** Subscriptions by id (none asked: no query). */
+export async function findSubscriptionsByIds(db: Queryable, ids: readonly string[]): Promise<Map<string, Subscription>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<Row>('select * from subscriptions where id = any($1::text[])', [ids]);
+  return new Map(rows.map((r) => [String(r.id), toSubscription(r)]));
+}
+
 export const listSubscriptions = (db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined } = {}) =>
   pageOf(
     db,
@@ -406,7 +413,11 @@ export async function insertInvoices(tx: Tx, invoices: readonly NewInvoice[]): P
  */
 export async function numberInvoices(tx: Tx, invoices: NewInvoice[]): Promise<void> {
   const bySeries = new Map<string, NewInvoice[]>();
-  for (const inv of invoices) bySeries.set(inv.series, [...(bySeries.get(inv.series) ?? []), inv]);
+  for (const inv of invoices) {
+    const list = bySeries.get(inv.series);
+    if (list) list.push(inv);
+    else bySeries.set(inv.series, [inv]);
+  }
   for (const [series, list] of bySeries) {
     const { rows } = await tx.query<{ last_number: number }>(
       `insert into invoice_series (prefix, last_number) values ($1, $2)

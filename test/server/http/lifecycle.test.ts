@@ -49,6 +49,10 @@ for (const target of testDatabases()) {
         assert.deepEqual(second!.attempts.map((a: { outcome: string }) => a.outcome), ['succeeded']);
         assert.deepEqual(await eventTypes(db, second!.id), ['invoice.finalized', 'invoice.paid']);
         assert.deepEqual(await eventTypes(db, sub.id), ['subscription.created', 'subscription.renewed']);
+        // The run shows the paid invoice from its draft: the event carries exactly what GET answers.
+        const { rows } = await db.query<{ data: unknown }>(`select data from events where object_id = $1 and type = 'invoice.paid'`, [second!.id]);
+        const paidEvent = (typeof rows[0]!.data === 'string' ? JSON.parse(rows[0]!.data) : rows[0]!.data) as { object: unknown };
+        assert.deepEqual(paidEvent.object, second);
       });
 
       it('when the run runs again at the same clock, then nothing more is invoiced or charged', async () => {
