@@ -6,7 +6,7 @@
  * 3. otherwise a pending downgrade due now is applied first, then one renewal invoice bills the ended period's
  *    usage in arrears and the next period in advance.
  */
-import type { Plan } from '../domain/catalog.js';
+import type { Measurement, Plan } from '../domain/catalog.js';
 import type { Coupon } from '../domain/coupons.js';
 import { DomainError } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
@@ -90,15 +90,29 @@ function planOf(entry: CatalogEntry, planId: string): Plan {
   return plan;
 }
 
-/** The metered charges whose usage the step bills: what to ask periodUsage for. */
+/**
+ * The metered charges whose usage the step bills: what to ask periodUsage for. `start` is set where the
+ * charge's usage counts from later than the period's start (the subscription's `usageFrom`).
+ */
 export function meteredChargesOf(entry: CatalogEntry, step: RenewalStep) {
   if (!step.billUsage) return [];
-  const out = [];
+  const out: { chargeId: string; measurement: Measurement; start?: string }[] = [];
+  const from = step.subscription.usageFrom;
   for (const s of selectionOf(entry.snapshot, step.plan, step.subscription.items)) {
     if (s.charge.type !== 'metered' || s.product.measurementId === null) continue;
     const measurement = entry.snapshot.measurements.get(s.product.measurementId);
-    if (measurement) out.push({ chargeId: s.charge.id, measurement });
+    if (!measurement) continue;
+    const start = from[measurement.id];
+    out.push(start === undefined ? { chargeId: s.charge.id, measurement } : { chargeId: s.charge.id, measurement, start });
   }
+  return out;
+}
+
+/** Per metered charge id, where its usage of the step's ended period starts, when not at the period's start. */
+function usageFromOf(entry: CatalogEntry, step: RenewalStep): Map<string, Date> | undefined {
+  if (Object.keys(step.subscription.usageFrom).length === 0) return undefined;
+  const out = new Map<string, Date>();
+  for (const c of meteredChargesOf(entry, step)) if (c.start !== undefined) out.set(c.chargeId, new Date(c.start));
   return out;
 }
 
@@ -136,6 +150,7 @@ function pricingKey(step: RenewalStep, coupon: Coupon | null, tax: TaxDeterminat
   let key = `p|${step.plan.id}|${coupon ? `${coupon.id}:${couponPeriodOf(sub)}` : ''}|${tax.treatment}:${tax.country}:${tax.standard}:${tax.reduced}|${step.ended.start.getTime()}:${step.ended.end.getTime()}|${step.next ? `${step.next.start.getTime()}:${step.next.end.getTime()}` : ''}|`;
   for (const item of sub.items) key += `${item.chargeId}=${item.quantity},`;
   if (usage) for (const [chargeId, quantity] of usage) key += `|${chargeId}=${quantity}`;
+  for (const measurementId in sub.usageFrom) key += `|from:${measurementId}=${sub.usageFrom[measurementId]}`;
   return key;
 }
 
@@ -162,8 +177,12 @@ export function applyStep(
   const memo = ctx.memo;
   const c = ctx.customer;
   const tax = memo ? memo.get(`t|${c.country}|${c.type}|${c.vatId}`, () => taxFor(entry, c)) : taxFor(entry, c);
+  const usageFrom = usage ? usageFromOf(entry, step) : undefined;
   const price = (): PricedRenewal =>
-    priceRenewal({ plan, selection: selectionOf(entry.snapshot, plan, sub.items), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next });
+    priceRenewal({
+      plan, selection: selectionOf(entry.snapshot, plan, sub.items), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
+      ...(usageFrom ? { usageFrom } : {}),
+    });
   const priced = memo ? memo.get(pricingKey(step, coupon, tax, usage), price) : price();
   const endIso = ended.end.toISOString();
   let after: Subscription;
@@ -171,17 +190,17 @@ export function applyStep(
   let type: NewEvent['type'];
   switch (step.kind) {
     case 'cancel':
-      after = { ...sub, status: 'cancelled', cancelledAt: sub.cancelledAt ?? endIso, endedAt: endIso, pendingChange: null };
+      after = { ...sub, status: 'cancelled', cancelledAt: sub.cancelledAt ?? endIso, endedAt: endIso, pendingChange: null, usageFrom: {} };
       kind = 'final';
       type = 'subscription.cancelled';
       break;
     case 'expire':
-      after = { ...sub, status: 'expired', endedAt: endIso, pendingChange: null };
+      after = { ...sub, status: 'expired', endedAt: endIso, pendingChange: null, usageFrom: {} };
       kind = 'final';
       type = 'subscription.expired';
       break;
     case 'pause':
-      after = { ...sub, status: 'paused', currentPeriodStart: endIso, currentPeriodEnd: endIso };
+      after = { ...sub, status: 'paused', currentPeriodStart: endIso, currentPeriodEnd: endIso, usageFrom: {} };
       kind = 'usage';
       type = 'subscription.paused';
       break;
@@ -193,6 +212,7 @@ export function applyStep(
         currentPeriodEnd: next!.end.toISOString(),
         anchorPeriods: sub.anchorPeriods + 1,
         periodsBilled: sub.periodsBilled + 1,
+        usageFrom: {},
       };
       kind = 'renewal';
       type = 'subscription.renewed';

@@ -123,6 +123,11 @@ export interface Subscription {
   expiresAt: string | null;
   endedAt: string | null;
   pendingChange: PendingChange | null;
+  /**
+   * measurementId -> ISO instant: the current period's usage of that measurement counts from there (its
+   * usage before was invoiced by an immediate change that dropped or re-priced it). Empty at each new period.
+   */
+  usageFrom: Record<string, string>;
   defaultPaymentMethod: SavedPaymentMethod | null;
   retentionOffered: boolean;
   trialWillEndSent: boolean;
@@ -156,6 +161,7 @@ export const toSubscription = (r: Row): Subscription => ({
   expiresAt: isoOrNull(r.expires_at),
   endedAt: isoOrNull(r.ended_at),
   pendingChange: r.pending_change == null ? null : json(r.pending_change),
+  usageFrom: r.usage_from == null ? {} : json(r.usage_from),
   defaultPaymentMethod: r.default_payment_method == null ? null : json(r.default_payment_method),
   retentionOffered: Boolean(r.retention_offered),
   trialWillEndSent: Boolean(r.trial_will_end_sent),
