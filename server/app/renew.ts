@@ -39,6 +39,11 @@ export interface RenewalStep {
   next: Period | null;
   /** True when a pending change was applied in this step. */
   changed: boolean;
+  /**
+   * The plan and items whose metered charges bill the ended period's usage, when not the step's: the plan
+   * before a pending change applied in this step (the usage was sold at its prices). Null: the step's own.
+   */
+  usageSource: { plan: Plan; items: Subscription['items'] } | null;
 }
 
 export const renewable = (s: Subscription): Renewable => ({
@@ -59,14 +64,18 @@ export function renewalStep(entry: CatalogEntry, sub: Subscription, coupon: Coup
   const ended = { start: new Date(sub.currentPeriodStart), end };
   const billUsage = sub.status !== 'trialing';
   if (sub.cancelAtPeriodEnd || (sub.expiresAt !== null && new Date(sub.expiresAt) <= end)) {
-    return { kind: sub.cancelAtPeriodEnd ? 'cancel' : 'expire', subscription: sub, plan, ended, billUsage, next: null, changed: false };
+    return { kind: sub.cancelAtPeriodEnd ? 'cancel' : 'expire', subscription: sub, plan, ended, billUsage, next: null, changed: false, usageSource: null };
   }
   if (sub.pausedAt !== null && new Date(sub.pausedAt) <= end) {
-    return { kind: 'pause', subscription: sub, plan, ended, billUsage, next: null, changed: false };
+    return { kind: 'pause', subscription: sub, plan, ended, billUsage, next: null, changed: false, usageSource: null };
   }
   let changed = false;
+  let usageSource: RenewalStep['usageSource'] = null;
   if (sub.pendingChange !== null && new Date(sub.pendingChange.effectiveAt) <= end) {
     const target = planOf(entry, sub.pendingChange.plan);
+    // The ended period's usage is billed at the prices it was sold at: the old plan's. (A plan of another tax
+    // behaviour would read those prices as net or gross wrongly on the new plan's invoice: then the new plan's.)
+    if (plan.taxBehavior === target.taxBehavior) usageSource = { plan, items: sub.items };
     const selection = selectionOf(entry.snapshot, target, sub.pendingChange.items);
     const keepCoupon = coupon !== null && couponEligibleFor(coupon, target, selection);
     current = {
@@ -81,7 +90,7 @@ export function renewalStep(entry: CatalogEntry, sub: Subscription, coupon: Coup
     plan = target;
     changed = true;
   }
-  return { kind: 'renew', subscription: current, plan, ended, billUsage, next: nextPeriod(renewable(current), plan.interval), changed };
+  return { kind: 'renew', subscription: current, plan, ended, billUsage, next: nextPeriod(renewable(current), plan.interval), changed, usageSource };
 }
 
 function planOf(entry: CatalogEntry, planId: string): Plan {
@@ -98,7 +107,8 @@ export function meteredChargesOf(entry: CatalogEntry, step: RenewalStep) {
   if (!step.billUsage) return [];
   const out: { chargeId: string; measurement: Measurement; start?: string }[] = [];
   const from = step.subscription.usageFrom;
-  for (const s of selectionOf(entry.snapshot, step.plan, step.subscription.items)) {
+  const source = step.usageSource ?? { plan: step.plan, items: step.subscription.items };
+  for (const s of selectionOf(entry.snapshot, source.plan, source.items)) {
     if (s.charge.type !== 'metered' || s.product.measurementId === null) continue;
     const measurement = entry.snapshot.measurements.get(s.product.measurementId);
     if (!measurement) continue;
@@ -106,6 +116,17 @@ export function meteredChargesOf(entry: CatalogEntry, step: RenewalStep) {
     out.push(start === undefined ? { chargeId: s.charge.id, measurement } : { chargeId: s.charge.id, measurement, start });
   }
   return out;
+}
+
+/**
+ * What the step's invoice bills: the step's plan and items, except that the ended period's metered charges are
+ * the usage source's (the plan before a pending change applied now), listed after the new plan's charges.
+ */
+function renewalSelection(entry: CatalogEntry, step: RenewalStep) {
+  const own = selectionOf(entry.snapshot, step.plan, step.subscription.items);
+  if (!step.usageSource) return own;
+  const metered = selectionOf(entry.snapshot, step.usageSource.plan, step.usageSource.items).filter((s) => s.charge.type === 'metered');
+  return [...own.filter((s) => s.charge.type !== 'metered'), ...metered];
 }
 
 /** Per metered charge id, where its usage of the step's ended period starts, when not at the period's start. */
@@ -149,6 +170,10 @@ function pricingKey(step: RenewalStep, coupon: Coupon | null, tax: TaxDeterminat
   const sub = step.subscription;
   let key = `p|${step.plan.id}|${coupon ? `${coupon.id}:${couponPeriodOf(sub)}` : ''}|${tax.treatment}:${tax.country}:${tax.standard}:${tax.reduced}|${step.ended.start.getTime()}:${step.ended.end.getTime()}|${step.next ? `${step.next.start.getTime()}:${step.next.end.getTime()}` : ''}|`;
   for (const item of sub.items) key += `${item.chargeId}=${item.quantity},`;
+  if (step.usageSource) {
+    key += `|usage:${step.usageSource.plan.id}:`;
+    for (const item of step.usageSource.items) key += `${item.chargeId}=${item.quantity},`;
+  }
   if (usage) for (const [chargeId, quantity] of usage) key += `|${chargeId}=${quantity}`;
   for (const measurementId in sub.usageFrom) key += `|from:${measurementId}=${sub.usageFrom[measurementId]}`;
   return key;
@@ -180,7 +205,7 @@ export function applyStep(
   const usageFrom = usage ? usageFromOf(entry, step) : undefined;
   const price = (): PricedRenewal =>
     priceRenewal({
-      plan, selection: selectionOf(entry.snapshot, plan, sub.items), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
+      plan, selection: renewalSelection(entry, step), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
       ...(usageFrom ? { usageFrom } : {}),
     });
   const priced = memo ? memo.get(pricingKey(step, coupon, tax, usage), price) : price();

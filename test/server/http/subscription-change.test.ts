@@ -345,7 +345,7 @@ for (const target of testDatabases()) {
       );
     });
 
-    describe('metered usage before an immediate change in the same interval', () => {
+    describe('metered usage before a change in the same interval', () => {
       /** A 10.00 plan billing calls at 0.10, and a 30.00 plan of its family that bills them as `callsPricing` (or not at all). */
       const meteredAndPro = async (callsPricing: Record<string, unknown> | null) => {
         const family = await aFamily();
@@ -411,6 +411,26 @@ for (const target of testDatabases()) {
         const renewal = await renewalOf(subscription.id);
         assert.deepEqual(usageLines(renewal), []);
         assert.deepEqual(renewal.lines.map((l: { chargeId: string }) => l.chargeId), [pro.charges[0]!.id]);
+      });
+
+      it('when a downgrade at the period end re-prices or drops the measurement, then the renewal bills the ended period usage at the old plan price, and the next period at the new plan', async () => {
+        const { calls, basic, pro } = await meteredAndPro({ model: 'per_unit', unitAmount: 20 });
+        const cheapest = await aPlanIn((await request(world.t.app).get(`/v1/plans/${basic.code}`).set(world.t.sk)).body.familyId, 500);
+        for (const [from, to] of [[pro, basic], [basic, cheapest]] as const) {
+          const { subscription } = await subscribeTo(from as PlanWithProducts);
+          await forward(DAY);
+          assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 150 })])).body.accepted, 1);
+          const res = await change(subscription.id, { plan: to.code });
+          assert.equal(res.body.effective, 'period_end', JSON.stringify(res.body));
+          const upcoming = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk)).body;
+          await forward(30 * DAY);
+          await billingRun(world.t);
+          const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+          const price = from === pro ? 20 : 10;
+          assert.deepEqual(usageLines(renewal), [[from.charges[1]!.id, 150, 150 * price, subscription.currentPeriodStart, subscription.currentPeriodEnd]]);
+          assert.equal(renewal.lines[0].chargeId, to.charges[0]!.id, 'the next period at the new plan');
+          assert.deepEqual(usageLines(upcoming), usageLines(renewal), 'the upcoming invoice showed the same');
+        }
       });
     });
 
