@@ -16,7 +16,7 @@ import type { NewEvent } from '../domain/events.js';
 import { adjustBalances, customersByIds, dueForCollection, saveSubscriptions } from '../storage/billing-repository.js';
 import { insertInvoices, numberInvoices, toSubscription, type NewInvoice, type Subscription } from '../storage/commerce-repository.js';
 import type { Db, Tx } from '../storage/db.js';
-import { recordEvents } from '../storage/event-repository.js';
+import { eventIds, recordEvents } from '../storage/event-repository.js';
 import { iso, newId, toPage, type Page, type PageRequest } from '../storage/ids.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
 import type { CollectOutcome, PaymentCollector } from './collect-payment.js';
@@ -209,15 +209,23 @@ export class BillingRunService {
 
     await saveSubscriptions(tx, saved, at, false);
     await adjustBalances(tx, new Map([...balances].map(([id, b]) => [id, b - customers.get(id)!.balance])), at);
-    // Numbers last: the series row stays locked from here until the batch commits.
+    // The events' ids in their order; those that carry no invoice number are written before the numbering.
+    const ids = eventIds(events.length);
+    const invoiceIds = new Set(invoices.map((i) => i.id));
+    const early: number[] = [];
+    const late: number[] = [];
+    events.forEach((event, i) => (invoiceIds.has(event.object.id) ? late : early).push(i));
+    await recordEvents(tx, early.map((i) => events[i]!), at, early.map((i) => ids[i]!));
+    // Numbers last: the series row stays locked from here until the batch commits (another claimer's batch
+    // waits for it), so only the invoices and their events are written after.
     await numberInvoices(tx, invoices);
     const numbers = new Map(invoices.map((i) => [i.id, i.number!]));
-    for (const event of events) {
-      const number = numbers.get(event.object.id);
-      if (number !== undefined) event.object = { ...event.object, number };
+    for (const i of late) {
+      const event = events[i]!;
+      event.object = { ...event.object, number: numbers.get(event.object.id)! };
     }
     await insertInvoices(tx, invoices);
-    await recordEvents(tx, events, at);
+    await recordEvents(tx, late.map((i) => events[i]!), at, late.map((i) => ids[i]!));
     const open = invoices.filter((i) => i.status === 'open');
     return { claimed: subs.length, open: open.map((i) => i.id), drafted: new Map(open.map((i) => [i.id, i])) };
   }
