@@ -154,7 +154,11 @@ export class BillingRunService {
     );
     const subs = rows.map(toSubscription);
     if (subs.length === 0) return { claimed: 0, open: [], drafted: new Map() };
-    const customers = await customersByIds(tx, [...new Set(subs.map((s) => s.customerId))], true);
+    // Only customers with credit are locked (re-read under the lock): their balance is spent here. A balance
+    // of 0 read without a lock is applied as 0; credit booked meanwhile stays for a later invoice.
+    const customers = await customersByIds(tx, [...new Set(subs.map((s) => s.customerId))]);
+    const withCredit = [...customers.values()].filter((c) => c.balance > 0).map((c) => c.id);
+    for (const [id, c] of await customersByIds(tx, withCredit, true)) customers.set(id, c);
     const coupons = await couponsByIds(tx, subs.map((s) => s.couponId));
     const balances = new Map([...customers].map(([id, c]) => [id, c.balance]));
     const invoices: NewInvoice[] = [];
