@@ -61,10 +61,14 @@ function measurementByCode(entry: CatalogEntry, code: string): Measurement | und
 const isLive = (s: Subscription) => (LIVE_STATUSES as readonly string[]).includes(s.status);
 
 /** Why the insert refused an event as `usage_period_closed`, from what was read before it. */
-function closedDetail(subscription: Subscription, at: string): string {
+function closedDetail(subscription: Subscription, measurementId: string, at: string): string {
   if (!isLive(subscription)) return `Subscription ${subscription.id} is ${subscription.status}: its last period is invoiced.`;
   if (Date.parse(at) < Date.parse(subscription.currentPeriodStart)) {
     return `${at} lies before the current period of subscription ${subscription.id} (from ${subscription.currentPeriodStart}): that period is invoiced.`;
+  }
+  const from = subscription.usageFrom[measurementId];
+  if (from !== undefined && Date.parse(at) < Date.parse(from)) {
+    return `${at} lies before ${from}, when a change of plan of subscription ${subscription.id} invoiced this measurement's usage so far.`;
   }
   return `Subscription ${subscription.id} moved to a new period while this event was recorded: the period it lies in is invoiced.`;
 }
@@ -177,7 +181,7 @@ export class UsageRecorder {
     outcomes.forEach((outcome, i) => {
       if (outcome === 'accepted') result.accepted += 1;
       else if (outcome === 'duplicate') result.duplicates += 1;
-      else refuse(rowIndex[i]!, 'usage_period_closed', closedDetail(rowSubscription[i]!, rows[i]!.at ?? at));
+      else refuse(rowIndex[i]!, 'usage_period_closed', closedDetail(rowSubscription[i]!, rows[i]!.measurementId, rows[i]!.at ?? at));
     });
     result.rejected.sort((a, b) => a.index - b.index);
     return result;

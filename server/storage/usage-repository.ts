@@ -99,16 +99,16 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
 }
 
 /** What recording usage needs to know of a subscription. */
-export type UsageSubscription = Pick<Subscription, 'id' | 'customerId' | 'planId' | 'status' | 'items' | 'currentPeriodStart'>;
+export type UsageSubscription = Pick<Subscription, 'id' | 'customerId' | 'planId' | 'status' | 'items' | 'currentPeriodStart' | 'usageFrom'>;
 
 /** The subscriptions named by id, and every live subscription of the customers named, in one query. */
 export async function subscriptionsForUsage(db: Queryable, ids: readonly string[], customerIds: readonly string[]): Promise<UsageSubscription[]> {
   if (ids.length === 0 && customerIds.length === 0) return [];
   const { rows } = await db.query<Row>(
     // Two index scans (the primary key, subscriptions_customer), not one OR that would read the whole table.
-    `select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions where id = any($1::text[])
+    `select id, customer_id, plan_id, status, items, current_period_start, usage_from, created_at from subscriptions where id = any($1::text[])
      union
-     select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions
+     select id, customer_id, plan_id, status, items, current_period_start, usage_from, created_at from subscriptions
      where customer_id = any($2::text[]) and status in (${LIVE})
      order by created_at, id`,
     [ids, customerIds],
@@ -120,6 +120,7 @@ export async function subscriptionsForUsage(db: Queryable, ids: readonly string[
     status: String(r.status) as Subscription['status'],
     items: json<Subscription['items']>(r.items),
     currentPeriodStart: iso(r.current_period_start),
+    usageFrom: r.usage_from == null ? {} : json<Record<string, string>>(r.usage_from),
   }));
 }
 

@@ -391,6 +391,7 @@ for (const target of testDatabases()) {
         // An event dated before the change is late now (its usage is invoiced); one after it is billed at the new price.
         const late = await postUsage(world.t, [anEvent(subscription.id, calls, { value: 1000, timestamp: after_(subscription.currentPeriodStart, 2 * DAY) })]);
         assert.deepEqual(late.body.rejected.map((r: { code: string }) => r.code), ['usage_period_closed']);
+        assert.match(late.body.rejected[0].detail, /change of plan/);
         assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 7 })])).body.accepted, 1);
         const upcoming = await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk);
         const renewal = await renewalOf(subscription.id);
