@@ -13,9 +13,9 @@ import type { NewEvent } from '../domain/events.js';
 import { DomainError } from '../domain/errors.js';
 import type { PaymentOutcome, PaymentProvider } from '../payments/provider.js';
 import {
-  lockSubscriptionStatuses, owesNothing, recordDecline, recordPayments, saveSubscriptions, setInvoiceRetry, setInvoiceStatus, startAttempts, type Collectable,
+  lockSubscriptions, owesNothing, recordDecline, recordPayments, saveSubscriptions, setInvoiceRetry, setInvoiceStatus, startAttempts, subscriptionStatuses, type Collectable,
 } from '../storage/billing-repository.js';
-import { findInvoicesByIds, findSubscriptionsByIds, type Invoice, type NewInvoice, type SavedPaymentMethod, type Subscription } from '../storage/commerce-repository.js';
+import { findInvoicesByIds, type Invoice, type NewInvoice, type SavedPaymentMethod, type Subscription } from '../storage/commerce-repository.js';
 import type { Db, Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
@@ -105,11 +105,13 @@ export class PaymentCollector {
     });
 
     const subIds = [...new Set(started.map((c) => c.subscriptionId).filter((id): id is string => id !== null))];
-    // Every subscription is locked; only those that can change are read whole: a declined invoice's, and
-    // past_due or unpaid ones (active again once paid). A batch paid in full reads none.
-    const statuses = await lockSubscriptionStatuses(tx, subIds);
+    // Only the subscriptions that can change are locked (and read whole): a declined invoice's, and past_due
+    // or unpaid ones (active again once nothing is owed). An active one whose invoice is paid stays as it is
+    // whatever happens meanwhile (a decline elsewhere that makes it past_due is right: that invoice is owed),
+    // so a batch paid in full locks none.
+    const statuses = await subscriptionStatuses(tx, subIds);
     const declinedSubs = new Set(declined.map((d) => d.c.subscriptionId));
-    const subs = await findSubscriptionsByIds(
+    const subs = await lockSubscriptions(
       tx,
       subIds.filter((id) => declinedSubs.has(id) || statuses.get(id) === 'past_due' || statuses.get(id) === 'unpaid'),
     );

@@ -150,11 +150,18 @@ export async function owesNothing(tx: Tx, subscriptionId: string): Promise<boole
 
 // --------------------------------------------------------------------------------- subscriptions
 
-/** Locks subscriptions in id order and answers only their statuses (read whole those that change). */
-export async function lockSubscriptionStatuses(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription['status']>> {
+/** Subscriptions' statuses, without a lock (what may change is then locked with lockSubscriptions). */
+export async function subscriptionStatuses(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription['status']>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await tx.query<{ id: string; status: Subscription['status'] }>('select id, status from subscriptions where id = any($1::text[]) order by id for update', [ids]);
+  const { rows } = await tx.query<{ id: string; status: Subscription['status'] }>('select id, status from subscriptions where id = any($1::text[])', [ids]);
   return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+/** Locks subscriptions in id order (so two lockers never deadlock) and reads them whole. */
+export async function lockSubscriptions(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await tx.query<Row>('select * from subscriptions where id = any($1::text[]) order by id for update', [ids]);
+  return new Map(rows.map((r) => [String(r.id), toSubscription(r)]));
 }
 
 export async function lockSubscription(tx: Tx, id: string): Promise<Subscription | null> {

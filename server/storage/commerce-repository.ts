@@ -243,13 +243,6 @@ export async function findSubscription(db: Queryable, id: string): Promise<Subsc
   return rows[0] ? toSubscription(rows[0]) : null;
 }
 
-/** Subscriptions by id (none asked: no query). */
-export async function findSubscriptionsByIds(db: Queryable, ids: readonly string[]): Promise<Map<string, Subscription>> {
-  if (ids.length === 0) return new Map();
-  const { rows } = await db.query<Row>('select * from subscriptions where id = any($1::text[])', [ids]);
-  return new Map(rows.map((r) => [String(r.id), toSubscription(r)]));
-}
-
 export const listSubscriptions = (db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined } = {}) =>
   pageOf(
     db,
