@@ -437,7 +437,8 @@ export class BillkitPaymentForm extends BillkitElement {
   /** The invoice's number, and what it took when it was paid ("Invoice INV-2026-000001 · €111.86 paid"). */
   #receipt(invoice: { number: string; status: string; total: number; currency: string }): string {
     const number = msg(str`Invoice ${invoice.number}`, { id: 'payment.invoice' });
-    if (invoice.status !== 'paid') return number;
+    // A 0 invoice (a trial's) is paid at once but took nothing: no "€0.00 paid".
+    if (invoice.status !== 'paid' || invoice.total === 0) return number;
     const paid = formatMoney(invoice.total, invoice.currency, this.effectiveLocale);
     return `${number} · ${msg(str`${paid} paid`, { id: 'payment.paid' })}`;
   }
