@@ -116,6 +116,7 @@ export interface ProrationInput {
    * The current selection's metered usage to bill now, by charge id, in arrears at the current plan's prices:
    * every metered charge's when the interval changes (the period then restarts at t), else those whose
    * measurement the change drops or re-prices (`usageToBillNow`). Their renewal will not bill that usage.
+   * A quantity of 0 is no line.
    */
   usage?: ReadonlyMap<string, number> | null;
   /** Per charge id of `usage`, where its usage started when later than periodStart (a change before this one). */
@@ -194,8 +195,9 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
 
   // Step 3b: usage that ends at t (a new interval ends the period; a measurement dropped or re-priced ends
   // its price) is billed now, at the current plan's prices.
-  const usage = input.usage;
-  if (usage && usage.size > 0) {
+  // A metered charge with no usage is no line, as on a renewal (a flat price bills nothing for 0).
+  const usage = new Map([...(input.usage ?? [])].filter(([, quantity]) => quantity > 0));
+  if (usage.size > 0) {
     const used = priceInvoice({
       plan: current.plan,
       selection: current.charges.filter((selected) => selected.charge.type === 'metered' && usage.has(selected.charge.id)),

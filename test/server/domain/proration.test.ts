@@ -160,6 +160,9 @@ describe('prorationInvoice: hand-checked cents', () => {
     const monthly = planOf('pro', [flat('pro', 3000)]);
     assert.deepEqual(figures(change(metered, monthly, { usage })), [[-500, 0, -95, -595], [2500, 0, 475, 2975], [1500, 0, 285, 1785]]);
     assert.deepEqual(figures(change(metered, monthly, { usage: new Map() })), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
+    // No usage is no line, as on a renewal: a flat-priced metered charge bills nothing for 0.
+    const flatUse = planOf('flatuse', [flat('basic', 1000), { ...api, pricing: { model: 'flat', amount: 700 } }]);
+    assert.deepEqual(figures(change(flatUse, monthly, { usage: new Map([['chg_api', 0]]) })), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
     // A change earlier in the period billed the usage before it: the line starts where that one ended.
     const later = change(metered, monthly, { usage, usageFrom: new Map([['chg_api', '2026-01-05T00:00:00.000Z']]) });
     assert.deepEqual([later.lines[1]!.periodStart, later.lines[1]!.periodEnd], ['2026-01-05T00:00:00.000Z', HALF.toISOString()]);
