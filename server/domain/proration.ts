@@ -121,6 +121,11 @@ export interface ProrationInput {
   usage?: ReadonlyMap<string, number> | null;
   /** Per charge id of `usage`, where its usage started when later than periodStart (a change before this one). */
   usageFrom?: ReadonlyMap<string, string>;
+  /**
+   * The charge ids of `usage` whose measurement is `recurring` (a value held: seats, storage; `recurringUsageOf`).
+   * Its price is a full period's, so the value held over [from, t) bills (t - from) / (e - s) of it.
+   */
+  recurringUsage?: ReadonlySet<string>;
 }
 
 export interface ProrationLine extends InvoiceLine {
@@ -163,7 +168,9 @@ function inBehavior(amount: number, rate: number, from: TaxBehavior, to: TaxBeha
  *   another interval: the new selection's full first period from t, discounted when the coupon covers the
  *   subscription's next period;
  * - usage: the current selection's metered usage of [s, t) that ends at t, in arrears: all of it when the
- *   interval changes, else that of the measurements the new selection drops or bills at another price;
+ *   interval changes, else that of the measurements the new selection drops or bills at another price. A
+ *   `metered` measurement's usage at its price as it is; a `recurring` one's value held over [from, t) at
+ *   (t - from) / (e - s) of its price (it is sold per period, as a seat is); no usage, no line;
  * - tax per rate on the sum of the rate's credit and charge lines.
  * A negative total is a credit for the customer's balance; that is the caller's to book.
  */
@@ -198,6 +205,13 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   // A metered charge with no usage is no line, as on a renewal (a flat price bills nothing for 0).
   const usage = new Map([...(input.usage ?? [])].filter(([, quantity]) => quantity > 0));
   if (usage.size > 0) {
+    // A recurring measurement's price is per period: the part [from, t) it was held bills its share.
+    const partOfPeriod = new Map<string, Fraction>();
+    for (const chargeId of input.recurringUsage ?? []) {
+      if (!usage.has(chargeId)) continue;
+      const from = input.usageFrom?.get(chargeId);
+      partOfPeriod.set(chargeId, { remaining: wholeSeconds(at) - wholeSeconds(from === undefined ? input.periodStart : new Date(from)), period: fraction.period });
+    }
     const used = priceInvoice({
       plan: current.plan,
       selection: current.charges.filter((selected) => selected.charge.type === 'metered' && usage.has(selected.charge.id)),
@@ -207,6 +221,7 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
       trial: false,
       tax,
       meteredUsage: usage,
+      partOfPeriod,
     });
     const from = (amount: number, rate: number) => inBehavior(amount, rate, current.plan.taxBehavior, behavior);
     for (const line of used.lines) {
@@ -273,6 +288,16 @@ export function usageToBillNow(current: PlanSelection, next: PlanSelection, meas
       (n) => n.charge.type === 'metered' && n.product.id === selected.product.id && JSON.stringify(n.charge.pricing) === JSON.stringify(selected.charge.pricing),
     );
     if (!same) out.add(selected.charge.id);
+  }
+  return out;
+}
+
+/** The charge ids of a selection's metered charges whose measurement is `recurring` (a value held per period). */
+export function recurringUsageOf(selection: PlanSelection, measurements: ReadonlyMap<string, { type: string }>): Set<string> {
+  const out = new Set<string>();
+  for (const selected of selection.charges) {
+    if (selected.charge.type !== 'metered' || selected.product.measurementId === null) continue;
+    if (measurements.get(selected.product.measurementId)?.type === 'recurring') out.add(selected.charge.id);
   }
   return out;
 }

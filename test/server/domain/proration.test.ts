@@ -5,7 +5,7 @@ import type { Charge, Plan, Pricing, Product, TaxBehavior } from '../../../serve
 import type { Coupon } from '../../../server/domain/coupons.js';
 import {
   changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, remainingFraction,
-  sameInterval, usageToBillNow, type PlanSelection, type ProrationInput, type ProrationInvoice,
+  recurringUsageOf, sameInterval, usageToBillNow, type PlanSelection, type ProrationInput, type ProrationInvoice,
 } from '../../../server/domain/proration.js';
 import { selectCharges } from '../../../server/domain/quote.js';
 import { defaultTaxSettings, determineTax, taxLines, taxOnAmount, type TaxDetermination } from '../../../server/domain/tax.js';
@@ -166,6 +166,46 @@ describe('prorationInvoice: hand-checked cents', () => {
     // A change earlier in the period billed the usage before it: the line starts where that one ended.
     const later = change(metered, monthly, { usage, usageFrom: new Map([['chg_api', '2026-01-05T00:00:00.000Z']]) });
     assert.deepEqual([later.lines[1]!.periodStart, later.lines[1]!.periodEnd], ['2026-01-05T00:00:00.000Z', HALF.toISOString()]);
+  });
+});
+
+describe('prorationInvoice: a recurring measurement (seats held) billed at the change', () => {
+  const seatsUsed = aCharge({ id: 'chg_seats_used', productId: 'prod_seats_used', type: 'metered', pricing: { model: 'per_unit', unitAmount: 500 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
+  const withSeats = planOf('seats', [flat('basic', 1000), seatsUsed]);
+  const recurringUsage = new Set(['chg_seats_used']);
+  const usage = new Map([['chg_seats_used', 4]]);
+
+  it('when an upgrade in the same interval drops it half-way, then the seats held so far bill half the period price at the old price', () => {
+    const invoice = change(withSeats, pro, { usage, recurringUsage });
+    // credit -500; seats 4 x 5.00 = 20.00 a period, held for [s, t) = 1/2: 1000; the rest 1500; net 2000, tax 380.
+    assert.deepEqual(figures(invoice), [[-500, 0, -95, -595], [1000, 0, 190, 1190], [1500, 0, 285, 1785]]);
+    const line = invoice.lines[1]!;
+    assert.deepEqual([line.chargeId, line.quantity, line.unitAmount, line.periodStart, line.periodEnd], ['chg_seats_used', 4, undefined, START.toISOString(), HALF.toISOString()]);
+  });
+
+  it('when a change earlier in the period billed the seats before it, then the share runs from there: (t - from) / (e - s)', () => {
+    // From 6 April to 16 April: 10 of 30 days: round(2000 x 864,000 / 2,592,000) = 667.
+    const invoice = change(withSeats, pro, { usage, recurringUsage, usageFrom: new Map([['chg_seats_used', '2026-04-06T00:00:00.000Z']]) });
+    assert.deepEqual(invoice.lines[1]!.subtotal, 667);
+    assert.equal(invoice.lines[1]!.periodStart, '2026-04-06T00:00:00.000Z');
+  });
+
+  it('when the interval changes, then the seats so far bill their share of the period, metered usage its price whole', () => {
+    const yearly = planOf('yearly', [flat('yearly', 10000)], { interval: { unit: 'year', count: 1 } });
+    const invoice = change(withSeats, yearly, { usage, recurringUsage });
+    // credit -500; seats 1000 (half of 2000, not the full period's 2000); the year 10000.
+    assert.deepEqual(figures(invoice), [[-500, 0, -95, -595], [1000, 0, 190, 1190], [10000, 0, 1900, 11900]]);
+    const api = aCharge({ id: 'chg_api', productId: 'prod_api', type: 'metered', pricing: { model: 'per_unit', unitAmount: 10 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
+    const both = planOf('both', [flat('basic', 1000), seatsUsed, api]);
+    const mixed = change(both, yearly, { usage: new Map([['chg_seats_used', 4], ['chg_api', 250]]), recurringUsage });
+    assert.deepEqual(mixed.lines.filter((l) => l.type === 'metered').map((l) => [l.chargeId, l.subtotal]), [['chg_seats_used', 1000], ['chg_api', 2500]]);
+  });
+
+  it('recurringUsageOf names the metered charges on recurring measurements', () => {
+    const catalog = new Map([['m_seats', { type: 'recurring' }], ['m_api', { type: 'metered' }]]);
+    const used = { charge: seatsUsed, product: aProduct({ id: 'prod_seats_used', measurementId: 'm_seats' }), quantity: 0 };
+    const api = { charge: aCharge({ id: 'chg_api', type: 'metered', productId: 'prod_api' }), product: aProduct({ id: 'prod_api', measurementId: 'm_api' }), quantity: 0 };
+    assert.deepEqual([...recurringUsageOf({ plan: withSeats, charges: [used, api] }, catalog)], ['chg_seats_used']);
   });
 });
 
@@ -336,6 +376,30 @@ describe('prorationInvoice: properties', () => {
         const invoice = prorationInvoice({ current: same, next: same, periodStart: START, periodEnd: END, at, coupon: null, couponPeriod: 1, tax });
         assert.deepEqual(totals(invoice), [0, 0, 0, 0]);
         for (const row of byRate(invoice).values()) assert.deepEqual(row, { amount: 0, tax: 0 });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a change to the same selection with recurring and metered measurements prorates to 0: nothing of their usage is billed at the change', () => {
+    const measurements = new Map([['m_seats', { type: 'recurring' }], ['m_api', { type: 'metered' }]]);
+    const seatsProduct = aProduct({ id: 'prod_m_seats', measurementId: 'm_seats' });
+    const apiProduct = aProduct({ id: 'prod_m_api', measurementId: 'm_api' });
+    fc.assert(
+      fc.property(planSpec, pricing, pricing, fc.nat({ max: 500 }), fc.nat({ max: 5000 }), fc.constantFrom(...taxes), instant, (specs, seatPrice, apiPrice, seatsHeld, calls, tax, at) => {
+        const base = planFrom('a', specs, 'exclusive');
+        const meter = (id: string, product: Product, p: Pricing) => ({
+          charge: aCharge({ id, productId: product.id, type: 'metered', pricing: p, quantity: { default: 0, min: 0, max: null, adjustable: false } }), product, quantity: 0,
+        });
+        const charges = [...base.charges, meter('chg_m_seats', seatsProduct, seatPrice), meter('chg_m_api', apiProduct, apiPrice)];
+        const same: PlanSelection = { plan: { ...base.plan, charges: charges.map((c) => c.charge) }, charges };
+        const billNow = usageToBillNow(same, same, measurements);
+        assert.equal(billNow.size, 0);
+        const soFar = new Map([['chg_m_seats', seatsHeld], ['chg_m_api', calls]].filter(([id]) => billNow.has(id as string)) as [string, number][]);
+        const invoice = prorationInvoice({
+          current: same, next: same, periodStart: START, periodEnd: END, at, coupon: null, couponPeriod: 1, tax, usage: soFar, recurringUsage: recurringUsageOf(same, measurements),
+        });
+        assert.deepEqual(totals(invoice), [0, 0, 0, 0]);
       }),
       { numRuns: RUNS },
     );
