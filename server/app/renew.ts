@@ -129,12 +129,20 @@ function renewalSelection(entry: CatalogEntry, step: RenewalStep) {
   return [...own.filter((s) => s.charge.type !== 'metered'), ...metered];
 }
 
-/** Per metered charge id, where its usage of the step's ended period starts, when not at the period's start. */
-function usageFromOf(entry: CatalogEntry, step: RenewalStep): Map<string, Date> | undefined {
+/**
+ * Per metered charge id, where its usage of the step's ended period starts, when not at the period's start,
+ * and which of those charges measure a `recurring` value (billed for their share of the period).
+ */
+function usageFromOf(entry: CatalogEntry, step: RenewalStep): { usageFrom: Map<string, Date>; recurringUsage: Set<string> } | undefined {
   if (Object.keys(step.subscription.usageFrom).length === 0) return undefined;
-  const out = new Map<string, Date>();
-  for (const c of meteredChargesOf(entry, step)) if (c.start !== undefined) out.set(c.chargeId, new Date(c.start));
-  return out;
+  const usageFrom = new Map<string, Date>();
+  const recurringUsage = new Set<string>();
+  for (const c of meteredChargesOf(entry, step)) {
+    if (c.start === undefined) continue;
+    usageFrom.set(c.chargeId, new Date(c.start));
+    if (c.measurement.type === 'recurring') recurringUsage.add(c.chargeId);
+  }
+  return { usageFrom, recurringUsage };
 }
 
 /** Tax from the customer's details and the rate table as they are now; a VAT ID no longer valid is ignored. */
@@ -202,11 +210,11 @@ export function applyStep(
   const memo = ctx.memo;
   const c = ctx.customer;
   const tax = memo ? memo.get(`t|${c.country}|${c.type}|${c.vatId}`, () => taxFor(entry, c)) : taxFor(entry, c);
-  const usageFrom = usage ? usageFromOf(entry, step) : undefined;
+  const from = usage ? usageFromOf(entry, step) : undefined;
   const price = (): PricedRenewal =>
     priceRenewal({
       plan, selection: renewalSelection(entry, step), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
-      ...(usageFrom ? { usageFrom } : {}),
+      ...(from ?? {}),
     });
   const priced = memo ? memo.get(pricingKey(step, coupon, tax, usage), price) : price();
   const endIso = ended.end.toISOString();

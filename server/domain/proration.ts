@@ -268,11 +268,11 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
 
 /**
  * The metered charges of the current selection whose usage so far an immediate change bills now: all of them
- * when the interval changes (the period ends at t); otherwise each `metered` measurement (usage that
- * starts from 0 each period) that the new selection does not bill through the same product at the same
- * price: dropped, or re-priced. Usage of a measurement billed alike goes on to the renewal, whole (a `max`
- * or `count_unique` over the whole period stays one figure). A `recurring` measurement (a carried value) is
- * billed at the period's end by the plan then: its quantity is a whole period's, not to be cut at t.
+ * when the interval changes (the period ends at t); otherwise each `metered` or `recurring` measurement that
+ * the new selection does not bill through the same product at the same price: dropped, or re-priced (the old
+ * price for [s, t), the new one from t). Usage of a measurement billed alike goes on to the renewal, whole (a
+ * `max` or `count_unique` over the whole period stays one figure, a recurring value one period's quantity).
+ * `instant_metered` usage was billed as it came.
  */
 export function usageToBillNow(current: PlanSelection, next: PlanSelection, measurements: ReadonlyMap<string, { type: string }>): Set<string> {
   const newPeriod = !sameInterval(current.plan.interval, next.plan.interval);
@@ -283,7 +283,8 @@ export function usageToBillNow(current: PlanSelection, next: PlanSelection, meas
       out.add(selected.charge.id);
       continue;
     }
-    if (measurements.get(selected.product.measurementId)?.type !== 'metered') continue;
+    const type = measurements.get(selected.product.measurementId)?.type;
+    if (type !== 'metered' && type !== 'recurring') continue;
     const same = next.charges.some(
       (n) => n.charge.type === 'metered' && n.product.id === selected.product.id && JSON.stringify(n.charge.pricing) === JSON.stringify(selected.charge.pricing),
     );

@@ -91,6 +91,12 @@ export interface RenewalInput {
    * before was invoiced by an immediate change that re-priced its measurement).
    */
   usageFrom?: ReadonlyMap<string, Date>;
+  /**
+   * The metered charge ids whose measurement is `recurring` (a value held, priced per period). One with a
+   * `usageFrom` bills the value held over [from, ended.end) for that share of the period: (end - from) /
+   * (end - start) of its price, whole seconds (the part before was billed at the old price by the change).
+   */
+  recurringUsage?: ReadonlySet<string>;
 }
 
 export interface RenewalLine extends InvoiceLine {
@@ -100,6 +106,19 @@ export interface RenewalLine extends InvoiceLine {
 
 export interface PricedRenewal extends Omit<PricedInvoice, 'lines'> {
   lines: RenewalLine[];
+}
+
+/** Per recurring measurement's charge id counted from a change: the share of the ended period it bills. */
+function heldShares(input: RenewalInput): Map<string, { remaining: number; period: number }> {
+  const out = new Map<string, { remaining: number; period: number }>();
+  if (!input.usageFrom || !input.recurringUsage) return out;
+  const second = (d: Date) => Math.floor(d.getTime() / 1000);
+  const end = second(input.ended.end);
+  const period = end - second(input.ended.start);
+  for (const [chargeId, from] of input.usageFrom) {
+    if (input.recurringUsage.has(chargeId) && period > 0) out.set(chargeId, { remaining: Math.max(0, end - second(from)), period });
+  }
+  return out;
 }
 
 /**
@@ -121,6 +140,7 @@ export function priceRenewal(input: RenewalInput): PricedRenewal {
     trial: false,
     tax: input.tax,
     meteredUsage: usage,
+    partOfPeriod: heldShares(input),
   });
   const iso = (d: Date) => d.toISOString();
   return {

@@ -8,6 +8,7 @@ import {
   recurringUsageOf, sameInterval, usageToBillNow, type PlanSelection, type ProrationInput, type ProrationInvoice,
 } from '../../../server/domain/proration.js';
 import { selectCharges } from '../../../server/domain/quote.js';
+import { priceRenewal } from '../../../server/domain/renewal.js';
 import { defaultTaxSettings, determineTax, taxLines, taxOnAmount, type TaxDetermination } from '../../../server/domain/tax.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct } from '../../support/builders.js';
 
@@ -227,7 +228,8 @@ describe('usageToBillNow: the metered usage an immediate change bills at once', 
   const cases: [string, PlanSelection, string[]][] = [
     ['when the new plan bills both through the same products at the same prices, then nothing', selectionOf('pro', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 500)]), []],
     ['when the new plan bills the calls at another price, then the calls', selectionOf('pro', [meter('chg_calls2', calls, 20), meter('chg_seats2', seats, 500)]), ['chg_calls']],
-    ['when the new plan drops both, then the calls only (a recurring value is billed by the plan at the period end)', selectionOf('pro', []), ['chg_calls']],
+    ['when the new plan drops both, then both (the seats held so far are billed at the old price)', selectionOf('pro', []), ['chg_calls', 'chg_seats']],
+    ['when the new plan bills the seats at another price, then the seats', selectionOf('pro', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 700)]), ['chg_seats']],
     ['when the interval changes, then every metered charge (the period ends now)', selectionOf('yearly', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 500)], { interval: { unit: 'year', count: 1 } }), ['chg_calls', 'chg_seats']],
   ];
   for (const [name, next, expected] of cases) {
@@ -400,6 +402,28 @@ describe('prorationInvoice: properties', () => {
           current: same, next: same, periodStart: START, periodEnd: END, at, coupon: null, couponPeriod: 1, tax, usage: soFar, recurringUsage: recurringUsageOf(same, measurements),
         });
         assert.deepEqual(totals(invoice), [0, 0, 0, 0]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a recurring value split at a change (old price for [s, t), new price from t) bills the whole period price when the price is the same, within a cent', () => {
+    const measured = aCharge({ id: 'chg_held', productId: 'prod_held', type: 'metered', quantity: { default: 0, min: 0, max: null, adjustable: false } });
+    fc.assert(
+      fc.property(pricing, fc.nat({ max: 500 }), fc.constantFrom(...taxes), instant, (p, held, tax, at) => {
+        const charge = { ...measured, pricing: p };
+        const plan = planOf('held', [charge]);
+        const current: PlanSelection = { plan, charges: [{ charge, product: aProduct({ id: 'prod_held' }), quantity: 0 }] };
+        const before = prorationInvoice({
+          current, next: { plan, charges: [] }, periodStart: START, periodEnd: END, at, coupon: null, couponPeriod: 1, tax,
+          usage: new Map([['chg_held', held]]), recurringUsage: new Set(['chg_held']),
+        });
+        const t = new Date(Math.floor(at.getTime() / 1000) * 1000);
+        const rest = { plan, selection: current.charges, coupon: null, couponPeriod: 1, tax, usage: new Map([['chg_held', held]]), ended: { start: START, end: END }, next: null };
+        const after = priceRenewal({ ...rest, usageFrom: new Map([['chg_held', t]]), recurringUsage: new Set(['chg_held']) });
+        const whole = priceRenewal(rest);
+        const subtotal = (lines: readonly { chargeId: string; subtotal: number }[]) => lines.filter((l) => l.chargeId === 'chg_held').reduce((s, l) => s + l.subtotal, 0);
+        assert.ok(Math.abs(subtotal(before.lines) + subtotal(after.lines) - subtotal(whole.lines)) <= 1, `${subtotal(before.lines)} + ${subtotal(after.lines)} against ${subtotal(whole.lines)}`);
       }),
       { numRuns: RUNS },
     );

@@ -456,6 +456,45 @@ for (const target of testDatabases()) {
       /** Subscribes to `basic`, holds 4 seats from day 1, and changes to `pro` at exactly half the period (day 15). */
       const changeHalfWay = (basic: { code: string }, pro: { code: string }, seats: { code: string }) => changeOnDay15(basic, pro, seats, 4);
 
+      it('when the new plan bills the seats at another price, then the change bills the seats held so far at the old price for [s, t), and the renewal the seats from t at the new one for [t, e)', async () => {
+        const { seats, basic, pro } = await seatsAndPro({ model: 'per_unit', unitAmount: 700 });
+        const { subscription, res, t } = await changeHalfWay(basic, pro, seats);
+        // 4 seats x 5.00 a period, held for half of it: 10.00.
+        assert.deepEqual(usageLines(res.body.invoice), [[basic.charges[1]!.id, 4, 1000, subscription.currentPeriodStart, t]]);
+        assert.deepEqual(figures(res.body.invoice), [[-500, 0, -95, -595], [1000, 0, 190, 1190], [1500, 0, 285, 1785]]);
+        await forward(5 * DAY);
+        assert.equal((await postUsage(world.t, [anEvent(subscription.id, seats, { value: 6 })])).body.accepted, 1);
+        // The rest of the period at the new price: 6 seats x 7.00 x 1/2 = 21.00 (the value at the period end, not prorated).
+        const view = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/usage`).set(world.t.sk)).body.charges;
+        assert.deepEqual(view.map((c: { quantity: number; amount: number; periodStart: string }) => [c.quantity, c.amount, c.periodStart]), [[6, 2100, t]]);
+        const upcoming = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk)).body;
+        await forward(10 * DAY);
+        await billingRun(world.t);
+        const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+        assert.deepEqual(usageLines(renewal), [[pro.charges[1]!.id, 6, 2100, t, subscription.currentPeriodEnd]]);
+        assert.deepEqual([upcoming.total, usageLines(upcoming)], [renewal.total, usageLines(renewal)], 'the upcoming invoice showed the same');
+      });
+
+      it('when the new plan drops the seats, then the change bills the seats held so far at the old price for [s, t), and the renewal none', async () => {
+        const { seats, basic, pro } = await seatsAndPro(null);
+        const { subscription, res, t } = await changeHalfWay(basic, pro, seats);
+        assert.deepEqual(usageLines(res.body.invoice), [[basic.charges[1]!.id, 4, 1000, subscription.currentPeriodStart, t]]);
+        await forward(16 * DAY);
+        await billingRun(world.t);
+        const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+        assert.deepEqual(usageLines(renewal), []);
+      });
+
+      it('when the new plan bills the seats alike, then nothing of them is billed at the change and the renewal bills the whole period', async () => {
+        const { seats, basic, pro } = await seatsAndPro({ model: 'per_unit', unitAmount: 500 });
+        const { subscription, res } = await changeHalfWay(basic, pro, seats);
+        assert.deepEqual(usageLines(res.body.invoice), []);
+        await forward(16 * DAY);
+        await billingRun(world.t);
+        const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+        assert.deepEqual(usageLines(renewal), [[pro.charges[1]!.id, 4, 2000, subscription.currentPeriodStart, subscription.currentPeriodEnd]]);
+      });
+
       it('when the interval changes half-way, then the seats held so far bill half the period price (not a full period), and the new period bills them whole', async () => {
         const { seats, basic, pro: yearly } = await seatsAndPro({ model: 'per_unit', unitAmount: 500 }, { interval: { unit: 'day', count: 360 } }, 12000);
         const { subscription, res, t } = await changeHalfWay(basic, yearly, seats);
