@@ -11,7 +11,7 @@ import type { Coupon } from '../domain/coupons.js';
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
 import {
-  changeDirection, changeTakesEffect, periodSeconds, PRORATION_WORDS, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond, usageToBillNow, wholeSeconds,
+  changeDirection, changeTakesEffect, periodSeconds, PRORATION_WORDS, prorationInvoice, recurringSubtotal, recurringUsageOf, sameInterval, truncateToSecond, usageToBillNow, wholeSeconds,
   type PlanSelection, type ProrationInvoice,
 } from '../domain/proration.js';
 import { selectCharges, type Cart } from '../domain/quote.js';
@@ -236,6 +236,7 @@ function decide(
     usage: billed,
     ...(usage ? { usageFrom: usage.from } : {}),
     words: PRORATION_WORDS[catalogLocaleOf(customer.locale) ?? DEFAULT_LOCALE],
+    recurringUsage: recurringUsageOf(current, entry.snapshot.measurements),
   });
   if (!proration.newPeriod && billNow.size > 0) {
     const usageFrom = { ...sub.usageFrom };

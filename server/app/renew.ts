@@ -45,6 +45,11 @@ export interface RenewalStep {
    * before a pending change applied in this step (the usage was sold at its prices). Null: the step's own.
    */
   usageSource: { plan: Plan; items: Subscription['items'] } | null;
+  /**
+   * Cancel or pause now: the end of the period that `ended` ([start, now)) cuts short. A recurring value
+   * (seats) held until now bills its share of that period, not a whole period's price. Unset: ended.end.
+   */
+  periodEnd?: Date;
 }
 
 export const renewable = (s: Subscription): Renewable => ({
@@ -132,12 +137,20 @@ function renewalSelection(entry: CatalogEntry, step: RenewalStep, locale: string
   return [...own.filter((s) => s.charge.type !== 'metered'), ...metered];
 }
 
-/** Per metered charge id, where its usage of the step's ended period starts, when not at the period's start. */
-function usageFromOf(entry: CatalogEntry, step: RenewalStep): Map<string, Date> | undefined {
-  if (Object.keys(step.subscription.usageFrom).length === 0) return undefined;
-  const out = new Map<string, Date>();
-  for (const c of meteredChargesOf(entry, step)) if (c.start !== undefined) out.set(c.chargeId, new Date(c.start));
-  return out;
+/**
+ * What a recurring value's share of the period depends on: per metered charge id, where its usage of the
+ * step's ended period starts when not at the period's start, which charges measure a `recurring` value
+ * (billed for their share of the period), and the period's real end when the step cut it short.
+ */
+function heldUsageOf(entry: CatalogEntry, step: RenewalStep): { usageFrom: Map<string, Date>; recurringUsage: Set<string>; periodEnd?: Date } | undefined {
+  if (Object.keys(step.subscription.usageFrom).length === 0 && !step.periodEnd) return undefined;
+  const usageFrom = new Map<string, Date>();
+  const recurringUsage = new Set<string>();
+  for (const c of meteredChargesOf(entry, step)) {
+    if (c.start !== undefined) usageFrom.set(c.chargeId, new Date(c.start));
+    if (c.measurement.type === 'recurring') recurringUsage.add(c.chargeId);
+  }
+  return { usageFrom, recurringUsage, ...(step.periodEnd ? { periodEnd: step.periodEnd } : {}) };
 }
 
 /** Tax from the customer's details and the rate table as they are now; a VAT ID no longer valid is ignored. */
@@ -179,6 +192,7 @@ function pricingKey(step: RenewalStep, coupon: Coupon | null, tax: TaxDeterminat
   }
   if (usage) for (const [chargeId, quantity] of usage) key += `|${chargeId}=${quantity}`;
   for (const measurementId in sub.usageFrom) key += `|from:${measurementId}=${sub.usageFrom[measurementId]}`;
+  if (step.periodEnd) key += `|end:${step.periodEnd.getTime()}`;
   return key;
 }
 
@@ -205,11 +219,11 @@ export function applyStep(
   const memo = ctx.memo;
   const c = ctx.customer;
   const tax = memo ? memo.get(`t|${c.country}|${c.type}|${c.vatId}`, () => taxFor(entry, c)) : taxFor(entry, c);
-  const usageFrom = usage ? usageFromOf(entry, step) : undefined;
+  const from = usage ? heldUsageOf(entry, step) : undefined;
   const price = (): PricedRenewal =>
     priceRenewal({
       plan, selection: renewalSelection(entry, step, c.locale), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
-      ...(usageFrom ? { usageFrom } : {}),
+      ...(from ?? {}),
     });
   // The lines' names are in the customer's language: customers in another language share no pricing.
   const priced = memo ? memo.get(`${catalogLocaleOf(c.locale) ?? DEFAULT_LOCALE}|${pricingKey(step, coupon, tax, usage)}`, price) : price();

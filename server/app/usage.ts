@@ -4,6 +4,7 @@
  */
 import type { CatalogSnapshot, Charge, Measurement, Plan } from '../domain/catalog.js';
 import { DomainError } from '../domain/errors.js';
+import { mulDivRound } from '../domain/money.js';
 import { priceCharge } from '../domain/pricing.js';
 import { billedQuantity, isTimeline } from '../domain/usage.js';
 import { findSubscription, type Subscription } from '../storage/commerce-repository.js';
@@ -104,6 +105,14 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
   // A measurement whose usage an immediate change invoiced counts from then (usageFrom).
   const startOf = (m: MeteredCharge) => subscription.usageFrom[m.measurement.id] ?? start;
   const quantities = (await periodUsage(db, [{ subscriptionId, start, end, charges: metered.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement, start: startOf(m) })) }])).get(subscriptionId)!;
+  // A recurring value counted from a change bills its share of the period, as the renewal will.
+  const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+  const heldShare = (m: MeteredCharge, amount: number) => {
+    const from = subscription.usageFrom[m.measurement.id];
+    if (m.measurement.type !== 'recurring' || from === undefined) return amount;
+    const period = second(end) - second(start);
+    return period > 0 ? mulDivRound(amount, Math.max(0, second(end) - second(from)), period) : amount;
+  };
   // Usage in a trial is free (SPEC section 6): shown, priced at 0.
   const trial = subscription.status === 'trialing';
   return {
@@ -126,7 +135,7 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
         periodEnd: end,
         quantity,
         pricing: charge.pricing,
-        amount: trial || measurement.type === 'instant_metered' ? 0 : priceCharge(charge.pricing, quantity),
+        amount: trial || measurement.type === 'instant_metered' ? 0 : heldShare(m, priceCharge(charge.pricing, quantity)),
         free: trial,
       };
     }),
