@@ -13,9 +13,13 @@ import { BillkitCart as CartElement } from '../cart/cart.js';
 import { BillkitCouponEntry as CouponEntryElement } from '../coupon-entry/coupon-entry.js';
 import { BillkitPaymentForm as PaymentFormElement } from '../payment-form/payment-form.js';
 import { BillkitCheckout as CheckoutElement } from '../checkout/checkout.js';
+import { BillkitPortal as PortalElement } from '../portal/portal.js';
+import { BillkitSignIn as SignInElement } from '../sign-in/sign-in.js';
+import { BillkitSubscription as SubscriptionElement } from '../subscription/subscription.js';
 import type {
   BillkitCartChangeEvent, BillkitCheckoutCompleteEvent, BillkitCouponApplyEvent, BillkitCouponRemoveEvent,
-  BillkitPaymentErrorEvent, BillkitPlanSelectEvent,
+  BillkitPaymentErrorEvent, BillkitPlanSelectEvent, BillkitPortalSignInEvent, BillkitPortalSignOutEvent,
+  BillkitSubscriptionUpdateEvent,
 } from '../shared/events.js';
 
 const planSelect = 'billkit-plan-select' as EventName<BillkitPlanSelectEvent>;
@@ -24,6 +28,9 @@ const couponRemove = 'billkit-coupon-remove' as EventName<BillkitCouponRemoveEve
 const cartChange = 'billkit-cart-change' as EventName<BillkitCartChangeEvent>;
 const checkoutComplete = 'billkit-checkout-complete' as EventName<BillkitCheckoutCompleteEvent>;
 const paymentError = 'billkit-payment-error' as EventName<BillkitPaymentErrorEvent>;
+const portalSignIn = 'billkit-portal-sign-in' as EventName<BillkitPortalSignInEvent>;
+const portalSignOut = 'billkit-portal-sign-out' as EventName<BillkitPortalSignOutEvent>;
+const subscriptionUpdate = 'billkit-subscription-update' as EventName<BillkitSubscriptionUpdateEvent>;
 
 export const BillkitPlanPicker = createComponent({
   react: React,
@@ -70,4 +77,28 @@ export const BillkitCheckout = createComponent({
     onPaymentError: paymentError,
   },
   displayName: 'BillkitCheckout',
+});
+
+export const BillkitPortal = createComponent({
+  react: React,
+  tagName: 'billkit-portal',
+  elementClass: PortalElement,
+  events: { onPortalSignIn: portalSignIn, onPortalSignOut: portalSignOut, onSubscriptionUpdate: subscriptionUpdate },
+  displayName: 'BillkitPortal',
+});
+
+export const BillkitSignIn = createComponent({
+  react: React,
+  tagName: 'billkit-sign-in',
+  elementClass: SignInElement,
+  events: { onPortalSignIn: portalSignIn },
+  displayName: 'BillkitSignIn',
+});
+
+export const BillkitSubscription = createComponent({
+  react: React,
+  tagName: 'billkit-subscription',
+  elementClass: SubscriptionElement,
+  events: { onSubscriptionUpdate: subscriptionUpdate },
+  displayName: 'BillkitSubscription',
 });

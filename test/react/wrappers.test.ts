@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
-import { BillkitCheckout, BillkitPlanPicker } from '../../components/react/index.js';
+import { BillkitCheckout, BillkitPlanPicker, BillkitPortal, BillkitSignIn, BillkitSubscription } from '../../components/react/index.js';
 
 describe('React wrappers', () => {
   it('when <BillkitPlanPicker> is rendered, then it renders <billkit-plan-picker> and passes plain attributes through', () => {
@@ -21,5 +21,14 @@ describe('React wrappers', () => {
     const html = renderToString(createElement(BillkitCheckout, { plan: 'pro', onCheckoutComplete: () => {} } as never));
     assert.match(html, /^<billkit-checkout/);
     assert.doesNotMatch(html, /onCheckoutComplete|oncheckoutcomplete/i);
+  });
+
+  it('when the portal wrappers are rendered with event props, then they render their tags and no event prop leaks', () => {
+    for (const [wrapper, tag] of [[BillkitPortal, 'billkit-portal'], [BillkitSignIn, 'billkit-sign-in'], [BillkitSubscription, 'billkit-subscription']] as [never, string][]) {
+      const html = renderToString(createElement(wrapper, { id: 'x', onPortalSignIn: () => {}, onSubscriptionUpdate: () => {} } as never));
+      assert.match(html, new RegExp(`^<${tag}`));
+      assert.match(html, /id="x"/);
+      assert.doesNotMatch(html, /onPortalSignIn|onSubscriptionUpdate/i);
+    }
   });
 });
