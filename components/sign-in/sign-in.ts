@@ -31,9 +31,13 @@ export class BillkitSignIn extends BillkitPortalElement {
   static override styles = [
     tokens,
     css`
-      [part='base'] {
+      [part='base'],
+      form {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: var(--_space-3);
+      }
+      [part='base'] {
         max-inline-size: var(--billkit-sign-in-max-width, 24rem);
         padding: var(--_space-6) var(--_space-4);
         border: 1px solid var(--billkit-sign-in-border-color, var(--_border));
@@ -47,19 +51,19 @@ export class BillkitSignIn extends BillkitPortalElement {
       h2 {
         font-size: 1.25em;
       }
-      form {
-        display: grid;
-        gap: var(--_space-2);
-      }
       label {
         font-weight: 600;
       }
       input {
+        inline-size: 100%;
         min-block-size: 2.75rem;
         padding: var(--_space-2) var(--_space-3);
         border: 1px solid var(--_border);
         border-radius: var(--_radius);
         background: var(--_surface);
+      }
+      [part='error']:empty {
+        display: none;
       }
       input[aria-invalid='true'] {
         border-color: var(--_danger);

@@ -1,0 +1,122 @@
+/**
+ * End to end, as a subscriber: the demo shop served by `npm start`, in Debian's Chromium driven by playwright-core.
+ * A buyer subscribes, opens the customer portal (by the emailed code, or as the shop's signed-in user through a
+ * portal session) and manages the subscription there. Screenshots land in BILLKIT_SCREENSHOTS
+ * (test-results/screenshots/ by default), named portal-*.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { onDemoShop } from '../support/demo-shop.js';
+
+const SHOTS = process.env.BILLKIT_SCREENSHOTS || 'test-results/screenshots';
+mkdirSync(SHOTS, { recursive: true });
+
+describe('a subscriber in the customer portal', () => {
+  const shop = onDemoShop();
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${shop.billkit.url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${shop.billkit.keys.secret}`, 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as Record<string, any>;
+  };
+
+  /** The sign-in code mailed to `email`, read from /dev/mail as a tester would (the newest first). */
+  async function codeFor(email: string): Promise<string> {
+    for (let i = 0; i < 100; i++) {
+      const list = await (await fetch(`${shop.billkit.url}/dev/mail`)).text();
+      const row = list.split('<tr>').find((r) => r.includes(email) && /code/i.test(r));
+      const id = row?.match(/href="\/dev\/mail\/([^"]+)"/)?.[1];
+      if (id) {
+        const mail = await (await fetch(`${shop.billkit.url}/dev/mail/${id}`)).text();
+        const code = mail.match(/\b(\d{6})\b/)?.[1];
+        if (code) return code;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`no sign-in code mailed to ${email}`);
+  }
+
+  /** Pays for `plan` in the demo shop's hosted checkout as a private buyer in Germany. */
+  async function buy(page: Page, plan: string, email: string, card = '4242 4242 4242 4242'): Promise<void> {
+    await page.goto(`${shop.billkit.url}/checkout/${plan}`);
+    await page.locator('billkit-cart [part~="total"] dd', { hasText: /€/ }).waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Full name').fill('Grace Hopper');
+    await page.getByRole('button', { name: /continue to payment/i }).click();
+    await page.getByLabel('Card number').fill(card);
+    await page.getByRole('button', { name: /^(pay|start)/i }).click();
+    await page.locator('#result').waitFor({ state: 'visible' });
+  }
+
+  /** The portal's first subscription, once it shows its price. */
+  const subscription = (page: Page) => page.locator('billkit-portal billkit-subscription').first();
+
+  it('when a buyer subscribes, then opens the portal from the checkout and signs in with the emailed code, then they see their subscription', async () => {
+    const page = await shop.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const email = `grace-${Date.now()}@example.com`;
+    await buy(page, 'starter-monthly', email);
+    await page.screenshot({ path: `${SHOTS}/portal-1-checkout-complete.png`, fullPage: true });
+
+    // The completed checkout leads to the hosted portal; a guest signs in there by email.
+    await page.locator('billkit-payment-form [part~="portal"]').click();
+    await page.waitForURL(/\/portal$/);
+    await page.getByRole('heading', { name: 'Sign in to manage your subscription' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/portal-2-sign-in.png`, fullPage: true });
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByText(`If an account uses ${email}, we sent it a 6-digit code.`).waitFor();
+    // A wrong code is refused at the field, with the tries left.
+    await page.getByLabel('Code from the email').fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(/That is not the code we sent\. \d tries left\./).waitFor();
+    await page.screenshot({ path: `${SHOTS}/portal-3-wrong-code.png`, fullPage: true });
+    await page.getByLabel('Code from the email').fill(await codeFor(email));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await subscription(page).locator('[part~="price"]').waitFor();
+    assert.equal((await subscription(page).locator('h3').textContent())!.trim(), 'Starter');
+    assert.equal((await subscription(page).locator('[part~="badge"]').textContent())!.trim(), 'Active');
+    assert.match((await subscription(page).locator('[part~="price"]').textContent())!, /€9\.00\s*\/ month/);
+    assert.match((await subscription(page).locator('[part~="details"]').textContent())!, /Next invoice\s*€10\.71 on/);
+    assert.match((await page.locator('billkit-portal header[part~="header"]').textContent())!, new RegExp(email.replace(/[.+]/g, '\\$&')));
+    await page.screenshot({ path: `${SHOTS}/portal-4-account.png`, fullPage: true });
+
+    // Signing out revokes the session: the sign-in shows again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to manage your subscription' }).waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it("when the shop's signed-in user clicks Manage subscription, then the shop's server opens a portal session and the token leaves the address bar", async () => {
+    const page = await shop.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.addInitScript(() => localStorage.setItem('billkit-demo-user', 'signed-in'));
+    await page.goto(`${shop.billkit.url}/checkout/team-monthly`);
+    await page.locator('billkit-cart [part~="total"] dd', { hasText: /€/ }).waitFor();
+    await page.getByRole('button', { name: /continue to payment/i }).click();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await page.getByRole('button', { name: /^(pay|start)/i }).click();
+    await page.locator('#result').waitFor({ state: 'visible' });
+
+    await page.getByRole('link', { name: 'Manage subscription' }).first().click();
+    await page.waitForURL(/\/portal/);
+    await subscription(page).locator('[part~="price"]').waitFor();
+    assert.doesNotMatch(page.url(), /session=/);
+    assert.equal((await subscription(page).locator('[part~="badge"]').textContent())!.trim(), 'Trial');
+    assert.match((await subscription(page).locator('[part~="details"]').textContent())!, /Trial ends/);
+    assert.match((await page.locator('billkit-portal header[part~="header"]').textContent())!, /Ada Lovelace/);
+    await page.locator('billkit-portal [part~="back"]').waitFor();
+    await page.screenshot({ path: `${SHOTS}/portal-5-signed-in-user.png`, fullPage: true });
+    await page.close();
+    void api;
+  });
+});
