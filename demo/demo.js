@@ -84,6 +84,17 @@ document.addEventListener('click', (event) => {
   if (link && new URL(link.href, window.location.href).pathname === '/portal' && window.location.pathname !== '/portal') void manageSubscription(event);
 });
 
+// The hosted portal keeps its session for a reload of this tab (the element took it from the link's #session=,
+// or it comes from a sign-in by code), and forgets it on sign-out.
+const portal = document.querySelector('billkit-portal');
+if (portal) {
+  const KEY = 'billkit-portal-session';
+  if (portal.session) sessionStorage.setItem(KEY, portal.session);
+  else if (sessionStorage.getItem(KEY)) portal.setAttribute('session', sessionStorage.getItem(KEY));
+  portal.addEventListener('billkit-portal-sign-in', () => sessionStorage.setItem(KEY, portal.session));
+  portal.addEventListener('billkit-portal-sign-out', () => sessionStorage.removeItem(KEY));
+}
+
 // The hosted portal: in test mode, say where the sign-in code can be read.
 if (config.provider === 'test') for (const el of document.querySelectorAll('.test-mode')) el.hidden = false;
 

@@ -17,7 +17,8 @@ import '../subscription/subscription.js';
  * subscriptions, invoices, payment method and billing details, sharing one session through @lit/context.
  *
  * Without a `session` attribute it takes the token from the address's fragment (`#session=ps_...`, the hosted
- * portal's link) and removes it from the address bar.
+ * portal's link) and removes it from the address bar. After a sign-in by code, `session` holds the new token;
+ * after a sign-out or an expired session it is empty.
  *
  * @event billkit-portal-sign-in - From the sign-in. detail: {expiresAt}.
  * @event billkit-portal-sign-out - The buyer signed out, or the session expired. detail: {reason: 'signed_out' | 'expired'}.
@@ -182,6 +183,11 @@ export class BillkitPortal extends BillkitPortalElement {
     this.dispatchEvent(new BillkitPortalSignOutEvent({ reason }));
   }
 
+  /** Signed in by the emailed code: `session` now holds the token (a hosted page may keep it for a reload). */
+  #signedIn = (): void => {
+    this.session = this.portal?.client.token ?? '';
+  };
+
   async #signOut(): Promise<void> {
     try {
       await this.portal?.client.signOut();
@@ -208,7 +214,7 @@ export class BillkitPortal extends BillkitPortalElement {
     return html`${this.expired
         ? html`<p part="error" role="alert">${msg('Your session has ended. Sign in again.', { id: 'portal.expired' })}</p>`
         : nothing}
-      <billkit-sign-in tabindex="-1" locale=${this.effectiveLocale}><slot name="help" slot="help"></slot></billkit-sign-in>`;
+      <billkit-sign-in tabindex="-1" locale=${this.effectiveLocale} @billkit-portal-sign-in=${this.#signedIn}><slot name="help" slot="help"></slot></billkit-sign-in>`;
   }
 
   #renderAccount() {

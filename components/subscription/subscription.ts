@@ -165,8 +165,10 @@ export class BillkitSubscription extends BillkitPortalElement {
     // The deep link opens its dialog once the subscription is shown.
     if (this.flow && this.data && this.#loaded === this.subscription) {
       const flow = this.flow;
+      const rights = this.#rights;
       this.flow = '';
-      this.openFlow(flow);
+      // Only what this subscription may do (a stale link to a cancelled one opens nothing).
+      if (flow === 'cancel' ? rights?.cancel : rights?.switchPlanTo.length || rights?.changeQuantity) void this.openFlow(flow);
     }
   }
 

@@ -81,10 +81,18 @@ describe('<billkit-portal>', () => {
   });
 
   describe('sessions', () => {
-    it('signs in through the sign-in and then shows the account', async () => {
-      const { el, store } = await aPortal({}, '');
-      await store.client.verifySignInCode('ada@example.com', '123456');
-      store.changed();
+    it('signs in through the sign-in, then shows the account and holds the new token in session', async () => {
+      const { el } = await aPortal({}, '');
+      const signIn = el.shadowRoot!.querySelector('billkit-sign-in')!;
+      signIn.email = 'ada@example.com';
+      await signIn.updateComplete;
+      await signIn.requestCode();
+      const input = signIn.shadowRoot!.querySelector('input')!;
+      input.value = '123456';
+      const signedIn = oneEvent(el, 'billkit-portal-sign-in');
+      signIn.shadowRoot!.querySelector('form')!.requestSubmit();
+      await signedIn;
+      expect(el.session).to.equal('ps_signed_in');
       await waitUntil(() => part(el, 'subscriptions'), 'no account after sign-in');
     });
     it('asks to sign in again when the session has expired (401), and tells the page', async () => {

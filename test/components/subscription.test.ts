@@ -182,6 +182,14 @@ describe('<billkit-subscription>', () => {
       await waitUntil(() => (part(el, 'dialog') as HTMLDialogElement | null)?.open, 'not opened');
       expect(part(el, 'dialog')!.querySelector('billkit-cancel-flow')).to.exist;
     });
+    it('opens nothing for a deep link the subscription may not follow', async () => {
+      const data = aPortalSubscription();
+      const { store } = aPortalStore(portalRoutes(data, aConfiguration({}, { cancel: false })));
+      const el = await fixture<BillkitSubscription>(html`<billkit-subscription subscription="sub_1" flow="cancel" .store=${store}></billkit-subscription>`);
+      await waitUntil(() => part(el, 'price'), 'not loaded');
+      await el.updateComplete;
+      expect((part(el, 'dialog') as HTMLDialogElement).open).to.equal(false);
+    });
   });
 
   describe('i18n', () => {

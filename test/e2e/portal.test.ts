@@ -90,8 +90,13 @@ describe('a subscriber in the customer portal', () => {
     assert.match((await page.locator('billkit-portal header[part~="header"]').textContent())!, new RegExp(email.replace(/[.+]/g, '\\$&')));
     await page.screenshot({ path: `${SHOTS}/portal-4-account.png`, fullPage: true });
 
+    // A reload of the tab keeps the session (the hosted page holds it in sessionStorage); signing out revokes it.
+    await page.reload();
+    await subscription(page).locator('[part~="price"]').waitFor();
     // Signing out revokes the session: the sign-in shows again.
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to manage your subscription' }).waitFor();
+    await page.reload();
     await page.getByRole('heading', { name: 'Sign in to manage your subscription' }).waitFor();
     assert.deepEqual(errors, []);
     await page.close();
