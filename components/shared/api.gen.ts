@@ -5546,6 +5546,11 @@ export interface components {
         /** @enum {string} */
         mode: "period_end" | "now" | "choose";
         reasons: ("too_expensive" | "missing_features" | "switched_service" | "unused" | "customer_service" | "too_complex" | "low_quality" | "other")[];
+        /**
+         * @description What a cancellation now credits: the unused time of the period (prorate, refunded to the payment method) or nothing.
+         * @enum {string}
+         */
+        refund: "none" | "prorate";
       };
       customer: {
         email: string;

@@ -283,7 +283,7 @@ export class PortalService {
       session: { locale: session.locale ?? customer.locale, returnUrl: session.returnUrl, flow: session.flow, expiresAt: session.expiresAt },
       payments: { provider: this.payments.name, ...(this.payments.publishableKey ? { publishableKey: this.payments.publishableKey } : {}) },
       features: { ...portal.features, pause: pauseAllowed(portal) },
-      cancellation: { mode: portal.cancellation.mode, reasons: portal.cancellation.reasons },
+      cancellation: { mode: portal.cancellation.mode, reasons: portal.cancellation.reasons, refund: entry.settings.cancellation.refund },
       pause: { maxPeriods: portal.pause.maxPeriods ?? null },
       downgrades: entry.settings.downgrades,
       retentionOffer: coupon ? offerOf(coupon) : null,

@@ -595,8 +595,11 @@ for (const target of testDatabases()) {
         assert.deepEqual(await switchTo(), [team.code, pro.code].sort());
         const config = await request(t.app).get('/v1/portal/configuration').set(as);
         assert.deepEqual(config.body.plans.map((p: { code: string }) => p.code).sort(), [basic.code, team.code, pro.code].sort());
-        assert.deepEqual([config.body.cancellation.mode, config.body.downgrades], ['period_end', 'period_end']);
+        assert.deepEqual([config.body.cancellation.mode, config.body.cancellation.refund, config.body.downgrades], ['period_end', 'none', 'period_end']);
         assert.equal(config.body.customer.id, bought.customer.id);
+        await setPortal(t, {}, { cancellation: { refund: 'prorate' } });
+        assert.equal((await request(t.app).get('/v1/portal/configuration').set(as)).body.cancellation.refund, 'prorate', 'the flow can say a cancellation now credits the unused time');
+        await setPortal(t, {}, { cancellation: { refund: 'none' } });
         await setPortal(t, { switchPlan: { allowed: [{ from: basic.code, to: [pro.code] }] } });
         assert.deepEqual(await switchTo(), [pro.code]);
         await setPortal(t, { features: { switchPlan: false } });
