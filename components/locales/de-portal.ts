@@ -13,6 +13,8 @@ export const templates = {
   'portal.invoices': `Rechnungen`,
   'portal.payment_method': `Zahlungsmethode`,
   'portal.billing_details': `Rechnungsdaten`,
+  'portal.payment_failed': `Eine Zahlung ist fehlgeschlagen. Aktualisieren Sie Ihre Zahlungsmethode, dann wird die offene Rechnung sofort bezahlt.`,
+  'portal.update_payment_method': `Zahlungsmethode aktualisieren`,
   'sign-in.title': `Anmelden, um Ihr Abonnement zu verwalten`,
   'sign-in.hint': `Wir schicken Ihnen einen Code per E-Mail; kein Passwort nötig.`,
   'sign-in.email_label': `E-Mail`,

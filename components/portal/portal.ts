@@ -35,6 +35,7 @@ import '../subscription/subscription.js';
  * @csspart invoices - The invoices' section.
  * @csspart payment-method - The payment method's section.
  * @csspart billing-details - The billing details' section.
+ * @csspart alert - "A payment failed" with "Update payment method" (when a subscription is past due or unpaid).
  * @csspart empty - "You have no subscriptions".
  * @csspart error - A load error with "Try again".
  *
@@ -91,10 +92,22 @@ export class BillkitPortal extends BillkitPortalElement {
         display: block;
         min-block-size: 8rem;
       }
-      [part='error'] {
+      [part='error'],
+      [part='alert'] {
         padding: var(--_space-4);
         border: 1px solid var(--_danger);
         border-radius: var(--_radius);
+      }
+      [part='alert'] {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        justify-content: space-between;
+        gap: var(--_space-3);
+      }
+      [part='alert'] p {
+        margin: 0;
+        flex: 1 1 16rem;
       }
     `,
   ];
@@ -163,15 +176,16 @@ export class BillkitPortal extends BillkitPortalElement {
     const flow = this.configuration?.session.flow;
     if (!flow || this.#flowDone) return;
     this.#flowDone = true;
-    if (flow.type === 'payment_method') {
-      const section = this.renderRoot.querySelector<HTMLElement>('[part~="payment-method"]');
-      section?.scrollIntoView({ block: 'start' });
-      section?.focus();
-      return;
-    }
+    if (flow.type === 'payment_method') return this.#toPaymentMethod();
     const sub = [...this.renderRoot.querySelectorAll('billkit-subscription')].find((s) => s.subscription === flow.subscriptionId);
     if (sub) sub.flow = flow.type;
   }
+
+  #toPaymentMethod = (): void => {
+    const section = this.renderRoot.querySelector<HTMLElement>('[part~="payment-method"]');
+    section?.scrollIntoView({ block: 'start' });
+    section?.focus();
+  };
 
   #signedOut(reason: 'signed_out' | 'expired'): void {
     const store = this.portal;
@@ -237,6 +251,10 @@ export class BillkitPortal extends BillkitPortalElement {
           <button part="sign-out" class="button secondary" type="button" @click=${this.#signOut}>${msg('Sign out', { id: 'portal.sign_out' })}</button>
         </div>
       </header>
+      ${features.paymentMethod && this.subscriptions.some((s) => s.status === 'past_due' || s.status === 'unpaid')
+        ? html`<div part="alert" role="alert"><p>${msg('A payment failed. Update your payment method and the open invoice is paid at once.', { id: 'portal.payment_failed' })}</p>
+            <button class="button" type="button" @click=${this.#toPaymentMethod}>${msg('Update payment method', { id: 'portal.update_payment_method' })}</button></div>`
+        : nothing}
       <section part="subscriptions" aria-labelledby="subs-title">
         <h2 id="subs-title">${msg('Subscriptions', { id: 'portal.subscriptions' })}</h2>
         ${this.subscriptions.length

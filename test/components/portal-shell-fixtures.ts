@@ -44,7 +44,7 @@ export function aConfiguration(overrides: Partial<PortalConfiguration> = {}, rig
   return {
     customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', locale: 'en' },
     features: { invoices: true, paymentMethod: true, billingDetails: true, switchPlan: true, quantity: true, cancel: true, pause: true },
-    cancellation: { mode: 'period_end', reasons: ['too_expensive', 'other'] },
+    cancellation: { mode: 'period_end', reasons: ['too_expensive', 'other'], refund: 'none' },
     downgrades: 'period_end',
     pause: { maxPeriods: 3 },
     payments: { provider: 'test' },

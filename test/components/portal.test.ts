@@ -136,6 +136,13 @@ describe('<billkit-portal>', () => {
       await waitUntil(() => (sub.shadowRoot!.querySelector('dialog') as HTMLDialogElement | null)?.open, 'dialog not opened');
       expect(sub.shadowRoot!.querySelector('billkit-plan-switch')).to.exist;
     });
+    it('says a payment failed and leads to the payment method', async () => {
+      const { el } = await aPortal({ 'GET /v1/portal/subscriptions': () => json(200, { data: [aPortalSubscription({ status: 'past_due' })], hasMore: false, nextCursor: null }) });
+      expect(text(part(el, 'alert'))).to.contain('A payment failed.');
+      await expect(el).to.be.accessible();
+      part(el, 'alert')!.querySelector('button')!.click();
+      expect(el.shadowRoot!.activeElement).to.equal(part(el, 'payment-method'));
+    });
     it('focuses the payment method for a payment_method flow', async () => {
       const config = aConfiguration();
       config.session = { ...config.session, flow: { type: 'payment_method', subscriptionId: 'sub_1' } } as typeof config.session;

@@ -55,6 +55,16 @@ describe('a subscriber in the customer portal', () => {
     await page.locator('#result').waitFor({ state: 'visible' });
   }
 
+  /** Signs in on the hosted portal with the code mailed to `email`. */
+  async function signIn(page: Page, email: string): Promise<void> {
+    await page.goto(`${shop.billkit.url}/portal`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByLabel('Code from the email').fill(await codeFor(email));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await subscription(page).locator('[part~="price"]').waitFor();
+  }
+
   /** The portal's first subscription, once it shows its price. */
   const subscription = (page: Page) => page.locator('billkit-portal billkit-subscription').first();
 
@@ -122,6 +132,19 @@ describe('a subscriber in the customer portal', () => {
     await page.locator('billkit-portal [part~="back"]').waitFor();
     await page.screenshot({ path: `${SHOTS}/portal-5-signed-in-user.png`, fullPage: true });
     await page.close();
-    void api;
+  });
+
+  it('when a trial bought with a card that fails ends after the clock moves, then the portal says the payment failed', async () => {
+    const page = await shop.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const email = `trial-${Date.now()}@example.com`;
+    // 4000 0000 0000 0341: saved at the checkout, then every charge declined (pm_card_chargeCustomerFail).
+    await buy(page, 'team-monthly', email, '4000 0000 0000 0341');
+    await api('POST', '/v1/test-clock/advance', { days: 15 });
+    await api('POST', '/v1/billing-runs');
+    await signIn(page, email);
+    assert.equal((await subscription(page).locator('[part~="badge"]').textContent())!.trim(), 'Past due');
+    assert.equal((await subscription(page).locator('[part~="notice"]').textContent())!.trim(), 'Payment failed: update your payment method.');
+    await page.screenshot({ path: `${SHOTS}/portal-9-past-due.png`, fullPage: true });
+    await page.close();
   });
 });
