@@ -106,7 +106,11 @@ export class BillkitSignIn extends BillkitPortalElement {
   async requestCode(): Promise<void> {
     const store = this.portal;
     const email = (this.input && this.step === 'email' ? this.input.value : this.email).trim();
-    if (!store || !email) return;
+    if (!store) return;
+    if (!email || (this.step === 'email' && this.input && !this.input.checkValidity())) {
+      this.error = msg('Enter a valid email address.', { id: 'sign-in.email_invalid' });
+      return;
+    }
     this.email = email;
     await this.#run(async () => {
       await store.client.requestSignInCode(email);
@@ -193,7 +197,7 @@ export class BillkitSignIn extends BillkitPortalElement {
               ? msg(str`A new code is on its way to ${this.email}, if an account uses it. The older code no longer works.`, { id: 'sign-in.resent' })
               : msg(str`If an account uses ${this.email}, we sent it a 6-digit code. It is valid for 10 minutes.`, { id: 'sign-in.sent' })}</p>
             <label for="input">${msg('Code from the email', { id: 'sign-in.code_label' })}</label>
-            <input id="input" part="input" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"
+            <input id="input" part="input" name="code" inputmode="numeric" autocomplete="one-time-code"
               pattern="[0-9]{6}" required aria-invalid=${invalid} aria-describedby="error" />`
           : html`<p class="hint">${msg('We email you a code; no password needed.', { id: 'sign-in.hint' })}</p>
             <label for="input">${msg('Email', { id: 'sign-in.email_label' })}</label>

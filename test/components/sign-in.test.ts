@@ -100,6 +100,19 @@ describe('<billkit-sign-in>', () => {
       expect(text(part(el, 'error'))).to.equal('Too many tries. Wait 42 seconds, then try again.');
       expect(part(el, 'input').getAttribute('name')).to.equal('email');
     });
+    it('refuses an email that is not one without asking the server', async () => {
+      const { el, calls } = await aSignIn();
+      await submit(el, 'ada');
+      expect(text(part(el, 'error'))).to.equal('Enter a valid email address.');
+      expect(part(el, 'input').getAttribute('aria-invalid')).to.equal('true');
+      expect(calls).to.have.length(0);
+    });
+    it('takes a pasted code with a space in it', async () => {
+      const { el, calls } = await aSignIn();
+      await submit(el, 'ada@example.com');
+      await submit(el, '123 456');
+      expect(calls.at(-1)!.body.code).to.equal('123456');
+    });
     it('refuses a code that is not 6 digits without asking the server', async () => {
       const { el, calls } = await aSignIn();
       await submit(el, 'ada@example.com');
