@@ -131,6 +131,13 @@ describe('a subscriber in the customer portal', () => {
     assert.match((await page.locator('billkit-portal header[part~="header"]').textContent())!, /Ada Lovelace/);
     await page.locator('billkit-portal [part~="back"]').waitFor();
     await page.screenshot({ path: `${SHOTS}/portal-5-signed-in-user.png`, fullPage: true });
+    // The same account on a 320 px phone, in German and dark (the reload keeps the session).
+    await page.setViewportSize({ width: 320, height: 800 });
+    await page.evaluate(() => { localStorage.setItem('billkit-demo-lang', 'de'); localStorage.setItem('billkit-demo-theme', 'dark'); });
+    await page.reload();
+    await subscription(page).locator('[part~="badge"]', { hasText: 'Testphase' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320, 'nothing wider than the phone');
+    await page.screenshot({ path: `${SHOTS}/portal-6-phone-de-dark.png`, fullPage: true });
     await page.close();
   });
 
