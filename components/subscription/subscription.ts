@@ -154,6 +154,7 @@ export class BillkitSubscription extends BillkitPortalElement {
   @state() private open?: SubscriptionFlow;
   @query('dialog') private dialog?: HTMLDialogElement;
   #opener?: HTMLElement | null;
+  #focusAfterLoad = false;
   #loaded?: string;
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -196,6 +197,11 @@ export class BillkitSubscription extends BillkitPortalElement {
       this.configuration = configuration;
       this.status = data.status;
       this.#loaded = id;
+      if (this.#focusAfterLoad) {
+        this.#focusAfterLoad = false;
+        await this.updateComplete;
+        this.#focus();
+      }
     } catch (error) {
       // Inside the portal an expired session is the portal's to show (it asks to sign in again).
       if (this.inPortal && PortalStore.isSessionError(error)) return;
@@ -215,15 +221,20 @@ export class BillkitSubscription extends BillkitPortalElement {
     try {
       const after = await run(store);
       this.confirmingPause = false;
+      this.#focusAfterLoad = true;
       this.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: this.subscription, action, status: after.status }));
       store.changed();
     } catch (error) {
       this.actionError = errorText((error as { code?: string }).code);
+      await this.updateComplete;
+      this.#focus();
     } finally {
       this.busy = false;
     }
-    await this.updateComplete;
-    // Focus follows the change: to the notice that says what happened (or the error).
+  }
+
+  /** Focus goes to what changed: the error, else the notice that says what is pending, else the price. */
+  #focus(): void {
     const find = (name: string) => this.renderRoot.querySelector<HTMLElement>(`[part~="${name}"]`);
     (find('error') ?? find('notice') ?? find('price'))?.focus();
   }
@@ -243,15 +254,16 @@ export class BillkitSubscription extends BillkitPortalElement {
     void this.openFlow(flow);
   }
 
-  /** The dialog's part finished (update) or the buyer backed out (its close, Escape, ✕): close, return focus. */
-  #done = (): void => {
+  /** The dialog's part finished (its update: focus goes to what changed, once reloaded) or the buyer backed out (its close, Escape, ✕: back to the button). */
+  #done = (event: Event): void => {
     if (this.dialog?.open) this.dialog.close();
     if (!this.open) return;
     this.open = undefined;
     const opener = this.#opener;
     this.#opener = undefined;
-    if (opener?.isConnected) opener.focus();
-    else this.renderRoot.querySelector<HTMLElement>('[part~="price"]')?.focus();
+    if (event.type === BillkitSubscriptionUpdateEvent.eventName) this.#focusAfterLoad = true;
+    else if (opener?.isConnected) opener.focus();
+    else this.#focus();
   };
 
   override render() {

@@ -125,6 +125,16 @@ describe('<billkit-subscription>', () => {
       expect((await updated).detail.action).to.equal('uncancelled');
       expect(calls.some((c) => c.method === 'POST' && c.path.endsWith('/uncancel'))).to.equal(true);
     });
+    it('moves focus to what changed once reloaded: after Keep subscription, the price (the notice is gone)', async () => {
+      let current = aPortalSubscription({ cancelAtPeriodEnd: true });
+      const { el } = await aSubscription({}, aConfiguration({}, { uncancel: true }), {
+        'GET /v1/portal/subscriptions/sub_1': () => json(200, current),
+        'POST /v1/portal/subscriptions/sub_1/uncancel': () => json(200, (current = aPortalSubscription())),
+      });
+      await waitUntil(() => part(el, 'notice'));
+      button(el, 'Keep subscription')!.click();
+      await waitUntil(() => !part(el, 'notice') && active(el) === part(el, 'price'), 'focus not on the price');
+    });
     it('resumes a paused subscription', async () => {
       const { el } = await aSubscription({ status: 'paused', pausedAt: '2026-12-01T00:00:00.000Z' }, aConfiguration({}, { status: 'paused', pause: false, resume: true }));
       const updated = oneEvent(el, 'billkit-subscription-update');
@@ -158,6 +168,18 @@ describe('<billkit-subscription>', () => {
       await el.updateComplete;
       expect(dialog.open).to.equal(false);
       expect(active(el)).to.equal(change);
+    });
+    it('after its part finished, focus goes to what changed (the notice), not to a button that is gone', async () => {
+      let current = aPortalSubscription();
+      const { el, store } = await aSubscription({}, undefined, { 'GET /v1/portal/subscriptions/sub_1': () => json(200, current) });
+      button(el, 'Cancel subscription')!.click();
+      await el.updateComplete;
+      current = aPortalSubscription({ cancelAtPeriodEnd: true });
+      const flow = part(el, 'dialog')!.querySelector('billkit-cancel-flow')!;
+      flow.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: 'sub_1', action: 'cancelled', status: 'active' }));
+      store.changed();
+      await waitUntil(() => active(el) === part(el, 'notice'), 'focus not on the notice');
+      expect(text(part(el, 'notice'))).to.equal('Ends on January 1, 2027.');
     });
     it('closes Cancel on its update event and by Escape', async () => {
       const { el } = await aSubscription();
