@@ -13,9 +13,13 @@ import { BillkitCart as CartElement } from '../cart/cart.js';
 import { BillkitCouponEntry as CouponEntryElement } from '../coupon-entry/coupon-entry.js';
 import { BillkitPaymentForm as PaymentFormElement } from '../payment-form/payment-form.js';
 import { BillkitCheckout as CheckoutElement } from '../checkout/checkout.js';
+import { BillkitInvoiceList as InvoiceListElement } from '../invoice-list/invoice-list.js';
+import { BillkitBillingDetails as BillingDetailsElement } from '../billing-details/billing-details.js';
+import { BillkitPaymentMethod as PaymentMethodElement } from '../payment-method/payment-method.js';
 import type {
   BillkitCartChangeEvent, BillkitCheckoutCompleteEvent, BillkitCouponApplyEvent, BillkitCouponRemoveEvent,
-  BillkitPaymentErrorEvent, BillkitPlanSelectEvent,
+  BillkitPaymentErrorEvent, BillkitPlanSelectEvent, BillkitInvoiceDownloadEvent, BillkitBillingDetailsUpdateEvent,
+  BillkitPaymentMethodUpdateEvent,
 } from '../shared/events.js';
 
 const planSelect = 'billkit-plan-select' as EventName<BillkitPlanSelectEvent>;
@@ -70,4 +74,28 @@ export const BillkitCheckout = createComponent({
     onPaymentError: paymentError,
   },
   displayName: 'BillkitCheckout',
+});
+
+export const BillkitInvoiceList = createComponent({
+  react: React,
+  tagName: 'billkit-invoice-list',
+  elementClass: InvoiceListElement,
+  events: { onInvoiceDownload: 'billkit-invoice-download' as EventName<BillkitInvoiceDownloadEvent> },
+  displayName: 'BillkitInvoiceList',
+});
+
+export const BillkitBillingDetails = createComponent({
+  react: React,
+  tagName: 'billkit-billing-details',
+  elementClass: BillingDetailsElement,
+  events: { onBillingDetailsUpdate: 'billkit-billing-details-update' as EventName<BillkitBillingDetailsUpdateEvent> },
+  displayName: 'BillkitBillingDetails',
+});
+
+export const BillkitPaymentMethod = createComponent({
+  react: React,
+  tagName: 'billkit-payment-method',
+  elementClass: PaymentMethodElement,
+  events: { onPaymentMethodUpdate: 'billkit-payment-method-update' as EventName<BillkitPaymentMethodUpdateEvent> },
+  displayName: 'BillkitPaymentMethod',
 });
