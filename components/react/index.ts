@@ -16,10 +16,14 @@ import { BillkitCheckout as CheckoutElement } from '../checkout/checkout.js';
 import { BillkitPortal as PortalElement } from '../portal/portal.js';
 import { BillkitSignIn as SignInElement } from '../sign-in/sign-in.js';
 import { BillkitSubscription as SubscriptionElement } from '../subscription/subscription.js';
+import { BillkitInvoiceList as InvoiceListElement } from '../invoice-list/invoice-list.js';
+import { BillkitBillingDetails as BillingDetailsElement } from '../billing-details/billing-details.js';
+import { BillkitPaymentMethod as PaymentMethodElement } from '../payment-method/payment-method.js';
 import type {
   BillkitCartChangeEvent, BillkitCheckoutCompleteEvent, BillkitCouponApplyEvent, BillkitCouponRemoveEvent,
   BillkitPaymentErrorEvent, BillkitPlanSelectEvent, BillkitPortalSignInEvent, BillkitPortalSignOutEvent,
-  BillkitSubscriptionUpdateEvent,
+  BillkitSubscriptionUpdateEvent, BillkitInvoiceDownloadEvent, BillkitBillingDetailsUpdateEvent,
+  BillkitPaymentMethodUpdateEvent,
 } from '../shared/events.js';
 
 const planSelect = 'billkit-plan-select' as EventName<BillkitPlanSelectEvent>;
@@ -101,4 +105,28 @@ export const BillkitSubscription = createComponent({
   elementClass: SubscriptionElement,
   events: { onSubscriptionUpdate: subscriptionUpdate },
   displayName: 'BillkitSubscription',
+});
+
+export const BillkitInvoiceList = createComponent({
+  react: React,
+  tagName: 'billkit-invoice-list',
+  elementClass: InvoiceListElement,
+  events: { onInvoiceDownload: 'billkit-invoice-download' as EventName<BillkitInvoiceDownloadEvent> },
+  displayName: 'BillkitInvoiceList',
+});
+
+export const BillkitBillingDetails = createComponent({
+  react: React,
+  tagName: 'billkit-billing-details',
+  elementClass: BillingDetailsElement,
+  events: { onBillingDetailsUpdate: 'billkit-billing-details-update' as EventName<BillkitBillingDetailsUpdateEvent> },
+  displayName: 'BillkitBillingDetails',
+});
+
+export const BillkitPaymentMethod = createComponent({
+  react: React,
+  tagName: 'billkit-payment-method',
+  elementClass: PaymentMethodElement,
+  events: { onPaymentMethodUpdate: 'billkit-payment-method-update' as EventName<BillkitPaymentMethodUpdateEvent> },
+  displayName: 'BillkitPaymentMethod',
 });

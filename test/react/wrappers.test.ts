@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
-import { BillkitCheckout, BillkitPlanPicker, BillkitPortal, BillkitSignIn, BillkitSubscription } from '../../components/react/index.js';
+import {
+  BillkitBillingDetails, BillkitCheckout, BillkitInvoiceList, BillkitPaymentMethod, BillkitPlanPicker, BillkitPortal,
+  BillkitSignIn, BillkitSubscription,
+} from '../../components/react/index.js';
 
 describe('React wrappers', () => {
   it('when <BillkitPlanPicker> is rendered, then it renders <billkit-plan-picker> and passes plain attributes through', () => {
@@ -29,6 +32,20 @@ describe('React wrappers', () => {
       assert.match(html, new RegExp(`^<${tag}`));
       assert.match(html, /id="x"/);
       assert.doesNotMatch(html, /onPortalSignIn|onSubscriptionUpdate/i);
+    }
+  });
+
+  it("when the portal's account wrappers are rendered with their event props, then they render their tags without the props", () => {
+    const cases = [
+      [BillkitInvoiceList, 'billkit-invoice-list', { subscription: 'sub_1', onInvoiceDownload: () => {} }],
+      [BillkitBillingDetails, 'billkit-billing-details', { session: 'ps_1', onBillingDetailsUpdate: () => {} }],
+      [BillkitPaymentMethod, 'billkit-payment-method', { session: 'ps_1', onPaymentMethodUpdate: () => {} }],
+    ] as const;
+    for (const [wrapper, tag, props] of cases) {
+      const html = renderToString(createElement(wrapper as never, { ...props, id: 'part' } as never));
+      assert.match(html, new RegExp(`^<${tag}`));
+      assert.match(html, /id="part"/);
+      assert.doesNotMatch(html, /onInvoiceDownload|onBillingDetailsUpdate|onPaymentMethodUpdate/i);
     }
   });
 });

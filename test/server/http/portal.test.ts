@@ -526,6 +526,16 @@ for (const target of testDatabases()) {
         assert.equal(renewal.status, 'paid');
       });
 
+      it('when the buyer paid with a card and replaces it, then their subscriptions show its brand and last 4 (what <billkit-payment-method> shows), never the provider customer', async () => {
+        const { as } = await buyer(1000, {}, 'pm_card_visa');
+        const method = async () => (await request(t.app).get('/v1/portal/subscriptions').set(as)).body.data[0].defaultPaymentMethod;
+        assert.deepEqual(await method(), { provider: 'test', id: 'pm_card_visa', brand: 'visa', last4: '4242' });
+        const res = await request(t.app).post('/v1/portal/payment-methods').set(as).send({ paymentMethod: 'pm_card_chargeCustomerFail' });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(res.body.payments, []);
+        assert.deepEqual(await method(), { provider: 'test', id: 'pm_card_chargeCustomerFail', brand: 'visa', last4: '0341' });
+      });
+
       it('when the payment method feature is off, then both routes are 403', async () => {
         await setPortal(t, { features: { paymentMethod: false } });
         const { as } = await buyer();
