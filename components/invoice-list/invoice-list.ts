@@ -86,6 +86,8 @@ export class BillkitInvoiceList extends BillkitPortalElement {
       @container (max-width: 36rem) {
         thead {
           position: absolute;
+          inline-size: 1px;
+          overflow: hidden;
           clip-path: inset(50%);
         }
         tr,

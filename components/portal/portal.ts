@@ -11,6 +11,9 @@ import type { PortalConfiguration, PortalSubscription } from '../shared/portal-t
 import { tokens } from '../shared/tokens.js';
 import '../sign-in/sign-in.js';
 import '../subscription/subscription.js';
+import '../invoice-list/invoice-list.js';
+import '../payment-method/payment-method.js';
+import '../billing-details/billing-details.js';
 
 /**
  * @summary The customer portal: sign-in by emailed code (or the merchant's session), then the buyer's
@@ -262,13 +265,13 @@ export class BillkitPortal extends BillkitPortalElement {
           : html`<p part="empty">${msg('You have no subscriptions.', { id: 'portal.empty' })}</p>`}
       </section>
       ${features.invoices
-        ? html`<section part="invoices" aria-label=${msg('Invoices', { id: 'portal.invoices' })}><billkit-invoice-list locale=${locale}></billkit-invoice-list></section>`
+        ? html`<section part="invoices"><billkit-invoice-list locale=${locale}></billkit-invoice-list></section>`
         : nothing}
       ${features.paymentMethod
-        ? html`<section part="payment-method" tabindex="-1" aria-label=${msg('Payment method', { id: 'portal.payment_method' })}><billkit-payment-method locale=${locale}></billkit-payment-method></section>`
+        ? html`<section part="payment-method" tabindex="-1"><billkit-payment-method locale=${locale}></billkit-payment-method></section>`
         : nothing}
       ${features.billingDetails
-        ? html`<section part="billing-details" aria-label=${msg('Billing details', { id: 'portal.billing_details' })}><billkit-billing-details locale=${locale}></billkit-billing-details></section>`
+        ? html`<section part="billing-details"><billkit-billing-details locale=${locale}></billkit-billing-details></section>`
         : nothing}`;
   }
 }

@@ -6,6 +6,7 @@ import { PortalClient } from '../../components/shared/portal-client.js';
 import { PortalStore } from '../../components/shared/portal-store.js';
 import type { PortalConfiguration, PortalSubscription } from '../../components/shared/portal-types.js';
 import { aCatalog, fakeFetch, json, type Route } from './fixtures.js';
+import { aCustomer, anInvoice } from './account-fixtures.js';
 
 const catalogPlan = (code: string) => {
   const plan = aCatalog().plans.find((p) => p.code === code)!;
@@ -62,6 +63,8 @@ export function portalRoutes(sub = aPortalSubscription(), config = aConfiguratio
     'GET /v1/portal/configuration': () => json(200, config),
     'GET /v1/portal/subscriptions': () => json(200, { data: [sub], hasMore: false, nextCursor: null }),
     'GET /v1/portal/subscriptions/sub_1': () => json(200, sub),
+    'GET /v1/portal/invoices': () => json(200, { data: [anInvoice(1)], hasMore: false, nextCursor: null }),
+    'GET /v1/portal/customer': () => json(200, aCustomer()),
     'POST /v1/portal/sign-in': () => new Response(null, { status: 202 }),
     'POST /v1/portal/sign-in/verify': () => json(200, { token: 'ps_signed_in', expiresAt: '2026-12-07T01:00:00.000Z' }),
     'POST /v1/portal/sign-out': () => new Response(null, { status: 204 }),

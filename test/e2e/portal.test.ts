@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { onDemoShop } from '../support/demo-shop.js';
@@ -98,7 +99,16 @@ describe('a subscriber in the customer portal', () => {
     assert.match((await subscription(page).locator('[part~="price"]').textContent())!, /€9\.00\s*\/ month/);
     assert.match((await subscription(page).locator('[part~="details"]').textContent())!, /Next invoice\s*€10\.71 on/);
     assert.match((await page.locator('billkit-portal header[part~="header"]').textContent())!, new RegExp(email.replace(/[.+]/g, '\\$&')));
+    // The checkout's invoice is listed, paid, and its PDF downloads with the session.
+    const row = page.locator('billkit-invoice-list [part="row"]').first();
+    await row.waitFor();
+    assert.match((await row.textContent())!, /INV-\d{4}-\d{6}[\s\S]*€10\.71[\s\S]*Paid/);
+    await page.locator('billkit-payment-method [part~="current"]').waitFor();
     await page.screenshot({ path: `${SHOTS}/portal-4-account.png`, fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: /download pdf/i }).click()]);
+    assert.match(download.suggestedFilename(), /^INV-\d{4}-\d{6}\.pdf$/);
+    const pdf = await readFile((await download.path())!);
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
 
     // A reload of the tab keeps the session (the hosted page holds it in sessionStorage); signing out revokes it.
     await page.reload();
@@ -141,7 +151,7 @@ describe('a subscriber in the customer portal', () => {
     await page.close();
   });
 
-  it('when a trial bought with a card that fails ends after the clock moves, then the portal says the payment failed', async () => {
+  it('when a trial bought with a card that fails ends after the clock moves, then the portal says the payment failed, and a new card there pays the invoice', async () => {
     const page = await shop.browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const email = `trial-${Date.now()}@example.com`;
     // 4000 0000 0000 0341: saved at the checkout, then every charge declined (pm_card_chargeCustomerFail).
@@ -152,6 +162,21 @@ describe('a subscriber in the customer portal', () => {
     assert.equal((await subscription(page).locator('[part~="badge"]').textContent())!.trim(), 'Past due');
     assert.equal((await subscription(page).locator('[part~="notice"]').textContent())!.trim(), 'Payment failed: update your payment method.');
     await page.screenshot({ path: `${SHOTS}/portal-9-past-due.png`, fullPage: true });
+
+    // The alert leads to the payment method; a new card pays the open invoice at once.
+    await page.getByRole('button', { name: 'Update payment method' }).click();
+    const method = page.locator('billkit-payment-method');
+    await method.locator('[part~="past-due"]').waitFor();
+    await method.getByRole('button', { name: 'Replace' }).click();
+    await method.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await method.getByRole('button', { name: 'Save card' }).click();
+    await method.locator('[part~="outcome"]', { hasText: /is paid/ }).waitFor();
+    await subscription(page).locator('[part~="badge"]', { hasText: 'Active' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/portal-10-card-replaced.png`, fullPage: true });
+    const customer = (await api('GET', `/v1/customers?email=${encodeURIComponent(email)}`)).data[0];
+    const invoices = (await api('GET', `/v1/invoices?customerId=${customer.id}`)).data;
+    const renewal = invoices.find((i: { kind: string }) => i.kind === 'renewal');
+    assert.equal(renewal.status, 'paid');
     await page.close();
   });
 });
