@@ -5,7 +5,7 @@ import { BillkitPortalElement } from '../shared/portal-base.js';
 import { BillkitInvoiceDownloadEvent } from '../shared/events.js';
 import { formatDate, formatMoney } from '../shared/format.js';
 import { tokens } from '../shared/tokens.js';
-import { accountStyles, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
+import { accountStyles, followChanges, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
 import type { Invoice } from '../shared/portal-types.js';
 
 /**
@@ -126,6 +126,18 @@ export class BillkitInvoiceList extends BillkitPortalElement {
   @state() private pdf: Record<string, true | string> = {};
   #loads = 0;
 
+  #unfollow?: () => void;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unfollow = followChanges(['billkit-payment-method-update', 'billkit-subscription-update'], () => this.inPortal || this.portalChanged());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unfollow?.();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (this.hasUpdated && (changed.has('subscription') || changed.has('pageSize'))) this.portalChanged();
@@ -243,9 +255,11 @@ export class BillkitInvoiceList extends BillkitPortalElement {
       case 'uncollectible': return ['uncollectible', msg('Uncollectible', { id: 'invoices.uncollectible' })];
       case 'draft': return ['draft', msg('Draft', { id: 'invoices.draft' })];
       default:
-        return invoice.attempts.some((a) => a.outcome === 'declined')
-          ? ['failed', msg('Payment failed', { id: 'invoices.failed' })]
-          : ['open', msg('Open', { id: 'invoices.open' })];
+        if (invoice.attempts.some((a) => a.outcome === 'declined')) return ['failed', msg('Payment failed', { id: 'invoices.failed' })];
+        // A free trial's first invoice: open, but nothing is owed on it.
+        return invoice.amountDue > invoice.amountPaid
+          ? ['open', msg('Open', { id: 'invoices.open' })]
+          : ['open', msg('Nothing due', { id: 'invoices.nothing_due' })];
     }
   }
 }

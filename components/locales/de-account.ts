@@ -17,6 +17,7 @@ export const templates = {
   'invoices.pdf_unavailable': `Für diese Rechnung kann noch kein PDF erstellt werden. Bitte kontaktieren Sie uns.`,
   'invoices.paid': `Bezahlt`,
   'invoices.open': `Offen`,
+  'invoices.nothing_due': `Nichts fällig`,
   'invoices.failed': `Zahlung fehlgeschlagen`,
   'invoices.void': `Storniert`,
   'invoices.uncollectible': `Uneinbringlich`,

@@ -5,7 +5,7 @@ import { BillkitPortalElement } from '../shared/portal-base.js';
 import { BillkitPaymentMethodUpdateEvent } from '../shared/events.js';
 import { formatMoney } from '../shared/format.js';
 import { tokenizeTestCard } from '../shared/test-cards.js';
-import { accountStyles, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
+import { accountStyles, followChanges, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
 import { cardErrorText, paymentErrorText, renderTestCard } from '../payment-form/payment-form.parts.js';
 import { styles as formStyles } from '../payment-form/payment-form.styles.js';
 import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from '../payment-form/stripe.js';
@@ -89,8 +89,16 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
   @state() private outcome?: { saved: string; lines: { paid: boolean; text: string }[] };
   #stripe?: MountedStripe;
 
+  #unfollow?: () => void;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unfollow = followChanges(['billkit-subscription-update'], () => this.inPortal || this.portalChanged());
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#unfollow?.();
     this.#unmount();
   }
 
@@ -242,8 +250,8 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
   /** A failed renewal comes first: what is owed, and that a new card pays it. */
   #renderPastDue(subs: PortalSubscription[]) {
     if (!subs.some((s) => s.status === 'past_due' || s.status === 'unpaid')) return nothing;
-    const owed = this.openInvoices.filter((i) => i.amountDue > 0);
-    const amount = owed.length ? formatMoney(owed.reduce((sum, i) => sum + i.amountDue, 0), owed[0]!.currency, this.effectiveLocale) : '';
+    const owed = this.openInvoices.filter((i) => i.amountDue > i.amountPaid);
+    const amount = owed.length ? formatMoney(owed.reduce((sum, i) => sum + i.amountDue - i.amountPaid, 0), owed[0]!.currency, this.effectiveLocale) : '';
     const text = amount
       ? msg(str`Your last payment failed: replace your card to pay ${amount}.`, { id: 'method.past_due_amount' })
       : msg('Your last payment failed: replace your card to pay what is owed.', { id: 'method.past_due' });
