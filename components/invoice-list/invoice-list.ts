@@ -52,7 +52,6 @@ export class BillkitInvoiceList extends BillkitPortalElement {
       }
       th[scope='col'] {
         color: var(--_muted);
-        font-size: 0.9em;
       }
       .end {
         text-align: end;
@@ -71,13 +70,8 @@ export class BillkitInvoiceList extends BillkitPortalElement {
       [part~='failed'] {
         color: var(--_failed);
       }
-      [part='download'],
-      [part='more'] {
-        min-block-size: 2.75rem;
-      }
       [part='download-error'] {
         display: block;
-        font-size: 0.9em;
       }
       [part='more'] {
         margin-block-start: var(--_space-3);

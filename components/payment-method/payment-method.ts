@@ -8,7 +8,7 @@ import { tokenizeTestCard } from '../shared/test-cards.js';
 import { accountStyles, followChanges, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
 import { cardErrorText, paymentErrorText, renderTestCard } from '../payment-form/payment-form.parts.js';
 import { styles as formStyles } from '../payment-form/payment-form.styles.js';
-import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from '../payment-form/stripe.js';
+import { confirmWithStripe, loadStripeLazily, mountInSlot, type MountedStripe, type StripeLoader } from '../payment-form/stripe.js';
 import type { Invoice, PortalPaymentMethodSetup, PortalSubscription } from '../shared/portal-types.js';
 
 const LIVE = ['trialing', 'active', 'past_due', 'unpaid', 'paused'];
@@ -47,9 +47,7 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       h2,
       h3 {
         margin: 0;
-      }
-      h3 {
-        font-size: 1em;
+        font-size: 1.1em;
       }
       [part='current'] {
         display: flex;
@@ -138,21 +136,13 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       const setup = await client.paymentMethodSetup();
       this.setup = setup;
       await this.updateComplete;
-      if (setup.provider === 'stripe') await this.#mountStripe(setup);
+      if (setup.provider === 'stripe') {
+        this.#stripe = await mountInSlot(this, this.stripeLoader, setup.publishableKey ?? this.publishableKey, setup.clientSecret ?? '', this.effectiveLocale);
+      }
     } catch (error) {
       this.setupError = error;
     }
     this.#focus('#card, [part="form"] [part~="error"] button, [part="submit"]');
-  }
-
-  async #mountStripe(setup: PortalPaymentMethodSetup): Promise<void> {
-    let container = this.querySelector<HTMLElement>(':scope > [slot="payment-element"]');
-    if (!container) {
-      container = Object.assign(document.createElement('div'), { slot: 'payment-element' });
-      this.append(container);
-    }
-    this.#stripe = await mountPaymentElement(this.stripeLoader ?? loadStripeLazily, setup.publishableKey ?? this.publishableKey,
-      setup.clientSecret ?? '', container, this.effectiveLocale);
   }
 
   #unmount(): void {
