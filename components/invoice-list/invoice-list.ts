@@ -144,7 +144,7 @@ export class BillkitInvoiceList extends BillkitPortalElement {
   /** The first page again (after a change), or the next one ("Show more"), appended. */
   async #load(more: boolean): Promise<void> {
     const client = this.portal?.client;
-    if (!client?.token) return;
+    if (!client) return;
     const load = ++this.#loads;
     this.busy = true;
     this.error = undefined;

@@ -102,7 +102,7 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
 
   protected override async portalChanged(): Promise<void> {
     const client = this.portal?.client;
-    if (!client?.token) return;
+    if (!client) return;
     this.loadError = undefined;
     try {
       const [subscriptions, invoices] = await Promise.all([

@@ -108,6 +108,25 @@ describe('<billkit-invoice-list>', () => {
       expect(el.shadowRoot!.querySelector('[part="more"]')).to.equal(null);
     });
 
+    it('alone without a session, says so instead of loading forever; the session given later loads it', async () => {
+      const el = await fixture<BillkitInvoiceList>(html`<billkit-invoice-list api="http://bff.test"></billkit-invoice-list>`);
+      await waitUntil(() => el.shadowRoot!.querySelector('[part="error"]'), 'no error');
+      expect(text($(el, '[part="error"] p'))).to.equal('Your session has ended. Sign in again.');
+      const original = window.fetch;
+      const bearers: string[] = [];
+      window.fetch = async (_input: RequestInfo | URL, init?: RequestInit) => {
+        bearers.push((init?.headers as Record<string, string>).Authorization!);
+        return page([anInvoice(1)]);
+      };
+      try {
+        el.session = 'ps_later';
+        await waitUntil(() => rows(el).length === 1, 'not loaded with the session');
+        expect(bearers).to.deep.equal(['Bearer ps_later']);
+      } finally {
+        window.fetch = original;
+      }
+    });
+
     it('retries a failed load with "Try again"', async () => {
       let fail = true;
       const { el } = await aList({ [INVOICES]: () => (fail ? problem(503, 'unavailable', 'Down for a moment.') : page([anInvoice(1)])) });
