@@ -92,6 +92,14 @@ describe('a buyer on the account page', () => {
     assert.equal(file.suggestedFilename(), `${number}.pdf`);
     assert.equal(readFileSync((await file.path())!).subarray(0, 5).toString(), '%PDF-');
     await page.close();
+
+    // The same at 320 px, in German and dark, the new-card form open.
+    const narrow = await accountPage(320, 'de', true);
+    await narrow.getByRole('button', { name: 'Ersetzen' }).click();
+    await narrow.getByLabel('Kartennummer').waitFor();
+    assert.match((await narrow.locator('billkit-payment-method [part="past-due"]').textContent())!, /Ihre letzte Zahlung ist fehlgeschlagen: .* \d+,\d\d\s€ zu bezahlen\./);
+    await narrow.screenshot({ path: `${SHOTS}/account-1-past-due-narrow-de-dark.png`, fullPage: true });
+    await narrow.close();
   });
 
   it('when they replace the card with 4242, then the open invoice is paid at once and the subscription is active', async () => {
