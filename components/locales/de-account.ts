@@ -46,4 +46,6 @@ export const templates = {
   'method.saved': str`Gespeichert: ${0}.`,
   'method.invoice_paid': str`Rechnung ${0} ist bezahlt.`,
   'method.invoice_declined': str`Rechnung ${0} wurde nicht bezahlt: ${1}`,
+  'method.declined': `Die Karte wurde abgelehnt. Verwenden Sie eine andere Karte oder fragen Sie Ihre Bank nach dem Grund.`,
+  'method.auth_required': `Ihre Bank möchte jede Zahlung bestätigen lassen, was bei einer Verlängerung nicht möglich ist. Verwenden Sie eine andere Karte.`,
 };

@@ -186,7 +186,7 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
         p.outcome === 'paid'
           ? [{ paid: true, text: msg(str`Invoice ${numberOf(p.invoiceId)} is paid.`, { id: 'method.invoice_paid' }) }]
           : p.outcome === 'declined'
-            ? [{ paid: false, text: msg(str`Invoice ${numberOf(p.invoiceId)} was not paid: ${paymentErrorText(p.code, p.message)}`, { id: 'method.invoice_declined' }) }]
+            ? [{ paid: false, text: msg(str`Invoice ${numberOf(p.invoiceId)} was not paid: ${declineText(p.code)}`, { id: 'method.invoice_declined' }) }]
             : []);
       const method = result.subscriptions[0]?.defaultPaymentMethod;
       this.outcome = { saved: msg(str`Saved: ${method ? methodText(method) : paymentMethod}.`, { id: 'method.saved' }), lines };
@@ -269,6 +269,16 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       </div>
     </form>`;
   }
+}
+
+/**
+ * Why a retry with the new card failed, and what to do, in the buyer's language (the provider's own message
+ * is English): a card that wants the buyer to confirm each payment cannot pay renewals.
+ */
+function declineText(code: string): string {
+  return code === 'authentication_required'
+    ? msg('your bank wants to confirm each payment, which a renewal cannot do. Use another card.', { id: 'method.auth_required' })
+    : msg('the card was declined. Use another card, or ask your bank why.', { id: 'method.declined' });
 }
 
 /** "Visa ending in 4242" (the brand as the provider names it, capitalised). */
