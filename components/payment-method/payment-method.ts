@@ -117,7 +117,8 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
     }
   }
 
-  async #onReplace(): Promise<void> {
+  /** Opens the new-card form, as "Replace" does (for the portal session's payment_method deep link). */
+  async replace(): Promise<void> {
     this.replacing = true;
     this.outcome = undefined;
     this.saveError = '';
@@ -223,7 +224,7 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       ${this.#renderPastDue(subs)}
       <div part="current">
         <span>${method ? methodText(method) : msg('No payment method on file.', { id: 'method.none' })}</span>
-        ${this.replacing ? nothing : html`<button part="replace" type="button" class="button secondary" @click=${this.#onReplace}>
+        ${this.replacing ? nothing : html`<button part="replace" type="button" class="button secondary" @click=${this.replace}>
           ${method ? msg('Replace', { id: 'method.replace' }) : msg('Add a card', { id: 'method.add' })}</button>`}
       </div>
       ${this.outcome

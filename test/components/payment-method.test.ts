@@ -196,6 +196,14 @@ describe('<billkit-payment-method>', () => {
       expect(el.shadowRoot!.activeElement).to.equal($(el, '[part="replace"]'));
     });
 
+    it('opens the new-card form from code (the payment_method deep link)', async () => {
+      const { el, of } = await aMethod();
+      await el.replace();
+      await el.updateComplete;
+      expect(of(SETUP)).to.have.length(1);
+      expect(el.shadowRoot!.activeElement).to.equal($(el, '#card'));
+    });
+
     it('shows a failed setup with Try again', async () => {
       let fail = true;
       const { el } = await aMethod({ [SETUP]: () => (fail ? problem(503, 'unavailable', 'Down.') : json(200, { provider: 'test' })) });
