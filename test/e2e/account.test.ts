@@ -44,10 +44,14 @@ describe('a buyer on the account page', () => {
   async function accountPage(width: number, lang = 'en', dark = false): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
     page.on('pageerror', (e) => assert.fail(e.message));
+    // The demo's own theme and language switches, as the buyer left them.
+    await page.addInitScript(({ lang, dark }) => {
+      localStorage.setItem('billkit-demo-theme', dark ? 'dark' : 'light');
+      localStorage.setItem('billkit-demo-lang', lang);
+    }, { lang, dark });
     await page.goto(`${billkit.url}/`);
-    await page.evaluate(({ url, key, session, lang, dark }) => {
-      document.documentElement.lang = lang;
-      document.documentElement.classList.toggle('dark', dark);
+    await page.waitForFunction((dark) => document.documentElement.classList.contains('dark') === dark, dark);
+    await page.evaluate(({ url, key, session }) => {
       const main = document.querySelector('main')!;
       main.replaceChildren();
       for (const tag of ['billkit-payment-method', 'billkit-invoice-list', 'billkit-billing-details']) {
@@ -56,7 +60,7 @@ describe('a buyer on the account page', () => {
         el.style.marginBlock = '2rem';
         main.append(el);
       }
-    }, { url: billkit.url, key: billkit.keys.publishable, session: token, lang, dark });
+    }, { url: billkit.url, key: billkit.keys.publishable, session: token });
     await page.locator('billkit-invoice-list [part="row"]').first().waitFor();
     await page.locator('billkit-billing-details form').waitFor();
     await page.locator('billkit-payment-method [part="current"]').waitFor();
@@ -136,6 +140,15 @@ describe('a buyer on the account page', () => {
     await details.getByLabel(/VAT ID/).fill('FR40303265045');
     await details.getByRole('button', { name: 'Save' }).click();
     await details.locator('[part="saved"]', { hasText: 'Saved' }).waitFor();
+    await page.close();
+  });
+
+  it('when the page is German and dark at 1280 px, then every part speaks German', async () => {
+    const page = await accountPage(1280, 'de', true);
+    const titles = await page.evaluate(() => ['billkit-payment-method', 'billkit-invoice-list', 'billkit-billing-details']
+      .map((t) => document.querySelector(t)!.shadowRoot!.querySelector('h2')!.textContent!.trim()));
+    assert.deepEqual(titles, ['Zahlungsmethode', 'Rechnungen', 'Rechnungsdaten']);
+    await page.screenshot({ path: `${SHOTS}/account-6-de-dark.png`, fullPage: true });
     await page.close();
   });
 
