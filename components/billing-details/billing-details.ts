@@ -59,7 +59,7 @@ export class BillkitBillingDetails extends BillkitPortalElement {
 
   protected override async portalChanged(): Promise<void> {
     const client = this.portal?.client;
-    if (!client?.token) return;
+    if (!client) return;
     this.loadError = undefined;
     try {
       const customer = await client.customer();

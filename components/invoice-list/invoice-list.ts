@@ -5,7 +5,7 @@ import { BillkitPortalElement } from '../shared/portal-base.js';
 import { BillkitInvoiceDownloadEvent } from '../shared/events.js';
 import { formatDate, formatMoney } from '../shared/format.js';
 import { tokens } from '../shared/tokens.js';
-import { accountStyles, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
+import { accountStyles, followChanges, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
 import type { Invoice } from '../shared/portal-types.js';
 
 /**
@@ -52,7 +52,6 @@ export class BillkitInvoiceList extends BillkitPortalElement {
       }
       th[scope='col'] {
         color: var(--_muted);
-        font-size: 0.9em;
       }
       .end {
         text-align: end;
@@ -71,13 +70,8 @@ export class BillkitInvoiceList extends BillkitPortalElement {
       [part~='failed'] {
         color: var(--_failed);
       }
-      [part='download'],
-      [part='more'] {
-        min-block-size: 2.75rem;
-      }
       [part='download-error'] {
         display: block;
-        font-size: 0.9em;
       }
       [part='more'] {
         margin-block-start: var(--_space-3);
@@ -128,6 +122,18 @@ export class BillkitInvoiceList extends BillkitPortalElement {
   @state() private pdf: Record<string, true | string> = {};
   #loads = 0;
 
+  #unfollow?: () => void;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unfollow = followChanges(['billkit-payment-method-update', 'billkit-subscription-update'], () => this.inPortal || this.portalChanged());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unfollow?.();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (this.hasUpdated && (changed.has('subscription') || changed.has('pageSize'))) this.portalChanged();
@@ -140,7 +146,7 @@ export class BillkitInvoiceList extends BillkitPortalElement {
   /** The first page again (after a change), or the next one ("Show more"), appended. */
   async #load(more: boolean): Promise<void> {
     const client = this.portal?.client;
-    if (!client?.token) return;
+    if (!client) return;
     const load = ++this.#loads;
     this.busy = true;
     this.error = undefined;
@@ -245,9 +251,11 @@ export class BillkitInvoiceList extends BillkitPortalElement {
       case 'uncollectible': return ['uncollectible', msg('Uncollectible', { id: 'invoices.uncollectible' })];
       case 'draft': return ['draft', msg('Draft', { id: 'invoices.draft' })];
       default:
-        return invoice.attempts.some((a) => a.outcome === 'declined')
-          ? ['failed', msg('Payment failed', { id: 'invoices.failed' })]
-          : ['open', msg('Open', { id: 'invoices.open' })];
+        if (invoice.attempts.some((a) => a.outcome === 'declined')) return ['failed', msg('Payment failed', { id: 'invoices.failed' })];
+        // A free trial's first invoice: open, but nothing is owed on it.
+        return invoice.amountDue > invoice.amountPaid
+          ? ['open', msg('Open', { id: 'invoices.open' })]
+          : ['open', msg('Nothing due', { id: 'invoices.nothing_due' })];
     }
   }
 }

@@ -17,6 +17,7 @@ export const templates = {
   'invoices.pdf_unavailable': `Für diese Rechnung kann noch kein PDF erstellt werden. Bitte kontaktieren Sie uns.`,
   'invoices.paid': `Bezahlt`,
   'invoices.open': `Offen`,
+  'invoices.nothing_due': `Nichts fällig`,
   'invoices.failed': `Zahlung fehlgeschlagen`,
   'invoices.void': `Storniert`,
   'invoices.uncollectible': `Uneinbringlich`,
@@ -45,4 +46,6 @@ export const templates = {
   'method.saved': str`Gespeichert: ${0}.`,
   'method.invoice_paid': str`Rechnung ${0} ist bezahlt.`,
   'method.invoice_declined': str`Rechnung ${0} wurde nicht bezahlt: ${1}`,
+  'method.declined': `Die Karte wurde abgelehnt. Verwenden Sie eine andere Karte oder fragen Sie Ihre Bank nach dem Grund.`,
+  'method.auth_required': `Ihre Bank möchte jede Zahlung bestätigen lassen, was bei einer Verlängerung nicht möglich ist. Verwenden Sie eine andere Karte.`,
 };

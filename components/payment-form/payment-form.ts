@@ -9,7 +9,7 @@ import { couponReasonText } from '../shared/messages.js';
 import { tokenizeTestCard } from '../shared/test-cards.js';
 import { checkVatFormat, isEu, normalizeVatId } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
-import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from './stripe.js';
+import { confirmWithStripe, loadStripeLazily, mountInSlot, type MountedStripe, type StripeLoader } from './stripe.js';
 import {
   addressRequired, cardErrorText, detailsErrors, emptyDetails, paymentErrorText, portalLink, refusalFieldText, renderDetails, renderTestCard,
   vatRefusedText, type Details,
@@ -230,14 +230,8 @@ export class BillkitPaymentForm extends BillkitElement {
   }
 
   async #mountStripe(checkout: Checkout): Promise<void> {
-    let container = this.querySelector<HTMLElement>(':scope > [slot="payment-element"]');
-    if (!container) {
-      container = document.createElement('div');
-      container.slot = 'payment-element';
-      this.append(container);
-    }
     const key = checkout.payment.publishableKey ?? this.publishableKey;
-    this.#stripe = await mountPaymentElement(this.stripeLoader ?? loadStripeLazily, key, checkout.payment.clientSecret ?? '', container, this.effectiveLocale);
+    this.#stripe = await mountInSlot(this, this.stripeLoader, key, checkout.payment.clientSecret ?? '', this.effectiveLocale);
   }
 
   async #pay(): Promise<void> {

@@ -5,10 +5,10 @@ import { BillkitPortalElement } from '../shared/portal-base.js';
 import { BillkitPaymentMethodUpdateEvent } from '../shared/events.js';
 import { formatMoney } from '../shared/format.js';
 import { tokenizeTestCard } from '../shared/test-cards.js';
-import { accountStyles, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
+import { accountStyles, followChanges, problemText, renderLoadError, renderSkeleton } from '../shared/account.js';
 import { cardErrorText, paymentErrorText, renderTestCard } from '../payment-form/payment-form.parts.js';
 import { styles as formStyles } from '../payment-form/payment-form.styles.js';
-import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from '../payment-form/stripe.js';
+import { confirmWithStripe, loadStripeLazily, mountInSlot, type MountedStripe, type StripeLoader } from '../payment-form/stripe.js';
 import type { Invoice, PortalPaymentMethodSetup, PortalSubscription } from '../shared/portal-types.js';
 
 const LIVE = ['trialing', 'active', 'past_due', 'unpaid', 'paused'];
@@ -47,9 +47,7 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       h2,
       h3 {
         margin: 0;
-      }
-      h3 {
-        font-size: 1em;
+        font-size: 1.1em;
       }
       [part='current'] {
         display: flex;
@@ -89,14 +87,22 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
   @state() private outcome?: { saved: string; lines: { paid: boolean; text: string }[] };
   #stripe?: MountedStripe;
 
+  #unfollow?: () => void;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unfollow = followChanges(['billkit-subscription-update'], () => this.inPortal || this.portalChanged());
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#unfollow?.();
     this.#unmount();
   }
 
   protected override async portalChanged(): Promise<void> {
     const client = this.portal?.client;
-    if (!client?.token) return;
+    if (!client) return;
     this.loadError = undefined;
     try {
       const [subscriptions, invoices] = await Promise.all([
@@ -111,7 +117,8 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
     }
   }
 
-  async #onReplace(): Promise<void> {
+  /** Opens the new-card form, as "Replace" does (for the portal session's payment_method deep link). */
+  async replace(): Promise<void> {
     this.replacing = true;
     this.outcome = undefined;
     this.saveError = '';
@@ -130,21 +137,13 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       const setup = await client.paymentMethodSetup();
       this.setup = setup;
       await this.updateComplete;
-      if (setup.provider === 'stripe') await this.#mountStripe(setup);
+      if (setup.provider === 'stripe') {
+        this.#stripe = await mountInSlot(this, this.stripeLoader, setup.publishableKey ?? this.publishableKey, setup.clientSecret ?? '', this.effectiveLocale);
+      }
     } catch (error) {
       this.setupError = error;
     }
     this.#focus('#card, [part="form"] [part~="error"] button, [part="submit"]');
-  }
-
-  async #mountStripe(setup: PortalPaymentMethodSetup): Promise<void> {
-    let container = this.querySelector<HTMLElement>(':scope > [slot="payment-element"]');
-    if (!container) {
-      container = Object.assign(document.createElement('div'), { slot: 'payment-element' });
-      this.append(container);
-    }
-    this.#stripe = await mountPaymentElement(this.stripeLoader ?? loadStripeLazily, setup.publishableKey ?? this.publishableKey,
-      setup.clientSecret ?? '', container, this.effectiveLocale);
   }
 
   #unmount(): void {
@@ -188,7 +187,7 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
         p.outcome === 'paid'
           ? [{ paid: true, text: msg(str`Invoice ${numberOf(p.invoiceId)} is paid.`, { id: 'method.invoice_paid' }) }]
           : p.outcome === 'declined'
-            ? [{ paid: false, text: msg(str`Invoice ${numberOf(p.invoiceId)} was not paid: ${paymentErrorText(p.code, p.message)}`, { id: 'method.invoice_declined' }) }]
+            ? [{ paid: false, text: msg(str`Invoice ${numberOf(p.invoiceId)} was not paid: ${declineText(p.code)}`, { id: 'method.invoice_declined' }) }]
             : []);
       const method = result.subscriptions[0]?.defaultPaymentMethod;
       this.outcome = { saved: msg(str`Saved: ${method ? methodText(method) : paymentMethod}.`, { id: 'method.saved' }), lines };
@@ -225,7 +224,7 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       ${this.#renderPastDue(subs)}
       <div part="current">
         <span>${method ? methodText(method) : msg('No payment method on file.', { id: 'method.none' })}</span>
-        ${this.replacing ? nothing : html`<button part="replace" type="button" class="button secondary" @click=${this.#onReplace}>
+        ${this.replacing ? nothing : html`<button part="replace" type="button" class="button secondary" @click=${this.replace}>
           ${method ? msg('Replace', { id: 'method.replace' }) : msg('Add a card', { id: 'method.add' })}</button>`}
       </div>
       ${this.outcome
@@ -242,8 +241,8 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
   /** A failed renewal comes first: what is owed, and that a new card pays it. */
   #renderPastDue(subs: PortalSubscription[]) {
     if (!subs.some((s) => s.status === 'past_due' || s.status === 'unpaid')) return nothing;
-    const owed = this.openInvoices.filter((i) => i.amountDue > 0);
-    const amount = owed.length ? formatMoney(owed.reduce((sum, i) => sum + i.amountDue, 0), owed[0]!.currency, this.effectiveLocale) : '';
+    const owed = this.openInvoices.filter((i) => i.amountDue > i.amountPaid);
+    const amount = owed.length ? formatMoney(owed.reduce((sum, i) => sum + i.amountDue - i.amountPaid, 0), owed[0]!.currency, this.effectiveLocale) : '';
     const text = amount
       ? msg(str`Your last payment failed: replace your card to pay ${amount}.`, { id: 'method.past_due_amount' })
       : msg('Your last payment failed: replace your card to pay what is owed.', { id: 'method.past_due' });
@@ -271,6 +270,16 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
       </div>
     </form>`;
   }
+}
+
+/**
+ * Why a retry with the new card failed, and what to do, in the buyer's language (the provider's own message
+ * is English): a card that wants the buyer to confirm each payment cannot pay renewals.
+ */
+function declineText(code: string): string {
+  return code === 'authentication_required'
+    ? msg('your bank wants to confirm each payment, which a renewal cannot do. Use another card.', { id: 'method.auth_required' })
+    : msg('the card was declined. Use another card, or ask your bank why.', { id: 'method.declined' });
 }
 
 /** "Visa ending in 4242" (the brand as the provider names it, capitalised). */

@@ -56,3 +56,12 @@ export const accountStyles = css`
     color: var(--_muted);
   }
 `;
+
+/**
+ * Parts alone on one page share no store: another part's change, heard by its event on the window, reloads
+ * this one too (inside <billkit-portal> the shared store does it). Answers the function that stops listening.
+ */
+export function followChanges(types: string[], reload: () => void): () => void {
+  for (const type of types) addEventListener(type, reload);
+  return () => types.forEach((type) => removeEventListener(type, reload));
+}

@@ -2473,7 +2473,7 @@ export interface paths {
     };
   };
   "/v1/portal/invoices": {
-    /** The customer's invoices */
+    /** The customer's invoices, newest first */
     get: {
       parameters: {
         query?: {

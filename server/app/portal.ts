@@ -183,7 +183,8 @@ export class PortalService {
 
   async invoices(customerId: string, page: PageRequest & { subscriptionId?: string | undefined; status?: string | undefined }) {
     requireFeature((await this.cache.get()).settings.portal, 'invoices');
-    const result = await listInvoices(this.db, page, { ...page, customerId });
+    // The buyer's latest invoice first (the merchant's list, GET /v1/invoices, stays oldest first).
+    const result = await listInvoices(this.db, page, { ...page, customerId }, true);
     return { ...result, data: result.data.map(invoiceView) };
   }
 

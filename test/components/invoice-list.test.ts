@@ -3,6 +3,7 @@ import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../components/invoice-list/invoice-list.js';
 import type { BillkitInvoiceList } from '../../components/invoice-list/invoice-list.js';
 import { useLocale } from '../../components/shared/localize.js';
+import { BillkitPaymentMethodUpdateEvent } from '../../components/shared/events.js';
 import { aPortal, anInvoice, page, pending, problem, text, type PortalRoute } from './account-fixtures.js';
 
 const $ = <T extends Element = HTMLElement>(el: Element, selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
@@ -61,9 +62,10 @@ describe('<billkit-invoice-list>', () => {
         [INVOICES]: () => page([
           anInvoice(4),
           anInvoice(3, { status: 'open', attempts: [{ at: '2026-03-05T10:00:00Z', outcome: 'declined' }] }),
-          anInvoice(2, { status: 'open' }),
+          anInvoice(2, { status: 'open', amountPaid: 0 }),
           anInvoice(1, { status: 'void', total: 11900 }),
           anInvoice(5, { status: 'uncollectible' }),
+          anInvoice(6, { status: 'open', kind: 'checkout', total: 0, amountDue: 0, amountPaid: 0 }),
         ]),
       });
       await loaded(el);
@@ -73,7 +75,7 @@ describe('<billkit-invoice-list>', () => {
       expect(text(first.querySelectorAll('td')[1])).to.equal('€29.00');
       expect($$(el, '[part~="badge"]').map((b) => [b.getAttribute('part'), text(b)])).to.deep.equal([
         ['badge paid', 'Paid'], ['badge failed', 'Payment failed'], ['badge open', 'Open'], ['badge void', 'Void'],
-        ['badge uncollectible', 'Uncollectible'],
+        ['badge uncollectible', 'Uncollectible'], ['badge open', 'Nothing due'],
       ]);
       expect(text(rows(el)[3]!.querySelectorAll('td')[1])).to.equal('€119.00');
       // Each button says which invoice it downloads.
@@ -106,6 +108,25 @@ describe('<billkit-invoice-list>', () => {
       expect(el.shadowRoot!.querySelector('[part="more"]')).to.equal(null);
     });
 
+    it('alone without a session, says so instead of loading forever; the session given later loads it', async () => {
+      const el = await fixture<BillkitInvoiceList>(html`<billkit-invoice-list api="http://bff.test"></billkit-invoice-list>`);
+      await waitUntil(() => el.shadowRoot!.querySelector('[part="error"]'), 'no error');
+      expect(text($(el, '[part="error"] p'))).to.equal('Your session has ended. Sign in again.');
+      const original = window.fetch;
+      const bearers: string[] = [];
+      window.fetch = async (_input: RequestInfo | URL, init?: RequestInit) => {
+        bearers.push((init?.headers as Record<string, string>).Authorization!);
+        return page([anInvoice(1)]);
+      };
+      try {
+        el.session = 'ps_later';
+        await waitUntil(() => rows(el).length === 1, 'not loaded with the session');
+        expect(bearers).to.deep.equal(['Bearer ps_later']);
+      } finally {
+        window.fetch = original;
+      }
+    });
+
     it('retries a failed load with "Try again"', async () => {
       let fail = true;
       const { el } = await aList({ [INVOICES]: () => (fail ? problem(503, 'unavailable', 'Down for a moment.') : page([anInvoice(1)])) });
@@ -123,6 +144,19 @@ describe('<billkit-invoice-list>', () => {
       invoices = [anInvoice(2, { kind: 'proration' }), anInvoice(1)];
       store.changed();
       await waitUntil(() => rows(el).length === 2, 'not reloaded');
+      expect(of(INVOICES)).to.have.length(2);
+    });
+
+    it('alone on a page, reloads when another part says it paid with a new card', async () => {
+      const { el, of } = await aList({ [INVOICES]: () => page([anInvoice(1)]) });
+      await loaded(el);
+      const other = document.createElement('div');
+      document.body.append(other);
+      other.dispatchEvent(new BillkitPaymentMethodUpdateEvent({ paymentMethod: 'pm_card_visa', paid: 1, declined: 0 }));
+      other.remove();
+      await waitUntil(() => of(INVOICES).length === 2, 'not reloaded');
+      el.remove();
+      window.dispatchEvent(new BillkitPaymentMethodUpdateEvent({ paymentMethod: 'pm_card_visa', paid: 1, declined: 0 }));
       expect(of(INVOICES)).to.have.length(2);
     });
 

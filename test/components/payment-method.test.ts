@@ -147,7 +147,22 @@ describe('<billkit-payment-method>', () => {
       $(el, '[part="submit"]').click();
       expect((await event).detail).to.include({ paymentMethod: 'pm_card_chargeDeclined', paid: 0, declined: 1 });
       await el.updateComplete;
-      expect(text($(el, '[part="outcome"] li.error'))).to.equal('Invoice INV-2026-000042 was not paid: Your card was declined. Try again or use another card.');
+      expect(text($(el, '[part="outcome"] li.error'))).to.equal('Invoice INV-2026-000042 was not paid: the card was declined. Use another card, or ask your bank why.');
+    });
+
+    it('says a 3-D Secure card cannot pay renewals, in German too', async () => {
+      const { el } = await aMethod({
+        ...pastDue(),
+        [SET]: () => json(200, { subscriptions: [aSubscription({ status: 'past_due' })], payments: [
+          { invoiceId: 'in_42', outcome: 'declined', code: 'authentication_required', message: 'The payment needs the customer to authenticate.' },
+        ] }),
+      }, 'de');
+      await openForm(el);
+      await typeCard(el, '4000 0027 6000 3184');
+      await submit(el);
+      await waitUntil(() => el.shadowRoot!.querySelector('[part="outcome"]'), 'no outcome');
+      expect(text($(el, '[part="outcome"] li.error'))).to.equal(
+        'Rechnung INV-2026-000042 wurde nicht bezahlt: Ihre Bank möchte jede Zahlung bestätigen lassen, was bei einer Verlängerung nicht möglich ist. Verwenden Sie eine andere Karte.');
     });
 
     it('refuses a card the test provider does not know, at the field', async () => {
@@ -179,6 +194,14 @@ describe('<billkit-payment-method>', () => {
       await el.updateComplete;
       expect(el.shadowRoot!.querySelector('[part="form"]')).to.equal(null);
       expect(el.shadowRoot!.activeElement).to.equal($(el, '[part="replace"]'));
+    });
+
+    it('opens the new-card form from code (the payment_method deep link)', async () => {
+      const { el, of } = await aMethod();
+      await el.replace();
+      await el.updateComplete;
+      expect(of(SETUP)).to.have.length(1);
+      expect(el.shadowRoot!.activeElement).to.equal($(el, '#card'));
     });
 
     it('shows a failed setup with Try again', async () => {

@@ -472,16 +472,19 @@ for (const target of testDatabases()) {
     });
 
     describe('invoices', () => {
-      it("when the buyer lists invoices, then they are theirs, paged, and each can be read by id or number; invoices off is 403", async () => {
+      it("when the buyer lists invoices, then they are theirs, newest first, paged, and each can be read by id or number; invoices off is 403", async () => {
         const { customer, subscription, invoice } = await buyer();
         await advance(t, { days: 32 });
         await billingRun(t);
         const as = bearer(await portalToken(t, customer.id));
         const page = await request(t.app).get('/v1/portal/invoices?limit=1').set(as);
         assert.equal(page.status, 200, JSON.stringify(page.body));
-        assert.deepEqual([page.body.data.length, page.body.hasMore, page.body.data[0].id], [1, true, invoice.id]);
+        assert.deepEqual([page.body.data.length, page.body.hasMore, page.body.data[0].kind, page.body.data[0].subscriptionId], [1, true, 'renewal', subscription.id]);
         const next = await request(t.app).get(`/v1/portal/invoices?limit=1&startingAfter=${page.body.nextCursor}`).set(as);
-        assert.deepEqual([next.body.data[0].kind, next.body.data[0].subscriptionId, next.body.hasMore], ['renewal', subscription.id, false]);
+        assert.deepEqual([next.body.data[0].id, next.body.hasMore], [invoice.id, false]);
+        // The merchant's own list stays oldest first.
+        const merchant = await request(t.app).get(`/v1/invoices?customerId=${customer.id}`).set(t.sk);
+        assert.deepEqual([merchant.status, merchant.body.data[0]?.id], [200, invoice.id]);
         const one = await request(t.app).get(`/v1/portal/invoices/${invoice.number}`).set(as);
         assert.deepEqual([one.status, one.body.id], [200, invoice.id]);
         await setPortal(t, { features: { invoices: false } });
