@@ -13,9 +13,11 @@ import { BillkitCart as CartElement } from '../cart/cart.js';
 import { BillkitCouponEntry as CouponEntryElement } from '../coupon-entry/coupon-entry.js';
 import { BillkitPaymentForm as PaymentFormElement } from '../payment-form/payment-form.js';
 import { BillkitCheckout as CheckoutElement } from '../checkout/checkout.js';
+import { BillkitPlanSwitch as PlanSwitchElement } from '../plan-switch/plan-switch.js';
 import type {
   BillkitCartChangeEvent, BillkitCheckoutCompleteEvent, BillkitCouponApplyEvent, BillkitCouponRemoveEvent,
-  BillkitPaymentErrorEvent, BillkitPlanSelectEvent,
+  BillkitPaymentErrorEvent, BillkitPlanSelectEvent, BillkitSubscriptionChangeEvent,
+  BillkitSubscriptionUpdateEvent,
 } from '../shared/events.js';
 
 const planSelect = 'billkit-plan-select' as EventName<BillkitPlanSelectEvent>;
@@ -24,6 +26,9 @@ const couponRemove = 'billkit-coupon-remove' as EventName<BillkitCouponRemoveEve
 const cartChange = 'billkit-cart-change' as EventName<BillkitCartChangeEvent>;
 const checkoutComplete = 'billkit-checkout-complete' as EventName<BillkitCheckoutCompleteEvent>;
 const paymentError = 'billkit-payment-error' as EventName<BillkitPaymentErrorEvent>;
+const subscriptionChange = 'billkit-subscription-change' as EventName<BillkitSubscriptionChangeEvent>;
+const subscriptionUpdate = 'billkit-subscription-update' as EventName<BillkitSubscriptionUpdateEvent>;
+const close = 'close' as EventName<Event>;
 
 export const BillkitPlanPicker = createComponent({
   react: React,
@@ -70,4 +75,12 @@ export const BillkitCheckout = createComponent({
     onPaymentError: paymentError,
   },
   displayName: 'BillkitCheckout',
+});
+
+export const BillkitPlanSwitch = createComponent({
+  react: React,
+  tagName: 'billkit-plan-switch',
+  elementClass: PlanSwitchElement,
+  events: { onSubscriptionChange: subscriptionChange, onSubscriptionUpdate: subscriptionUpdate, onClose: close },
+  displayName: 'BillkitPlanSwitch',
 });

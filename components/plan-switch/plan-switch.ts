@@ -1,0 +1,399 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
+import { msg, str } from '@lit/localize';
+import '../plan-picker/plan-picker.js';
+import { BillkitPortalElement } from '../shared/portal-base.js';
+import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '../shared/events.js';
+import { formatDate, formatMoney, formatNumber } from '../shared/format.js';
+import { perInterval } from '../shared/messages.js';
+import { actionErrorText, flowStyles, loadAction, type ActionData } from '../shared/subscription-actions.js';
+import type { CatalogPlan, SubscriptionChange, SubscriptionChangeResult } from '../shared/portal-types.js';
+import type { Catalog } from '../shared/types.js';
+import { styles } from './plan-switch.styles.js';
+
+type Step = 'loading' | 'error' | 'choose' | 'preview' | 'done';
+type ChangeInvoice = NonNullable<SubscriptionChangeResult['invoice']>;
+
+/**
+ * @summary Switch a subscription's plan or quantity in the portal: the allowed plans, then the exact invoice
+ * the change makes (credit for unused time, charge for the rest, tax, total due now, or the date a downgrade
+ * takes effect) before the buyer confirms, then the outcome.
+ *
+ * @event billkit-subscription-change - The buyer confirmed the previewed change (cancelable: preventDefault() stops it before anything is charged). detail: {subscriptionId, plan, quantity, effective, amountDue, currency}.
+ * @event billkit-subscription-update - The change is made. detail: {subscriptionId, action: 'changed', status}.
+ * @event close - The buyer backed out ("Keep my plan") or closed the outcome.
+ *
+ * @csspart base - The wrapper of each step.
+ * @csspart heading - The step's heading (focused when the step appears).
+ * @csspart picker - The plan picker of the plans this subscription may switch to.
+ * @csspart quantity - The quantity control (when the shop lets buyers change it).
+ * @csspart summary - What changes: from which plan and quantity to which.
+ * @csspart lines - The preview invoice's lines (credits negative).
+ * @csspart line - One line; a credit also has the part credit.
+ * @csspart totals - Tax, balance and the total due now.
+ * @csspart total - The total due now, or the credit going to the balance.
+ * @csspart effective - When the change takes effect, for a change at the period's end or one that charges nothing.
+ * @csspart coupon - Whether the subscription's coupon stays.
+ * @csspart outcome - The result: paid, scheduled, or declined with what to do.
+ * @csspart actions - The buttons of a step.
+ * @csspart error - A refusal or failure, with what to do.
+ * @csspart empty - Shown when there is nothing this subscription may switch to.
+ *
+ * @cssprop --billkit-plan-switch-background - Background of the preview (defaults to --billkit-color-surface).
+ * @cssprop --billkit-plan-switch-border-color - Border of the preview (defaults to --billkit-color-border).
+ */
+@customElement('billkit-plan-switch')
+export class BillkitPlanSwitch extends BillkitPortalElement {
+  static override styles = styles;
+
+  /** The subscription's id (sub_...). */
+  @property() subscription = '';
+
+  @state() private step: Step = 'loading';
+  @state() private data?: ActionData;
+  @state() private plan = '';
+  @state() private quantity = 0;
+  @state() private busy = false;
+  @state() private error?: unknown;
+  @state() private notice = '';
+  @state() private result?: SubscriptionChangeResult;
+
+  #loading?: Promise<unknown>;
+  #focusNext = false;
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('subscription') && changed.get('subscription') !== undefined) this.#load();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    if (this.#focusNext) {
+      this.#focusNext = false;
+      this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
+    }
+  }
+
+  /** Reload what the buyer may do (the store changed) unless a preview or an outcome is on show. */
+  protected override portalChanged(): void {
+    if (this.step === 'loading' || this.step === 'error' || this.step === 'choose') this.#load();
+  }
+
+  #load(): void {
+    const store = this.portal;
+    if (!store || !this.subscription) return;
+    if (!this.data) this.step = 'loading';
+    const loading = (this.#loading = loadAction(store, this.subscription));
+    loading.then(
+      (data) => {
+        if (this.#loading !== loading) return;
+        const first = !this.data || this.step !== 'choose';
+        this.data = data;
+        if (first) {
+          this.plan = data.rights.planCode;
+          this.quantity = this.#currentQuantity(data);
+        }
+        this.step = 'choose';
+      },
+      (error: unknown) => {
+        if (this.#loading !== loading) return;
+        this.error = error;
+        this.step = 'error';
+      },
+    );
+  }
+
+  #planOf(code: string): CatalogPlan | undefined {
+    return this.data?.configuration.plans.find((p) => p.code === code);
+  }
+
+  /** The charge whose quantity the buyer sets (the first adjustable recurring one), of a plan. */
+  #seatsOf(plan: CatalogPlan | undefined) {
+    return plan?.charges.find((c) => c.quantity.adjustable && c.type === 'recurring');
+  }
+
+  #currentQuantity({ subscription }: ActionData): number {
+    const charge = this.#seatsOf(subscription.plan);
+    return subscription.items.find((i) => i.chargeId === charge?.id)?.quantity ?? charge?.quantity.default ?? 0;
+  }
+
+  /** Whether the quantity is the buyer's to set for the chosen plan. */
+  get #quantityShown(): boolean {
+    return Boolean(this.data?.rights.changeQuantity && this.#seatsOf(this.#planOf(this.plan)));
+  }
+
+  #change(): SubscriptionChange {
+    return { plan: this.plan, ...(this.#quantityShown ? { quantity: this.quantity } : {}) };
+  }
+
+  #go(step: Step): void {
+    this.step = step;
+    this.#focusNext = true;
+  }
+
+  async #preview(): Promise<void> {
+    const data = this.data;
+    if (!data || this.busy) return;
+    this.error = undefined;
+    if (this.plan === data.rights.planCode && (!this.#quantityShown || this.quantity === this.#currentQuantity(data))) {
+      this.notice = msg('Choose another plan or quantity first.', { id: 'switch.unchanged' });
+      return;
+    }
+    this.notice = '';
+    this.busy = true;
+    try {
+      this.result = await this.portal!.client.changeSubscription(this.subscription, { ...this.#change(), preview: true });
+      this.#go('preview');
+    } catch (error) {
+      this.error = error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async #confirm(): Promise<void> {
+    const preview = this.result;
+    if (!preview || this.busy) return;
+    const change = this.#change();
+    const event = new BillkitSubscriptionChangeEvent({
+      subscriptionId: this.subscription,
+      plan: this.plan,
+      ...(change.quantity !== undefined ? { quantity: change.quantity } : {}),
+      effective: preview.effective,
+      amountDue: preview.invoice?.amountDue ?? 0,
+      currency: preview.invoice?.currency ?? this.#planOf(this.plan)?.currency ?? '',
+    });
+    if (!this.dispatchEvent(event)) return;
+    this.error = undefined;
+    this.busy = true;
+    try {
+      this.result = await this.portal!.client.changeSubscription(this.subscription, { ...change, prorationDate: preview.prorationDate });
+      this.#go('done');
+      this.portal!.changed();
+      this.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: this.subscription, action: 'changed', status: this.result.subscription.status }));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'proration_date_invalid') {
+        // The preview is too old to be charged as it is: price it again for the buyer to see before confirming.
+        this.busy = false;
+        await this.#preview();
+        this.notice = msg('The preview was out of date and has been updated. Check it and confirm again.', { id: 'switch.repriced' });
+      } else this.error = error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #close(): void {
+    this.dispatchEvent(new Event('close', { bubbles: true, composed: true }));
+  }
+
+  #onPlanChange(event: Event): void {
+    this.plan = (event.target as HTMLElement & { value: string }).value;
+    const seats = this.#seatsOf(this.#planOf(this.plan));
+    if (seats) this.quantity = Math.min(seats.quantity.max ?? Infinity, Math.max(seats.quantity.min, this.quantity || seats.quantity.default));
+    void this.#preview();
+  }
+
+  #setQuantity(value: number): void {
+    const seats = this.#seatsOf(this.#planOf(this.plan));
+    if (!seats || Number.isNaN(value)) return;
+    this.quantity = Math.min(seats.quantity.max ?? Infinity, Math.max(seats.quantity.min, Math.trunc(value)));
+    this.notice = '';
+  }
+
+  override render() {
+    return html`<section part="base" aria-busy=${this.step === 'loading' || this.busy ? 'true' : 'false'} aria-labelledby="heading">
+      ${this.step === 'loading' ? this.#renderSkeleton()
+        : this.step === 'error' ? this.#renderLoadError()
+        : this.step === 'preview' ? this.#renderPreview()
+        : this.step === 'done' ? this.#renderDone()
+        : this.#renderChoose()}
+    </section>`;
+  }
+
+  #heading(text: string) {
+    return html`<h2 id="heading" part="heading" tabindex="-1">${text}</h2>`;
+  }
+
+  #renderSkeleton() {
+    return html`${this.#heading(msg('Change plan', { id: 'switch.title' }))}
+      <div role="status" aria-label=${msg('Loading your plan', { id: 'switch.loading' })}>
+        <span class="skeleton line"></span><span class="skeleton block"></span>
+      </div>`;
+  }
+
+  #renderLoadError() {
+    return html`${this.#heading(msg('Change plan', { id: 'switch.title' }))}
+      <div part="error" role="alert">
+        <p>${msg('Your plan could not be loaded.', { id: 'switch.load_error' })} ${actionErrorText(this.error)}</p>
+      </div>
+      <div part="actions">
+        <button type="button" class="button" @click=${() => this.#load()}>${msg('Try again', { id: 'common.retry' })}</button>
+        <button type="button" class="button secondary" @click=${this.#close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+      </div>`;
+  }
+
+  #renderError() {
+    return this.error ? html`<p part="error" role="alert">${actionErrorText(this.error)}</p>` : nothing;
+  }
+
+  #renderNotice() {
+    return html`<p part="note" role="status" ?hidden=${!this.notice}>${this.notice}</p>`;
+  }
+
+  #renderChoose() {
+    const { configuration, rights } = this.data!;
+    const current = this.#planOf(rights.planCode);
+    const targets = configuration.plans.filter((p) => rights.switchPlanTo.includes(p.code));
+    const canQuantity = rights.changeQuantity && Boolean(this.#seatsOf(current));
+    if (!targets.length && !canQuantity) {
+      return html`${this.#heading(msg('Change plan', { id: 'switch.title' }))}
+        <p part="empty">${configuration.features.switchPlan
+          ? msg('There is no other plan you can switch to from this one.', { id: 'switch.empty' })
+          : msg('The shop does not offer plan changes in the portal.', { id: 'switch.off' })}</p>
+        <div part="actions"><button type="button" class="button secondary" @click=${this.#close}>${msg('Back', { id: 'switch.back' })}</button></div>`;
+    }
+    // The current plan and the ones it may switch to, in the shop's order.
+    const catalog: Catalog = { version: '', families: [], plans: configuration.plans.filter((p) => p === current || targets.includes(p)) };
+    return html`${this.#heading(targets.length ? msg('Change plan', { id: 'switch.title' }) : msg('Change quantity', { id: 'switch.title_quantity' }))}
+      ${current ? html`<p>${msg(str`Your current plan: ${current.name} ${perInterval(current.interval)}`, { id: 'switch.current' })}</p>` : nothing}
+      ${targets.length
+        ? html`<billkit-plan-picker part="picker" .catalog=${catalog} .value=${this.plan} current=${rights.planCode}
+            locale=${this.effectiveLocale} @change=${this.#onPlanChange}></billkit-plan-picker>`
+        : nothing}
+      ${this.#quantityShown ? this.#renderQuantity() : nothing}
+      ${this.#renderError()} ${this.#renderNotice()}
+      <div part="actions">
+        <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#preview()}>
+          ${this.busy ? msg('Pricing the change…', { id: 'switch.pricing' }) : msg('Review the change', { id: 'switch.review' })}</button>
+        <button type="button" class="button secondary" @click=${this.#close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+      </div>`;
+  }
+
+  #renderQuantity() {
+    const seats = this.#seatsOf(this.#planOf(this.plan))!;
+    const { min, max } = seats.quantity;
+    const label = msg(str`Quantity of ${seats.productName}`, { id: 'cart.quantity_of' });
+    return html`<div part="quantity" role="group" aria-label=${label}>
+      <label for="quantity">${seats.productName}</label>
+      <span class="stepper">
+        <button type="button" aria-label=${msg(str`Fewer ${seats.productName}`, { id: 'cart.fewer' })} ?disabled=${this.quantity <= min}
+          @click=${() => this.#setQuantity(this.quantity - 1)}>−</button>
+        <input id="quantity" type="number" inputmode="numeric" min=${min} max=${max ?? nothing} .value=${live(String(this.quantity))}
+          @change=${(e: Event) => this.#setQuantity(Number((e.target as HTMLInputElement).value))} />
+        <button type="button" aria-label=${msg(str`More ${seats.productName}`, { id: 'cart.more' })} ?disabled=${max !== null && this.quantity >= max}
+          @click=${() => this.#setQuantity(this.quantity + 1)}>+</button>
+      </span>
+    </div>`;
+  }
+
+  /** "Starter, 3 Seats" */
+  #selection(plan: CatalogPlan | undefined, quantity: number): string {
+    const seats = this.#seatsOf(plan);
+    const name = plan?.name ?? '';
+    return seats && this.data?.rights.changeQuantity ? `${name}, ${formatNumber(quantity, this.effectiveLocale)} ${seats.productName}` : name;
+  }
+
+  #renderPreview() {
+    const result = this.result!;
+    const { rights } = this.data!;
+    const locale = this.effectiveLocale;
+    const invoice = result.invoice;
+    const from = this.#selection(this.#planOf(rights.planCode), this.#currentQuantity(this.data!));
+    const to = this.#selection(this.#planOf(this.plan), this.quantity);
+    const date = formatDate(result.effectiveAt, locale);
+    return html`${this.#heading(msg('Review your change', { id: 'switch.preview_title' }))}
+      <p part="summary">${msg(str`From ${from} to ${to}`, { id: 'switch.from_to' })}</p>
+      ${result.effective === 'period_end'
+        ? html`<p part="effective note">${msg(str`Takes effect on ${date}; nothing is charged now.`, { id: 'switch.period_end' })}</p>`
+        : invoice ? this.#renderInvoice(invoice)
+        : html`<p part="effective note">${msg('Takes effect now; nothing is charged now.', { id: 'switch.now_free' })}</p>`}
+      ${result.coupon
+        ? html`<p part="coupon">${result.coupon.kept
+            ? msg(str`Your coupon ${result.coupon.code} stays on your subscription.`, { id: 'switch.coupon_kept' })
+            : msg(str`Your coupon ${result.coupon.code} does not apply to the new plan and ends with this change.`, { id: 'switch.coupon_dropped' })}</p>`
+        : nothing}
+      ${this.#renderError()} ${this.#renderNotice()}
+      <div part="actions">
+        <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#confirm()}>
+          ${this.busy ? msg('Changing…', { id: 'switch.confirming' }) : this.#confirmLabel(result)}</button>
+        <button type="button" class="button secondary" @click=${() => this.#go('choose')}>${msg('Back', { id: 'switch.back' })}</button>
+        <button type="button" class="button secondary" @click=${this.#close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+      </div>`;
+  }
+
+  #confirmLabel(result: SubscriptionChangeResult): string {
+    const due = result.effective === 'now' ? result.invoice?.amountDue ?? 0 : 0;
+    return due > 0
+      ? msg(str`Confirm and pay ${formatMoney(due, result.invoice!.currency, this.effectiveLocale)}`, { id: 'switch.confirm_pay' })
+      : msg('Confirm change', { id: 'switch.confirm' });
+  }
+
+  #renderInvoice(invoice: ChangeInvoice) {
+    const locale = this.effectiveLocale;
+    const money = (amount: number) => formatMoney(amount, invoice.currency, locale);
+    const charges = new Map(this.data!.configuration.plans.flatMap((p) => p.charges.map((c) => [c.id, c.productName] as const)));
+    const inclusive = invoice.taxBehavior === 'inclusive';
+    const credit = invoice.total < 0;
+    return html`<dl part="lines">
+        ${invoice.lines.map((line) => {
+          const amount = line.subtotal - line.discount;
+          const name = charges.get(line.chargeId) ?? line.description;
+          const label = amount < 0
+            ? msg(str`Credit for unused time on ${name}`, { id: 'switch.line_credit' })
+            : line.proration ? msg(str`${name} for the rest of the period`, { id: 'switch.line_rest' }) : name;
+          const until = line.periodEnd ? msg(str`until ${formatDate(line.periodEnd, locale)}`, { id: 'switch.until' }) : '';
+          return html`<div class="row" part="line${amount < 0 ? ' credit' : ''}">
+            <dt>${label}${line.quantity > 1 ? ` × ${formatNumber(line.quantity, locale)}` : ''} <span class="muted">${until}</span></dt>
+            <dd>${money(amount)}</dd>
+          </div>`;
+        })}
+      </dl>
+      <dl part="totals">
+        <div class="row"><dt>${inclusive ? msg('Including tax', { id: 'switch.tax_included' }) : msg('Tax', { id: 'switch.tax' })}</dt> <dd>${money(invoice.tax)}</dd></div>
+        ${invoice.balanceApplied > 0
+          ? html`<div class="row"><dt>${msg('Paid from your credit balance', { id: 'switch.balance' })}</dt> <dd>${money(-invoice.balanceApplied)}</dd></div>`
+          : nothing}
+        <div class="row total" part="total">
+          <dt>${credit ? msg('Credit to your balance', { id: 'switch.credit_total' }) : msg('Due now', { id: 'switch.due_now' })}</dt>
+          <dd>${money(credit ? -invoice.total : invoice.amountDue)}</dd>
+        </div>
+      </dl>
+      ${credit ? html`<p class="muted">${msg('Nothing is charged now; the credit pays towards your next invoices.', { id: 'switch.credit_note' })}</p>` : nothing}`;
+  }
+
+  #renderDone() {
+    const result = this.result!;
+    const locale = this.effectiveLocale;
+    const invoice = result.invoice;
+    const name = this.#planOf(this.plan)?.name ?? this.plan;
+    const declined = invoice && invoice.amountDue > 0 && invoice.status !== 'paid';
+    const title = declined ? msg('Your payment was declined', { id: 'switch.declined_title' })
+      : result.effective === 'period_end' ? msg('Your change is scheduled', { id: 'switch.scheduled_title' })
+      : msg('Your plan is changed', { id: 'switch.done_title' });
+    const amount = invoice ? formatMoney(invoice.amountDue, invoice.currency, locale) : '';
+    let text: string;
+    if (result.effective === 'period_end') {
+      text = msg(str`You move to ${name} on ${formatDate(result.effectiveAt, locale)}. Until then nothing changes.`, { id: 'switch.done_period_end' });
+    } else if (declined) {
+      const number = invoice.number ?? '';
+      text = result.subscription.status === 'past_due'
+        ? msg(str`You are on ${name} now, but the payment of ${amount} was declined. Invoice ${number} stays open and your subscription is past due: update your payment method and the invoice is charged again.`, { id: 'switch.declined_past_due' })
+        : msg(str`You are on ${name} now, but the payment of ${amount} was declined. Invoice ${number} stays open: update your payment method and the invoice is charged again.`, { id: 'switch.declined' });
+    } else if (invoice && invoice.amountDue > 0) {
+      text = msg(str`You are on ${name} now. ${amount} was charged to your payment method.`, { id: 'switch.done_paid' });
+    } else {
+      text = msg(str`You are on ${name} now. Nothing was charged.`, { id: 'switch.done_free' });
+    }
+    return html`${this.#heading(title)}
+      <p part="outcome${declined ? ' error' : ''}">${text}</p>
+      <div part="actions"><button type="button" class="button" @click=${this.#close}>${msg('Done', { id: 'switch.done' })}</button></div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'billkit-plan-switch': BillkitPlanSwitch;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * What the portal's subscription actions (<billkit-plan-switch>, <billkit-cancel-flow>) share: loading the
+ * configuration and the subscription together, a refusal in words, and the styles of a step.
+ */
+import { css } from 'lit';
+import { msg } from '@lit/localize';
+import { BillkitApiError } from './api-client.js';
+import { errorText } from './messages.js';
+import type { PortalStore } from './portal-store.js';
+import type { PortalConfiguration, PortalSubscription, PortalSubscriptionRights } from './portal-types.js';
+import { tokens } from './tokens.js';
+
+export interface ActionData {
+  configuration: PortalConfiguration;
+  subscription: PortalSubscription;
+  /** What the buyer may do with this subscription (its entry in configuration.subscriptions). */
+  rights: PortalSubscriptionRights;
+}
+
+/** The configuration and the subscription, read together; 404 when the configuration does not list it. */
+export async function loadAction(store: PortalStore, id: string): Promise<ActionData> {
+  const [configuration, subscription] = await Promise.all([store.configuration(), store.client.subscription(id)]);
+  const rights = configuration.subscriptions.find((s) => s.id === id);
+  if (!rights) throw new BillkitApiError({ code: 'subscription_not_found', status: 404 }, 404);
+  return { configuration, subscription, rights };
+}
+
+/** A failed portal request in words: the portal's refusals by code, then the shared ones, then the problem's detail. */
+export function actionErrorText(error: unknown): string {
+  const e = error instanceof BillkitApiError ? error : undefined;
+  switch (e?.status === 401 ? 'session' : e?.code) {
+    case 'session': return msg('Your session has ended. Sign in again to continue.', { id: 'actions.error.session' });
+    case 'portal_feature_disabled':
+      return msg('The shop does not offer this in the portal. Contact the shop if you need it.', { id: 'actions.error.feature_disabled' });
+    case 'plan_switch_not_allowed':
+      return msg('This plan change is not offered for your subscription. Choose another plan.', { id: 'actions.error.switch_not_allowed' });
+    case 'subscription_status':
+      return msg('Your subscription cannot do this in its current state. Close this and look at its status.', { id: 'actions.error.status' });
+    case 'subscription_renewal_due':
+      return msg('Your subscription is being renewed right now. Try again in a minute.', { id: 'actions.error.renewal_due' });
+    case 'subscription_not_found':
+      return msg('This subscription could not be found.', { id: 'actions.error.not_found' });
+    case 'cancellation_mode_not_allowed':
+    case 'cancellation_reason_not_allowed':
+      return msg('The shop does not offer this cancellation. Close this and start again.', { id: 'actions.error.cancel_not_allowed' });
+    case 'network_error':
+    case 'rate_limited':
+    case undefined:
+      return errorText(e?.code);
+    default:
+      return e?.problem.detail || errorText(e?.code);
+  }
+}
+
+/** A step of a flow: a focusable heading, text, figures, a row of actions; a skeleton and an alert. */
+export const flowStyles = [
+  tokens,
+  css`
+    [part='base'] {
+      display: grid;
+      gap: var(--_space-3);
+      min-inline-size: 0;
+    }
+    h2 {
+      margin: 0;
+      font-size: 1.15em;
+    }
+    h2:focus {
+      outline: none;
+    }
+    h2:focus-visible {
+      outline: 2px solid var(--_focus);
+    }
+    p {
+      margin: 0;
+    }
+    dl {
+      display: grid;
+      gap: var(--_space-1);
+      margin: 0;
+    }
+    .row {
+      display: flex;
+      flex-wrap: wrap;
+      justify-content: space-between;
+      gap: var(--_space-1) var(--_space-3);
+      padding-block: var(--_space-1);
+    }
+    .row dt {
+      flex: 1 1 10rem;
+      min-inline-size: 0;
+      overflow-wrap: anywhere;
+    }
+    .row dd {
+      flex: none;
+      margin: 0 0 0 auto;
+      text-align: end;
+      font-variant-numeric: tabular-nums;
+    }
+    .total {
+      border-block-start: 1px solid var(--_border);
+      padding-block-start: var(--_space-2);
+      font-weight: 600;
+    }
+    .muted {
+      color: var(--_muted);
+      font-size: 0.9em;
+    }
+    [part='actions'] {
+      display: flex;
+      flex-wrap: wrap;
+      gap: var(--_space-2);
+    }
+    [part='actions'] .button {
+      flex: 1 1 auto;
+    }
+    [part~='error'] {
+      padding: var(--_space-3);
+      border: 1px solid var(--_danger);
+      border-radius: var(--_radius);
+      color: var(--_danger);
+    }
+    [part~='note'] {
+      padding: var(--_space-3);
+      border-radius: var(--_radius);
+      background: var(--_subtle);
+    }
+    .skeleton.line {
+      block-size: 1.2em;
+      inline-size: 100%;
+    }
+    .skeleton.title {
+      block-size: 1.5em;
+      inline-size: 60%;
+    }
+    .skeleton.block {
+      block-size: 8rem;
+      inline-size: 100%;
+    }
+  `,
+];
