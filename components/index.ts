@@ -8,6 +8,7 @@ export { BillkitCouponEntry } from './coupon-entry/coupon-entry.js';
 export { BillkitPaymentForm } from './payment-form/payment-form.js';
 export { BillkitCheckout } from './checkout/checkout.js';
 export { BillkitPlanSwitch } from './plan-switch/plan-switch.js';
+export { BillkitCancelFlow } from './cancel-flow/cancel-flow.js';
 export { ApiClient, BillkitApiError } from './shared/api-client.js';
 export { CartStore } from './shared/cart-store.js';
 export * from './shared/events.js';

@@ -14,9 +14,10 @@ import { BillkitCouponEntry as CouponEntryElement } from '../coupon-entry/coupon
 import { BillkitPaymentForm as PaymentFormElement } from '../payment-form/payment-form.js';
 import { BillkitCheckout as CheckoutElement } from '../checkout/checkout.js';
 import { BillkitPlanSwitch as PlanSwitchElement } from '../plan-switch/plan-switch.js';
+import { BillkitCancelFlow as CancelFlowElement } from '../cancel-flow/cancel-flow.js';
 import type {
   BillkitCartChangeEvent, BillkitCheckoutCompleteEvent, BillkitCouponApplyEvent, BillkitCouponRemoveEvent,
-  BillkitPaymentErrorEvent, BillkitPlanSelectEvent, BillkitSubscriptionChangeEvent,
+  BillkitPaymentErrorEvent, BillkitPlanSelectEvent, BillkitSubscriptionCancelEvent, BillkitSubscriptionChangeEvent,
   BillkitSubscriptionUpdateEvent,
 } from '../shared/events.js';
 
@@ -27,6 +28,7 @@ const cartChange = 'billkit-cart-change' as EventName<BillkitCartChangeEvent>;
 const checkoutComplete = 'billkit-checkout-complete' as EventName<BillkitCheckoutCompleteEvent>;
 const paymentError = 'billkit-payment-error' as EventName<BillkitPaymentErrorEvent>;
 const subscriptionChange = 'billkit-subscription-change' as EventName<BillkitSubscriptionChangeEvent>;
+const subscriptionCancel = 'billkit-subscription-cancel' as EventName<BillkitSubscriptionCancelEvent>;
 const subscriptionUpdate = 'billkit-subscription-update' as EventName<BillkitSubscriptionUpdateEvent>;
 const close = 'close' as EventName<Event>;
 
@@ -83,4 +85,12 @@ export const BillkitPlanSwitch = createComponent({
   elementClass: PlanSwitchElement,
   events: { onSubscriptionChange: subscriptionChange, onSubscriptionUpdate: subscriptionUpdate, onClose: close },
   displayName: 'BillkitPlanSwitch',
+});
+
+export const BillkitCancelFlow = createComponent({
+  react: React,
+  tagName: 'billkit-cancel-flow',
+  elementClass: CancelFlowElement,
+  events: { onSubscriptionCancel: subscriptionCancel, onSubscriptionUpdate: subscriptionUpdate, onClose: close },
+  displayName: 'BillkitCancelFlow',
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
-import { BillkitCheckout, BillkitPlanPicker, BillkitPlanSwitch } from '../../components/react/index.js';
+import { BillkitCancelFlow, BillkitCheckout, BillkitPlanPicker, BillkitPlanSwitch } from '../../components/react/index.js';
 
 describe('React wrappers', () => {
   it('when <BillkitPlanPicker> is rendered, then it renders <billkit-plan-picker> and passes plain attributes through', () => {
@@ -23,10 +23,13 @@ describe('React wrappers', () => {
     assert.doesNotMatch(html, /onCheckoutComplete|oncheckoutcomplete/i);
   });
 
-  it('when <BillkitPlanSwitch> is rendered with event props, then it renders its tag and the props stay out of the markup', () => {
+  it('when <BillkitPlanSwitch> and <BillkitCancelFlow> are rendered with event props, then they render their tags and the props stay out of the markup', () => {
     const change = renderToString(createElement(BillkitPlanSwitch, { subscription: 'sub_1', id: 'switch', onSubscriptionChange: () => {}, onClose: () => {} } as never));
     assert.match(change, /^<billkit-plan-switch/);
     assert.match(change, /id="switch"/);
     assert.doesNotMatch(change, /onSubscriptionChange|onclose/i);
+    const cancel = renderToString(createElement(BillkitCancelFlow, { subscription: 'sub_1', onSubscriptionCancel: () => {}, onSubscriptionUpdate: () => {} } as never));
+    assert.match(cancel, /^<billkit-cancel-flow/);
+    assert.doesNotMatch(cancel, /onSubscription/i);
   });
 });
