@@ -1,10 +1,9 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import { msg, str } from '@lit/localize';
-import { BillkitPortalElement } from '../shared/portal-base.js';
 import { BillkitSubscriptionCancelEvent, BillkitSubscriptionUpdateEvent, type SubscriptionAction } from '../shared/events.js';
 import { formatDate, formatDuration, formatMoney, formatRate } from '../shared/format.js';
-import { actionErrorText, flowStyles, loadAction, type ActionData } from '../shared/subscription-actions.js';
+import { BillkitSubscriptionActionElement, actionErrorText, type ActionData } from '../shared/subscription-actions.js';
 import type { CancellationReason, PortalRetentionOffer, PortalSubscription } from '../shared/portal-types.js';
 import { styles } from './cancel-flow.styles.js';
 
@@ -49,76 +48,28 @@ export function reasonText(reason: CancellationReason): string {
  * @cssprop --billkit-cancel-flow-offer-color - Accent of the retention offer's border (defaults to --billkit-color-primary).
  */
 @customElement('billkit-cancel-flow')
-export class BillkitCancelFlow extends BillkitPortalElement {
+export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
   static override styles = styles;
 
-  /** The subscription's id (sub_...). */
-  @property() subscription = '';
-
-  @state() private step: Step = 'loading';
-  @state() private data?: ActionData;
   @state() private reason?: CancellationReason;
   @state() private comment = '';
   @state() private at: At = 'period_end';
-  @state() private busy = false;
-  @state() private error?: unknown;
   @state() private ended?: PortalSubscription;
-
-  #loading?: Promise<unknown>;
-  #focusNext = false;
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    super.willUpdate(changed);
-    if (changed.has('subscription') && changed.get('subscription') !== undefined) this.#load();
-  }
-
-  protected override updated(changed: PropertyValues<this>): void {
-    super.updated(changed);
-    if (this.#focusNext) {
-      this.#focusNext = false;
-      this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
-    }
-  }
 
   /** Reload while nothing is under way; a step the buyer is on stays as it is. */
   protected override portalChanged(): void {
-    if (this.step === 'loading' || this.step === 'error') this.#load();
+    if (this.step === 'loading' || this.step === 'error') this.load();
   }
 
-  #load(): void {
-    const store = this.portal;
-    if (!store || !this.subscription) return;
-    this.step = 'loading';
-    const loading = (this.#loading = loadAction(store, this.subscription));
-    loading.then(
-      (data) => {
-        if (this.#loading !== loading) return;
-        this.data = data;
-        const mode = data.configuration.cancellation.mode;
-        this.at = mode === 'now' ? 'now' : 'period_end';
-        if (data.rights.uncancel) this.ended = data.subscription;
-        this.step = data.rights.cancel ? 'reason' : data.rights.uncancel ? 'done' : 'unavailable';
-      },
-      (error: unknown) => {
-        if (this.#loading !== loading) return;
-        this.error = error;
-        this.step = 'error';
-      },
-    );
-  }
-
-  #go(step: Step): void {
-    this.error = undefined;
-    this.step = step;
-    this.#focusNext = true;
+  protected override loaded(data: ActionData): void {
+    super.loaded(data);
+    this.at = data.configuration.cancellation.mode === 'now' ? 'now' : 'period_end';
+    if (data.rights.uncancel) this.ended = data.subscription;
+    this.step = data.rights.cancel ? 'reason' : data.rights.uncancel ? 'done' : 'unavailable';
   }
 
   get #offer(): PortalRetentionOffer | null {
     return this.data?.rights.retentionOffer ? this.data.configuration.retentionOffer : null;
-  }
-
-  #close(): void {
-    this.dispatchEvent(new Event('close', { bubbles: true, composed: true }));
   }
 
   /** Runs a server change; on success the store reloads and the page hears of it. */
@@ -129,7 +80,7 @@ export class BillkitCancelFlow extends BillkitPortalElement {
     try {
       const sub = await run();
       this.ended = sub;
-      this.#go(next);
+      this.go(next);
       this.portal!.changed();
       this.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: this.subscription, action, status: sub.status }));
     } catch (error) {
@@ -177,36 +128,28 @@ export class BillkitCancelFlow extends BillkitPortalElement {
     }
   }
 
-  #heading(text: string) {
-    return html`<h2 id="heading" part="heading" tabindex="-1">${text}</h2>`;
-  }
-
-  #renderError() {
-    return this.error ? html`<p part="error" role="alert">${actionErrorText(this.error)}</p>` : nothing;
-  }
-
   #keep(label = msg('Keep subscription', { id: 'cancel.keep' })) {
-    return html`<button type="button" class="button secondary" @click=${this.#close}>${label}</button>`;
+    return html`<button type="button" class="button secondary" @click=${this.close}>${label}</button>`;
   }
 
   #renderSkeleton() {
-    return html`${this.#heading(msg('Cancel subscription', { id: 'cancel.title' }))}
+    return html`${this.heading(msg('Cancel subscription', { id: 'cancel.title' }))}
       <div role="status" aria-label=${msg('Loading your subscription', { id: 'cancel.loading' })}>
         <span class="skeleton line"></span><span class="skeleton block"></span>
       </div>`;
   }
 
   #renderLoadError() {
-    return html`${this.#heading(msg('Cancel subscription', { id: 'cancel.title' }))}
+    return html`${this.heading(msg('Cancel subscription', { id: 'cancel.title' }))}
       <p part="error" role="alert">${msg('Your subscription could not be loaded.', { id: 'cancel.load_error' })} ${actionErrorText(this.error)}</p>
       <div part="actions">
-        <button type="button" class="button" @click=${() => this.#load()}>${msg('Try again', { id: 'common.retry' })}</button>
+        <button type="button" class="button" @click=${() => this.load()}>${msg('Try again', { id: 'common.retry' })}</button>
         ${this.#keep(msg('Back', { id: 'cancel.back' }))}
       </div>`;
   }
 
   #renderUnavailable() {
-    return html`${this.#heading(msg('Cancel subscription', { id: 'cancel.title' }))}
+    return html`${this.heading(msg('Cancel subscription', { id: 'cancel.title' }))}
       <p part="summary">${this.data!.configuration.features.cancel
         ? msg('This subscription cannot be cancelled in its current state.', { id: 'cancel.unavailable' })
         : msg('The shop does not offer cancelling in the portal. Contact the shop to cancel.', { id: 'cancel.off' })}</p>
@@ -215,7 +158,7 @@ export class BillkitCancelFlow extends BillkitPortalElement {
 
   #renderReason() {
     const { reasons } = this.data!.configuration.cancellation;
-    return html`${this.#heading(msg('Why are you cancelling?', { id: 'cancel.reason_title' }))}
+    return html`${this.heading(msg('Why are you cancelling?', { id: 'cancel.reason_title' }))}
       <p class="muted">${msg('Your answer helps the shop improve. Choosing a reason is optional.', { id: 'cancel.reason_hint' })}</p>
       <fieldset part="reasons">
         <legend class="visually-hidden">${msg('Reason', { id: 'cancel.reason_legend' })}</legend>
@@ -231,7 +174,7 @@ export class BillkitCancelFlow extends BillkitPortalElement {
           @input=${(e: Event) => (this.comment = (e.target as HTMLTextAreaElement).value)}></textarea>
       </label>
       <div part="actions">
-        <button type="button" class="button" @click=${() => this.#go(this.#offer ? 'offer' : 'confirm')}>${msg('Continue', { id: 'cancel.continue' })}</button>
+        <button type="button" class="button" @click=${() => this.go(this.#offer ? 'offer' : 'confirm')}>${msg('Continue', { id: 'cancel.continue' })}</button>
         ${this.#keep()}
       </div>`;
   }
@@ -250,15 +193,15 @@ export class BillkitCancelFlow extends BillkitPortalElement {
   }
 
   #renderOffer(offer: PortalRetentionOffer) {
-    return html`${this.#heading(msg('Before you go', { id: 'cancel.offer_title' }))}
+    return html`${this.heading(msg('Before you go', { id: 'cancel.offer_title' }))}
       <div part="offer">
         <p class="offer">${this.#offerText(offer)}</p>
         <p class="muted">${msg('The discount starts with your next invoice, and your subscription goes on as it is.', { id: 'cancel.offer_detail' })}</p>
       </div>
-      ${this.#renderError()}
+      ${this.renderError()}
       <div part="actions">
         <button type="button" class="button" ?disabled=${this.busy} @click=${this.#acceptOffer}>${msg('Accept offer', { id: 'cancel.accept' })}</button>
-        <button type="button" class="button secondary" ?disabled=${this.busy} @click=${() => this.#go('confirm')}>${msg('No thanks, cancel', { id: 'cancel.decline' })}</button>
+        <button type="button" class="button secondary" ?disabled=${this.busy} @click=${() => this.go('confirm')}>${msg('No thanks, cancel', { id: 'cancel.decline' })}</button>
       </div>`;
   }
 
@@ -273,7 +216,7 @@ export class BillkitCancelFlow extends BillkitPortalElement {
 
   #renderConfirm() {
     const choose = this.data!.configuration.cancellation.mode === 'choose';
-    return html`${this.#heading(msg('Cancel your subscription?', { id: 'cancel.confirm_title' }))}
+    return html`${this.heading(msg('Cancel your subscription?', { id: 'cancel.confirm_title' }))}
       ${choose
         ? html`<fieldset part="when">
             <legend>${msg('When should it end?', { id: 'cancel.when' })}</legend>
@@ -284,7 +227,7 @@ export class BillkitCancelFlow extends BillkitPortalElement {
             </label>`)}
           </fieldset>`
         : html`<p part="summary">${this.#endText(this.at)}</p>`}
-      ${this.#renderError()}
+      ${this.renderError()}
       <div part="actions">
         <button type="button" class="button danger" ?disabled=${this.busy} @click=${this.#confirm}>
           ${this.busy ? msg('Cancelling…', { id: 'cancel.cancelling' }) : msg('Cancel subscription', { id: 'cancel.title' })}</button>
@@ -293,34 +236,34 @@ export class BillkitCancelFlow extends BillkitPortalElement {
   }
 
   #renderKept() {
-    return html`${this.#heading(msg('Thank you for staying', { id: 'cancel.kept_title' }))}
+    return html`${this.heading(msg('Thank you for staying', { id: 'cancel.kept_title' }))}
       <p part="outcome">${msg('Your discount starts with the next invoice.', { id: 'cancel.kept' })}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.#close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
+      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
   }
 
   #renderDone() {
     const sub = this.ended!;
     const locale = this.effectiveLocale;
     if (sub.cancelAtPeriodEnd) {
-      return html`${this.#heading(msg('Your subscription is cancelled', { id: 'cancel.done_title' }))}
+      return html`${this.heading(msg('Your subscription is cancelled', { id: 'cancel.done_title' }))}
         <p part="outcome">${msg(str`It ends on ${formatDate(sub.currentPeriodEnd, locale)}; you keep access until then. Changed your mind? Undo the cancellation before then.`, { id: 'cancel.done_period_end' })}</p>
-        ${this.#renderError()}
+        ${this.renderError()}
         <div part="actions">
           <button type="button" class="button" ?disabled=${this.busy} @click=${this.#undo}>${msg('Undo cancellation', { id: 'cancel.undo' })}</button>
-          <button type="button" class="button secondary" @click=${this.#close}>${msg('Done', { id: 'cancel.done' })}</button>
+          <button type="button" class="button secondary" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button>
         </div>`;
     }
-    return html`${this.#heading(msg('Your subscription has ended', { id: 'cancel.ended_title' }))}
+    return html`${this.heading(msg('Your subscription has ended', { id: 'cancel.ended_title' }))}
       <p part="outcome">${this.data!.configuration.cancellation.refund === 'prorate'
         ? msg('The unused time of this period is credited and refunded to your payment method.', { id: 'cancel.ended_refund' })
         : msg('Thank you for having been with us.', { id: 'cancel.ended' })}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.#close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
+      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
   }
 
   #renderUndone() {
-    return html`${this.#heading(msg('Your subscription continues', { id: 'cancel.undone_title' }))}
+    return html`${this.heading(msg('Your subscription continues', { id: 'cancel.undone_title' }))}
       <p part="outcome">${msg('The cancellation is undone: your subscription renews as before.', { id: 'cancel.undone' })}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.#close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
+      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
   }
 }
 

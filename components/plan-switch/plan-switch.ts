@@ -1,13 +1,12 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import { msg, str } from '@lit/localize';
 import '../plan-picker/plan-picker.js';
-import { BillkitPortalElement } from '../shared/portal-base.js';
 import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '../shared/events.js';
 import { formatDate, formatMoney, formatNumber } from '../shared/format.js';
 import { perInterval } from '../shared/messages.js';
-import { actionErrorText, flowStyles, loadAction, type ActionData } from '../shared/subscription-actions.js';
+import { BillkitSubscriptionActionElement, actionErrorText, type ActionData } from '../shared/subscription-actions.js';
 import type { CatalogPlan, SubscriptionChange, SubscriptionChangeResult } from '../shared/portal-types.js';
 import type { Catalog } from '../shared/types.js';
 import { styles } from './plan-switch.styles.js';
@@ -44,64 +43,27 @@ type ChangeInvoice = NonNullable<SubscriptionChangeResult['invoice']>;
  * @cssprop --billkit-plan-switch-border-color - Border of the preview (defaults to --billkit-color-border).
  */
 @customElement('billkit-plan-switch')
-export class BillkitPlanSwitch extends BillkitPortalElement {
+export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
   static override styles = styles;
 
-  /** The subscription's id (sub_...). */
-  @property() subscription = '';
-
-  @state() private step: Step = 'loading';
-  @state() private data?: ActionData;
   @state() private plan = '';
   @state() private quantity = 0;
-  @state() private busy = false;
-  @state() private error?: unknown;
   @state() private notice = '';
   @state() private result?: SubscriptionChangeResult;
 
-  #loading?: Promise<unknown>;
-  #focusNext = false;
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    super.willUpdate(changed);
-    if (changed.has('subscription') && changed.get('subscription') !== undefined) this.#load();
-  }
-
-  protected override updated(changed: PropertyValues<this>): void {
-    super.updated(changed);
-    if (this.#focusNext) {
-      this.#focusNext = false;
-      this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
-    }
-  }
-
   /** Reload what the buyer may do (the store changed) unless a preview or an outcome is on show. */
   protected override portalChanged(): void {
-    if (this.step === 'loading' || this.step === 'error' || this.step === 'choose') this.#load();
+    if (this.step === 'loading' || this.step === 'error' || this.step === 'choose') this.load();
   }
 
-  #load(): void {
-    const store = this.portal;
-    if (!store || !this.subscription) return;
-    if (!this.data) this.step = 'loading';
-    const loading = (this.#loading = loadAction(store, this.subscription));
-    loading.then(
-      (data) => {
-        if (this.#loading !== loading) return;
-        const first = !this.data || this.step !== 'choose';
-        this.data = data;
-        if (first) {
-          this.plan = data.rights.planCode;
-          this.quantity = this.#currentQuantity(data);
-        }
-        this.step = 'choose';
-      },
-      (error: unknown) => {
-        if (this.#loading !== loading) return;
-        this.error = error;
-        this.step = 'error';
-      },
-    );
+  protected override loaded(data: ActionData): void {
+    const first = !this.data || this.step !== 'choose';
+    super.loaded(data);
+    if (first) {
+      this.plan = data.rights.planCode;
+      this.quantity = this.#currentQuantity(data);
+    }
+    this.step = 'choose';
   }
 
   #planOf(code: string): CatalogPlan | undefined {
@@ -127,11 +89,6 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     return { plan: this.plan, ...(this.#quantityShown ? { quantity: this.quantity } : {}) };
   }
 
-  #go(step: Step): void {
-    this.step = step;
-    this.#focusNext = true;
-  }
-
   async #preview(): Promise<void> {
     const data = this.data;
     if (!data || this.busy) return;
@@ -144,7 +101,7 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     this.busy = true;
     try {
       this.result = await this.portal!.client.changeSubscription(this.subscription, { ...this.#change(), preview: true });
-      this.#go('preview');
+      this.go('preview');
     } catch (error) {
       this.error = error;
     } finally {
@@ -169,7 +126,7 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     this.busy = true;
     try {
       this.result = await this.portal!.client.changeSubscription(this.subscription, { ...change, prorationDate: preview.prorationDate });
-      this.#go('done');
+      this.go('done');
       this.portal!.changed();
       this.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: this.subscription, action: 'changed', status: this.result.subscription.status }));
     } catch (error) {
@@ -182,10 +139,6 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     } finally {
       this.busy = false;
     }
-  }
-
-  #close(): void {
-    this.dispatchEvent(new Event('close', { bubbles: true, composed: true }));
   }
 
   #onPlanChange(event: Event): void {
@@ -212,30 +165,22 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     </section>`;
   }
 
-  #heading(text: string) {
-    return html`<h2 id="heading" part="heading" tabindex="-1">${text}</h2>`;
-  }
-
   #renderSkeleton() {
-    return html`${this.#heading(msg('Change plan', { id: 'switch.title' }))}
+    return html`${this.heading(msg('Change plan', { id: 'switch.title' }))}
       <div role="status" aria-label=${msg('Loading your plan', { id: 'switch.loading' })}>
         <span class="skeleton line"></span><span class="skeleton block"></span>
       </div>`;
   }
 
   #renderLoadError() {
-    return html`${this.#heading(msg('Change plan', { id: 'switch.title' }))}
+    return html`${this.heading(msg('Change plan', { id: 'switch.title' }))}
       <div part="error" role="alert">
         <p>${msg('Your plan could not be loaded.', { id: 'switch.load_error' })} ${actionErrorText(this.error)}</p>
       </div>
       <div part="actions">
-        <button type="button" class="button" @click=${() => this.#load()}>${msg('Try again', { id: 'common.retry' })}</button>
-        <button type="button" class="button secondary" @click=${this.#close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+        <button type="button" class="button" @click=${() => this.load()}>${msg('Try again', { id: 'common.retry' })}</button>
+        <button type="button" class="button secondary" @click=${this.close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
       </div>`;
-  }
-
-  #renderError() {
-    return this.error ? html`<p part="error" role="alert">${actionErrorText(this.error)}</p>` : nothing;
   }
 
   #renderNotice() {
@@ -248,26 +193,26 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     const targets = configuration.plans.filter((p) => rights.switchPlanTo.includes(p.code));
     const canQuantity = rights.changeQuantity && Boolean(this.#seatsOf(current));
     if (!targets.length && !canQuantity) {
-      return html`${this.#heading(msg('Change plan', { id: 'switch.title' }))}
+      return html`${this.heading(msg('Change plan', { id: 'switch.title' }))}
         <p part="empty">${configuration.features.switchPlan
           ? msg('There is no other plan you can switch to from this one.', { id: 'switch.empty' })
           : msg('The shop does not offer plan changes in the portal.', { id: 'switch.off' })}</p>
-        <div part="actions"><button type="button" class="button secondary" @click=${this.#close}>${msg('Back', { id: 'switch.back' })}</button></div>`;
+        <div part="actions"><button type="button" class="button secondary" @click=${this.close}>${msg('Back', { id: 'switch.back' })}</button></div>`;
     }
     // The current plan and the ones it may switch to, in the shop's order.
     const catalog: Catalog = { version: '', families: [], plans: configuration.plans.filter((p) => p === current || targets.includes(p)) };
-    return html`${this.#heading(targets.length ? msg('Change plan', { id: 'switch.title' }) : msg('Change quantity', { id: 'switch.title_quantity' }))}
+    return html`${this.heading(targets.length ? msg('Change plan', { id: 'switch.title' }) : msg('Change quantity', { id: 'switch.title_quantity' }))}
       ${current ? html`<p>${msg(str`Your current plan: ${current.name} ${perInterval(current.interval)}`, { id: 'switch.current' })}</p>` : nothing}
       ${targets.length
         ? html`<billkit-plan-picker part="picker" .catalog=${catalog} .value=${this.plan} current=${rights.planCode}
             locale=${this.effectiveLocale} @change=${this.#onPlanChange}></billkit-plan-picker>`
         : nothing}
       ${this.#quantityShown ? this.#renderQuantity() : nothing}
-      ${this.#renderError()} ${this.#renderNotice()}
+      ${this.renderError()} ${this.#renderNotice()}
       <div part="actions">
         <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#preview()}>
           ${this.busy ? msg('Pricing the change…', { id: 'switch.pricing' }) : msg('Review the change', { id: 'switch.review' })}</button>
-        <button type="button" class="button secondary" @click=${this.#close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+        <button type="button" class="button secondary" @click=${this.close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
       </div>`;
   }
 
@@ -303,7 +248,7 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     const from = this.#selection(this.#planOf(rights.planCode), this.#currentQuantity(this.data!));
     const to = this.#selection(this.#planOf(this.plan), this.quantity);
     const date = formatDate(result.effectiveAt, locale);
-    return html`${this.#heading(msg('Review your change', { id: 'switch.preview_title' }))}
+    return html`${this.heading(msg('Review your change', { id: 'switch.preview_title' }))}
       <p part="summary">${msg(str`From ${from} to ${to}`, { id: 'switch.from_to' })}</p>
       ${result.effective === 'period_end'
         ? html`<p part="effective note">${msg(str`Takes effect on ${date}; nothing is charged now.`, { id: 'switch.period_end' })}</p>`
@@ -314,12 +259,12 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
             ? msg(str`Your coupon ${result.coupon.code} stays on your subscription.`, { id: 'switch.coupon_kept' })
             : msg(str`Your coupon ${result.coupon.code} does not apply to the new plan and ends with this change.`, { id: 'switch.coupon_dropped' })}</p>`
         : nothing}
-      ${this.#renderError()} ${this.#renderNotice()}
+      ${this.renderError()} ${this.#renderNotice()}
       <div part="actions">
         <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#confirm()}>
           ${this.busy ? msg('Changing…', { id: 'switch.confirming' }) : this.#confirmLabel(result)}</button>
-        <button type="button" class="button secondary" @click=${() => this.#go('choose')}>${msg('Back', { id: 'switch.back' })}</button>
-        <button type="button" class="button secondary" @click=${this.#close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+        <button type="button" class="button secondary" @click=${() => this.go('choose')}>${msg('Back', { id: 'switch.back' })}</button>
+        <button type="button" class="button secondary" @click=${this.close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
       </div>`;
   }
 
@@ -386,9 +331,9 @@ export class BillkitPlanSwitch extends BillkitPortalElement {
     } else {
       text = msg(str`You are on ${name} now. Nothing was charged.`, { id: 'switch.done_free' });
     }
-    return html`${this.#heading(title)}
+    return html`${this.heading(title)}
       <p part="outcome${declined ? ' error' : ''}">${text}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.#close}>${msg('Done', { id: 'switch.done' })}</button></div>`;
+      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'switch.done' })}</button></div>`;
   }
 }
 

@@ -1,11 +1,14 @@
 /**
- * What the portal's subscription actions (<billkit-plan-switch>, <billkit-cancel-flow>) share: loading the
- * configuration and the subscription together, a refusal in words, and the styles of a step.
+ * What the portal's subscription actions (<billkit-plan-switch>, <billkit-cancel-flow>) share: a base that
+ * loads the configuration and the subscription together and moves focus to each step's heading, a refusal
+ * in words, and the styles of a step.
  */
-import { css } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
 import { msg } from '@lit/localize';
 import { BillkitApiError } from './api-client.js';
 import { errorText } from './messages.js';
+import { BillkitPortalElement } from './portal-base.js';
 import type { PortalStore } from './portal-store.js';
 import type { PortalConfiguration, PortalSubscription, PortalSubscriptionRights } from './portal-types.js';
 import { tokens } from './tokens.js';
@@ -23,6 +26,76 @@ export async function loadAction(store: PortalStore, id: string): Promise<Action
   const rights = configuration.subscriptions.find((s) => s.id === id);
   if (!rights) throw new BillkitApiError({ code: 'subscription_not_found', status: 404 }, 404);
   return { configuration, subscription, rights };
+}
+
+/**
+ * A flow on one subscription, in steps: `step` starts at 'loading' and becomes 'error' when the data cannot be
+ * read; `loaded()` picks the first real step. `go()` moves to a step and focuses its heading (an h2).
+ */
+export class BillkitSubscriptionActionElement<Step extends string = string> extends BillkitPortalElement {
+  /** The subscription's id (sub_...). */
+  @property() subscription = '';
+
+  @state() protected step = 'loading' as Step;
+  @state() protected data?: ActionData;
+  @state() protected busy = false;
+  @state() protected error?: unknown;
+
+  #loading?: Promise<ActionData>;
+  #focusHeading = false;
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('subscription') && changed.get('subscription') !== undefined) this.load();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    if (this.#focusHeading) {
+      this.#focusHeading = false;
+      this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
+    }
+  }
+
+  /** Reads the configuration and the subscription (again); the skeleton shows only the first time. */
+  protected load(): void {
+    const store = this.portal;
+    if (!store || !this.subscription) return;
+    if (!this.data) this.step = 'loading' as Step;
+    const loading = (this.#loading = loadAction(store, this.subscription));
+    loading.then(
+      (data) => this.#loading === loading && this.loaded(data),
+      (error: unknown) => {
+        if (this.#loading !== loading) return;
+        this.error = error;
+        this.step = 'error' as Step;
+      },
+    );
+  }
+
+  /** The data arrived: subclasses choose the step. */
+  protected loaded(data: ActionData): void {
+    this.data = data;
+  }
+
+  protected go(step: Step): void {
+    this.error = undefined;
+    this.step = step;
+    this.#focusHeading = true;
+  }
+
+  /** The buyer backs out or is done: the enclosing dialog closes. */
+  protected close(): void {
+    this.dispatchEvent(new Event('close', { bubbles: true, composed: true }));
+  }
+
+  protected heading(text: string) {
+    return html`<h2 id="heading" part="heading" tabindex="-1">${text}</h2>`;
+  }
+
+  protected renderError() {
+    return this.error ? html`<p part="error" role="alert">${actionErrorText(this.error)}</p>` : nothing;
+  }
 }
 
 /** A failed portal request in words: the portal's refusals by code, then the shared ones, then the problem's detail. */
