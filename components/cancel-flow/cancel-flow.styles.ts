@@ -41,10 +41,6 @@ export const styles = [
       margin: 0.1rem 0 0;
       accent-color: var(--_primary);
     }
-    [part='reason'] strong,
-    [part='reason'] .muted {
-      display: block;
-    }
     [part='comment'] {
       display: grid;
       gap: var(--_space-1);
@@ -60,14 +56,10 @@ export const styles = [
       resize: vertical;
     }
     [part='offer'] {
-      display: grid;
-      gap: var(--_space-2);
       padding: var(--_space-4);
       border: 2px solid var(--_offer-color);
       border-radius: var(--_radius-lg);
       background: var(--_offer-bg);
-    }
-    .offer {
       font-size: 1.25em;
       font-weight: 700;
     }

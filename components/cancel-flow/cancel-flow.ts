@@ -3,7 +3,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { msg, str } from '@lit/localize';
 import { BillkitSubscriptionCancelEvent, BillkitSubscriptionUpdateEvent, type SubscriptionAction } from '../shared/events.js';
 import { formatDate, formatDuration, formatMoney, formatRate } from '../shared/format.js';
-import { BillkitSubscriptionActionElement, actionErrorText, type ActionData } from '../shared/subscription-actions.js';
+import { BillkitSubscriptionActionElement, type ActionData } from '../shared/subscription-actions.js';
 import type { CancellationReason, PortalRetentionOffer, PortalSubscription } from '../shared/portal-types.js';
 import { styles } from './cancel-flow.styles.js';
 
@@ -116,8 +116,8 @@ export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
 
   #renderStep() {
     switch (this.step) {
-      case 'loading': return this.#renderSkeleton();
-      case 'error': return this.#renderLoadError();
+      case 'loading': return this.renderSkeleton(msg('Cancel subscription', { id: 'cancel.title' }));
+      case 'error': return this.renderLoadError(msg('Cancel subscription', { id: 'cancel.title' }));
       case 'unavailable': return this.#renderUnavailable();
       case 'reason': return this.#renderReason();
       case 'offer': return this.#renderOffer(this.#offer!);
@@ -128,40 +128,25 @@ export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
     }
   }
 
-  #keep(label = msg('Keep subscription', { id: 'cancel.keep' })) {
-    return html`<button type="button" class="button secondary" @click=${this.close}>${label}</button>`;
+  #keep() {
+    return this.renderBack(msg('Keep subscription', { id: 'cancel.keep' }));
   }
 
-  #renderSkeleton() {
-    return html`${this.heading(msg('Cancel subscription', { id: 'cancel.title' }))}
-      <div role="status" aria-label=${msg('Loading your subscription', { id: 'cancel.loading' })}>
-        <span class="skeleton line"></span><span class="skeleton block"></span>
-      </div>`;
-  }
-
-  #renderLoadError() {
-    return html`${this.heading(msg('Cancel subscription', { id: 'cancel.title' }))}
-      <p part="error" role="alert">${msg('Your subscription could not be loaded.', { id: 'cancel.load_error' })} ${actionErrorText(this.error)}</p>
-      <div part="actions">
-        <button type="button" class="button" @click=${() => this.load()}>${msg('Try again', { id: 'common.retry' })}</button>
-        ${this.#keep(msg('Back', { id: 'cancel.back' }))}
-      </div>`;
+  #done() {
+    return this.renderBack(msg('Done', { id: 'actions.done' }), true);
   }
 
   #renderUnavailable() {
     return html`${this.heading(msg('Cancel subscription', { id: 'cancel.title' }))}
-      <p part="summary">${this.data!.configuration.features.cancel
-        ? msg('This subscription cannot be cancelled in its current state.', { id: 'cancel.unavailable' })
-        : msg('The shop does not offer cancelling in the portal. Contact the shop to cancel.', { id: 'cancel.off' })}</p>
-      <div part="actions">${this.#keep(msg('Back', { id: 'cancel.back' }))}</div>`;
+      <p part="summary">${msg('This subscription cannot be cancelled here.', { id: 'cancel.unavailable' })}</p>
+      <div part="actions">${this.renderBack()}</div>`;
   }
 
   #renderReason() {
     const { reasons } = this.data!.configuration.cancellation;
     return html`${this.heading(msg('Why are you cancelling?', { id: 'cancel.reason_title' }))}
-      <p class="muted">${msg('Your answer helps the shop improve. Choosing a reason is optional.', { id: 'cancel.reason_hint' })}</p>
       <fieldset part="reasons">
-        <legend class="visually-hidden">${msg('Reason', { id: 'cancel.reason_legend' })}</legend>
+        <legend class="visually-hidden">${msg('Reason (optional)', { id: 'cancel.reason_legend' })}</legend>
         ${reasons.map((reason) => html`<label part="reason">
           <input type="radio" name="reason" value=${reason} .checked=${this.reason === reason}
             @change=${() => (this.reason = reason)} />
@@ -169,7 +154,7 @@ export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
         </label>`)}
       </fieldset>
       <label part="comment">
-        <span>${msg('Anything else you want to tell us? (optional)', { id: 'cancel.comment' })}</span>
+        <span>${msg('Anything else? (optional)', { id: 'cancel.comment' })}</span>
         <textarea maxlength="1000" rows="3" .value=${this.comment}
           @input=${(e: Event) => (this.comment = (e.target as HTMLTextAreaElement).value)}></textarea>
       </label>
@@ -194,10 +179,7 @@ export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
 
   #renderOffer(offer: PortalRetentionOffer) {
     return html`${this.heading(msg('Before you go', { id: 'cancel.offer_title' }))}
-      <div part="offer">
-        <p class="offer">${this.#offerText(offer)}</p>
-        <p class="muted">${msg('The discount starts with your next invoice, and your subscription goes on as it is.', { id: 'cancel.offer_detail' })}</p>
-      </div>
+      <p part="offer">${this.#offerText(offer)}</p>
       ${this.renderError()}
       <div part="actions">
         <button type="button" class="button" ?disabled=${this.busy} @click=${this.#acceptOffer}>${msg('Accept offer', { id: 'cancel.accept' })}</button>
@@ -206,12 +188,17 @@ export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
   }
 
   /** When it ends and what is credited, for `at`. */
-  #endText(at: At): string {
-    const date = formatDate(this.data!.subscription.currentPeriodEnd, this.effectiveLocale);
-    if (at === 'period_end') return msg(str`Your subscription ends on ${date}; you keep access until then.`, { id: 'cancel.ends_on' });
+  #endText(at: At, sub = this.data!.subscription): string {
+    if (at === 'period_end') {
+      return msg(str`Your subscription ends on ${formatDate(sub.currentPeriodEnd, this.effectiveLocale)}; you keep access until then.`, { id: 'cancel.ends_on' });
+    }
+    return `${msg('Your subscription ends now.', { id: 'cancel.ends_now' })} ${this.#refundText()}`;
+  }
+
+  #refundText(): string {
     return this.data!.configuration.cancellation.refund === 'prorate'
-      ? msg('Your subscription ends now. The unused time of this period is credited and refunded to your payment method.', { id: 'cancel.ends_now_refund' })
-      : msg('Your subscription ends now, and you lose access at once. The rest of this period is not refunded.', { id: 'cancel.ends_now' });
+      ? msg('The unused time of this period is refunded to your payment method.', { id: 'cancel.refund' })
+      : msg('The rest of this period is not refunded.', { id: 'cancel.no_refund' });
   }
 
   #renderConfirm() {
@@ -222,15 +209,13 @@ export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
             <legend>${msg('When should it end?', { id: 'cancel.when' })}</legend>
             ${(['period_end', 'now'] as const).map((at) => html`<label part="reason">
               <input type="radio" name="at" value=${at} .checked=${this.at === at} @change=${() => (this.at = at)} />
-              <span><strong>${at === 'now' ? msg('Now', { id: 'cancel.at_now' }) : msg('At the end of the period', { id: 'cancel.at_period_end' })}</strong>
-                <span class="muted">${this.#endText(at)}</span></span>
+              <span>${this.#endText(at)}</span>
             </label>`)}
           </fieldset>`
         : html`<p part="summary">${this.#endText(this.at)}</p>`}
       ${this.renderError()}
       <div part="actions">
-        <button type="button" class="button danger" ?disabled=${this.busy} @click=${this.#confirm}>
-          ${this.busy ? msg('Cancelling…', { id: 'cancel.cancelling' }) : msg('Cancel subscription', { id: 'cancel.title' })}</button>
+        <button type="button" class="button danger" ?disabled=${this.busy} @click=${this.#confirm}>${msg('Cancel subscription', { id: 'cancel.title' })}</button>
         ${this.#keep()}
       </div>`;
   }
@@ -238,32 +223,28 @@ export class BillkitCancelFlow extends BillkitSubscriptionActionElement<Step> {
   #renderKept() {
     return html`${this.heading(msg('Thank you for staying', { id: 'cancel.kept_title' }))}
       <p part="outcome">${msg('Your discount starts with the next invoice.', { id: 'cancel.kept' })}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
+      <div part="actions">${this.#done()}</div>`;
   }
 
   #renderDone() {
     const sub = this.ended!;
-    const locale = this.effectiveLocale;
     if (sub.cancelAtPeriodEnd) {
       return html`${this.heading(msg('Your subscription is cancelled', { id: 'cancel.done_title' }))}
-        <p part="outcome">${msg(str`It ends on ${formatDate(sub.currentPeriodEnd, locale)}; you keep access until then. Changed your mind? Undo the cancellation before then.`, { id: 'cancel.done_period_end' })}</p>
+        <p part="outcome">${this.#endText('period_end', sub)}</p>
         ${this.renderError()}
         <div part="actions">
           <button type="button" class="button" ?disabled=${this.busy} @click=${this.#undo}>${msg('Undo cancellation', { id: 'cancel.undo' })}</button>
-          <button type="button" class="button secondary" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button>
+          ${this.renderBack(msg('Done', { id: 'actions.done' }))}
         </div>`;
     }
     return html`${this.heading(msg('Your subscription has ended', { id: 'cancel.ended_title' }))}
-      <p part="outcome">${this.data!.configuration.cancellation.refund === 'prorate'
-        ? msg('The unused time of this period is credited and refunded to your payment method.', { id: 'cancel.ended_refund' })
-        : msg('Thank you for having been with us.', { id: 'cancel.ended' })}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
+      <p part="outcome">${this.#refundText()}</p>
+      <div part="actions">${this.#done()}</div>`;
   }
 
   #renderUndone() {
     return html`${this.heading(msg('Your subscription continues', { id: 'cancel.undone_title' }))}
-      <p part="outcome">${msg('The cancellation is undone: your subscription renews as before.', { id: 'cancel.undone' })}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'cancel.done' })}</button></div>`;
+      <div part="actions">${this.#done()}</div>`;
   }
 }
 

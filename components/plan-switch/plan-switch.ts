@@ -4,11 +4,11 @@ import { live } from 'lit/directives/live.js';
 import { msg, str } from '@lit/localize';
 import '../plan-picker/plan-picker.js';
 import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '../shared/events.js';
-import { formatDate, formatMoney, formatNumber } from '../shared/format.js';
-import { perInterval } from '../shared/messages.js';
-import { BillkitSubscriptionActionElement, actionErrorText, type ActionData } from '../shared/subscription-actions.js';
+import { formatDate, formatMoney, formatNumber, formatRate } from '../shared/format.js';
+import { taxTreatmentText } from '../shared/messages.js';
+import { BillkitSubscriptionActionElement, type ActionData } from '../shared/subscription-actions.js';
 import type { CatalogPlan, SubscriptionChange, SubscriptionChangeResult } from '../shared/portal-types.js';
-import type { Catalog } from '../shared/types.js';
+import type { Catalog, TaxTreatment } from '../shared/types.js';
 import { styles } from './plan-switch.styles.js';
 
 type Step = 'loading' | 'error' | 'choose' | 'preview' | 'done';
@@ -134,7 +134,7 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
         // The preview is too old to be charged as it is: price it again for the buyer to see before confirming.
         this.busy = false;
         await this.#preview();
-        this.notice = msg('The preview was out of date and has been updated. Check it and confirm again.', { id: 'switch.repriced' });
+        this.notice = msg('The preview was out of date and is updated: check it again.', { id: 'switch.repriced' });
       } else this.error = error;
     } finally {
       this.busy = false;
@@ -157,30 +157,16 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
 
   override render() {
     return html`<section part="base" aria-busy=${this.step === 'loading' || this.busy ? 'true' : 'false'} aria-labelledby="heading">
-      ${this.step === 'loading' ? this.#renderSkeleton()
-        : this.step === 'error' ? this.#renderLoadError()
+      ${this.step === 'loading' ? this.renderSkeleton(msg('Change plan', { id: 'switch.title' }))
+        : this.step === 'error' ? this.renderLoadError(msg('Change plan', { id: 'switch.title' }))
         : this.step === 'preview' ? this.#renderPreview()
         : this.step === 'done' ? this.#renderDone()
         : this.#renderChoose()}
     </section>`;
   }
 
-  #renderSkeleton() {
-    return html`${this.heading(msg('Change plan', { id: 'switch.title' }))}
-      <div role="status" aria-label=${msg('Loading your plan', { id: 'switch.loading' })}>
-        <span class="skeleton line"></span><span class="skeleton block"></span>
-      </div>`;
-  }
-
-  #renderLoadError() {
-    return html`${this.heading(msg('Change plan', { id: 'switch.title' }))}
-      <div part="error" role="alert">
-        <p>${msg('Your plan could not be loaded.', { id: 'switch.load_error' })} ${actionErrorText(this.error)}</p>
-      </div>
-      <div part="actions">
-        <button type="button" class="button" @click=${() => this.load()}>${msg('Try again', { id: 'common.retry' })}</button>
-        <button type="button" class="button secondary" @click=${this.close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
-      </div>`;
+  #renderKeep() {
+    return this.renderBack(msg('Keep my plan', { id: 'switch.keep' }));
   }
 
   #renderNotice() {
@@ -194,15 +180,12 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     const canQuantity = rights.changeQuantity && Boolean(this.#seatsOf(current));
     if (!targets.length && !canQuantity) {
       return html`${this.heading(msg('Change plan', { id: 'switch.title' }))}
-        <p part="empty">${configuration.features.switchPlan
-          ? msg('There is no other plan you can switch to from this one.', { id: 'switch.empty' })
-          : msg('The shop does not offer plan changes in the portal.', { id: 'switch.off' })}</p>
-        <div part="actions"><button type="button" class="button secondary" @click=${this.close}>${msg('Back', { id: 'switch.back' })}</button></div>`;
+        <p part="empty">${msg('There is no other plan or quantity to switch to here.', { id: 'switch.empty' })}</p>
+        <div part="actions">${this.renderBack()}</div>`;
     }
     // The current plan and the ones it may switch to, in the shop's order.
     const catalog: Catalog = { version: '', families: [], plans: configuration.plans.filter((p) => p === current || targets.includes(p)) };
-    return html`${this.heading(targets.length ? msg('Change plan', { id: 'switch.title' }) : msg('Change quantity', { id: 'switch.title_quantity' }))}
-      ${current ? html`<p>${msg(str`Your current plan: ${current.name} ${perInterval(current.interval)}`, { id: 'switch.current' })}</p>` : nothing}
+    return html`${this.heading(msg('Change plan', { id: 'switch.title' }))}
       ${targets.length
         ? html`<billkit-plan-picker part="picker" .catalog=${catalog} .value=${this.plan} current=${rights.planCode}
             locale=${this.effectiveLocale} @change=${this.#onPlanChange}></billkit-plan-picker>`
@@ -210,27 +193,18 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
       ${this.#quantityShown ? this.#renderQuantity() : nothing}
       ${this.renderError()} ${this.#renderNotice()}
       <div part="actions">
-        <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#preview()}>
-          ${this.busy ? msg('Pricing the change…', { id: 'switch.pricing' }) : msg('Review the change', { id: 'switch.review' })}</button>
-        <button type="button" class="button secondary" @click=${this.close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+        <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#preview()}>${msg('Review the change', { id: 'switch.review' })}</button>
+        ${this.#renderKeep()}
       </div>`;
   }
 
   #renderQuantity() {
     const seats = this.#seatsOf(this.#planOf(this.plan))!;
     const { min, max } = seats.quantity;
-    const label = msg(str`Quantity of ${seats.productName}`, { id: 'cart.quantity_of' });
-    return html`<div part="quantity" role="group" aria-label=${label}>
-      <label for="quantity">${seats.productName}</label>
-      <span class="stepper">
-        <button type="button" aria-label=${msg(str`Fewer ${seats.productName}`, { id: 'cart.fewer' })} ?disabled=${this.quantity <= min}
-          @click=${() => this.#setQuantity(this.quantity - 1)}>−</button>
-        <input id="quantity" type="number" inputmode="numeric" min=${min} max=${max ?? nothing} .value=${live(String(this.quantity))}
-          @change=${(e: Event) => this.#setQuantity(Number((e.target as HTMLInputElement).value))} />
-        <button type="button" aria-label=${msg(str`More ${seats.productName}`, { id: 'cart.more' })} ?disabled=${max !== null && this.quantity >= max}
-          @click=${() => this.#setQuantity(this.quantity + 1)}>+</button>
-      </span>
-    </div>`;
+    return html`<label part="quantity">${msg(str`Quantity of ${seats.productName}`, { id: 'cart.quantity_of' })}
+      <input type="number" inputmode="numeric" min=${min} max=${max ?? nothing} .value=${live(String(this.quantity))}
+        @change=${(e: Event) => this.#setQuantity(Number((e.target as HTMLInputElement).value))} />
+    </label>`;
   }
 
   /** "Starter, 3 Seats" */
@@ -257,37 +231,31 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
       ${result.coupon
         ? html`<p part="coupon">${result.coupon.kept
             ? msg(str`Your coupon ${result.coupon.code} stays on your subscription.`, { id: 'switch.coupon_kept' })
-            : msg(str`Your coupon ${result.coupon.code} does not apply to the new plan and ends with this change.`, { id: 'switch.coupon_dropped' })}</p>`
+            : msg(str`Your coupon ${result.coupon.code} ends with this change.`, { id: 'switch.coupon_dropped' })}</p>`
         : nothing}
       ${this.renderError()} ${this.#renderNotice()}
       <div part="actions">
-        <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#confirm()}>
-          ${this.busy ? msg('Changing…', { id: 'switch.confirming' }) : this.#confirmLabel(result)}</button>
-        <button type="button" class="button secondary" @click=${() => this.go('choose')}>${msg('Back', { id: 'switch.back' })}</button>
-        <button type="button" class="button secondary" @click=${this.close}>${msg('Keep my plan', { id: 'switch.keep' })}</button>
+        <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#confirm()}>${msg('Confirm change', { id: 'switch.confirm' })}</button>
+        <button type="button" class="button secondary" @click=${() => this.go('choose')}>${msg('Back', { id: 'actions.back' })}</button>
+        ${this.#renderKeep()}
       </div>`;
-  }
-
-  #confirmLabel(result: SubscriptionChangeResult): string {
-    const due = result.effective === 'now' ? result.invoice?.amountDue ?? 0 : 0;
-    return due > 0
-      ? msg(str`Confirm and pay ${formatMoney(due, result.invoice!.currency, this.effectiveLocale)}`, { id: 'switch.confirm_pay' })
-      : msg('Confirm change', { id: 'switch.confirm' });
   }
 
   #renderInvoice(invoice: ChangeInvoice) {
     const locale = this.effectiveLocale;
     const money = (amount: number) => formatMoney(amount, invoice.currency, locale);
     const charges = new Map(this.data!.configuration.plans.flatMap((p) => p.charges.map((c) => [c.id, c.productName] as const)));
-    const inclusive = invoice.taxBehavior === 'inclusive';
+    // The tax as the cart names it: the treatment, with its rate when one rate applies.
+    const rates = new Set(invoice.lines.map((l) => l.taxRate));
+    const [rate] = rates;
+    const treatment = taxTreatmentText(invoice.taxTreatment as TaxTreatment);
+    const rateText = rates.size === 1 && rate ? ` ${formatRate(rate, locale)}` : '';
     const credit = invoice.total < 0;
-    return html`<dl part="lines">
+    return html`<div class="receipt"><dl part="lines">
         ${invoice.lines.map((line) => {
           const amount = line.subtotal - line.discount;
           const name = charges.get(line.chargeId) ?? line.description;
-          const label = amount < 0
-            ? msg(str`Credit for unused time on ${name}`, { id: 'switch.line_credit' })
-            : line.proration ? msg(str`${name} for the rest of the period`, { id: 'switch.line_rest' }) : name;
+          const label = amount < 0 ? msg(str`Unused time on ${name}`, { id: 'switch.line_credit' }) : name;
           const until = line.periodEnd ? msg(str`until ${formatDate(line.periodEnd, locale)}`, { id: 'switch.until' }) : '';
           return html`<div class="row" part="line${amount < 0 ? ' credit' : ''}">
             <dt>${label}${line.quantity > 1 ? ` × ${formatNumber(line.quantity, locale)}` : ''} <span class="muted">${until}</span></dt>
@@ -296,16 +264,15 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
         })}
       </dl>
       <dl part="totals">
-        <div class="row"><dt>${inclusive ? msg('Including tax', { id: 'switch.tax_included' }) : msg('Tax', { id: 'switch.tax' })}</dt> <dd>${money(invoice.tax)}</dd></div>
+        <div class="row"><dt>${invoice.taxBehavior === 'inclusive' ? msg(str`Including ${treatment}${rateText}`, { id: 'cart.tax_included' }) : `${treatment}${rateText}`}</dt> <dd>${money(invoice.tax)}</dd></div>
         ${invoice.balanceApplied > 0
-          ? html`<div class="row"><dt>${msg('Paid from your credit balance', { id: 'switch.balance' })}</dt> <dd>${money(-invoice.balanceApplied)}</dd></div>`
+          ? html`<div class="row"><dt>${msg('From your balance', { id: 'switch.balance' })}</dt> <dd>${money(-invoice.balanceApplied)}</dd></div>`
           : nothing}
         <div class="row total" part="total">
           <dt>${credit ? msg('Credit to your balance', { id: 'switch.credit_total' }) : msg('Due now', { id: 'switch.due_now' })}</dt>
           <dd>${money(credit ? -invoice.total : invoice.amountDue)}</dd>
         </div>
-      </dl>
-      ${credit ? html`<p class="muted">${msg('Nothing is charged now; the credit pays towards your next invoices.', { id: 'switch.credit_note' })}</p>` : nothing}`;
+      </dl></div>`;
   }
 
   #renderDone() {
@@ -318,22 +285,16 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
       : result.effective === 'period_end' ? msg('Your change is scheduled', { id: 'switch.scheduled_title' })
       : msg('Your plan is changed', { id: 'switch.done_title' });
     const amount = invoice ? formatMoney(invoice.amountDue, invoice.currency, locale) : '';
-    let text: string;
-    if (result.effective === 'period_end') {
-      text = msg(str`You move to ${name} on ${formatDate(result.effectiveAt, locale)}. Until then nothing changes.`, { id: 'switch.done_period_end' });
-    } else if (declined) {
-      const number = invoice.number ?? '';
-      text = result.subscription.status === 'past_due'
-        ? msg(str`You are on ${name} now, but the payment of ${amount} was declined. Invoice ${number} stays open and your subscription is past due: update your payment method and the invoice is charged again.`, { id: 'switch.declined_past_due' })
-        : msg(str`You are on ${name} now, but the payment of ${amount} was declined. Invoice ${number} stays open: update your payment method and the invoice is charged again.`, { id: 'switch.declined' });
-    } else if (invoice && invoice.amountDue > 0) {
-      text = msg(str`You are on ${name} now. ${amount} was charged to your payment method.`, { id: 'switch.done_paid' });
-    } else {
-      text = msg(str`You are on ${name} now. Nothing was charged.`, { id: 'switch.done_free' });
-    }
+    const text = result.effective === 'period_end'
+      ? msg(str`You move to ${name} on ${formatDate(result.effectiveAt, locale)}.`, { id: 'switch.done_period_end' })
+      : declined
+        ? msg(str`You are on ${name} now, but invoice ${invoice.number} for ${amount} stays open and your subscription may be past due. Update your payment method to pay it.`, { id: 'switch.declined' })
+        : invoice && invoice.amountDue > 0
+          ? msg(str`You are on ${name} now. ${amount} was charged.`, { id: 'switch.done_paid' })
+          : msg(str`You are on ${name} now.`, { id: 'switch.done_free' });
     return html`${this.heading(title)}
       <p part="outcome${declined ? ' error' : ''}">${text}</p>
-      <div part="actions"><button type="button" class="button" @click=${this.close}>${msg('Done', { id: 'switch.done' })}</button></div>`;
+      <div part="actions">${this.renderBack(msg('Done', { id: 'actions.done' }), true)}</div>`;
   }
 }
 

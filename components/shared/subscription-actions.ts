@@ -24,7 +24,7 @@ export interface ActionData {
 export async function loadAction(store: PortalStore, id: string): Promise<ActionData> {
   const [configuration, subscription] = await Promise.all([store.configuration(), store.client.subscription(id)]);
   const rights = configuration.subscriptions.find((s) => s.id === id);
-  if (!rights) throw new BillkitApiError({ code: 'subscription_not_found', status: 404 }, 404);
+  if (!rights) throw new BillkitApiError({ code: 'subscription_not_found', status: 404, detail: '' }, 404);
   return { configuration, subscription, rights };
 }
 
@@ -93,6 +93,26 @@ export class BillkitSubscriptionActionElement<Step extends string = string> exte
     return html`<h2 id="heading" part="heading" tabindex="-1">${text}</h2>`;
   }
 
+  protected renderSkeleton(title: string) {
+    return html`${this.heading(title)}
+      <div role="status" aria-label=${msg('Loading your subscription', { id: 'actions.loading' })}>
+        <span class="skeleton line"></span><span class="skeleton block"></span>
+      </div>`;
+  }
+
+  protected renderLoadError(title: string) {
+    return html`${this.heading(title)}
+      <p part="error" role="alert">${msg('Your subscription could not be loaded.', { id: 'actions.load_error' })} ${actionErrorText(this.error)}</p>
+      <div part="actions">
+        <button type="button" class="button" @click=${() => this.load()}>${msg('Try again', { id: 'common.retry' })}</button>
+        ${this.renderBack()}
+      </div>`;
+  }
+
+  protected renderBack(label = msg('Back', { id: 'actions.back' }), primary = false) {
+    return html`<button type="button" class="button ${primary ? '' : 'secondary'}" @click=${this.close}>${label}</button>`;
+  }
+
   protected renderError() {
     return this.error ? html`<p part="error" role="alert">${actionErrorText(this.error)}</p>` : nothing;
   }
@@ -104,18 +124,11 @@ export function actionErrorText(error: unknown): string {
   switch (e?.status === 401 ? 'session' : e?.code) {
     case 'session': return msg('Your session has ended. Sign in again to continue.', { id: 'actions.error.session' });
     case 'portal_feature_disabled':
-      return msg('The shop does not offer this in the portal. Contact the shop if you need it.', { id: 'actions.error.feature_disabled' });
+      return msg('The shop does not offer this in the portal.', { id: 'actions.error.feature_disabled' });
     case 'plan_switch_not_allowed':
       return msg('This plan change is not offered for your subscription. Choose another plan.', { id: 'actions.error.switch_not_allowed' });
     case 'subscription_status':
-      return msg('Your subscription cannot do this in its current state. Close this and look at its status.', { id: 'actions.error.status' });
-    case 'subscription_renewal_due':
-      return msg('Your subscription is being renewed right now. Try again in a minute.', { id: 'actions.error.renewal_due' });
-    case 'subscription_not_found':
-      return msg('This subscription could not be found.', { id: 'actions.error.not_found' });
-    case 'cancellation_mode_not_allowed':
-    case 'cancellation_reason_not_allowed':
-      return msg('The shop does not offer this cancellation. Close this and start again.', { id: 'actions.error.cancel_not_allowed' });
+      return msg('Your subscription cannot do this in its current state.', { id: 'actions.error.status' });
     case 'network_error':
     case 'rate_limited':
     case undefined:

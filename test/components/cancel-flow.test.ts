@@ -82,10 +82,8 @@ describe('<billkit-cancel-flow>', () => {
     });
     it('is accessible when the subscription cannot be cancelled, and says so', async () => {
       const { el } = await aFlow(configured({ cancel: false }));
-      expect(text(part(el, 'summary'))).to.equal('This subscription cannot be cancelled in its current state.');
+      expect(text(part(el, 'summary'))).to.equal('This subscription cannot be cancelled here.');
       await expect(el).to.be.accessible();
-      const { el: off } = await aFlow(configured({ cancel: false }, { features: { ...aConfiguration().features, cancel: false } }));
-      expect(text(part(off, 'summary'))).to.equal('The shop does not offer cancelling in the portal. Contact the shop to cancel.');
     });
   });
 
@@ -110,7 +108,7 @@ describe('<billkit-cancel-flow>', () => {
       for (const [over, said] of cases) {
         const { el } = await aFlow(configured({}, { retentionOffer: { ...offer, ...over } }));
         await click(el, 'Continue');
-        expect(text(part(el, 'offer').querySelector('.offer'))).to.equal(said);
+        expect(text(part(el, 'offer'))).to.equal(said);
       }
     });
     it('skips the offer when the subscription does not get it', async () => {
@@ -122,14 +120,14 @@ describe('<billkit-cancel-flow>', () => {
     it('states an immediate end, with the credit when the shop refunds unused time', async () => {
       const { el } = await aFlow(configured({ retentionOffer: false }, cancellation({ mode: 'now' })));
       await click(el, 'Continue');
-      expect(text(part(el, 'summary'))).to.equal('Your subscription ends now, and you lose access at once. The rest of this period is not refunded.');
+      expect(text(part(el, 'summary'))).to.equal('Your subscription ends now. The rest of this period is not refunded.');
       const { el: refund, calls } = await aFlow(configured({ retentionOffer: false }, cancellation({ mode: 'now', refund: 'prorate' })));
       await click(refund, 'Continue');
-      expect(text(part(refund, 'summary'))).to.equal('Your subscription ends now. The unused time of this period is credited and refunded to your payment method.');
+      expect(text(part(refund, 'summary'))).to.equal('Your subscription ends now. The unused time of this period is refunded to your payment method.');
       await click(refund, 'Cancel subscription');
       expect(calls.at(-1)!.body).to.deep.equal({ at: 'now' });
       expect(text(heading(refund))).to.equal('Your subscription has ended');
-      expect(text(part(refund, 'outcome'))).to.equal('The unused time of this period is credited and refunded to your payment method.');
+      expect(text(part(refund, 'outcome'))).to.equal('The unused time of this period is refunded to your payment method.');
       await expect(refund).to.be.accessible();
     });
     it('lets the buyer choose when it ends when the mode is choose', async () => {
@@ -137,7 +135,7 @@ describe('<billkit-cancel-flow>', () => {
       await click(el, 'Continue');
       const [later, now] = radios(el, 'at');
       expect(later.checked).to.be.true;
-      expect(text(part(el, 'when'))).to.contain('Now Your subscription ends now');
+      expect(text(part(el, 'when'))).to.equal('When should it end? Your subscription ends on February 3, 2027; you keep access until then. Your subscription ends now. The rest of this period is not refunded.');
       now.click();
       await el.updateComplete;
       await click(el, 'Cancel subscription');
@@ -173,7 +171,7 @@ describe('<billkit-cancel-flow>', () => {
       expect(update.detail).to.deep.equal({ subscriptionId: SUB, action: 'cancelled', status: 'active' });
       expect(store.version).to.equal(version + 1);
       await settle(el);
-      expect(text(part(el, 'outcome'))).to.equal('It ends on February 3, 2027; you keep access until then. Changed your mind? Undo the cancellation before then.');
+      expect(text(part(el, 'outcome'))).to.equal('Your subscription ends on February 3, 2027; you keep access until then.');
       setTimeout(() => button(el, 'Undo cancellation').click());
       const undone = await oneEvent(el, BillkitSubscriptionUpdateEvent.eventName) as BillkitSubscriptionUpdateEvent;
       expect(undone.detail.action).to.equal('uncancelled');
@@ -214,13 +212,13 @@ describe('<billkit-cancel-flow>', () => {
       const { el } = await aFlow({ [paths.cancel]: () => problem(409, 'subscription_status'), [paths.accept]: () => problem(403, 'portal_feature_disabled') });
       await click(el, 'Continue');
       await click(el, 'Accept offer');
-      expect(text(part(el, 'error'))).to.equal('The shop does not offer this in the portal. Contact the shop if you need it.');
+      expect(text(part(el, 'error'))).to.equal('The shop does not offer this in the portal.');
       await expect(el).to.be.accessible();
       await click(el, 'No thanks, cancel');
       await click(el, 'Cancel subscription');
       expect(text(heading(el))).to.equal('Cancel your subscription?');
       expect(part(el, 'error').getAttribute('role')).to.equal('alert');
-      expect(text(part(el, 'error'))).to.equal('Your subscription cannot do this in its current state. Close this and look at its status.');
+      expect(text(part(el, 'error'))).to.equal('Your subscription cannot do this in its current state.');
       await expect(el).to.be.accessible();
     });
   });
@@ -284,7 +282,7 @@ describe('<billkit-cancel-flow>', () => {
       expect(text(heading(el))).to.equal('Warum kündigen Sie?');
       expect(text(parts(el, 'reason')[0])).to.equal('Es ist mir zu teuer');
       await click(el, 'Weiter');
-      expect(text(part(el, 'offer').querySelector('.offer'))).to.equal('Bleiben Sie und erhalten Sie 20 % Rabatt für die nächsten 3 Monate');
+      expect(text(part(el, 'offer'))).to.equal('Bleiben Sie und erhalten Sie 20 % Rabatt für die nächsten 3 Monate');
       await click(el, 'Nein danke, kündigen');
       expect(text(part(el, 'summary'))).to.equal('Ihr Abonnement endet am 3. Februar 2027; bis dahin behalten Sie den Zugang.');
       await click(el, 'Abonnement kündigen');
