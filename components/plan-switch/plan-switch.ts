@@ -5,7 +5,7 @@ import { msg, str } from '@lit/localize';
 import '../plan-picker/plan-picker.js';
 import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '../shared/events.js';
 import { formatDate, formatMoney, formatNumber, formatRate } from '../shared/format.js';
-import { taxTreatmentText } from '../shared/messages.js';
+import { perInterval, taxTreatmentText } from '../shared/messages.js';
 import { BillkitSubscriptionActionElement, type ActionData } from '../shared/subscription-actions.js';
 import type { CatalogPlan, SubscriptionChange, SubscriptionChangeResult } from '../shared/portal-types.js';
 import type { Catalog, TaxTreatment } from '../shared/types.js';
@@ -85,8 +85,10 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     return Boolean(this.data?.rights.changeQuantity && this.#seatsOf(this.#planOf(this.plan)));
   }
 
+  /** The change asked for: the plan, and the quantity of its one charge the buyer sets (the others keep theirs or the plan's defaults). */
   #change(): SubscriptionChange {
-    return { plan: this.plan, ...(this.#quantityShown ? { quantity: this.quantity } : {}) };
+    const seats = this.#seatsOf(this.#planOf(this.plan));
+    return { plan: this.plan, ...(seats && this.#quantityShown ? { charges: [{ chargeId: seats.id, quantity: this.quantity }] } : {}) };
   }
 
   async #preview(): Promise<void> {
@@ -116,7 +118,7 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     const event = new BillkitSubscriptionChangeEvent({
       subscriptionId: this.subscription,
       plan: this.plan,
-      ...(change.quantity !== undefined ? { quantity: change.quantity } : {}),
+      ...(change.charges ? { quantity: this.quantity } : {}),
       effective: preview.effective,
       amountDue: preview.invoice?.amountDue ?? 0,
       currency: preview.invoice?.currency ?? this.#planOf(this.plan)?.currency ?? '',
@@ -142,9 +144,11 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
   }
 
   #onPlanChange(event: Event): void {
+    const before = this.#seatsOf(this.#planOf(this.plan));
     this.plan = (event.target as HTMLElement & { value: string }).value;
     const seats = this.#seatsOf(this.#planOf(this.plan));
-    if (seats) this.quantity = Math.min(seats.quantity.max ?? Infinity, Math.max(seats.quantity.min, this.quantity || seats.quantity.default));
+    // The same product (seats in another interval) keeps the quantity chosen; another one starts from its default.
+    if (seats) this.#setQuantity(seats.productId === before?.productId ? this.quantity : seats.quantity.default);
     void this.#preview();
   }
 
@@ -207,11 +211,11 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     </label>`;
   }
 
-  /** "Starter, 3 Seats" */
+    /** "Team / month (Team seat: 3)" */
   #selection(plan: CatalogPlan | undefined, quantity: number): string {
     const seats = this.#seatsOf(plan);
-    const name = plan?.name ?? '';
-    return seats && this.data?.rights.changeQuantity ? `${name}, ${formatNumber(quantity, this.effectiveLocale)} ${seats.productName}` : name;
+    const name = plan ? `${plan.name} ${perInterval(plan.interval)}` : '';
+    return seats && this.data?.rights.changeQuantity ? `${name} (${seats.productName}: ${formatNumber(quantity, this.effectiveLocale)})` : name;
   }
 
   #renderPreview() {

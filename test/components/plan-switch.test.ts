@@ -7,7 +7,7 @@ import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '
 import { useLocale } from '../../components/shared/localize.js';
 import { json, pending, problem, type Route } from './fixtures.js';
 import {
-  PRORATION_DATE, SUB, aConfiguration, aStore, aSubscription, anInvoice, anUpgrade, paths,
+  PRORATION_DATE, SUB, aConfiguration, aStore, aSubscription, anInvoice, anUpgrade, paths, plans,
 } from './subscription-actions.fixtures.js';
 
 const parts = (el: Element, name: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];
@@ -109,6 +109,16 @@ describe('<billkit-plan-switch>', () => {
       expect(picker(el).plans.map((p) => p.code)).to.deep.equal(['starter-monthly', 'pro-monthly']);
       expect(picker(el).shadowRoot!.querySelectorAll('[part~="interval"]'), 'one interval: no toggle').to.have.length(0);
     });
+    it('starts another product\'s quantity from its default, and sends only the charge the buyer sets', async () => {
+      const pro = plans().find((p) => p.code === 'pro-monthly')!;
+      const storage = { ...pro.charges[0], id: 'ch_storage', productId: 'prod_storage', productName: 'Storage', quantity: { default: 100, min: 0, max: 1000, adjustable: true } };
+      const big = { ...pro, id: 'plan_big', code: 'big-monthly', name: 'Big', charges: [storage] };
+      const config = aConfiguration({ switchPlanTo: ['big-monthly'] }, { plans: [pro, big] });
+      const { el, calls } = await aSwitch({ [paths.configuration]: () => json(200, config), [paths.change]: () => json(200, anUpgrade()) });
+      await choose(el, 'big-monthly');
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'big-monthly', charges: [{ chargeId: 'ch_storage', quantity: 100 }], preview: true });
+      expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Big / month (Storage: 100)');
+    });
     it('has no quantity control when the shop does not let buyers change it', async () => {
       const { el } = await aSwitch({ [paths.configuration]: () => json(200, aConfiguration({ changeQuantity: false })) });
       expect(part(el, 'quantity')).to.equal(undefined);
@@ -126,8 +136,8 @@ describe('<billkit-plan-switch>', () => {
       await el.updateComplete;
       button(el, 'Review the change').click();
       await settle(el);
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', quantity: 4, preview: true });
-      expect(text(part(el, 'summary'))).to.equal('From Pro, 3 Seats to Pro, 4 Seats');
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', charges: [{ chargeId: 'ch_seats_m', quantity: 4 }], preview: true });
+      expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Pro / month (Seats: 4)');
     });
   });
 
@@ -136,7 +146,7 @@ describe('<billkit-plan-switch>', () => {
       const { el, calls } = await aSwitch();
       await choose(el, 'pro-yearly');
       expect(calls.at(-1)).to.include({ method: 'POST', path: `/v1/portal/subscriptions/${SUB}/change` });
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', quantity: 3, preview: true });
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], preview: true });
       const lines = parts(el, 'line');
       expect(lines.map((l) => text(l.querySelector('dt')))).to.deep.equal([
         'Unused time on Seats × 3 until February 3, 2027',
@@ -145,7 +155,7 @@ describe('<billkit-plan-switch>', () => {
       expect(lines.map((l) => text(l.querySelector('dd')))).to.deep.equal(['-€22.50', '€450.00']);
       expect(lines[0].matches('[part~="credit"]')).to.be.true;
       expect(text(part(el, 'totals'))).to.equal('VAT 19% €81.23 Due now €508.73');
-            expect(text(part(el, 'summary'))).to.equal('From Pro, 3 Seats to Pro, 3 Seats');
+            expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Pro / year (Seats: 3)');
     });
     it('says when a downgrade takes effect and that nothing is charged now, and that the coupon ends', async () => {
       const { el } = await aSwitch();
@@ -196,7 +206,7 @@ describe('<billkit-plan-switch>', () => {
       expect(changes).to.have.length(1);
       expect(changes[0].cancelable).to.be.true;
       expect(changes[0].detail).to.deep.equal({ subscriptionId: SUB, plan: 'pro-yearly', quantity: 3, effective: 'now', amountDue: 50873, currency: 'EUR' });
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', quantity: 3, prorationDate: PRORATION_DATE });
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], prorationDate: PRORATION_DATE });
       expect(calls.at(-1)!.headers['Idempotency-Key']).to.be.a('string');
       expect(update.detail).to.deep.equal({ subscriptionId: SUB, action: 'changed', status: 'active' });
       expect(store.version).to.equal(version + 1);
@@ -305,7 +315,7 @@ describe('<billkit-plan-switch>', () => {
       expect(text(focused(el))).to.equal('Review the change');
       await sendKeys({ press: 'Enter' });
       await settle(el);
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', quantity: 5, preview: true });
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', charges: [{ chargeId: 'ch_seats_m', quantity: 5 }], preview: true });
       expect(focused(el)).to.equal(heading(el));
     });
   });
