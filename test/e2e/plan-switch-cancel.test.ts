@@ -29,7 +29,7 @@ describe('a subscriber switching plan and cancelling on the merchant\'s account 
   }
 
   /** A buyer of Team monthly (3 seats) with 4242, past the 14-day trial and ten days into the first paid period; a portal session for them. */
-  async function aSubscriber(locale = 'en') {
+  async function aSubscriber(locale = 'en', paymentMethod = 'pm_card_visa') {
     const pk = shop.billkit.keys.publishable;
     const checkout = await call('POST', '/v1/checkouts', {
       plan: 'team-monthly',
@@ -39,7 +39,7 @@ describe('a subscriber switching plan and cancelling on the merchant\'s account 
         address: { line1: 'Hauptstrasse 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
       },
     }, pk);
-    const done = await call('POST', `/v1/checkouts/${checkout.id}/confirm`, { paymentMethod: 'pm_card_visa' }, pk);
+    const done = await call('POST', `/v1/checkouts/${checkout.id}/confirm`, { paymentMethod }, pk);
     await call('POST', '/v1/test-clock/advance', { days: 15 });
     await call('POST', '/v1/billing-runs');
     await call('POST', '/v1/test-clock/advance', { days: 10 });
@@ -87,6 +87,22 @@ describe('a subscriber switching plan and cancelling on the merchant\'s account 
     assert.equal(proration.status, 'paid');
     assert.equal((await call('GET', `/v1/subscriptions/${who.subscriptionId}`)).planCode, 'business-monthly');
     assert.deepEqual((p as Page & { errors?: string[] }).errors, []);
+    await p.close();
+  });
+
+  it('when the card on file declines, then the upgrade is made, its invoice stays open, and the buyer is told to update the payment method', async () => {
+    const who = await aSubscriber('en', 'pm_card_chargeCustomerFail');
+    assert.equal((await call('GET', `/v1/subscriptions/${who.subscriptionId}`)).status, 'past_due', 'the first renewal after the trial was declined');
+    const p = await page('billkit-plan-switch', who, { width: 320 });
+    await p.getByRole('radio', { name: /choose business/i }).click();
+    const due = euros(await p.locator('billkit-plan-switch [part~="total"] dd').textContent() ?? '');
+    await p.getByRole('button', { name: 'Confirm change' }).click();
+    await p.getByRole('heading', { name: 'Your payment was declined' }).waitFor();
+    await shot(p, 'portal-switch-6-declined-320');
+    const proration = (await call('GET', `/v1/invoices?subscriptionId=${who.subscriptionId}&limit=10`)).data.find((i: { kind: string }) => i.kind === 'proration');
+    assert.deepEqual([proration.status, proration.amountDue], ['open', due]);
+    const said = await p.locator('billkit-plan-switch [part~="outcome"]').textContent() ?? '';
+    assert.ok(said.includes(proration.number) && said.includes('Update your payment method'), said);
     await p.close();
   });
 
