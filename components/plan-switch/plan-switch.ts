@@ -26,7 +26,7 @@ type ChangeInvoice = NonNullable<SubscriptionChangeResult['invoice']>;
  * @csspart base - The wrapper of each step.
  * @csspart heading - The step's heading (focused when the step appears).
  * @csspart picker - The plan picker of the plans this subscription may switch to.
- * @csspart quantity - The quantity control (when the shop lets buyers change it).
+ * @csspart quantity - The quantity field and its label (when the shop lets buyers change it).
  * @csspart summary - What changes: from which plan and quantity to which.
  * @csspart lines - The preview invoice's lines (credits negative).
  * @csspart line - One line; a credit also has the part credit.
@@ -36,11 +36,12 @@ type ChangeInvoice = NonNullable<SubscriptionChangeResult['invoice']>;
  * @csspart coupon - Whether the subscription's coupon stays.
  * @csspart outcome - The result: paid, scheduled, or declined with what to do.
  * @csspart actions - The buttons of a step.
+ * @csspart note - A notice: when a change takes effect, a preview priced again, nothing changed yet.
  * @csspart error - A refusal or failure, with what to do.
  * @csspart empty - Shown when there is nothing this subscription may switch to.
  *
- * @cssprop --billkit-plan-switch-background - Background of the preview (defaults to --billkit-color-surface).
- * @cssprop --billkit-plan-switch-border-color - Border of the preview (defaults to --billkit-color-border).
+ * @cssprop --billkit-plan-switch-background - Background of the preview's lines and totals (defaults to --billkit-color-surface).
+ * @cssprop --billkit-plan-switch-border-color - Border of the preview's lines and totals (defaults to --billkit-color-border).
  */
 @customElement('billkit-plan-switch')
 export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {

@@ -46,7 +46,11 @@ export class BillkitSubscriptionActionElement<Step extends string = string> exte
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (changed.has('subscription') && changed.get('subscription') !== undefined) this.load();
+    if (changed.has('subscription') && changed.get('subscription') !== undefined) {
+      // Another subscription: start over from its data.
+      this.data = undefined;
+      this.load();
+    }
   }
 
   protected override updated(changed: PropertyValues<this>): void {

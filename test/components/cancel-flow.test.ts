@@ -141,6 +141,15 @@ describe('<billkit-cancel-flow>', () => {
       await click(el, 'Cancel subscription');
       expect(calls.at(-1)!.body).to.deep.equal({ at: 'now' });
     });
+    it('starts over when the subscription attribute changes; one the configuration does not list cannot be loaded', async () => {
+      const { el, calls } = await aFlow({ 'GET /v1/portal/subscriptions/sub_2': () => json(200, aSubscription({ id: 'sub_2' })) });
+      await click(el, 'Continue');
+      el.subscription = 'sub_2';
+      await settle(el);
+      expect(calls.at(-1)!.path).to.equal('/v1/portal/subscriptions/sub_2');
+      expect(text(heading(el))).to.equal('Cancel subscription');
+      expect(part(el, 'error').getAttribute('role')).to.equal('alert');
+    });
     it('opens on the pending cancellation with undo when the subscription is already cancelling', async () => {
       const { el } = await aFlow({
         ...configured({ cancel: false, uncancel: true }),
