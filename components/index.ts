@@ -15,6 +15,8 @@ export { PortalClient } from './shared/portal-client.js';
 export { BillkitInvoiceList } from './invoice-list/invoice-list.js';
 export { BillkitBillingDetails } from './billing-details/billing-details.js';
 export { BillkitPaymentMethod } from './payment-method/payment-method.js';
+export { BillkitPlanSwitch } from './plan-switch/plan-switch.js';
+export { BillkitCancelFlow } from './cancel-flow/cancel-flow.js';
 export { ApiClient, BillkitApiError } from './shared/api-client.js';
 export { CartStore } from './shared/cart-store.js';
 export * from './shared/events.js';

@@ -19,11 +19,13 @@ import { BillkitSubscription as SubscriptionElement } from '../subscription/subs
 import { BillkitInvoiceList as InvoiceListElement } from '../invoice-list/invoice-list.js';
 import { BillkitBillingDetails as BillingDetailsElement } from '../billing-details/billing-details.js';
 import { BillkitPaymentMethod as PaymentMethodElement } from '../payment-method/payment-method.js';
+import { BillkitPlanSwitch as PlanSwitchElement } from '../plan-switch/plan-switch.js';
+import { BillkitCancelFlow as CancelFlowElement } from '../cancel-flow/cancel-flow.js';
 import type {
   BillkitCartChangeEvent, BillkitCheckoutCompleteEvent, BillkitCouponApplyEvent, BillkitCouponRemoveEvent,
   BillkitPaymentErrorEvent, BillkitPlanSelectEvent, BillkitPortalSignInEvent, BillkitPortalSignOutEvent,
   BillkitSubscriptionUpdateEvent, BillkitInvoiceDownloadEvent, BillkitBillingDetailsUpdateEvent,
-  BillkitPaymentMethodUpdateEvent,
+  BillkitPaymentMethodUpdateEvent, BillkitSubscriptionCancelEvent, BillkitSubscriptionChangeEvent,
 } from '../shared/events.js';
 
 const planSelect = 'billkit-plan-select' as EventName<BillkitPlanSelectEvent>;
@@ -35,6 +37,9 @@ const paymentError = 'billkit-payment-error' as EventName<BillkitPaymentErrorEve
 const portalSignIn = 'billkit-portal-sign-in' as EventName<BillkitPortalSignInEvent>;
 const portalSignOut = 'billkit-portal-sign-out' as EventName<BillkitPortalSignOutEvent>;
 const subscriptionUpdate = 'billkit-subscription-update' as EventName<BillkitSubscriptionUpdateEvent>;
+const subscriptionChange = 'billkit-subscription-change' as EventName<BillkitSubscriptionChangeEvent>;
+const subscriptionCancel = 'billkit-subscription-cancel' as EventName<BillkitSubscriptionCancelEvent>;
+const close = 'close' as EventName<Event>;
 
 export const BillkitPlanPicker = createComponent({
   react: React,
@@ -129,4 +134,20 @@ export const BillkitPaymentMethod = createComponent({
   elementClass: PaymentMethodElement,
   events: { onPaymentMethodUpdate: 'billkit-payment-method-update' as EventName<BillkitPaymentMethodUpdateEvent> },
   displayName: 'BillkitPaymentMethod',
+});
+
+export const BillkitPlanSwitch = createComponent({
+  react: React,
+  tagName: 'billkit-plan-switch',
+  elementClass: PlanSwitchElement,
+  events: { onSubscriptionChange: subscriptionChange, onSubscriptionUpdate: subscriptionUpdate, onClose: close },
+  displayName: 'BillkitPlanSwitch',
+});
+
+export const BillkitCancelFlow = createComponent({
+  react: React,
+  tagName: 'billkit-cancel-flow',
+  elementClass: CancelFlowElement,
+  events: { onSubscriptionCancel: subscriptionCancel, onSubscriptionUpdate: subscriptionUpdate, onClose: close },
+  displayName: 'BillkitCancelFlow',
 });

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import {
-  BillkitBillingDetails, BillkitCheckout, BillkitInvoiceList, BillkitPaymentMethod, BillkitPlanPicker, BillkitPortal,
-  BillkitSignIn, BillkitSubscription,
+  BillkitBillingDetails, BillkitCancelFlow, BillkitCheckout, BillkitInvoiceList, BillkitPaymentMethod, BillkitPlanPicker,
+  BillkitPlanSwitch, BillkitPortal, BillkitSignIn, BillkitSubscription,
 } from '../../components/react/index.js';
 
 describe('React wrappers', () => {
@@ -47,5 +47,15 @@ describe('React wrappers', () => {
       assert.match(html, /id="part"/);
       assert.doesNotMatch(html, /onInvoiceDownload|onBillingDetailsUpdate|onPaymentMethodUpdate/i);
     }
+  });
+
+  it('when <BillkitPlanSwitch> and <BillkitCancelFlow> are rendered with event props, then they render their tags and the props stay out of the markup', () => {
+    const change = renderToString(createElement(BillkitPlanSwitch, { subscription: 'sub_1', id: 'switch', onSubscriptionChange: () => {}, onClose: () => {} } as never));
+    assert.match(change, /^<billkit-plan-switch/);
+    assert.match(change, /id="switch"/);
+    assert.doesNotMatch(change, /onSubscriptionChange|onclose/i);
+    const cancel = renderToString(createElement(BillkitCancelFlow, { subscription: 'sub_1', onSubscriptionCancel: () => {}, onSubscriptionUpdate: () => {} } as never));
+    assert.match(cancel, /^<billkit-cancel-flow/);
+    assert.doesNotMatch(cancel, /onSubscription/i);
   });
 });

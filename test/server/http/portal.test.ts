@@ -567,6 +567,22 @@ for (const target of testDatabases()) {
         assert.equal(done.body.invoice.status, 'paid');
       });
 
+      it('when a preview is more than 10 minutes old, then its prorationDate is refused with 422 proration_date_invalid and nothing is charged; a new preview confirms', async () => {
+        const { plans } = await aFamily(t, [1000, 3000]);
+        const bought = await subscribe(t, { plan: plans[0]!.code });
+        await advance(t, { days: 10 });
+        const as = bearer(await portalToken(t, bought.customer.id));
+        const path = `/v1/portal/subscriptions/${bought.subscription.id}/change`;
+        const stale = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, preview: true });
+        await advance(t, { seconds: 11 * 60 });
+        problemOf(await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, prorationDate: stale.body.prorationDate }), 422, 'proration_date_invalid');
+        assert.equal((await getSubscription(t, bought.subscription.id)).planCode, plans[0]!.code);
+        const fresh = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, preview: true });
+        const done = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, prorationDate: fresh.body.prorationDate });
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        assert.equal(done.body.invoice.amountDue, fresh.body.invoice.amountDue);
+      });
+
       it("when the plan is outside the family or the merchant's list, then 422 plan_switch_not_allowed (previews too); switching off is 403; quantities need the quantity feature", async () => {
         const { plans } = await aFamily(t, [1000, 2000, 3000]);
         const outsider = await aFlatPlan(t, 500);
