@@ -6,9 +6,9 @@ import { BillkitPortalElement } from '../shared/portal-base.js';
 import { PortalStore } from '../shared/portal-store.js';
 import { portalContext } from '../shared/context.js';
 import { BillkitPortalSignOutEvent } from '../shared/events.js';
-import { errorText } from '../shared/messages.js';
 import type { PortalConfiguration, PortalSubscription } from '../shared/portal-types.js';
 import { tokens } from '../shared/tokens.js';
+import { accountStyles, renderLoadError, renderSkeleton } from '../shared/account.js';
 import '../sign-in/sign-in.js';
 import '../subscription/subscription.js';
 import '../invoice-list/invoice-list.js';
@@ -38,7 +38,7 @@ import '../billing-details/billing-details.js';
  * @csspart invoices - The invoices' section.
  * @csspart payment-method - The payment method's section.
  * @csspart billing-details - The billing details' section.
- * @csspart alert - "A payment failed" with "Update payment method" (when a subscription is past due or unpaid).
+ * @csspart alert - "A payment failed" with "Update payment method" (when a subscription is past due or unpaid); it carries the error part too.
  * @csspart empty - "You have no subscriptions".
  * @csspart error - A load error with "Try again".
  *
@@ -49,23 +49,20 @@ import '../billing-details/billing-details.js';
 export class BillkitPortal extends BillkitPortalElement {
   static override styles = [
     tokens,
+    accountStyles,
     css`
       [part='base'] {
         display: grid;
         gap: var(--billkit-portal-gap, var(--_space-6));
         max-inline-size: var(--billkit-portal-max-width, 56rem);
       }
-      [part='header'] {
+      [part='header'],
+      .links {
         display: flex;
         flex-wrap: wrap;
         align-items: center;
         justify-content: space-between;
         gap: var(--_space-3);
-      }
-      [part='header'] p,
-      h2,
-      h1 {
-        margin: 0;
       }
       .who {
         display: grid;
@@ -75,42 +72,11 @@ export class BillkitPortal extends BillkitPortalElement {
       .who span {
         color: var(--_muted);
       }
-      .links {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: var(--_space-3);
-      }
       a {
         color: var(--_primary);
       }
       section {
         display: grid;
-        gap: var(--_space-3);
-      }
-      h2 {
-        font-size: 1.2em;
-      }
-      .skeleton.block {
-        display: block;
-        min-block-size: 8rem;
-      }
-      [part='error'],
-      [part='alert'] {
-        padding: var(--_space-4);
-        border: 1px solid var(--_danger);
-        border-radius: var(--_radius);
-      }
-      [part='alert'] {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        justify-content: space-between;
-        gap: var(--_space-3);
-      }
-      [part='alert'] p {
-        margin: 0;
-        flex: 1 1 16rem;
       }
     `,
   ];
@@ -119,7 +85,7 @@ export class BillkitPortal extends BillkitPortalElement {
 
   @state() private configuration?: PortalConfiguration;
   @state() private subscriptions?: PortalSubscription[];
-  @state() private error = '';
+  @state() private error?: unknown;
   @state() private expired = false;
   #flowDone = false;
   #loading = 0;
@@ -158,7 +124,7 @@ export class BillkitPortal extends BillkitPortalElement {
       return;
     }
     const run = ++this.#loading;
-    this.error = '';
+    this.error = undefined;
     try {
       const [configuration, page] = await Promise.all([store.configuration(), store.client.subscriptions({ limit: 100 })]);
       if (run !== this.#loading) return;
@@ -170,7 +136,7 @@ export class BillkitPortal extends BillkitPortalElement {
     } catch (error) {
       if (run !== this.#loading) return;
       if (PortalStore.isSessionError(error)) return this.#signedOut('expired');
-      this.error = errorText((error as { code?: string }).code);
+      this.error = error;
     }
   }
 
@@ -236,14 +202,8 @@ export class BillkitPortal extends BillkitPortalElement {
 
   #renderAccount() {
     const config = this.configuration;
-    if (this.error) {
-      return html`<div part="error" role="alert"><p>${this.error}</p>
-        <button class="button secondary" type="button" @click=${() => this.portalChanged()}>${msg('Try again', { id: 'portal.retry' })}</button></div>`;
-    }
-    if (!config || !this.subscriptions) {
-      return html`<div aria-busy="true"><span class="skeleton block"></span>
-        <span class="visually-hidden" role="status">${msg('Loading your account…', { id: 'portal.loading' })}</span></div>`;
-    }
+    if (this.error) return renderLoadError(this.error, () => this.portalChanged());
+    if (!config || !this.subscriptions) return renderSkeleton(msg('Loading your account…', { id: 'portal.loading' }));
     const locale = this.effectiveLocale;
     const back = config.session.returnUrl;
     const features = config.features;
@@ -255,7 +215,7 @@ export class BillkitPortal extends BillkitPortalElement {
         </div>
       </header>
       ${features.paymentMethod && this.subscriptions.some((s) => s.status === 'past_due' || s.status === 'unpaid')
-        ? html`<div part="alert" role="alert"><p>${msg('A payment failed. Update your payment method and the open invoice is paid at once.', { id: 'portal.payment_failed' })}</p>
+        ? html`<div part="alert error" role="alert"><p>${msg('Payment failed: update your payment method.', { id: 'subscription.payment_failed' })}</p>
             <button class="button" type="button" @click=${this.#toPaymentMethod}>${msg('Update payment method', { id: 'portal.update_payment_method' })}</button></div>`
         : nothing}
       <section part="subscriptions" aria-labelledby="subs-title">

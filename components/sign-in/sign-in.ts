@@ -193,9 +193,8 @@ export class BillkitSignIn extends BillkitPortalElement {
       <h2 id="title">${msg('Sign in to manage your subscription', { id: 'sign-in.title' })}</h2>
       <form part="form" novalidate @submit=${this.#submit} aria-busy=${this.busy ? 'true' : 'false'}>
         ${code
-          ? html`<p part="sent" role="status">${this.resent
-              ? msg(str`A new code is on its way to ${this.email}, if an account uses it. The older code no longer works.`, { id: 'sign-in.resent' })
-              : msg(str`If an account uses ${this.email}, we sent it a 6-digit code. It is valid for 10 minutes.`, { id: 'sign-in.sent' })}</p>
+          ? html`<p part="sent" role="status">${msg(str`If an account uses ${this.email}, we sent it a 6-digit code. It is valid for 10 minutes.`, { id: 'sign-in.sent' })}
+              ${this.resent ? msg('(A new one: the older code no longer works.)', { id: 'sign-in.resent' }) : nothing}</p>
             <label for="input">${msg('Code from the email', { id: 'sign-in.code_label' })}</label>
             <input id="input" part="input" name="code" inputmode="numeric" autocomplete="one-time-code"
               pattern="[0-9]{6}" required aria-invalid=${invalid} aria-describedby="error" />`

@@ -10,6 +10,9 @@ import { priceFor } from '../shared/catalog.js';
 import type { Pricing } from '../shared/types.js';
 import type { PortalConfiguration, PortalSubscription, PortalSubscriptionRights, SubscriptionStatus } from '../shared/portal-types.js';
 import { tokens } from '../shared/tokens.js';
+import { accountStyles, renderLoadError, renderSkeleton } from '../shared/account.js';
+import '../plan-switch/plan-switch.js';
+import '../cancel-flow/cancel-flow.js';
 
 export type SubscriptionFlow = 'switch_plan' | 'cancel';
 
@@ -20,7 +23,7 @@ export type SubscriptionFlow = 'switch_plan' | 'cancel';
  * "Change plan" and "Cancel" open <billkit-plan-switch> and <billkit-cancel-flow> in a dialog; pause, resume and
  * "Keep subscription" are done here.
  *
- * @event billkit-subscription-update - Paused, resumed or uncancelled here (and re-dispatched from the dialog's parts). detail: {subscriptionId, action, status}.
+ * @event billkit-subscription-update - Paused, resumed or uncancelled here, or changed, cancelled, kept by the dialog's parts (their events bubble through). detail: {subscriptionId, action, status}.
  *
  * @csspart base - The card.
  * @csspart header - Plan name and status.
@@ -41,6 +44,7 @@ export type SubscriptionFlow = 'switch_plan' | 'cancel';
 export class BillkitSubscription extends BillkitPortalElement {
   static override styles = [
     tokens,
+    accountStyles,
     css`
       [part='base'] {
         display: grid;
@@ -118,22 +122,9 @@ export class BillkitSubscription extends BillkitPortalElement {
       [part='dialog']::backdrop {
         background: rgb(0 0 0 / 0.5);
       }
-      .dialog-head {
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        gap: var(--_space-2);
-        margin-block-end: var(--_space-3);
-      }
       .close {
+        float: right;
         min-inline-size: 2.75rem;
-      }
-      .brand::first-letter {
-        text-transform: uppercase;
-      }
-      .skeleton {
-        min-block-size: 1.2em;
-        inline-size: 60%;
       }
     `,
   ];
@@ -147,7 +138,7 @@ export class BillkitSubscription extends BillkitPortalElement {
 
   @state() private data?: PortalSubscription;
   @state() private configuration?: PortalConfiguration;
-  @state() private loadError = '';
+  @state() private loadError?: unknown;
   @state() private actionError = '';
   @state() private busy = false;
   @state() private confirmingPause = false;
@@ -189,7 +180,7 @@ export class BillkitSubscription extends BillkitPortalElement {
     const store = this.portal;
     const id = this.subscription;
     if (!store || !id || !store.signedIn) return;
-    this.loadError = '';
+    this.loadError = undefined;
     try {
       const [data, configuration] = await Promise.all([store.client.subscription(id), store.configuration()]);
       if (id !== this.subscription) return;
@@ -205,7 +196,7 @@ export class BillkitSubscription extends BillkitPortalElement {
     } catch (error) {
       // Inside the portal an expired session is the portal's to show (it asks to sign in again).
       if (this.inPortal && PortalStore.isSessionError(error)) return;
-      this.loadError = errorText((error as { code?: string }).code);
+      this.loadError = error;
     }
   }
 
@@ -254,26 +245,26 @@ export class BillkitSubscription extends BillkitPortalElement {
     void this.openFlow(flow);
   }
 
-  /** The dialog's part finished (its update: focus goes to what changed, once reloaded) or the buyer backed out (its close, Escape, ✕: back to the button). */
-  #done = (event: Event): void => {
+  /**
+   * The buyer closed the dialog: its part's `close` ("Keep my plan", or closing its outcome), Escape or ✕. Focus
+   * returns to the button, or, when the change removed it, to what changed.
+   */
+  #done = (): void => {
     if (this.dialog?.open) this.dialog.close();
     if (!this.open) return;
     this.open = undefined;
     const opener = this.#opener;
     this.#opener = undefined;
-    if (event.type === BillkitSubscriptionUpdateEvent.eventName) this.#focusAfterLoad = true;
-    else if (opener?.isConnected) opener.focus();
+    if (opener?.isConnected) opener.focus();
     else this.#focus();
   };
 
   override render() {
     const sub = this.data;
     if (!sub) {
-      return this.loadError
-        ? html`<div part="base"><p part="error" class="error" role="alert" tabindex="-1">${this.loadError}</p>
-            <div part="actions"><button class="button secondary" type="button" @click=${() => this.portalChanged()}>${msg('Try again', { id: 'portal.retry' })}</button></div></div>`
-        : html`<div part="base" aria-busy="true"><span class="skeleton">&nbsp;</span><span class="skeleton">&nbsp;</span><span class="skeleton">&nbsp;</span>
-            <span class="visually-hidden" role="status">${msg('Loading your subscription…', { id: 'subscription.loading' })}</span></div>`;
+      return html`<div part="base">${this.loadError
+        ? renderLoadError(this.loadError, () => this.portalChanged())
+        : renderSkeleton(msg('Loading your subscription…', { id: 'subscription.loading' }))}</div>`;
     }
     const locale = this.effectiveLocale;
     const date = (iso: string | null | undefined) => (iso ? formatDate(iso, locale) : '');
@@ -287,23 +278,22 @@ export class BillkitSubscription extends BillkitPortalElement {
       ${this.#renderDetails(sub, date)}
       ${this.actionError ? html`<p part="error" class="error" role="alert" tabindex="-1">${this.actionError}</p>` : nothing}
       ${this.#renderActions(sub, date)}
-      <dialog part="dialog" aria-labelledby="dialog-title" @close=${this.#done} @billkit-subscription-update=${this.#done}>
+      <dialog part="dialog" aria-label=${this.open === 'cancel' ? cancelText() : changeText()} @close=${this.#done}>
         ${this.open ? this.#renderDialog(this.open) : nothing}
       </dialog>
     </article>`;
   }
 
+  /** The dialog: ✕, then the part, whose own headings say each step (the dialog is named after the action). */
   #renderDialog(flow: SubscriptionFlow) {
     const store = this.portal;
     const locale = this.effectiveLocale;
-    return html`<div class="dialog-head">
-        <h2 id="dialog-title">${flow === 'cancel' ? msg('Cancel subscription', { id: 'subscription.cancel_title' }) : msg('Change plan', { id: 'subscription.change' })}</h2>
-        <button class="button secondary close" type="button" aria-label=${msg('Close', { id: 'subscription.close' })} @click=${() => this.dialog?.close()}>✕</button>
-      </div>
+    return html`<button class="button secondary close" type="button" aria-label=${msg('Close', { id: 'subscription.close' })} @click=${() => this.dialog?.close()}>✕</button>
       ${flow === 'cancel'
         ? html`<billkit-cancel-flow subscription=${this.subscription} locale=${locale} .store=${store}></billkit-cancel-flow>`
         : html`<billkit-plan-switch subscription=${this.subscription} locale=${locale} .store=${store}></billkit-plan-switch>`}`;
   }
+
 
   #renderNotice(sub: PortalSubscription, date: (iso: string | null) => string) {
     const notice = (text: string, error = false) => html`<p part="notice" class=${error ? 'error' : ''} tabindex="-1">${text}</p>`;
@@ -344,10 +334,6 @@ export class BillkitSubscription extends BillkitPortalElement {
             ${usage.map((u) => html`<dd>${u.description}: ${formatNumber(u.quantity, locale)} ${unitsOf(u.measurement.unit, u.quantity, locale)}
               (${formatMoney(u.amount, sub.usage!.currency ?? sub.plan.currency, locale)})</dd>`)}</div>`
         : nothing}
-      ${sub.defaultPaymentMethod?.last4
-        ? html`<div><dt>${msg('Paid with', { id: 'subscription.paid_with' })}</dt>
-            <dd class="brand">${sub.defaultPaymentMethod.brand ?? ''} •••• ${sub.defaultPaymentMethod.last4}</dd></div>`
-        : nothing}
     </dl>`;
   }
 
@@ -355,10 +341,8 @@ export class BillkitSubscription extends BillkitPortalElement {
     const rights = this.#rights;
     if (!rights) return nothing;
     if (this.confirmingPause) {
-      const max = this.configuration?.pause.maxPeriods;
       return html`<div part="notice" role="group" aria-labelledby="pause-q">
-        <p id="pause-q">${msg(str`Pause from ${date(sub.currentPeriodEnd)}? You keep what you paid for until then, and nothing is billed while it is paused.`, { id: 'subscription.pause_question' })}
-          ${max ? msg(str`It resumes by itself after at most ${max} billing periods.`, { id: 'subscription.pause_max' }) : nothing}</p>
+        <p id="pause-q">${msg(str`Pause from ${date(sub.currentPeriodEnd)}? Nothing is billed while paused.`, { id: 'subscription.pause_question' })}</p>
         <div part="actions">
           <button class="button" type="button" data-confirm ?disabled=${this.busy} @click=${this.#pause}>${msg('Pause subscription', { id: 'subscription.pause_confirm' })}</button>
           <button class="button secondary" type="button" @click=${() => this.#askPause(false)}>${msg('Keep it running', { id: 'subscription.pause_back' })}</button>
@@ -371,9 +355,9 @@ export class BillkitSubscription extends BillkitPortalElement {
       rights.uncancel ? button(msg('Keep subscription', { id: 'subscription.uncancel' }), this.#uncancel, 'uncancel', false) : nothing,
       rights.resume ? button(msg('Resume', { id: 'subscription.resume' }), this.#resume, 'resume', false) : nothing,
       rights.switchPlanTo.length || rights.changeQuantity
-        ? button(msg('Change plan', { id: 'subscription.change' }), (e) => this.#openFrom(e, 'switch_plan'), 'switch_plan') : nothing,
+        ? button(changeText(), (e) => this.#openFrom(e, 'switch_plan'), 'switch_plan') : nothing,
       rights.pause ? button(msg('Pause', { id: 'subscription.pause' }), () => this.#askPause(true), 'pause') : nothing,
-      rights.cancel ? button(msg('Cancel subscription', { id: 'subscription.cancel_title' }), (e) => this.#openFrom(e, 'cancel'), 'cancel') : nothing,
+      rights.cancel ? button(cancelText(), (e) => this.#openFrom(e, 'cancel'), 'cancel') : nothing,
     ];
     return buttons.some((b) => b !== nothing) ? html`<div part="actions">${buttons}</div>` : nothing;
   }
@@ -386,6 +370,9 @@ function recurringPrice(sub: PortalSubscription): number {
     return charge?.type === 'recurring' ? sum + priceFor(charge.pricing as Pricing, item.quantity) : sum;
   }, 0);
 }
+
+const changeText = () => msg('Change plan', { id: 'subscription.change' });
+const cancelText = () => msg('Cancel subscription', { id: 'subscription.cancel_title' });
 
 /** A status in words, for the badge. */
 export function statusText(status: SubscriptionStatus): string {

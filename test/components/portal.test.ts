@@ -31,7 +31,7 @@ describe('<billkit-portal>', () => {
       const { store } = aPortalStore({ ...portalRoutes(), 'GET /v1/portal/configuration': pending });
       const el = await fixture<BillkitPortal>(html`<billkit-portal .store=${store}></billkit-portal>`);
       await el.updateComplete;
-      expect(el.shadowRoot!.querySelector('[aria-busy="true"]')).to.exist;
+      expect(part(el, 'skeleton')!.getAttribute('aria-label')).to.equal('Loading your account…');
       await expect(el).to.be.accessible();
     });
     it('is accessible with the account shown', async () => {
@@ -46,8 +46,8 @@ describe('<billkit-portal>', () => {
     });
     it('is accessible when loading failed, and Try again loads again', async () => {
       let fail = true;
-      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => (fail ? problem(503, 'unavailable') : json(200, aConfiguration())) });
-      expect(text(part(el, 'error'))).to.contain('Something went wrong. Please try again.');
+      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => (fail ? problem(503, 'unavailable', 'Billing is down for a moment.') : json(200, aConfiguration())) });
+      expect(text(part(el, 'error'))).to.equal('Billing is down for a moment. Try again');
       await expect(el).to.be.accessible();
       fail = false;
       el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="error"] button')!.click();
@@ -138,7 +138,7 @@ describe('<billkit-portal>', () => {
     });
     it('says a payment failed and leads to the payment method', async () => {
       const { el } = await aPortal({ 'GET /v1/portal/subscriptions': () => json(200, { data: [aPortalSubscription({ status: 'past_due' })], hasMore: false, nextCursor: null }) });
-      expect(text(part(el, 'alert'))).to.contain('A payment failed.');
+      expect(text(part(el, 'alert'))).to.contain('Payment failed: update your payment method.');
       await expect(el).to.be.accessible();
       part(el, 'alert')!.querySelector('button')!.click();
       expect(el.shadowRoot!.activeElement).to.equal(part(el, 'payment-method'));

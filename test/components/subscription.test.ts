@@ -30,15 +30,15 @@ describe('<billkit-subscription>', () => {
     it('is accessible while loading (a skeleton)', async () => {
       const { store } = aPortalStore({ ...portalRoutes(), 'GET /v1/portal/subscriptions/sub_1': pending });
       const el = await fixture<BillkitSubscription>(html`<billkit-subscription subscription="sub_1" .store=${store}></billkit-subscription>`);
-      expect(part(el, 'base')!.getAttribute('aria-busy')).to.equal('true');
+      expect(part(el, 'skeleton')!.getAttribute('aria-label')).to.equal('Loading your subscription…');
       await expect(el).to.be.accessible();
     });
     it('is accessible when loading failed, with Try again', async () => {
       let fail = true;
       const { el } = await aSubscription({}, undefined, {
-        'GET /v1/portal/subscriptions/sub_1': () => (fail ? problem(500, 'internal') : json(200, aPortalSubscription())),
+        'GET /v1/portal/subscriptions/sub_1': () => (fail ? problem(500, 'internal', 'Billing is down for a moment.') : json(200, aPortalSubscription())),
       });
-      expect(text(part(el, 'error'))).to.equal('Something went wrong. Please try again.');
+      expect(text(part(el, 'error'))).to.equal('Billing is down for a moment. Try again');
       await expect(el).to.be.accessible();
       fail = false;
       button(el, 'Try again')!.click();
@@ -60,7 +60,7 @@ describe('<billkit-subscription>', () => {
   });
 
   describe('what it shows', () => {
-    it('shows plan, status, price, next invoice, usage so far and the card', async () => {
+    it('shows plan, status, price, next invoice and usage so far', async () => {
       const { el } = await aSubscription();
       expect(text(el.shadowRoot!.querySelector('h3'))).to.equal('Pro');
       expect(text(part(el, 'badge'))).to.equal('Active');
@@ -69,7 +69,6 @@ describe('<billkit-subscription>', () => {
       const details = text(part(el, 'details'));
       expect(details).to.contain('Next invoice €58.55 on January 1, 2027');
       expect(text(part(el, 'usage'))).to.equal('Usage so far API calls: 1,250 API calls (€5.00)');
-      expect(details).to.contain('visa •••• 4242');
     });
     it('says a failed payment needs a new payment method', async () => {
       const { el } = await aSubscription({ status: 'past_due' });
@@ -99,7 +98,6 @@ describe('<billkit-subscription>', () => {
       await sendKeys({ press: 'Enter' });
       await el.updateComplete;
       expect(text(el.shadowRoot!.querySelector('#pause-q'))).to.contain('Pause from January 1, 2027?');
-      expect(text(el.shadowRoot!.querySelector('#pause-q'))).to.contain('at most 3 billing periods');
       expect(active(el)).to.equal(button(el, 'Pause subscription'));
       await expect(el).to.be.accessible();
       const updated = oneEvent(el, 'billkit-subscription-update');
@@ -169,28 +167,35 @@ describe('<billkit-subscription>', () => {
       expect(dialog.open).to.equal(false);
       expect(active(el)).to.equal(change);
     });
-    it('after its part finished, focus goes to what changed (the notice), not to a button that is gone', async () => {
+    it('after its part finished and the buyer closed it, focus goes to what changed (the notice), not to a button that is gone', async () => {
       let current = aPortalSubscription();
-      const { el, store } = await aSubscription({}, undefined, { 'GET /v1/portal/subscriptions/sub_1': () => json(200, current) });
+      let config = aConfiguration();
+      const { el, store } = await aSubscription({}, undefined, {
+        'GET /v1/portal/subscriptions/sub_1': () => json(200, current),
+        'GET /v1/portal/configuration': () => json(200, config),
+      });
       button(el, 'Cancel subscription')!.click();
       await el.updateComplete;
+      const dialog = part(el, 'dialog') as HTMLDialogElement;
+      const flow = dialog.querySelector('billkit-cancel-flow')!;
       current = aPortalSubscription({ cancelAtPeriodEnd: true });
-      const flow = part(el, 'dialog')!.querySelector('billkit-cancel-flow')!;
-      flow.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: 'sub_1', action: 'cancelled', status: 'active' }));
+      config = aConfiguration({}, { cancel: false, uncancel: true });
       store.changed();
-      await waitUntil(() => active(el) === part(el, 'notice'), 'focus not on the notice');
+      flow.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: 'sub_1', action: 'cancelled', status: 'active' }));
+      await waitUntil(() => button(el, 'Keep subscription'), 'not reloaded');
+      // The part's outcome stays on screen until the buyer closes it.
+      expect(dialog.open).to.equal(true);
+      flow.dispatchEvent(new Event('close', { bubbles: true, composed: true }));
+      await el.updateComplete;
+      expect(dialog.open).to.equal(false);
+      expect(active(el)).to.equal(part(el, 'notice'));
       expect(text(part(el, 'notice'))).to.equal('Ends on January 1, 2027.');
     });
-    it('closes Cancel on its update event and by Escape', async () => {
+    it('closes by Escape and returns focus to the button', async () => {
       const { el } = await aSubscription();
       button(el, 'Cancel subscription')!.click();
       await el.updateComplete;
       const dialog = part(el, 'dialog') as HTMLDialogElement;
-      dialog.querySelector('billkit-cancel-flow')!.dispatchEvent(new BillkitSubscriptionUpdateEvent({ subscriptionId: 'sub_1', action: 'cancelled', status: 'active' }));
-      await el.updateComplete;
-      expect(dialog.open).to.equal(false);
-      button(el, 'Cancel subscription')!.click();
-      await el.updateComplete;
       expect(dialog.open).to.equal(true);
       await sendKeys({ press: 'Escape' });
       await waitUntil(() => !dialog.open, 'Escape did not close');

@@ -179,4 +179,65 @@ describe('a subscriber in the customer portal', () => {
     assert.equal(renewal.status, 'paid');
     await page.close();
   });
+
+  it('when a subscriber upgrades in the portal, then the invoice charged is the preview; when they start to cancel, the retention offer keeps them; a cancellation at the period end is undone', async () => {
+    await api('POST', '/v1/coupons', { code: 'PORTAL20', name: 'Stay with us', type: 'percentage', percentage: 20, frequency: 'limited', numberOfPeriods: 3 });
+    await api('PUT', '/v1/settings', { portal: { cancellation: { retentionCoupon: 'PORTAL20' } } });
+    const page = await shop.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const email = `walk-${Date.now()}@example.com`;
+    await buy(page, 'starter-monthly', email);
+    await signIn(page, email);
+    const dialog = subscription(page).locator('dialog');
+
+    // Upgrade: the preview's total is what is charged.
+    await subscription(page).getByRole('button', { name: 'Change plan' }).click();
+    await dialog.getByRole('radio', { name: /choose business/i }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/portal-7-change-plan.png` });
+    await dialog.getByRole('radio', { name: /choose business/i }).click();
+    await dialog.getByRole('heading', { name: 'Review your change' }).waitFor();
+    const due = (await dialog.locator('[part~="total"] dd').textContent())!.trim();
+    await page.screenshot({ path: `${SHOTS}/portal-7-upgrade-preview.png` });
+    await dialog.getByRole('button', { name: 'Confirm change' }).click();
+    await dialog.getByRole('heading', { name: 'Your plan is changed' }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await subscription(page).locator('h3', { hasText: 'Business' }).waitFor();
+    const customer = (await api('GET', `/v1/customers?email=${encodeURIComponent(email)}`)).data[0];
+    const proration = (await api('GET', `/v1/invoices?customerId=${customer.id}`)).data.find((i: { kind: string }) => i.kind === 'proration');
+    assert.equal(proration.status, 'paid');
+    assert.equal(`€${(proration.amountPaid / 100).toFixed(2)}`, due, 'charged what the preview said');
+    await page.locator('billkit-invoice-list [part="row"]', { hasText: proration.number }).waitFor();
+
+    // Cancel: the offer comes first, and accepting it keeps the subscription with the coupon.
+    await subscription(page).getByRole('button', { name: 'Cancel subscription' }).click();
+    await dialog.getByRole('heading', { name: 'Why are you cancelling?' }).waitFor();
+    await dialog.getByLabel('It is too expensive').check();
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByText('Stay and get 20% off the next 3 months').waitFor();
+    await page.screenshot({ path: `${SHOTS}/portal-8-retention-offer.png` });
+    await dialog.getByRole('button', { name: 'Accept offer' }).click();
+    await dialog.getByRole('heading', { name: 'Thank you for staying' }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const sub = (await api('GET', `/v1/subscriptions?customerId=${customer.id}`)).data[0];
+    assert.deepEqual([sub.couponCode, sub.cancelAtPeriodEnd], ['PORTAL20', false]);
+
+    // Cancel at the period's end (no second offer), then keep it from the subscription itself.
+    await subscription(page).getByRole('button', { name: 'Cancel subscription' }).click();
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByRole('heading', { name: 'Cancel your subscription?' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel subscription' }).click();
+    await dialog.getByRole('heading', { name: 'Your subscription is cancelled' }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const notice = subscription(page).locator('[part~="notice"]');
+    await notice.filter({ hasText: /^Ends on / }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/portal-8b-ends-on.png`, fullPage: true });
+    assert.equal((await api('GET', `/v1/subscriptions/${sub.id}`)).cancelAtPeriodEnd, true);
+    await subscription(page).getByRole('button', { name: 'Keep subscription' }).click();
+    await subscription(page).getByRole('button', { name: 'Cancel subscription' }).waitFor();
+    assert.equal(await notice.count(), 0);
+    assert.equal((await api('GET', `/v1/subscriptions/${sub.id}`)).cancelAtPeriodEnd, false);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });
