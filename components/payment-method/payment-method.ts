@@ -110,8 +110,11 @@ export class BillkitPaymentMethod extends BillkitPortalElement {
         // The amounts owed and the invoices' numbers; without the invoices feature the card is still shown.
         client.invoices({ status: 'open', limit: 100 }).catch(() => ({ data: [] })),
       ]);
+      const first = !this.subscriptions;
       this.subscriptions = subscriptions.data.filter((s) => LIVE.includes(s.status));
       this.openInvoices = invoices.data;
+      // replace() called before the first load (a deep link): the form shows only now, so it takes the focus now.
+      if (first && this.replacing) this.#focus('#card');
     } catch (error) {
       if (!this.subscriptions) this.loadError = error;
     }

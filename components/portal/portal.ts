@@ -150,10 +150,12 @@ export class BillkitPortal extends BillkitPortalElement {
     if (sub) sub.flow = flow.type;
   }
 
+  /** To the payment method with its new-card form open (the form takes the focus once it is ready). */
   #toPaymentMethod = (): void => {
     const section = this.renderRoot.querySelector<HTMLElement>('[part~="payment-method"]');
     section?.scrollIntoView({ block: 'start' });
     section?.focus();
+    void section?.querySelector('billkit-payment-method')?.replace();
   };
 
   #signedOut(reason: 'signed_out' | 'expired'): void {

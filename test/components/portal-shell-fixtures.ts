@@ -65,6 +65,7 @@ export function portalRoutes(sub = aPortalSubscription(), config = aConfiguratio
     'GET /v1/portal/subscriptions/sub_1': () => json(200, sub),
     'GET /v1/portal/invoices': () => json(200, { data: [anInvoice(1)], hasMore: false, nextCursor: null }),
     'GET /v1/portal/customer': () => json(200, aCustomer()),
+    'POST /v1/portal/payment-methods/setup': () => json(200, { provider: 'test' }),
     'POST /v1/portal/sign-in': () => new Response(null, { status: 202 }),
     'POST /v1/portal/sign-in/verify': () => json(200, { token: 'ps_signed_in', expiresAt: '2026-12-07T01:00:00.000Z' }),
     'POST /v1/portal/sign-out': () => new Response(null, { status: 204 }),

@@ -8,6 +8,9 @@ import { aConfiguration, aPortalStore, aPortalSubscription, portalRoutes } from 
 
 const part = (el: Element, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const text = (node: Element | null | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
+/** The payment method's new-card form is open, its card field focused. */
+const cardFieldFocused = (el: BillkitPortal) =>
+  el.shadowRoot!.querySelector('billkit-payment-method')?.shadowRoot?.activeElement?.id === 'card';
 const loaded = (el: BillkitPortal) => waitUntil(() => part(el, 'subscriptions') || part(el, 'error') || el.shadowRoot!.querySelector('billkit-sign-in'), 'not loaded');
 
 async function aPortal(routes: Record<string, Route> = {}, token = 'ps_test') {
@@ -141,13 +144,13 @@ describe('<billkit-portal>', () => {
       expect(text(part(el, 'alert'))).to.contain('Payment failed: update your payment method.');
       await expect(el).to.be.accessible();
       part(el, 'alert')!.querySelector('button')!.click();
-      expect(el.shadowRoot!.activeElement).to.equal(part(el, 'payment-method'));
+      await waitUntil(() => cardFieldFocused(el), 'the new-card form is not open and focused');
     });
-    it('focuses the payment method for a payment_method flow', async () => {
+    it('opens the new-card form of the payment method for a payment_method flow', async () => {
       const config = aConfiguration();
       config.session = { ...config.session, flow: { type: 'payment_method', subscriptionId: 'sub_1' } } as typeof config.session;
       const { el } = await aPortal({ 'GET /v1/portal/configuration': () => json(200, config) });
-      await waitUntil(() => el.shadowRoot!.activeElement === part(el, 'payment-method'), 'not focused');
+      await waitUntil(() => cardFieldFocused(el), 'the new-card form is not open and focused');
     });
   });
 

@@ -141,6 +141,19 @@ describe('a subscriber in the customer portal', () => {
     assert.match((await page.locator('billkit-portal header[part~="header"]').textContent())!, /Ada Lovelace/);
     await page.locator('billkit-portal [part~="back"]').waitFor();
     await page.screenshot({ path: `${SHOTS}/portal-5-signed-in-user.png`, fullPage: true });
+    // The shop's deep links: a session opened on the cancel flow shows it at once; one on the payment method opens its form.
+    const ada = await api('GET', '/v1/customers/by-ref/demo-user-ada');
+    const adaSub = (await api('GET', `/v1/subscriptions?customerId=${ada.id}`)).data[0];
+    const cancelLink = await api('POST', '/v1/portal-sessions', { customerId: ada.id, flow: { type: 'cancel', subscriptionId: adaSub.id } });
+    await page.goto(cancelLink.url.replace(/^http:\/\/localhost:\d+/, shop.billkit.url));
+    await subscription(page).locator('dialog').getByRole('heading', { name: 'Why are you cancelling?' }).waitFor();
+    await page.keyboard.press('Escape');
+    await subscription(page).getByRole('button', { name: 'Cancel subscription' }).waitFor();
+    const cardLink = await api('POST', '/v1/portal-sessions', { customerId: ada.id, flow: { type: 'payment_method', subscriptionId: adaSub.id } });
+    await page.goto('about:blank');
+    await page.goto(cardLink.url.replace(/^http:\/\/localhost:\d+/, shop.billkit.url));
+    await page.waitForFunction(() => document.querySelector('billkit-portal')?.shadowRoot?.querySelector('billkit-payment-method')?.shadowRoot?.activeElement?.id === 'card');
+
     // The same account on a 320 px phone, in German and dark (the reload keeps the session).
     await page.setViewportSize({ width: 320, height: 800 });
     await page.evaluate(() => { localStorage.setItem('billkit-demo-lang', 'de'); localStorage.setItem('billkit-demo-theme', 'dark'); });
@@ -163,12 +176,13 @@ describe('a subscriber in the customer portal', () => {
     assert.equal((await subscription(page).locator('[part~="notice"]').textContent())!.trim(), 'Payment failed: update your payment method.');
     await page.screenshot({ path: `${SHOTS}/portal-9-past-due.png`, fullPage: true });
 
-    // The alert leads to the payment method; a new card pays the open invoice at once.
+    // The alert opens the payment method's new-card form; a new card pays the open invoice at once.
     await page.getByRole('button', { name: 'Update payment method' }).click();
     const method = page.locator('billkit-payment-method');
     await method.locator('[part~="past-due"]').waitFor();
-    await method.getByRole('button', { name: 'Replace' }).click();
-    await method.getByLabel('Card number').fill('4242 4242 4242 4242');
+    // The new-card form is open and its field focused.
+    await page.waitForFunction(() => document.querySelector('billkit-portal')?.shadowRoot?.querySelector('billkit-payment-method')?.shadowRoot?.activeElement?.id === 'card');
+    await page.keyboard.type('4242 4242 4242 4242');
     await method.getByRole('button', { name: 'Save card' }).click();
     await method.locator('[part~="outcome"]', { hasText: /is paid/ }).waitFor();
     await subscription(page).locator('[part~="badge"]', { hasText: 'Active' }).waitFor();
