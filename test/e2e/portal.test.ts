@@ -174,7 +174,7 @@ describe('a subscriber in the customer portal', () => {
     await signIn(page, email);
     assert.equal((await subscription(page).locator('[part~="badge"]').textContent())!.trim(), 'Past due');
     assert.equal((await subscription(page).locator('[part~="notice"]').textContent())!.trim(), 'Payment failed: update your payment method.');
-    await page.screenshot({ path: `${SHOTS}/portal-9-past-due.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/portal-11-past-due.png`, fullPage: true });
 
     // The alert opens the payment method's new-card form; a new card pays the open invoice at once.
     await page.getByRole('button', { name: 'Update payment method' }).click();
@@ -186,7 +186,7 @@ describe('a subscriber in the customer portal', () => {
     await method.getByRole('button', { name: 'Save card' }).click();
     await method.locator('[part~="outcome"]', { hasText: /is paid/ }).waitFor();
     await subscription(page).locator('[part~="badge"]', { hasText: 'Active' }).waitFor();
-    await page.screenshot({ path: `${SHOTS}/portal-10-card-replaced.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/portal-12-card-replaced.png`, fullPage: true });
     const customer = (await api('GET', `/v1/customers?email=${encodeURIComponent(email)}`)).data[0];
     const invoices = (await api('GET', `/v1/invoices?customerId=${customer.id}`)).data;
     const renewal = invoices.find((i: { kind: string }) => i.kind === 'renewal');
@@ -212,7 +212,7 @@ describe('a subscriber in the customer portal', () => {
     await dialog.getByRole('radio', { name: /choose business/i }).click();
     await dialog.getByRole('heading', { name: 'Review your change' }).waitFor();
     const due = (await dialog.locator('[part~="total"] dd').textContent())!.trim();
-    await page.screenshot({ path: `${SHOTS}/portal-7-upgrade-preview.png` });
+    await page.screenshot({ path: `${SHOTS}/portal-8-upgrade-preview.png` });
     await dialog.getByRole('button', { name: 'Confirm change' }).click();
     await dialog.getByRole('heading', { name: 'Your plan is changed' }).waitFor();
     await dialog.getByRole('button', { name: 'Done' }).click();
@@ -229,7 +229,7 @@ describe('a subscriber in the customer portal', () => {
     await dialog.getByLabel('It is too expensive').check();
     await dialog.getByRole('button', { name: 'Continue' }).click();
     await dialog.getByText('Stay and get 20% off the next 3 months').waitFor();
-    await page.screenshot({ path: `${SHOTS}/portal-8-retention-offer.png` });
+    await page.screenshot({ path: `${SHOTS}/portal-9-retention-offer.png` });
     await dialog.getByRole('button', { name: 'Accept offer' }).click();
     await dialog.getByRole('heading', { name: 'Thank you for staying' }).waitFor();
     await dialog.getByRole('button', { name: 'Done' }).click();
@@ -245,7 +245,7 @@ describe('a subscriber in the customer portal', () => {
     await dialog.getByRole('button', { name: 'Done' }).click();
     const notice = subscription(page).locator('[part~="notice"]');
     await notice.filter({ hasText: /^Ends on / }).waitFor();
-    await page.screenshot({ path: `${SHOTS}/portal-8b-ends-on.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/portal-10-ends-on.png`, fullPage: true });
     assert.equal((await api('GET', `/v1/subscriptions/${sub.id}`)).cancelAtPeriodEnd, true);
     await subscription(page).getByRole('button', { name: 'Keep subscription' }).click();
     await subscription(page).getByRole('button', { name: 'Cancel subscription' }).waitFor();
