@@ -13,9 +13,11 @@ function reportSizes(): void {
   const brotli = (file: string) => brotliCompressSync(readFileSync(file)).length;
   const all = brotli('dist/billkit.js');
   const lazy = readdirSync('dist/chunks').filter((f) => f.startsWith('pure-'));
+  const german = readdirSync('dist/chunks').filter((f) => /^de-.*\.js$/.test(f)).map((f) => brotli(`dist/chunks/${f}`));
   const kB = (n: number) => `${(n / 1024).toFixed(1)} kB`;
   console.log(`billkit: dist/billkit.js ${kB(all)} brotli (budget ${kB(BUDGET_BYTES)})` +
-    (lazy.length ? `; Stripe loader, fetched only for Stripe: ${kB(brotli(`dist/chunks/${lazy[0]}`))}` : ''));
+    (lazy.length ? `; Stripe loader, fetched only for Stripe: ${kB(brotli(`dist/chunks/${lazy[0]}`))}` : '') +
+    (german.length ? `; German text, fetched only for German: ${kB(Math.max(...german))}` : ''));
   if (all > BUDGET_BYTES) throw new Error(`dist/billkit.js is ${kB(all)} brotli, over the ${kB(BUDGET_BYTES)} budget`);
 }
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -29,7 +31,8 @@ const elements = readdirSync('components', { withFileTypes: true })
 
 /**
  * After the multi-entry build, build dist/billkit.js again on its own so that it needs no chunk
- * (only the Stripe loader stays a separate file, fetched when a checkout uses Stripe).
+ * (only the Stripe loader and the German text stay separate files, fetched when a checkout uses Stripe or a
+ * page German).
  */
 function standaloneBundle(): Plugin {
   let nested = false;
@@ -43,6 +46,7 @@ function standaloneBundle(): Plugin {
       try {
         await build({
           configFile: false,
+          plugins: [cssTemplates()],
           publicDir: false,
           logLevel: 'warn',
           build: {
@@ -63,8 +67,33 @@ function standaloneBundle(): Plugin {
   };
 }
 
+/**
+ * The elements' stylesheets (lit's css`...` templates) without comments and with whitespace collapsed: the
+ * minifier keeps template text as written. Only the literal parts change, never a ${...} expression, and only
+ * whitespace that CSS ignores: runs of it become one space, and the space next to { } ; , > or after a colon
+ * goes (a space before a colon stays: `.a :hover` is not `.a:hover`).
+ */
+export function minifyCss(text: string): string {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([{};,>]) ?/g, '$1')
+    .replace(/: /g, ':');
+}
+
+function cssTemplates(): Plugin {
+  return {
+    name: 'billkit-css-templates',
+    transform(code, id) {
+      if (!/\/components\/.*\.ts$/.test(id) || !code.includes('css`')) return null;
+      return code.replace(/\bcss`([^`]*)`/g, (_all, body: string) =>
+        `css\`${body.split(/(\$\{[^}]*\})/).map((part, i) => (i % 2 ? part : minifyCss(part))).join('')}\``);
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [standaloneBundle()],
+  plugins: [cssTemplates(), standaloneBundle()],
   publicDir: false,
   build: {
     outDir: 'dist',

@@ -12,6 +12,8 @@ const GERMAN = {
   faq_try: 'Kann ich es ausprobieren?',
   faq_try_answer: 'Zahlen Sie in dieser Demo mit der Testkarte 4242 4242 4242 4242; 4000 0000 0000 0002 wird abgelehnt. Der Code WELCOME20 zieht 20 % von den ersten drei Abrechnungszeiträumen ab.',
   footer: 'Ein Demo-Shop mit Billkit: Alles auf dieser Seite liefert Ihr eigenes BFF.',
+  portal_title: 'Ihr Konto: Billkit Cloud', account: 'Ihr Konto', manage: 'Abonnement verwalten',
+  test_mail: 'Testmodus: Die E-Mails dieses Shops, auch Ihr Code, stehen unter',
 };
 const german = () => document.documentElement.lang === 'de';
 /** An element's text in the page's language: the English it was written with, or its German. */
@@ -26,7 +28,8 @@ let completed = null;
 const config = await (await fetch('/demo-config.json')).json();
 const api = config.api || window.location.origin;
 
-for (const el of document.querySelectorAll('billkit-plan-picker, billkit-checkout')) {
+const ELEMENTS = 'billkit-plan-picker, billkit-checkout, billkit-portal';
+for (const el of document.querySelectorAll(ELEMENTS)) {
   el.setAttribute('api', api);
   if (config.publishableKey) el.setAttribute('publishable-key', config.publishableKey);
 }
@@ -36,6 +39,8 @@ if (checkout) {
   const fromPath = decodeURIComponent(window.location.pathname.split('/')[2] ?? '');
   const plan = fromPath || new URLSearchParams(window.location.search).get('plan') || 'team-monthly';
   checkout.setAttribute('plan', plan);
+  // After paying, "Manage subscription" leads to the portal (see manageSubscription below for Ada).
+  checkout.setAttribute('portal-url', '/portal');
   // The address follows the plan the buyer picks, so a reload or a shared link opens the same plan.
   checkout.addEventListener('billkit-plan-select', (event) => {
     setTimeout(() => {
@@ -68,6 +73,35 @@ if (checkout) {
   });
 }
 
+// "Manage subscription": the shop's signed-in user (Ada) goes straight in, through a portal session the shop's
+// server opens with the secret key (server/seed/demo-shop.ts); a guest signs in on /portal with an emailed code.
+const signedInUser = () => config.provider === 'test' && localStorage.getItem('billkit-demo-user') === 'signed-in';
+const manageSubscription = async (event) => {
+  if (!signedInUser()) return;
+  event.preventDefault();
+  const res = await fetch('/demo/portal-session', { method: 'POST' });
+  window.location.assign(res.ok ? (await res.json()).url : '/portal');
+};
+// The link in the shop's header, and the one the checkout shows once paid (inside its shadow DOM).
+document.addEventListener('click', (event) => {
+  const link = event.composedPath().find((node) => node instanceof HTMLAnchorElement);
+  if (link && new URL(link.href, window.location.href).pathname === '/portal' && window.location.pathname !== '/portal') void manageSubscription(event);
+});
+
+// The hosted portal keeps its session for a reload of this tab (the element took it from the link's #session=,
+// or it comes from a sign-in by code), and forgets it on sign-out.
+const portal = document.querySelector('billkit-portal');
+if (portal) {
+  const KEY = 'billkit-portal-session';
+  if (portal.session) sessionStorage.setItem(KEY, portal.session);
+  else if (sessionStorage.getItem(KEY)) portal.setAttribute('session', sessionStorage.getItem(KEY));
+  portal.addEventListener('billkit-portal-sign-in', () => sessionStorage.setItem(KEY, portal.session));
+  portal.addEventListener('billkit-portal-sign-out', () => sessionStorage.removeItem(KEY));
+}
+
+// The hosted portal: in test mode, say where the sign-in code can be read.
+if (config.provider === 'test') for (const el of document.querySelectorAll('.test-mode')) el.hidden = false;
+
 const dark = document.getElementById('dark');
 const applyTheme = () => document.documentElement.classList.toggle('dark', dark.checked);
 dark.checked = localStorage.getItem('billkit-demo-theme') === 'dark' || (localStorage.getItem('billkit-demo-theme') === null && matchMedia('(prefers-color-scheme: dark)').matches);
@@ -90,7 +124,7 @@ const applyLang = () => {
     el.setAttribute('aria-label', translate(el.dataset.i18nLabel, el.dataset.enLabel));
   }
   // The elements ask the BFF in their locale: plan names, units and the cart's lines come in the merchant's German.
-  for (const el of document.querySelectorAll('billkit-plan-picker, billkit-checkout')) el.setAttribute('locale', lang.value);
+  for (const el of document.querySelectorAll(ELEMENTS)) el.setAttribute('locale', lang.value);
   const result = document.getElementById('result');
   if (result && completed) result.textContent = resultText(completed);
 };

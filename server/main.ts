@@ -21,7 +21,7 @@ import { DeliveryWorker } from './jobs/delivery-worker.js';
 import { livePolicy, TEST_MODE_POLICY } from './notify/address-policy.js';
 import { mailTransportFor } from './notify/mail-transport.js';
 import { seedDemo, seedDemoUsage } from './seed/demo.js';
-import { demoUserSession } from './seed/demo-shop.js';
+import { demoPortalSession, demoUserSession } from './seed/demo-shop.js';
 import type { HttpConfig } from './http/deps.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
@@ -60,7 +60,11 @@ const deps = buildDeps(db, httpConfig, logger, payments, {
 const keys = await ensureKeys();
 httpConfig.demo.publishableKey = keys.publishable;
 // The demo shop's signed-in user mode: its server makes customer sessions with the secret key (test mode only).
-if (config.seedDemo && keys.secret && payments.name === 'test') httpConfig.demo.userSession = demoUserSession(`http://${selfHost(config.host)}:${config.port}`, keys.secret);
+if (config.seedDemo && keys.secret && payments.name === 'test') {
+  const self = `http://${selfHost(config.host)}:${config.port}`;
+  httpConfig.demo.userSession = demoUserSession(self, keys.secret);
+  httpConfig.demo.portalSession = demoPortalSession(self, keys.secret);
+}
 const seeded = config.seedDemo && (await seedDemo(db));
 if (seeded) {
   deps.catalogCache.invalidate();

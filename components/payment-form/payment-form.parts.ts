@@ -5,6 +5,7 @@ import { formatCountry } from '../shared/format.js';
 import { errorText } from '../shared/messages.js';
 import { addressStarted, checkPostalCode, type Address } from '../shared/address.js';
 import { checkVatFormat, isEu, vatExample, type VatCheck } from '../shared/vat.js';
+import { formatCardNumber, type TestCardResult } from '../shared/test-cards.js';
 import type { CustomerType } from '../shared/types.js';
 
 export interface Details extends Address {
@@ -65,6 +66,8 @@ export interface DetailsView {
   onInput: (patch: Partial<Details>, field: keyof Details, push?: boolean) => void;
   /** The email a customer session fixed: shown, not editable. */
   emailFixed?: boolean;
+  /** The line under an empty VAT ID, in place of the checkout's (the portal knows no treatment before saving). */
+  vatHint?: string;
 }
 
 /** "Manage subscription": the way to the merchant's customer portal. */
@@ -219,6 +222,7 @@ function renderAddress(view: DetailsView, describe: Describe, error: ErrorOf) {
  */
 function vatStatusText(view: DetailsView, vatState: VatCheck): string {
   if (view.taxIdOnly) return msg('It goes on your invoice.', { id: 'payment.tax_id_hint' });
+  if (vatState === 'empty' && view.vatHint) return view.vatHint;
   if (vatState === 'invalid') return vatFormatText(view.details.country, view.locale);
   if (vatState === 'valid') {
     if (view.priced.vatRefused) return vatRefusedText(view.details.country, view.locale);
@@ -229,4 +233,30 @@ function vatStatusText(view: DetailsView, vatState: VatCheck): string {
   return view.priced.treatment === 'domestic'
     ? msg('Your VAT ID goes on the invoice; VAT is charged as usual.', { id: 'payment.vat_hint_domestic' })
     : msg('With a valid VAT ID no VAT is charged (reverse charge).', { id: 'payment.vat_hint' });
+}
+
+/** Why a typed test card cannot be used, in words. */
+export function cardErrorText(reason: Extract<TestCardResult, { ok: false }>['reason']): string {
+  return reason === 'unsupported'
+    ? msg('This card is not accepted in test mode. Use 4242 4242 4242 4242.', { id: 'payment.card_unsupported' })
+    : msg('Enter the full card number.', { id: 'payment.card_incomplete' });
+}
+
+/**
+ * The test provider's card field (the checkout's payment step and the portal's new payment method): the
+ * number formatted as typed; `onInput` gets the formatted value.
+ */
+export function renderTestCard(card: string, error: string, onInput: (card: string) => void) {
+  return html`<div part="field">
+    <label for="card">${msg('Card number', { id: 'payment.card' })}</label>
+    <input id="card" part="input card" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242"
+      .value=${card} aria-invalid=${error ? 'true' : 'false'} aria-describedby="card-hint"
+      @input=${(e: Event) => {
+        const input = e.target as HTMLInputElement;
+        input.value = formatCardNumber(input.value);
+        onInput(input.value);
+      }} />
+    <span id="card-hint" class=${error ? 'hint error' : 'hint'}>${error
+      || msg('Test mode: no real card is charged. Use 4242 4242 4242 4242.', { id: 'payment.test_hint' })}</span>
+  </div>`;
 }

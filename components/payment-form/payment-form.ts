@@ -6,12 +6,13 @@ import { BillkitApiError, type ApiClient } from '../shared/api-client.js';
 import { BillkitCheckoutCompleteEvent, BillkitPaymentErrorEvent } from '../shared/events.js';
 import { countryOptions, formatCountry, formatDate, formatMoney } from '../shared/format.js';
 import { couponReasonText } from '../shared/messages.js';
-import { formatCardNumber, tokenizeTestCard } from '../shared/test-cards.js';
+import { tokenizeTestCard } from '../shared/test-cards.js';
 import { checkVatFormat, isEu, normalizeVatId } from '../shared/vat.js';
 import type { CartRequest, Checkout, ConfirmResult } from '../shared/types.js';
-import { confirmWithStripe, loadStripeLazily, mountPaymentElement, type MountedStripe, type StripeLoader } from './stripe.js';
+import { confirmWithStripe, loadStripeLazily, mountInSlot, type MountedStripe, type StripeLoader } from './stripe.js';
 import {
-  addressRequired, detailsErrors, emptyDetails, paymentErrorText, portalLink, refusalFieldText, renderDetails, vatRefusedText, type Details,
+  addressRequired, cardErrorText, detailsErrors, emptyDetails, paymentErrorText, portalLink, refusalFieldText, renderDetails, renderTestCard,
+  vatRefusedText, type Details,
 } from './payment-form.parts.js';
 import { addressPayload } from '../shared/address.js';
 import { textLocale } from '../shared/localize.js';
@@ -232,14 +233,8 @@ export class BillkitPaymentForm extends BillkitElement {
   }
 
   async #mountStripe(checkout: Checkout): Promise<void> {
-    let container = this.querySelector<HTMLElement>(':scope > [slot="payment-element"]');
-    if (!container) {
-      container = document.createElement('div');
-      container.slot = 'payment-element';
-      this.append(container);
-    }
     const key = checkout.payment.publishableKey ?? this.publishableKey;
-    this.#stripe = await mountPaymentElement(this.stripeLoader ?? loadStripeLazily, key, checkout.payment.clientSecret ?? '', container, this.effectiveLocale);
+    this.#stripe = await mountInSlot(this, this.stripeLoader, key, checkout.payment.clientSecret ?? '', this.effectiveLocale);
   }
 
   async #pay(): Promise<void> {
@@ -249,9 +244,7 @@ export class BillkitPaymentForm extends BillkitElement {
     if (checkout.payment.provider === 'test') {
       const token = tokenizeTestCard(this.card);
       if (!token.ok) {
-        this.cardError = token.reason === 'unsupported'
-          ? msg('This card is not accepted in test mode. Use 4242 4242 4242 4242.', { id: 'payment.card_unsupported' })
-          : msg('Enter the full card number.', { id: 'payment.card_incomplete' });
+        this.cardError = cardErrorText(token.reason);
         this.renderRoot.querySelector<HTMLInputElement>('#card')?.focus();
         return;
       }
@@ -452,19 +445,10 @@ export class BillkitPaymentForm extends BillkitElement {
         <button type="button" class="button secondary" @click=${this.#onEditClick}>${msg('Edit details', { id: 'payment.edit' })}</button>
       </div>
       ${test
-        ? html`<div part="field">
-            <label for="card">${msg('Card number', { id: 'payment.card' })}</label>
-            <input id="card" part="input card" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242"
-              .value=${this.card} aria-invalid=${this.cardError ? 'true' : 'false'} aria-describedby="card-hint"
-              @input=${(e: Event) => {
-                const input = e.target as HTMLInputElement;
-                this.card = formatCardNumber(input.value);
-                input.value = this.card;
-                this.cardError = '';
-              }} />
-            <span id="card-hint" class=${this.cardError ? 'hint error' : 'hint'}>${this.cardError
-              || msg('Test mode: no real card is charged. Use 4242 4242 4242 4242.', { id: 'payment.test_hint' })}</span>
-          </div>`
+        ? renderTestCard(this.card, this.cardError, (card) => {
+            this.card = card;
+            this.cardError = '';
+          })
         : html`<div part="field"><slot name="payment-element"></slot></div>`}`;
   }
 

@@ -18,6 +18,16 @@ export interface MountedStripe {
   destroy(): void;
 }
 
+/**
+ * Mounts the Payment Element into the host's light-DOM child slotted as `payment-element` (made when
+ * missing): Stripe's iframe cannot live in a shadow root.
+ */
+export function mountInSlot(host: HTMLElement, loader: StripeLoader | undefined, publishableKey: string, clientSecret: string, locale: string): Promise<MountedStripe> {
+  let container = host.querySelector<HTMLElement>(':scope > [slot="payment-element"]');
+  if (!container) host.append((container = Object.assign(document.createElement('div'), { slot: 'payment-element' })));
+  return mountPaymentElement(loader ?? loadStripeLazily, publishableKey, clientSecret, container, locale);
+}
+
 /** Mounts the Payment Element for a client secret into a container (a light-DOM node). */
 export async function mountPaymentElement(
   loader: StripeLoader,

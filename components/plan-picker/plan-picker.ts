@@ -30,7 +30,7 @@ import { styles } from './plan-picker.styles.js';
  * @csspart price - The price row.
  * @csspart amount - The price figure.
  * @csspart badges - The trial and setup-fee badges.
- * @csspart badge - One badge.
+ * @csspart badge - One badge (the trial, the setup fee, the buyer's current plan).
  * @csspart charges - How the plan's charges are priced.
  * @csspart action - The call to action (role radio).
  * @csspart error - The message shown when the catalog cannot be loaded.
@@ -59,6 +59,8 @@ export class BillkitPlanPicker extends BillkitElement {
   @property() interval = '';
   /** The chosen plan's code (the form value). The attribute is the default that form reset returns to. */
   @property() value = '';
+  /** The code of the plan the buyer has now (the portal's plan switch): its card says so. */
+  @property() current = '';
   /** The form field name. */
   @property() name = '';
   /** The catalog to show instead of fetching GET /v1/catalog. */
@@ -252,7 +254,9 @@ export class BillkitPlanPicker extends BillkitElement {
     const headline = headlinePrice(plan);
     const twin = shortestTwin(all, plan);
     const saving = twin ? savingPercent(twin, plan) : 0;
-    const fee = setupFee(plan);
+    // A plan switch (current set) starts no trial and charges no setup fee: those badges are the checkout's.
+    const fee = this.current ? 0 : setupFee(plan);
+    const trialDays = this.current ? 0 : plan.trialDays;
     const selected = plan.code === this.value;
     const highlighted = this.#highlighted(plan.code);
     const priceId = `price-${plan.code}`;
@@ -272,9 +276,10 @@ export class BillkitPlanPicker extends BillkitElement {
           : perInterval(plan.interval)}</span>
       </p>
       ${saving ? html`<span part="saving">${msg(str`Save ${formatPercent(saving, locale)}`, { id: 'picker.save' })}</span>` : nothing}
-      ${plan.trialDays || fee
+      ${trialDays || fee || plan.code === this.current
         ? html`<ul part="badges">
-            ${plan.trialDays ? html`<li part="badge trial">${msg(str`${plan.trialDays}-day free trial`, { id: 'picker.trial' })}</li>` : nothing}
+            ${plan.code === this.current ? html`<li part="badge current">${msg('Your current plan', { id: 'picker.current' })}</li>` : nothing}
+            ${trialDays ? html`<li part="badge trial">${msg(str`${trialDays}-day free trial`, { id: 'picker.trial' })}</li>` : nothing}
             ${fee ? html`<li part="badge setup-fee">${msg(str`Setup fee ${money(fee)}`, { id: 'picker.setup_fee' })}</li>` : nothing}
           </ul>`
         : nothing}

@@ -109,6 +109,9 @@ export class ApiClient {
     }
     if (!response.ok) {
       const problem = (data && typeof data === 'object' ? data : {}) as Problem;
+      // A rate limit says when to try again (readable same-origin, or where the BFF exposes the header).
+      const retryAfter = Number(response.headers.get('Retry-After'));
+      if (retryAfter > 0) problem.retryAfter = retryAfter;
       throw new BillkitApiError({ status: response.status, ...problem }, response.status);
     }
     return data as T;

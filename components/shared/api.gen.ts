@@ -2567,7 +2567,7 @@ export interface paths {
     };
   };
   "/v1/portal/invoices": {
-    /** The customer's invoices */
+    /** The customer's invoices, newest first */
     get: {
       parameters: {
         query?: {
@@ -5755,6 +5755,11 @@ export interface components {
         /** @enum {string} */
         mode: "period_end" | "now" | "choose";
         reasons: ("too_expensive" | "missing_features" | "switched_service" | "unused" | "customer_service" | "too_complex" | "low_quality" | "other")[];
+        /**
+         * @description What a cancellation now credits: the unused time of the period (prorate, refunded to the payment method) or nothing.
+         * @enum {string}
+         */
+        refund: "none" | "prorate";
       };
       customer: {
         email: string;

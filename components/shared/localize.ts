@@ -1,9 +1,10 @@
 /**
  * @lit/localize in runtime mode: English source, German target (components/locales/de.ts).
  * Text follows one page-wide locale (lit-localize has one); money and dates use each element's own locale.
+ * The German templates are their own chunk, fetched the first time a page asks for German: an English page
+ * never loads them.
  */
 import { configureLocalization } from '@lit/localize';
-import * as de from '../locales/de.js';
 
 export const sourceLocale = 'en';
 export const targetLocales = ['de'] as const;
@@ -11,7 +12,7 @@ export const targetLocales = ['de'] as const;
 const { getLocale, setLocale } = configureLocalization({
   sourceLocale,
   targetLocales,
-  loadLocale: async () => de,
+  loadLocale: () => import('../locales/de.js'),
 });
 
 export { getLocale };

@@ -8,6 +8,8 @@ export const TEST_CARDS: Readonly<Record<string, string>> = {
   '4242424242424242': 'pm_card_visa',
   '4000000000000002': 'pm_card_chargeDeclined',
   '4000002760003184': 'pm_card_authenticationRequired',
+  // Saved fine, but every charge of it is declined (a renewal that fails: past_due and the portal's new card).
+  '4000000000000341': 'pm_card_chargeCustomerFail',
 };
 
 export type TestCardResult =

@@ -191,6 +191,10 @@ export interface Problem {
   detail?: string;
   code?: string;
   errors?: { pointer: string; detail: string }[];
+  /** On 429: seconds to wait (the Retry-After header). */
+  retryAfter?: number;
+  /** On a wrong sign-in code: the tries left before the code is void. */
+  attemptsLeft?: number;
   /**
    * On a confirmation refused after the payment went through (Stripe: the coupon ran out, the buyer
    * subscribed in another tab): the refund that gave it back, or null when nothing was charged.

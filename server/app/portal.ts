@@ -185,7 +185,8 @@ export class PortalService {
 
   async invoices(customerId: string, page: PageRequest & { subscriptionId?: string | undefined; status?: string | undefined }) {
     requireFeature((await this.cache.get()).settings.portal, 'invoices');
-    const result = await listInvoices(this.db, page, { ...page, customerId });
+    // The buyer's latest invoice first (the merchant's list, GET /v1/invoices, stays oldest first).
+    const result = await listInvoices(this.db, page, { ...page, customerId }, true);
     return { ...result, data: result.data.map(invoiceView) };
   }
 
@@ -287,7 +288,7 @@ export class PortalService {
       session: { locale: session.locale ?? customer.locale, returnUrl: session.returnUrl, flow: session.flow, expiresAt: session.expiresAt },
       payments: { provider: this.payments.name, ...(this.payments.publishableKey ? { publishableKey: this.payments.publishableKey } : {}) },
       features: { ...portal.features, pause: pauseAllowed(portal) },
-      cancellation: { mode: portal.cancellation.mode, reasons: portal.cancellation.reasons },
+      cancellation: { mode: portal.cancellation.mode, reasons: portal.cancellation.reasons, refund: entry.settings.cancellation.refund },
       pause: { maxPeriods: portal.pause.maxPeriods ?? null },
       downgrades: entry.settings.downgrades,
       retentionOffer: coupon ? offerOf(coupon) : null,

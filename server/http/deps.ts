@@ -80,6 +80,8 @@ export interface HttpConfig {
     publishableKey?: string | undefined;
     /** The demo shop's server making a customer session for its signed-in user (POST /demo/session); test mode only. */
     userSession?: (() => Promise<{ clientSecret: string; expiresAt: string }>) | undefined;
+    /** The demo shop's server opening the portal for its signed-in user (POST /demo/portal-session); null before a purchase. */
+    portalSession?: ((returnUrl?: string) => Promise<{ url: string; expiresAt: string } | null>) | undefined;
   } | undefined;
   /** Which proxies in front may name the client's address (Express's `trust proxy`); none by default. */
   trustProxy?: TrustProxy | undefined;

@@ -56,10 +56,12 @@ export async function findCustomer(db: Queryable, id: string): Promise<Customer 
   return rows[0] ? toCustomer(rows[0]) : null;
 }
 
-export async function pageOf<T extends { id: string }>(db: Queryable, sql: string, params: unknown[], page: PageRequest, map: (r: Row) => T): Promise<Page<T>> {
+export async function pageOf<T extends { id: string }>(db: Queryable, sql: string, params: unknown[], page: PageRequest, map: (r: Row) => T, newestFirst = false): Promise<Page<T>> {
   const n = params.length;
+  // Ids grow with time: by id is oldest first; newest first walks them down from the cursor.
+  const [after, order] = newestFirst ? ['<', 'desc'] : ['>', 'asc'];
   const { rows } = await db.query<Row>(
-    `${sql} ${n ? 'and' : 'where'} ($${n + 1}::text is null or id > $${n + 1} collate "C") order by id collate "C" limit $${n + 2}`,
+    `${sql} ${n ? 'and' : 'where'} ($${n + 1}::text is null or id ${after} $${n + 1} collate "C") order by id collate "C" ${order} limit $${n + 2}`,
     [...params, page.startingAfter ?? null, page.limit + 1],
   );
   return toPage(rows.map(map), page.limit);
@@ -496,13 +498,14 @@ export async function findInvoice(db: Queryable, id: string): Promise<Invoice | 
   return (await withLines(db, rows))[0] ?? null;
 }
 
-export async function listInvoices(db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined; subscriptionId?: string | undefined } = {}): Promise<Page<Invoice>> {
+export async function listInvoices(db: Queryable, page: PageRequest, filter: { customerId?: string | undefined; status?: string | undefined; subscriptionId?: string | undefined } = {}, newestFirst = false): Promise<Page<Invoice>> {
   const raw = await pageOf(
     db,
     `select * from invoices where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2) and ($3::text is null or subscription_id = $3)`,
     [filter.customerId ?? null, filter.status ?? null, filter.subscriptionId ?? null],
     page,
     (r) => r as Row & { id: string },
+    newestFirst,
   );
   return { ...raw, data: await withLines(db, raw.data) };
 }

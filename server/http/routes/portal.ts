@@ -78,7 +78,7 @@ export function portalRoutes(ctx: RouteContext, deps: Deps): void {
   verb('resume', 'Resume: a new period from now, invoiced and charged now', undefined, [409], (customerId, id) => portal.resume(customerId, id));
   verb('retention-offer/accept', "Accept the retention offer: the merchant's coupon from the next invoice, instead of cancelling", undefined, [409, 422], (customerId, id) => portal.acceptRetentionOffer(customerId, id));
 
-  defineRoute(ctx, { method: 'get', path: '/v1/portal/invoices', auth: 'portal', summary: "The customer's invoices", tags, query: PageQuery.extend({ subscriptionId: z.string().max(255).optional(), status: InvoiceStatus.optional() }), response: { status: 200, schema: pageOf(Invoice) }, problems: [403] },
+  defineRoute(ctx, { method: 'get', path: '/v1/portal/invoices', auth: 'portal', summary: "The customer's invoices, newest first", tags, query: PageQuery.extend({ subscriptionId: z.string().max(255).optional(), status: InvoiceStatus.optional() }), response: { status: 200, schema: pageOf(Invoice) }, problems: [403] },
     ({ req, query }) => portal.invoices(caller(req).customerId, query));
   defineRoute(ctx, { method: 'get', path: '/v1/portal/invoices/{id}', auth: 'portal', summary: 'One of the customer\'s invoices, by id or number', tags, params: IdParam, response: { status: 200, schema: Invoice }, problems: [403, 404] },
     ({ req, params }) => portal.invoice(caller(req).customerId, params.id));

@@ -45,6 +45,20 @@ export function systemRoutes(router: Router, deps: Deps, openapi: () => unknown,
     }
   });
 
+  // The demo shop's "Manage subscription" for its signed-in user: a portal session, then the browser goes to its url.
+  router.post('/demo/portal-session', async (req, res, next) => {
+    const open = deps.config.demo?.portalSession;
+    if (!open) return next();
+    try {
+      const origin = req.get('origin');
+      const session = await open(origin ? `${origin}/` : undefined);
+      if (!session) return sendProblem(res, problem(404, 'customer_not_found', 'The demo user has no subscription yet: buy a plan first.'));
+      res.json(session);
+    } catch (error) {
+      next(error);
+    }
+  });
+
   let document: unknown;
   router.get('/openapi.json', (_req, res) => {
     document ??= openapi();

@@ -113,7 +113,11 @@ export const PortalConfiguration = z
       cancel: z.boolean(),
       pause: z.boolean().meta({ description: 'features.pause and pause.enabled both on.' }),
     }),
-    cancellation: z.object({ mode: z.enum(['period_end', 'now', 'choose']), reasons: z.array(Reason) }),
+    cancellation: z.object({
+      mode: z.enum(['period_end', 'now', 'choose']),
+      reasons: z.array(Reason),
+      refund: z.enum(['none', 'prorate']).meta({ description: 'What a cancellation now credits: the unused time of the period (prorate, refunded to the payment method) or nothing.' }),
+    }),
     pause: z.object({ maxPeriods: z.number().int().nullable() }),
     downgrades: z.enum(['period_end', 'immediately']).meta({ description: "When a downgrade takes effect (the change's preview says it too)." }),
     retentionOffer: Coupon.pick({ name: true, type: true, percentage: true, fixedAmount: true, currency: true, frequency: true, numberOfPeriods: true })

@@ -472,16 +472,19 @@ for (const target of testDatabases()) {
     });
 
     describe('invoices', () => {
-      it("when the buyer lists invoices, then they are theirs, paged, and each can be read by id or number; invoices off is 403", async () => {
+      it("when the buyer lists invoices, then they are theirs, newest first, paged, and each can be read by id or number; invoices off is 403", async () => {
         const { customer, subscription, invoice } = await buyer();
         await advance(t, { days: 32 });
         await billingRun(t);
         const as = bearer(await portalToken(t, customer.id));
         const page = await request(t.app).get('/v1/portal/invoices?limit=1').set(as);
         assert.equal(page.status, 200, JSON.stringify(page.body));
-        assert.deepEqual([page.body.data.length, page.body.hasMore, page.body.data[0].id], [1, true, invoice.id]);
+        assert.deepEqual([page.body.data.length, page.body.hasMore, page.body.data[0].kind, page.body.data[0].subscriptionId], [1, true, 'renewal', subscription.id]);
         const next = await request(t.app).get(`/v1/portal/invoices?limit=1&startingAfter=${page.body.nextCursor}`).set(as);
-        assert.deepEqual([next.body.data[0].kind, next.body.data[0].subscriptionId, next.body.hasMore], ['renewal', subscription.id, false]);
+        assert.deepEqual([next.body.data[0].id, next.body.hasMore], [invoice.id, false]);
+        // The merchant's own list stays oldest first.
+        const merchant = await request(t.app).get(`/v1/invoices?customerId=${customer.id}`).set(t.sk);
+        assert.deepEqual([merchant.status, merchant.body.data[0]?.id], [200, invoice.id]);
         const one = await request(t.app).get(`/v1/portal/invoices/${invoice.number}`).set(as);
         assert.deepEqual([one.status, one.body.id], [200, invoice.id]);
         await setPortal(t, { features: { invoices: false } });
@@ -526,6 +529,16 @@ for (const target of testDatabases()) {
         assert.equal(renewal.status, 'paid');
       });
 
+      it('when the buyer paid with a card and replaces it, then their subscriptions show its brand and last 4 (what <billkit-payment-method> shows), never the provider customer', async () => {
+        const { as } = await buyer(1000, {}, 'pm_card_visa');
+        const method = async () => (await request(t.app).get('/v1/portal/subscriptions').set(as)).body.data[0].defaultPaymentMethod;
+        assert.deepEqual(await method(), { provider: 'test', id: 'pm_card_visa', brand: 'visa', last4: '4242' });
+        const res = await request(t.app).post('/v1/portal/payment-methods').set(as).send({ paymentMethod: 'pm_card_chargeCustomerFail' });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(res.body.payments, []);
+        assert.deepEqual(await method(), { provider: 'test', id: 'pm_card_chargeCustomerFail', brand: 'visa', last4: '0341' });
+      });
+
       it('when the payment method feature is off, then both routes are 403', async () => {
         await setPortal(t, { features: { paymentMethod: false } });
         const { as } = await buyer();
@@ -552,6 +565,22 @@ for (const target of testDatabases()) {
         assert.equal(done.body.subscription.planCode, plans[1]!.code);
         for (const field of ['subtotal', 'tax', 'total', 'amountDue'] as const) assert.equal(done.body.invoice[field], preview.body.invoice[field], field);
         assert.equal(done.body.invoice.status, 'paid');
+      });
+
+      it('when a preview is more than 10 minutes old, then its prorationDate is refused with 422 proration_date_invalid and nothing is charged; a new preview confirms', async () => {
+        const { plans } = await aFamily(t, [1000, 3000]);
+        const bought = await subscribe(t, { plan: plans[0]!.code });
+        await advance(t, { days: 10 });
+        const as = bearer(await portalToken(t, bought.customer.id));
+        const path = `/v1/portal/subscriptions/${bought.subscription.id}/change`;
+        const stale = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, preview: true });
+        await advance(t, { seconds: 11 * 60 });
+        problemOf(await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, prorationDate: stale.body.prorationDate }), 422, 'proration_date_invalid');
+        assert.equal((await getSubscription(t, bought.subscription.id)).planCode, plans[0]!.code);
+        const fresh = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, preview: true });
+        const done = await request(t.app).post(path).set(as).send({ plan: plans[1]!.code, prorationDate: fresh.body.prorationDate });
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        assert.equal(done.body.invoice.amountDue, fresh.body.invoice.amountDue);
       });
 
       it("when the plan is outside the family or the merchant's list, then 422 plan_switch_not_allowed (previews too); switching off is 403; quantities need the quantity feature", async () => {
@@ -595,8 +624,11 @@ for (const target of testDatabases()) {
         assert.deepEqual(await switchTo(), [team.code, pro.code].sort());
         const config = await request(t.app).get('/v1/portal/configuration').set(as);
         assert.deepEqual(config.body.plans.map((p: { code: string }) => p.code).sort(), [basic.code, team.code, pro.code].sort());
-        assert.deepEqual([config.body.cancellation.mode, config.body.downgrades], ['period_end', 'period_end']);
+        assert.deepEqual([config.body.cancellation.mode, config.body.cancellation.refund, config.body.downgrades], ['period_end', 'none', 'period_end']);
         assert.equal(config.body.customer.id, bought.customer.id);
+        await setPortal(t, {}, { cancellation: { refund: 'prorate' } });
+        assert.equal((await request(t.app).get('/v1/portal/configuration').set(as)).body.cancellation.refund, 'prorate', 'the flow can say a cancellation now credits the unused time');
+        await setPortal(t, {}, { cancellation: { refund: 'none' } });
         await setPortal(t, { switchPlan: { allowed: [{ from: basic.code, to: [pro.code] }] } });
         assert.deepEqual(await switchTo(), [pro.code]);
         await setPortal(t, { features: { switchPlan: false } });

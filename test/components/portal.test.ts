@@ -1,0 +1,166 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import '../../components/portal/portal.js';
+import type { BillkitPortal } from '../../components/portal/portal.js';
+import type { BillkitSubscription } from '../../components/subscription/subscription.js';
+import { useLocale } from '../../components/shared/localize.js';
+import { json, pending, problem, type Route } from './fixtures.js';
+import { aConfiguration, aPortalStore, aPortalSubscription, portalRoutes } from './portal-shell-fixtures.js';
+
+const part = (el: Element, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+const text = (node: Element | null | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
+/** The payment method's new-card form is open, its card field focused. */
+const cardFieldFocused = (el: BillkitPortal) =>
+  el.shadowRoot!.querySelector('billkit-payment-method')?.shadowRoot?.activeElement?.id === 'card';
+const loaded = (el: BillkitPortal) => waitUntil(() => part(el, 'subscriptions') || part(el, 'error') || el.shadowRoot!.querySelector('billkit-sign-in'), 'not loaded');
+
+async function aPortal(routes: Record<string, Route> = {}, token = 'ps_test') {
+  const { store, calls } = aPortalStore({ ...portalRoutes(), ...routes }, token);
+  const el = await fixture<BillkitPortal>(html`<billkit-portal .store=${store}></billkit-portal>`);
+  await loaded(el);
+  await el.updateComplete;
+  return { el, store, calls };
+}
+
+describe('<billkit-portal>', () => {
+  afterEach(() => useLocale('en'));
+
+  describe('accessibility', () => {
+    it('is accessible signed out (the sign-in)', async () => {
+      const { el } = await aPortal({}, '');
+      expect(el.shadowRoot!.querySelector('billkit-sign-in')).to.exist;
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible while loading', async () => {
+      const { store } = aPortalStore({ ...portalRoutes(), 'GET /v1/portal/configuration': pending });
+      const el = await fixture<BillkitPortal>(html`<billkit-portal .store=${store}></billkit-portal>`);
+      await el.updateComplete;
+      expect(part(el, 'skeleton')!.getAttribute('aria-label')).to.equal('Loading your account…');
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible with the account shown', async () => {
+      const { el } = await aPortal();
+      await waitUntil(() => el.shadowRoot!.querySelector('billkit-subscription')!.shadowRoot!.querySelector('[part~="price"]'));
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible with no subscriptions', async () => {
+      const { el } = await aPortal({ 'GET /v1/portal/subscriptions': () => json(200, { data: [], hasMore: false, nextCursor: null }) });
+      expect(text(part(el, 'empty'))).to.equal('You have no subscriptions.');
+      await expect(el).to.be.accessible();
+    });
+    it('is accessible when loading failed, and Try again loads again', async () => {
+      let fail = true;
+      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => (fail ? problem(503, 'unavailable', 'Billing is down for a moment.') : json(200, aConfiguration())) });
+      expect(text(part(el, 'error'))).to.equal('Billing is down for a moment. Try again');
+      await expect(el).to.be.accessible();
+      fail = false;
+      el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="error"] button')!.click();
+      await waitUntil(() => part(el, 'subscriptions'), 'not retried');
+    });
+  });
+
+  describe('the account', () => {
+    it('shows who is signed in, the way back, each subscription and the sections the features allow', async () => {
+      const { el, store } = await aPortal();
+      expect(text(part(el, 'header'))).to.contain('Ada Lovelace ada@example.com');
+      const back = part(el, 'back') as HTMLAnchorElement;
+      expect(back.href).to.equal('https://shop.example/account');
+      expect(text(back)).to.equal('Back to shop.example');
+      const subs = [...el.shadowRoot!.querySelectorAll('billkit-subscription')];
+      expect(subs.map((s) => s.subscription)).to.deep.equal(['sub_1']);
+      // The parts share the portal's store through @lit/context.
+      expect((subs[0] as unknown as { portal: unknown }).portal).to.equal(store);
+      expect(el.shadowRoot!.querySelector('billkit-invoice-list')).to.exist;
+      expect(el.shadowRoot!.querySelector('billkit-payment-method')).to.exist;
+      expect(el.shadowRoot!.querySelector('billkit-billing-details')).to.exist;
+    });
+    it('hides what the merchant turned off, and the way back without a returnUrl', async () => {
+      const config = aConfiguration();
+      config.features = { ...config.features, invoices: false, paymentMethod: false, billingDetails: false };
+      config.session = { ...config.session, returnUrl: null };
+      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => json(200, config) });
+      expect(part(el, 'back')).to.equal(null);
+      for (const name of ['invoices', 'payment-method', 'billing-details']) expect(part(el, name), name).to.equal(null);
+    });
+  });
+
+  describe('sessions', () => {
+    it('signs in through the sign-in, then shows the account and holds the new token in session', async () => {
+      const { el } = await aPortal({}, '');
+      const signIn = el.shadowRoot!.querySelector('billkit-sign-in')!;
+      signIn.email = 'ada@example.com';
+      await signIn.updateComplete;
+      await signIn.requestCode();
+      const input = signIn.shadowRoot!.querySelector('input')!;
+      input.value = '123456';
+      const signedIn = oneEvent(el, 'billkit-portal-sign-in');
+      signIn.shadowRoot!.querySelector('form')!.requestSubmit();
+      await signedIn;
+      expect(el.session).to.equal('ps_signed_in');
+      await waitUntil(() => part(el, 'subscriptions'), 'no account after sign-in');
+    });
+    it('asks to sign in again when the session has expired (401), and tells the page', async () => {
+      const { store } = aPortalStore({ ...portalRoutes(), 'GET /v1/portal/configuration': () => problem(401, 'portal_session_expired') });
+      const el = document.createElement('billkit-portal');
+      el.store = store;
+      const signedOut = oneEvent(el, 'billkit-portal-sign-out');
+      document.body.append(el);
+      expect((await signedOut).detail).to.deep.equal({ reason: 'expired' });
+      await el.updateComplete;
+      expect(text(part(el, 'error'))).to.equal('Your session has ended. Sign in again.');
+      expect(el.shadowRoot!.querySelector('billkit-sign-in')).to.exist;
+      el.remove();
+    });
+    it('signs out: revokes the token and shows the sign-in', async () => {
+      const { el, store, calls } = await aPortal();
+      const signedOut = oneEvent(el, 'billkit-portal-sign-out');
+      part(el, 'sign-out')!.click();
+      expect((await signedOut).detail).to.deep.equal({ reason: 'signed_out' });
+      expect(calls.some((c) => c.method === 'POST' && c.path === '/v1/portal/sign-out')).to.equal(true);
+      expect(store.signedIn).to.equal(false);
+      await el.updateComplete;
+      expect(el.shadowRoot!.querySelector('billkit-sign-in')).to.exist;
+    });
+    it('takes the token from the address fragment and removes it from the address bar', async () => {
+      const before = window.location.href;
+      history.replaceState(null, '', `${window.location.pathname}#session=ps_from_link`);
+      const el = await fixture<BillkitPortal>(html`<billkit-portal api="http://bff.test" publishable-key="pk_test_123"></billkit-portal>`);
+      expect(el.session).to.equal('ps_from_link');
+      expect(window.location.hash).to.equal('');
+      history.replaceState(null, '', before);
+    });
+  });
+
+  describe('deep links', () => {
+    it('opens the flow of the session on its subscription', async () => {
+      const config = aConfiguration();
+      config.session = { ...config.session, flow: { type: 'switch_plan', subscriptionId: 'sub_1' } } as typeof config.session;
+      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => json(200, config) });
+      const sub = el.shadowRoot!.querySelector('billkit-subscription') as BillkitSubscription;
+      await waitUntil(() => (sub.shadowRoot!.querySelector('dialog') as HTMLDialogElement | null)?.open, 'dialog not opened');
+      expect(sub.shadowRoot!.querySelector('billkit-plan-switch')).to.exist;
+    });
+    it('says a payment failed and leads to the payment method', async () => {
+      const { el } = await aPortal({ 'GET /v1/portal/subscriptions': () => json(200, { data: [aPortalSubscription({ status: 'past_due' })], hasMore: false, nextCursor: null }) });
+      expect(text(part(el, 'alert'))).to.contain('Payment failed: update your payment method.');
+      await expect(el).to.be.accessible();
+      part(el, 'alert')!.querySelector('button')!.click();
+      await waitUntil(() => cardFieldFocused(el), 'the new-card form is not open and focused');
+    });
+    it('opens the new-card form of the payment method for a payment_method flow', async () => {
+      const config = aConfiguration();
+      config.session = { ...config.session, flow: { type: 'payment_method', subscriptionId: 'sub_1' } } as typeof config.session;
+      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => json(200, config) });
+      await waitUntil(() => cardFieldFocused(el), 'the new-card form is not open and focused');
+    });
+  });
+
+  describe('i18n', () => {
+    it('speaks German', async () => {
+      const { el } = await aPortal({ 'GET /v1/portal/subscriptions': () => json(200, { data: [aPortalSubscription()], hasMore: false, nextCursor: null }) });
+      el.locale = 'de';
+      await waitUntil(() => text(part(el, 'sign-out')) === 'Abmelden', 'not German');
+      expect(text(part(el, 'back'))).to.equal('Zurück zu shop.example');
+      expect(el.shadowRoot!.querySelector('billkit-subscription')!.getAttribute('locale')).to.equal('de');
+    });
+  });
+});
