@@ -28,7 +28,7 @@ const poppler = spawnSync(process.execPath, [new URL('./ensure-poppler.mjs', imp
 if (poppler.status !== 0) process.exit(poppler.status ?? 1);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...flags, ...files],
+  ['--import', 'tsx', '--test', ...(flags.some((f) => f.startsWith('--test-concurrency')) ? [] : ['--test-concurrency=2']), '--test-reporter=spec', ...flags, ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
