@@ -5895,7 +5895,10 @@ export interface components {
       url: string;
     };
     PortalSessionInput: {
-      customerId: string;
+      /** @description The customer (cus_...). Give this or customerRefKey. */
+      customerId?: string;
+      /** @description Or the customer by your own key for them (their refKey, e.g. your user's id). */
+      customerRefKey?: string;
       flow?: components["schemas"]["PortalFlow"];
       /**
        * @description The portal's language; the customer's own by default.

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DomainError, notFound } from '../domain/errors.js';
 import { findCustomer, findSubscription } from '../storage/commerce-repository.js';
+import { findCustomerByRef } from '../storage/customer-repository.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 import { findPortalSession, insertPortalSession, revokePortalSession, type PortalFlow, type PortalSession } from '../storage/portal-repository.js';
@@ -23,6 +24,9 @@ export interface NewPortalSession {
   locale?: string | undefined;
   flow?: PortalFlow | undefined;
 }
+
+/** POST /v1/portal-sessions: the customer by id, or by the merchant's own key for them (refKey). */
+export type PortalSessionRequest = Omit<NewPortalSession, 'customerId'> & { customerId?: string | undefined; customerRefKey?: string | undefined };
 
 /** Who a valid token speaks for (req.auth.portal). */
 export interface PortalCaller {
@@ -45,9 +49,15 @@ export class PortalSessions {
   }
 
   /** POST /v1/portal-sessions: the customer must exist; a flow's subscription must be theirs. */
-  async create(input: NewPortalSession): Promise<{ token: string; url: string; expiresAt: string }> {
-    const customer = await findCustomer(this.db, input.customerId);
-    if (!customer) throw notFound('customer_not_found', `No customer ${input.customerId}.`, [{ pointer: '/customerId', detail: 'Unknown customer.' }]);
+  async create(request: PortalSessionRequest): Promise<{ token: string; url: string; expiresAt: string }> {
+    const { customerRefKey, ...rest } = request;
+    const customer = customerRefKey !== undefined ? await findCustomerByRef(this.db, customerRefKey) : await findCustomer(this.db, rest.customerId ?? '');
+    if (!customer) {
+      throw customerRefKey !== undefined
+        ? notFound('customer_not_found', `No customer has the refKey ${customerRefKey}.`, [{ pointer: '/customerRefKey', detail: 'No customer has this refKey.' }])
+        : notFound('customer_not_found', `No customer ${rest.customerId}.`, [{ pointer: '/customerId', detail: 'Unknown customer.' }]);
+    }
+    const input: NewPortalSession = { ...rest, customerId: customer.id };
     if (input.flow) {
       const sub = await findSubscription(this.db, input.flow.subscriptionId);
       if (!sub || sub.customerId !== customer.id) {

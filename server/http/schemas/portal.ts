@@ -4,6 +4,7 @@ import { PublicPlan } from './catalog.js';
 import { Coupon } from './coupons.js';
 import { Address, Invoice, Subscription, SubscriptionStatus } from './checkout.js';
 import { Country, Id, VatId } from './common.js';
+import { RefKey } from './customers.js';
 import { UpcomingInvoice } from './lifecycle.js';
 import { SubscriptionUsage } from './usage.js';
 
@@ -19,12 +20,18 @@ const Flow = z
 
 export const PortalSessionInput = z
   .object({
-    customerId: Id,
+    customerId: Id.optional().meta({ description: 'The customer (cus_...). Give this or customerRefKey.' }),
+    customerRefKey: RefKey.optional().meta({ description: "Or the customer by your own key for them (their refKey, e.g. your user's id)." }),
     returnUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().meta({ description: "Where the portal's back link leads (the merchant's account page)." }),
     locale: Locale.optional().meta({ description: "The portal's language; the customer's own by default." }),
     flow: Flow.optional(),
   })
   .strict()
+  .superRefine((input, ctx) => {
+    if ((input.customerId === undefined) === (input.customerRefKey === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'Give the customer either by customerId or by customerRefKey (one of them).' });
+    }
+  })
   .meta({ id: 'PortalSessionInput' });
 
 export const PortalSession = z

@@ -61,6 +61,23 @@ for (const target of testDatabases()) {
         assert.deepEqual(config.body.session, { locale: 'de', returnUrl: 'https://shop.test/account', flow: null, expiresAt: res.body.expiresAt });
       });
 
+      it('when the merchant names the customer by its refKey (its own user id), then the session is that customer\'s; an unknown refKey is 404, both or neither a 400 at /customerId', async () => {
+        const { customer } = await buyer();
+        const refKey = `user-${customer.id}`;
+        const patched = await request(t.app).patch(`/v1/customers/${customer.id}`).set(t.sk).send({ refKey });
+        assert.equal(patched.status, 200, JSON.stringify(patched.body));
+        const res = await request(t.app).post('/v1/portal-sessions').set(t.sk).send({ customerRefKey: refKey });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        const me = await request(t.app).get('/v1/portal/customer').set(bearer(res.body.token));
+        assert.equal(me.body.id, customer.id);
+        const unknown = problemOf(await request(t.app).post('/v1/portal-sessions').set(t.sk).send({ customerRefKey: 'user-nobody' }), 404, 'customer_not_found');
+        assert.deepEqual(unknown.errors?.map((e) => e.pointer), ['/customerRefKey']);
+        for (const body of [{}, { customerId: customer.id, customerRefKey: refKey }]) {
+          const refused = problemOf(await request(t.app).post('/v1/portal-sessions').set(t.sk).send(body), 400, 'validation_failed');
+          assert.deepEqual(refused.errors?.map((e) => e.pointer), ['/customerId']);
+        }
+      });
+
       it('when the customer is unknown, or the flow names another customer\'s subscription, then 404; a publishable key or a portal token may not open one (403)', async () => {
         const a = await buyer();
         const b = await buyer();
