@@ -81,7 +81,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges, documents, creditNotes),
     webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
     webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger, undefined, metrics.work),
-    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger, 20, documents),
+    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger, 20, documents, metrics.work),
     config,
     ...(logger ? { logger } : {}),
   };

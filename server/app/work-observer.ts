@@ -1,6 +1,6 @@
 /**
  * What the background work tells whoever watches it, as it goes: a billing run's summary and duration, a
- * usage batch's outcome, the attempts of a webhook pass. server/http/metrics.ts turns it into Prometheus
+ * usage batch's outcome, the attempts of a webhook or email pass. server/http/metrics.ts turns it into Prometheus
  * counters and histograms; by default nobody listens. What is told here is this process's own work only:
  * several processes sharing one database each count theirs (the backlog and the outbox lag, which are
  * about everyone's work, are read from the database when /metrics is scraped).
@@ -17,6 +17,8 @@ export interface WorkObserver {
   usageRecorded(result: UsageResult): void;
   /** A webhook pass recorded attempts: for each delivered one, the seconds from its event's creation; then the failed ones. */
   webhooksAttempted(deliveredAfterSeconds: readonly number[], failed: number): void;
+  /** An email pass recorded attempts, each with its outcome (sent, kept, skipped, failed, or pending: a retry). */
+  emailsAttempted(outcomes: readonly string[]): void;
 }
 
 export const NOBODY: WorkObserver = {
@@ -24,6 +26,7 @@ export const NOBODY: WorkObserver = {
   billingRunFailed: () => {},
   usageRecorded: () => {},
   webhooksAttempted: () => {},
+  emailsAttempted: () => {},
 };
 
 const since = (started: number) => (performance.now() - started) / 1000;

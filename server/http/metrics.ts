@@ -25,6 +25,7 @@ export interface Metrics {
 
 const TRIGGERS = ['schedule', 'api'] as const;
 const OUTBOXES = ['webhooks', 'emails'] as const;
+const EMAIL_OUTCOMES = ['sent', 'kept', 'skipped', 'failed', 'retry'] as const;
 
 /**
  * Billkit's Prometheus metrics (prom-client): HTTP requests by method, route and status with their
@@ -110,12 +111,19 @@ function workMetrics(registry: Registry): WorkObserver {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
     registers,
   });
+  const emails = new Counter({
+    name: 'billkit_email_attempts_total',
+    help: 'Email attempts this process recorded, by outcome (sent; kept: test mode, shown at /dev/mail; skipped: no recipient; failed; retry: to be tried again).',
+    labelNames: ['outcome'],
+    registers,
+  });
   // Every series exists from the start (at 0), so a rate over it is defined before the first run.
   for (const trigger of TRIGGERS) for (const outcome of ['finished', 'failed']) runSeconds.zero({ trigger, outcome });
   for (const outcome of ['succeeded', 'failed']) payments.inc({ outcome }, 0);
   for (const change of ['renewed', 'cancelled', 'expired', 'past_due', 'paused', 'resumed']) subscriptions.inc({ change }, 0);
   for (const outcome of ['accepted', 'duplicate', 'refused']) usage.inc({ outcome }, 0);
   for (const outcome of ['delivered', 'failed']) attempts.inc({ outcome }, 0);
+  for (const outcome of EMAIL_OUTCOMES) emails.inc({ outcome }, 0);
   return {
     billingRunFinished(summary, seconds) {
       runSeconds.observe({ trigger: summary.trigger, outcome: 'finished' }, seconds);
@@ -145,6 +153,9 @@ function workMetrics(registry: Registry): WorkObserver {
       attempts.inc({ outcome: 'delivered' }, deliveredAfterSeconds.length);
       attempts.inc({ outcome: 'failed' }, failed);
       for (const s of deliveredAfterSeconds) latency.observe(Math.max(0, s));
+    },
+    emailsAttempted(outcomes) {
+      for (const outcome of outcomes) emails.inc({ outcome: outcome === 'pending' ? 'retry' : outcome });
     },
   };
 }

@@ -96,6 +96,11 @@ for (const target of testDatabases()) {
       assert.equal(moved(delivered, 'billkit_webhook_delivery_latency_seconds_bucket', { le: '10' }), 0);
       assert.equal(moved(delivered, 'billkit_webhook_delivery_latency_seconds_bucket', { le: '60' }), 2);
       assert.equal(pending(delivered), 0);
+      // The same pass sent the checkout's emails (kept in the database: no SMTP here).
+      assert.ok(pass.emails.attempted >= 1, JSON.stringify(pass.emails));
+      const emailed = ['sent', 'kept', 'skipped', 'failed', 'retry'].map((outcome) => moved(delivered, 'billkit_email_attempts_total', { outcome }));
+      assert.equal(emailed.reduce((a, b) => a + b, 0), pass.emails.attempted, JSON.stringify(emailed));
+      assert.equal(value(delivered, 'billkit_outbox_pending', { outbox: 'emails' }), 0);
       assert.equal(value(delivered, 'billkit_outbox_lag_seconds', { outbox: 'webhooks' }), 0);
 
       // A month later the billing run renews the subscription and collects its invoice.
