@@ -18,11 +18,14 @@ function reportSizes(): void {
     (lazy.length ? `; Stripe loader, fetched only for Stripe: ${kB(brotli(`dist/chunks/${lazy[0]}`))}` : ''));
   if (all > BUDGET_BYTES) throw new Error(`dist/billkit.js is ${kB(all)} brotli, over the ${kB(BUDGET_BYTES)} budget`);
 }
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { brotliCompressSync } from 'node:zlib';
 import { build, defineConfig, type Plugin } from 'vite';
 
-const elements = ['plan-picker', 'cart', 'coupon-entry', 'payment-form', 'checkout'];
+/** Every element: each components/<name>/<name>.ts (plan-picker, cart, ..., portal, invoice-list, ...). */
+const elements = readdirSync('components', { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(`components/${entry.name}/${entry.name}.ts`))
+  .map((entry) => entry.name);
 
 /**
  * After the multi-entry build, build dist/billkit.js again on its own so that it needs no chunk

@@ -1,6 +1,9 @@
 // German templates for @lit/localize (runtime mode), in the format lit-localize generates.
 // Ids are the explicit ids given to msg() in the components; ${n} is the n-th expression of the source.
 import { str } from '@lit/localize';
+import { templates as portal } from './de-portal.js';
+import { templates as subscriptionActions } from './de-subscription-actions.js';
+import { templates as account } from './de-account.js';
 
 export const templates = {
   'interval.per.day': `/ Tag`,
@@ -153,4 +156,8 @@ export const templates = {
   'checkout.choose_plan': `Wählen Sie Ihren Tarif`,
   'checkout.details': `Ihre Angaben`,
   'checkout.confirmed': `Bestellung bestätigt`,
+  // The portal's parts, each area in its own file.
+  ...portal,
+  ...subscriptionActions,
+  ...account,
 };

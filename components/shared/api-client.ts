@@ -26,6 +26,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** A customer session's client secret, sent as the Billkit-Customer-Session header. */
   customerSession?: string;
+  /** The bearer token instead of the publishable key (a portal session's ps_... token). */
+  bearer?: string;
 }
 
 export interface ApiClientOptions {
@@ -36,7 +38,7 @@ export interface ApiClientOptions {
   fetch?: FetchLike;
 }
 
-const newKey = (): string =>
+export const newKey = (): string =>
   globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 export class ApiClient {
@@ -54,7 +56,7 @@ export class ApiClient {
   /** GET /v1/catalog, fetched once per client (a failed fetch is retried on the next call). */
   catalog(options: RequestOptions = {}): Promise<Catalog> {
     if (!this.#catalog) {
-      this.#catalog = this.#request<Catalog>('GET', '/v1/catalog', undefined, options);
+      this.#catalog = this.request<Catalog>('GET', '/v1/catalog', undefined, options);
       this.#catalog.catch(() => (this.#catalog = undefined));
     }
     return this.#catalog;
@@ -62,12 +64,12 @@ export class ApiClient {
 
   /** POST /v1/quotes: prices a cart. */
   quote(cart: CartRequest, options: RequestOptions = {}): Promise<Quote> {
-    return this.#request<Quote>('POST', '/v1/quotes', cart, options);
+    return this.request<Quote>('POST', '/v1/quotes', cart, options);
   }
 
   /** POST /v1/checkouts with an Idempotency-Key. */
   createCheckout(body: CheckoutRequest, options: RequestOptions = {}): Promise<Checkout> {
-    return this.#request<Checkout>('POST', '/v1/checkouts', body, {
+    return this.request<Checkout>('POST', '/v1/checkouts', body, {
       ...options,
       idempotencyKey: options.idempotencyKey ?? newKey(),
     });
@@ -75,7 +77,7 @@ export class ApiClient {
 
   /** POST /v1/checkouts/{id}/confirm with an Idempotency-Key. */
   confirmCheckout(id: string, body: ConfirmRequest, options: RequestOptions = {}): Promise<ConfirmResult> {
-    return this.#request<ConfirmResult>('POST', `/v1/checkouts/${encodeURIComponent(id)}/confirm`, body, {
+    return this.request<ConfirmResult>('POST', `/v1/checkouts/${encodeURIComponent(id)}/confirm`, body, {
       ...options,
       idempotencyKey: options.idempotencyKey ?? newKey(),
     });
@@ -83,30 +85,12 @@ export class ApiClient {
 
   /** GET /v1/customer-sessions/current: the details a customer session prefills. */
   customerSession(clientSecret: string, options: RequestOptions = {}): Promise<CustomerSessionPrefill> {
-    return this.#request<CustomerSessionPrefill>('GET', '/v1/customer-sessions/current', undefined, { ...options, customerSession: clientSecret });
+    return this.request<CustomerSessionPrefill>('GET', '/v1/customer-sessions/current', undefined, { ...options, customerSession: clientSecret });
   }
 
-  async #request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
-    const headers: Record<string, string> = {
-      Accept: 'application/json, application/problem+json',
-      Authorization: `Bearer ${this.publishableKey}`,
-    };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
-    if (options.customerSession) headers['Billkit-Customer-Session'] = options.customerSession;
-    const doFetch = this.#fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
-    let response: Response;
-    try {
-      response = await doFetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: options.signal,
-      });
-    } catch (error) {
-      if ((error as Error)?.name === 'AbortError') throw error;
-      throw new BillkitApiError({ code: 'network_error', title: 'Network error' }, 0);
-    }
+  /** One JSON request; a problem answer throws BillkitApiError. */
+  protected async request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
+    const response = await this.send(method, path, body, options);
     const text = await response.text();
     let data: unknown = undefined;
     try {
@@ -119,6 +103,29 @@ export class ApiClient {
       throw new BillkitApiError({ status: response.status, ...problem }, response.status);
     }
     return data as T;
+  }
+
+  /** The raw response of one request (a network failure throws BillkitApiError network_error). */
+  protected async send(method: string, path: string, body: unknown, options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json, application/problem+json',
+      Authorization: `Bearer ${options.bearer ?? this.publishableKey}`,
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+    if (options.customerSession) headers['Billkit-Customer-Session'] = options.customerSession;
+    const doFetch = this.#fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
+    try {
+      return await doFetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if ((error as Error)?.name === 'AbortError') throw error;
+      throw new BillkitApiError({ code: 'network_error', title: 'Network error' }, 0);
+    }
   }
 }
 

@@ -15,14 +15,14 @@ export function priceFor(pricing: Pricing, quantity: number): number {
       if (q === 0) return 0;
       if (pricing.mode === 'volume') {
         const tier = pricing.tiers.find((t) => t.upTo === null || q <= t.upTo) ?? pricing.tiers.at(-1);
-        return tier ? tier.unitAmount * q + tier.flatAmount : 0;
+        return tier ? tier.unitAmount * q + (tier.flatAmount ?? 0) : 0;
       }
       let total = 0;
       let from = 0;
       for (const tier of pricing.tiers) {
         const upTo = tier.upTo ?? Infinity;
         const units = Math.min(q, upTo) - from;
-        if (units > 0) total += tier.unitAmount * units + tier.flatAmount;
+        if (units > 0) total += tier.unitAmount * units + (tier.flatAmount ?? 0);
         if (q <= upTo) break;
         from = upTo;
       }

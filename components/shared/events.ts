@@ -84,6 +84,112 @@ export class BillkitPaymentErrorEvent extends CustomEvent<PaymentErrorDetail> {
   }
 }
 
+// The portal's events (<billkit-portal> and its parts). Each names the subscription or invoice by id.
+
+export interface PortalSignInDetail {
+  /** When the session ends (ISO 8601). */
+  expiresAt: string;
+}
+/** The buyer signed in with the emailed code; the portal now shows their account. */
+export class BillkitPortalSignInEvent extends CustomEvent<PortalSignInDetail> {
+  static readonly eventName = 'billkit-portal-sign-in';
+  constructor(detail: PortalSignInDetail) {
+    super(BillkitPortalSignInEvent.eventName, init(detail, false));
+  }
+}
+
+/** The buyer signed out (the token is revoked), or the session expired. */
+export class BillkitPortalSignOutEvent extends CustomEvent<{ reason: 'signed_out' | 'expired' }> {
+  static readonly eventName = 'billkit-portal-sign-out';
+  constructor(detail: { reason: 'signed_out' | 'expired' }) {
+    super(BillkitPortalSignOutEvent.eventName, init(detail, false));
+  }
+}
+
+export interface SubscriptionChangeDetail {
+  subscriptionId: string;
+  /** The plan code after the change. */
+  plan: string;
+  /** The adjustable charges' quantity after the change, when it is one number. */
+  quantity?: number;
+  /** When it takes effect: now (invoiced at once) or at the period's end. */
+  effective: 'now' | 'period_end';
+  /** What the preview said is due now (minor units), 0 for a change at the period's end. */
+  amountDue: number;
+  currency: string;
+}
+/**
+ * The buyer confirmed a plan or quantity change, after seeing its preview. Cancelable: preventDefault()
+ * stops it before anything is charged.
+ */
+export class BillkitSubscriptionChangeEvent extends CustomEvent<SubscriptionChangeDetail> {
+  static readonly eventName = 'billkit-subscription-change';
+  constructor(detail: SubscriptionChangeDetail) {
+    super(BillkitSubscriptionChangeEvent.eventName, init(detail, true));
+  }
+}
+
+export interface SubscriptionCancelDetail {
+  subscriptionId: string;
+  /** At the period's end, or now. */
+  at: 'period_end' | 'now';
+  /** One of SPEC's eight reasons, when the buyer gave one. */
+  reason?: string;
+}
+/** The buyer confirmed the cancellation. Cancelable: preventDefault() keeps the subscription as it is. */
+export class BillkitSubscriptionCancelEvent extends CustomEvent<SubscriptionCancelDetail> {
+  static readonly eventName = 'billkit-subscription-cancel';
+  constructor(detail: SubscriptionCancelDetail) {
+    super(BillkitSubscriptionCancelEvent.eventName, init(detail, true));
+  }
+}
+
+export type SubscriptionAction = 'changed' | 'cancelled' | 'uncancelled' | 'paused' | 'resumed' | 'offer_accepted';
+export interface SubscriptionUpdateDetail {
+  subscriptionId: string;
+  action: SubscriptionAction;
+  /** The subscription's status after it. */
+  status: string;
+}
+/** A subscription changed through the portal (done: the server answered). */
+export class BillkitSubscriptionUpdateEvent extends CustomEvent<SubscriptionUpdateDetail> {
+  static readonly eventName = 'billkit-subscription-update';
+  constructor(detail: SubscriptionUpdateDetail) {
+    super(BillkitSubscriptionUpdateEvent.eventName, init(detail, false));
+  }
+}
+
+export interface PaymentMethodUpdateDetail {
+  /** The new default payment method's id. */
+  paymentMethod: string;
+  /** Open invoices retried with it: how many were paid and how many declined. */
+  paid: number;
+  declined: number;
+}
+/** The buyer saved a new payment method (and open invoices were retried with it). */
+export class BillkitPaymentMethodUpdateEvent extends CustomEvent<PaymentMethodUpdateDetail> {
+  static readonly eventName = 'billkit-payment-method-update';
+  constructor(detail: PaymentMethodUpdateDetail) {
+    super(BillkitPaymentMethodUpdateEvent.eventName, init(detail, false));
+  }
+}
+
+/** The buyer saved their billing details (name, email, address, type, VAT ID). */
+export class BillkitBillingDetailsUpdateEvent extends CustomEvent<{ customerId: string }> {
+  static readonly eventName = 'billkit-billing-details-update';
+  constructor(detail: { customerId: string }) {
+    super(BillkitBillingDetailsUpdateEvent.eventName, init(detail, false));
+  }
+}
+
+/** The buyer downloaded an invoice's PDF. */
+export class BillkitInvoiceDownloadEvent extends CustomEvent<{ invoiceId: string; number: string | null }> {
+  static readonly eventName = 'billkit-invoice-download';
+  constructor(detail: { invoiceId: string; number: string | null }) {
+    super(BillkitInvoiceDownloadEvent.eventName, init(detail, false));
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     'billkit-plan-select': BillkitPlanSelectEvent;
@@ -92,5 +198,13 @@ declare global {
     'billkit-cart-change': BillkitCartChangeEvent;
     'billkit-checkout-complete': BillkitCheckoutCompleteEvent;
     'billkit-payment-error': BillkitPaymentErrorEvent;
+    'billkit-portal-sign-in': BillkitPortalSignInEvent;
+    'billkit-portal-sign-out': BillkitPortalSignOutEvent;
+    'billkit-subscription-change': BillkitSubscriptionChangeEvent;
+    'billkit-subscription-cancel': BillkitSubscriptionCancelEvent;
+    'billkit-subscription-update': BillkitSubscriptionUpdateEvent;
+    'billkit-payment-method-update': BillkitPaymentMethodUpdateEvent;
+    'billkit-billing-details-update': BillkitBillingDetailsUpdateEvent;
+    'billkit-invoice-download': BillkitInvoiceDownloadEvent;
   }
 }

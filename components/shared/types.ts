@@ -1,8 +1,14 @@
 /** The JSON shapes of the Billkit API (SPEC sections 5, 7 and 8). Amounts are integer minor units. */
 
-// The catalog's value types are the server domain's own (type-only: nothing of the server is bundled).
-import type { ChargeType, Interval, IntervalUnit, Pricing, Tier } from '../../server/domain/catalog.js';
-export type { ChargeType, Interval, IntervalUnit, Pricing, Tier };
+// The catalog's value types come from the OpenAPI document (api.gen.ts, `npm run api-types`).
+import type { components } from './api.gen.js';
+
+type CatalogPlanSchema = components['schemas']['CatalogPlan'];
+export type ChargeType = components['schemas']['CatalogCharge']['type'];
+export type Interval = CatalogPlanSchema['interval'];
+export type IntervalUnit = Interval['unit'];
+export type Pricing = components['schemas']['Pricing'];
+export type Tier = Extract<Pricing, { model: 'tiered' }>['tiers'][number];
 
 export interface Charge {
   id: string;

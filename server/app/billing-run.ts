@@ -16,12 +16,12 @@ import type { NewEvent } from '../domain/events.js';
 import { adjustBalances, customersByIds, dueForCollection, saveSubscriptions } from '../storage/billing-repository.js';
 import { insertInvoices, numberInvoices, toSubscription, type NewInvoice, type Subscription } from '../storage/commerce-repository.js';
 import type { Db, Tx } from '../storage/db.js';
-import { recordEvents } from '../storage/event-repository.js';
+import { eventIds, recordEvents } from '../storage/event-repository.js';
 import { iso, newId, toPage, type Page, type PageRequest } from '../storage/ids.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
 import type { CollectOutcome, PaymentCollector } from './collect-payment.js';
 import { resumeSubscription } from './pause.js';
-import { applyStep, meteredChargesOf, renewalStep } from './renew.js';
+import { applyStep, meteredChargesOf, RenewalMemo, renewalStep } from './renew.js';
 import { periodUsage } from './usage.js';
 import { subscriptionView } from './views.js';
 
@@ -85,9 +85,9 @@ export class BillingRunService {
         for (;;) {
           if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
           batches++;
-          const { claimed, open } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
+          const { claimed, open, drafted } = await this.db.transaction((tx) => this.#renewBatch(tx, entry, now, batchSize, summary));
           await collecting;
-          collecting = this.collector.collect(open).then((results) => this.#count(summary, results));
+          collecting = this.collector.collect(open, { drafted }).then((results) => this.#count(summary, results));
           if (claimed < batchSize) break;
         }
       } finally {
@@ -144,7 +144,7 @@ export class BillingRunService {
   }
 
   /** One batch in one transaction: claim, price every due step in order, write it all. Answers the invoices to charge. */
-  async #renewBatch(tx: Tx, entry: CatalogEntry, now: Date, batchSize: number, summary: RunSummary): Promise<{ claimed: number; open: string[] }> {
+  async #renewBatch(tx: Tx, entry: CatalogEntry, now: Date, batchSize: number, summary: RunSummary): Promise<{ claimed: number; open: string[]; drafted: Map<string, NewInvoice> }> {
     const at = now.toISOString();
     const { rows } = await tx.query<Record<string, unknown>>(
       `select * from subscriptions
@@ -153,8 +153,12 @@ export class BillingRunService {
       [at, batchSize],
     );
     const subs = rows.map(toSubscription);
-    if (subs.length === 0) return { claimed: 0, open: [] };
-    const customers = await customersByIds(tx, [...new Set(subs.map((s) => s.customerId))], true);
+    if (subs.length === 0) return { claimed: 0, open: [], drafted: new Map() };
+    // Only customers with credit are locked (re-read under the lock): their balance is spent here. A balance
+    // of 0 read without a lock is applied as 0; credit booked meanwhile stays for a later invoice.
+    const customers = await customersByIds(tx, [...new Set(subs.map((s) => s.customerId))]);
+    const withCredit = [...customers.values()].filter((c) => c.balance > 0).map((c) => c.id);
+    for (const [id, c] of await customersByIds(tx, withCredit, true)) customers.set(id, c);
     const coupons = await couponsByIds(tx, subs.map((s) => s.couponId));
     const balances = new Map([...customers].map(([id, c]) => [id, c.balance]));
     const invoices: NewInvoice[] = [];
@@ -164,6 +168,7 @@ export class BillingRunService {
     // Rounds: each round takes one step of every subscription still due, with one usage query for all. A
     // subscription far behind (the clock jumped years) catches up at most MAX_PERIODS_PER_RUN periods per run,
     // in order; the next run goes on from there.
+    const memo = new RenewalMemo();
     let due = subs;
     for (let round = 0; due.length > 0 && round < MAX_PERIODS_PER_RUN; round++) {
       const steps = due.map((s) => renewalStep(entry, s, s.couponId ? (coupons.get(s.couponId) ?? null) : null));
@@ -186,6 +191,7 @@ export class BillingRunService {
           coupon: sub.couponId ? (coupons.get(sub.couponId) ?? null) : null,
           usage: usage.get(sub.id) ?? null,
           at: now,
+          memo,
         });
         if (result.invoice) {
           invoices.push(result.invoice);
@@ -205,18 +211,27 @@ export class BillingRunService {
     }
     saved.push(...due);
 
-    await saveSubscriptions(tx, saved, at);
+    await saveSubscriptions(tx, saved, at, false);
     await adjustBalances(tx, new Map([...balances].map(([id, b]) => [id, b - customers.get(id)!.balance])), at);
-    // Numbers last: the series row stays locked from here until the batch commits.
+    // The events' ids in their order; those that carry no invoice number are written before the numbering.
+    const ids = eventIds(events.length);
+    const invoiceIds = new Set(invoices.map((i) => i.id));
+    const early: number[] = [];
+    const late: number[] = [];
+    events.forEach((event, i) => (invoiceIds.has(event.object.id) ? late : early).push(i));
+    await recordEvents(tx, early.map((i) => events[i]!), at, early.map((i) => ids[i]!));
+    // Numbers last: the series row stays locked from here until the batch commits (another claimer's batch
+    // waits for it), so only the invoices and their events are written after.
     await numberInvoices(tx, invoices);
     const numbers = new Map(invoices.map((i) => [i.id, i.number!]));
-    for (const event of events) {
-      const number = numbers.get(event.object.id);
-      if (number !== undefined) event.object = { ...event.object, number };
+    for (const i of late) {
+      const event = events[i]!;
+      event.object = { ...event.object, number: numbers.get(event.object.id)! };
     }
     await insertInvoices(tx, invoices);
-    await recordEvents(tx, events, at);
-    return { claimed: subs.length, open: invoices.filter((i) => i.status === 'open').map((i) => i.id) };
+    await recordEvents(tx, late.map((i) => events[i]!), at, late.map((i) => ids[i]!));
+    const open = invoices.filter((i) => i.status === 'open');
+    return { claimed: subs.length, open: open.map((i) => i.id), drafted: new Map(open.map((i) => [i.id, i])) };
   }
 
   /** Paused subscriptions whose `resumesAt` has come: each resumes (a new period from then, invoiced and charged). */

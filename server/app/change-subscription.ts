@@ -11,7 +11,7 @@ import type { Coupon } from '../domain/coupons.js';
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
 import {
-  changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond, wholeSeconds,
+  changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond, usageToBillNow, wholeSeconds,
   type PlanSelection, type ProrationInvoice,
 } from '../domain/proration.js';
 import { selectCharges, type Cart } from '../domain/quote.js';
@@ -156,7 +156,7 @@ function decide(
   coupon: Coupon | null,
   request: ChangeRequest,
   at: Date,
-  usage: ReadonlyMap<string, number> | null,
+  usage: UsageSoFar | null,
 ): Decision {
   const currentPlan = entry.planByRef.get(sub.planId);
   if (!currentPlan) throw new Error(`catalog inconsistent: plan ${sub.planId} of subscription ${sub.id}`);
@@ -216,6 +216,10 @@ function decide(
   // In a trial: no invoice, and the trial's end stays.
   if (trialing) return { effective, effectiveAt: t, at, next: changed, proration: null, ...shared };
 
+  // Usage that ends at t is billed now: all of it with a new interval, else that of the measurements the
+  // change drops or re-prices. From then on their usage of this period counts from t.
+  const billNow = usageToBillNow(current, next, entry.snapshot.measurements);
+  const billed = new Map([...(usage?.quantities ?? [])].filter(([chargeId]) => billNow.has(chargeId)));
   const proration = prorationInvoice({
     current,
     next,
@@ -226,11 +230,18 @@ function decide(
     // The coupon's count of the current period: one before the next renewal's.
     couponPeriod: couponPeriodOf(sub) - 1,
     tax,
-    usage,
+    usage: billed,
+    ...(usage ? { usageFrom: usage.from } : {}),
   });
+  if (!proration.newPeriod && billNow.size > 0) {
+    const usageFrom = { ...sub.usageFrom };
+    for (const selected of current.charges) if (billNow.has(selected.charge.id)) usageFrom[selected.product.measurementId!] = t;
+    changed.usageFrom = usageFrom;
+  }
   if (proration.newPeriod) {
     // Another interval: the new plan's first period starts now, and is billed by this invoice.
     Object.assign(changed, {
+      usageFrom: {},
       anchor: t,
       anchorPeriods: 1,
       periodsBilled: sub.periodsBilled + 1,
@@ -266,18 +277,34 @@ function cartFor(sub: Subscription, currentPlan: Plan, nextPlan: Plan, request: 
   return cart;
 }
 
+interface UsageSoFar {
+  /** By charge id: the quantity of [start, t). */
+  quantities: ReadonlyMap<string, number>;
+  /** By charge id: the start when later than currentPeriodStart (a change before this one billed what was before). */
+  from: ReadonlyMap<string, string>;
+}
+
 /**
- * The metered usage of the current period so far, [currentPeriodStart, t), by charge id: billed on the
- * change's invoice when the interval changes. None in a trial (its usage is free) or without metered charges.
+ * The metered usage of the current period so far, [currentPeriodStart or the measurement's usageFrom, t), by
+ * charge id: what a change may bill (the interval changes, or a measurement is dropped or re-priced). None in
+ * a trial (its usage is free) or without metered charges.
  */
-async function usageSoFar(tx: Tx, entry: CatalogEntry, sub: Subscription, at: Date): Promise<ReadonlyMap<string, number> | null> {
+async function usageSoFar(tx: Tx, entry: CatalogEntry, sub: Subscription, at: Date): Promise<UsageSoFar | null> {
   if (sub.status === 'trialing') return null;
   const charges = meteredChargesOf(sub, entry.planByRef.get(sub.planId), entry.snapshot);
   if (charges.length === 0) return null;
+  const from = new Map<string, string>();
+  for (const m of charges) {
+    const start = sub.usageFrom[m.measurement.id];
+    if (start !== undefined) from.set(m.charge.id, start);
+  }
   const usage = await periodUsage(tx, [
-    { subscriptionId: sub.id, start: sub.currentPeriodStart, end: at.toISOString(), charges: charges.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement })) },
+    {
+      subscriptionId: sub.id, start: sub.currentPeriodStart, end: at.toISOString(),
+      charges: charges.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement, start: from.get(m.charge.id) })),
+    },
   ]);
-  return usage.get(sub.id) ?? null;
+  return { quantities: usage.get(sub.id) ?? new Map(), from };
 }
 
 function sameItems(a: readonly SubscriptionItem[], b: readonly SubscriptionItem[]): boolean {

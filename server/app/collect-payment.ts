@@ -13,9 +13,9 @@ import type { NewEvent } from '../domain/events.js';
 import { DomainError } from '../domain/errors.js';
 import type { PaymentOutcome, PaymentProvider } from '../payments/provider.js';
 import {
-  lockSubscriptions, owesNothing, recordDecline, recordPayments, saveSubscriptions, setInvoiceRetry, setInvoiceStatus, startAttempts, type Collectable,
+  lockSubscriptions, owesNothing, recordDecline, recordPayments, saveSubscriptions, setInvoiceRetry, setInvoiceStatus, startAttempts, subscriptionStatuses, type Collectable,
 } from '../storage/billing-repository.js';
-import { findInvoicesByIds, type SavedPaymentMethod, type Subscription } from '../storage/commerce-repository.js';
+import { findInvoicesByIds, type Invoice, type NewInvoice, type SavedPaymentMethod, type Subscription } from '../storage/commerce-repository.js';
 import type { Db, Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
@@ -28,6 +28,11 @@ export interface CollectOptions {
   dunning?: boolean;
   /** A late payment of an uncollectible invoice (manual payment only). */
   allowUncollectible?: boolean;
+  /**
+   * Invoices just issued as drafted (the billing run's batch, numbered): an invoice paid at its first attempt
+   * is then shown in its `invoice.paid` event from the draft instead of being read back.
+   */
+  drafted?: ReadonlyMap<string, NewInvoice>;
 }
 
 export type CollectOutcome =
@@ -54,7 +59,7 @@ export class PaymentCollector {
       .filter((id) => !started.some((c) => c.invoiceId === id))
       .map((invoiceId) => ({ invoiceId, outcome: 'skipped', reason: 'not_collectable' }));
     const outcomes = await mapLimited(started, PROVIDER_CONCURRENCY, (c) => this.#charge(c, options.paymentMethod));
-    const results = await this.db.transaction((tx) => this.#record(tx, entry, started, outcomes, at, options.dunning ?? true));
+    const results = await this.db.transaction((tx) => this.#record(tx, entry, started, outcomes, at, options.dunning ?? true, options.drafted));
     return [...results, ...skipped];
   }
 
@@ -83,15 +88,16 @@ export class PaymentCollector {
     outcomes: readonly (PaymentOutcome | { status: 'error'; reason: string })[],
     at: string,
     dunning: boolean,
+    drafted: ReadonlyMap<string, NewInvoice> | undefined,
   ): Promise<CollectOutcome[]> {
     const planCode = (id: string) => entry.planByRef.get(id)?.code ?? id;
     const results: CollectOutcome[] = [];
     const events: NewEvent[] = [];
-    const paid: { invoiceId: string; number: number; paymentId: string; amount: number }[] = [];
+    const paid: { invoiceId: string; number: number; paymentId: string; amount: number; resumed: boolean }[] = [];
     const declined: { c: Collectable; code: string; message: string }[] = [];
     started.forEach((c, i) => {
       const o = outcomes[i]!;
-      if (o.status === 'succeeded') paid.push({ invoiceId: c.invoiceId, number: c.number, paymentId: o.paymentId, amount: o.amount });
+      if (o.status === 'succeeded') paid.push({ invoiceId: c.invoiceId, number: c.number, paymentId: o.paymentId, amount: o.amount, resumed: c.resumed });
       else if (o.status === 'declined') declined.push({ c, code: o.declineCode ?? o.code, message: o.message });
       // requires_action cannot happen off-session (it is a decline there); a provider error leaves the attempt pending.
       else if (o.status === 'requires_action') declined.push({ c, code: 'authentication_required', message: 'The payment needs the customer to authenticate.' });
@@ -99,12 +105,29 @@ export class PaymentCollector {
     });
 
     const subIds = [...new Set(started.map((c) => c.subscriptionId).filter((id): id is string => id !== null))];
-    const subs = await lockSubscriptions(tx, subIds);
+    // Only the subscriptions that can change are locked (and read whole): a declined invoice's, and past_due
+    // or unpaid ones (active again once nothing is owed). An active one whose invoice is paid stays as it is
+    // whatever happens meanwhile (a decline elsewhere that makes it past_due is right: that invoice is owed),
+    // so a batch paid in full locks none.
+    const statuses = await subscriptionStatuses(tx, subIds);
+    const declinedSubs = new Set(declined.map((d) => d.c.subscriptionId));
+    const subs = await lockSubscriptions(
+      tx,
+      subIds.filter((id) => declinedSubs.has(id) || statuses.get(id) === 'past_due' || statuses.get(id) === 'unpaid'),
+    );
     const changed = new Map<string, Subscription>();
 
-    const paidIds = await recordPayments(tx, paid, at);
-    for (const p of paid) if (paidIds.includes(p.invoiceId)) results.push({ invoiceId: p.invoiceId, outcome: 'paid', paymentId: p.paymentId });
-    for (const invoice of await findInvoicesByIds(tx, paidIds)) {
+    const paidIds = new Set(await recordPayments(tx, paid, at));
+    const unknown: string[] = [];
+    for (const p of paid) {
+      if (!paidIds.has(p.invoiceId)) continue;
+      results.push({ invoiceId: p.invoiceId, outcome: 'paid', paymentId: p.paymentId });
+      const draft = drafted?.get(p.invoiceId);
+      if (draft && p.number === 1 && !p.resumed) {
+        events.push({ type: 'invoice.paid', object: invoiceView(paidFromDraft(draft, p.paymentId, at)) });
+      } else unknown.push(p.invoiceId);
+    }
+    for (const invoice of await findInvoicesByIds(tx, unknown)) {
       events.push({ type: 'invoice.paid', object: invoiceView(invoice) });
     }
 
@@ -161,10 +184,28 @@ export class PaymentCollector {
         events.push({ type: 'subscription.updated', object: subscriptionView(next, planCode) });
       }
     }
-    await saveSubscriptions(tx, [...changed.values()], at);
+    await saveSubscriptions(tx, [...changed.values()], at, false);
     await recordEvents(tx, events, at);
     return results;
   }
+}
+
+/**
+ * The invoice as a first attempt's success leaves it (as findInvoicesByIds would read it back): the draft
+ * numbered and issued in the same run, paid now by its one attempt (made at `at`, the collection's time).
+ */
+function paidFromDraft(draft: NewInvoice, paymentId: string, at: string): Invoice {
+  const { series: _s, number, ...rest } = draft;
+  return {
+    ...rest,
+    number: number!,
+    status: 'paid',
+    amountPaid: draft.amountPaid + draft.amountDue,
+    paidAt: at,
+    paymentId,
+    attempts: [{ at, outcome: 'succeeded' }],
+    nextAttemptAt: null,
+  };
 }
 
 const isLive = (s: Subscription) => ['trialing', 'active', 'past_due', 'unpaid', 'paused'].includes(s.status);

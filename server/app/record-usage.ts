@@ -11,6 +11,7 @@
 import type { CatalogEntry } from './catalog-cache.js';
 import { CatalogCache } from './catalog-cache.js';
 import type { Charge, Measurement } from '../domain/catalog.js';
+import { couponCoverage, type Coupon } from '../domain/coupons.js';
 import type { NewEvent } from '../domain/events.js';
 import { priceInvoice, type SelectedCharge } from '../domain/quote.js';
 import { sum } from '../domain/money.js';
@@ -18,6 +19,7 @@ import { determineTax } from '../domain/tax.js';
 import { usageRefusal } from '../domain/usage.js';
 import { adjustBalances, customersByIds } from '../storage/billing-repository.js';
 import { insertInvoices, LIVE_STATUSES, type NewInvoice } from '../storage/commerce-repository.js';
+import { couponsOfSubscriptions } from '../storage/coupon-repository.js';
 import type { Db, Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { insertUsageEvents, subscriptionsForUsage, type NewUsageEvent, type UsageSubscription as Subscription } from '../storage/usage-repository.js';
@@ -59,10 +61,14 @@ function measurementByCode(entry: CatalogEntry, code: string): Measurement | und
 const isLive = (s: Subscription) => (LIVE_STATUSES as readonly string[]).includes(s.status);
 
 /** Why the insert refused an event as `usage_period_closed`, from what was read before it. */
-function closedDetail(subscription: Subscription, at: string): string {
+function closedDetail(subscription: Subscription, measurementId: string, at: string): string {
   if (!isLive(subscription)) return `Subscription ${subscription.id} is ${subscription.status}: its last period is invoiced.`;
   if (Date.parse(at) < Date.parse(subscription.currentPeriodStart)) {
     return `${at} lies before the current period of subscription ${subscription.id} (from ${subscription.currentPeriodStart}): that period is invoiced.`;
+  }
+  const from = subscription.usageFrom[measurementId];
+  if (from !== undefined && Date.parse(at) < Date.parse(from)) {
+    return `${at} lies before ${from}, when a change of plan of subscription ${subscription.id} invoiced this measurement's usage so far.`;
   }
   return `Subscription ${subscription.id} moved to a new period while this event was recorded: the period it lies in is invoiced.`;
 }
@@ -175,7 +181,7 @@ export class UsageRecorder {
     outcomes.forEach((outcome, i) => {
       if (outcome === 'accepted') result.accepted += 1;
       else if (outcome === 'duplicate') result.duplicates += 1;
-      else refuse(rowIndex[i]!, 'usage_period_closed', closedDetail(rowSubscription[i]!, rows[i]!.at ?? at));
+      else refuse(rowIndex[i]!, 'usage_period_closed', closedDetail(rowSubscription[i]!, rows[i]!.measurementId, rows[i]!.at ?? at));
     });
     result.rejected.sort((a, b) => a.index - b.index);
     return result;
@@ -183,7 +189,8 @@ export class UsageRecorder {
 
   /**
    * Issues one usage invoice per subscription for its accepted instant events (the customer's balance
-   * applied, taxed by the customer's details now, no coupon), with their events. Answers the ids of those
+   * applied, taxed by the customer's details now, the coupon when it covers the current period), with their
+   * events. Answers the ids of those
    * left open: they are charged after the commit, outside any row lock.
    */
   async #bill(tx: Tx, entry: CatalogEntry, billed: readonly InstantUsage[], now: Date): Promise<string[]> {
@@ -196,6 +203,8 @@ export class UsageRecorder {
       bySubscription.set(subscription.id, entryOf);
     }
     const customers = await customersByIds(tx, [...new Set([...bySubscription.values()].map((b) => b.subscription.customerId))], true);
+    // Read under the FOR SHARE lock the insert took: the coupon as the subscription has it now.
+    const coupons = await couponsOfSubscriptions(tx, [...bySubscription.keys()]);
     const balances = new Map([...customers.values()].map((c) => [c.id, c.balance]));
     const at = now.toISOString();
     const invoices: NewInvoice[] = [];
@@ -206,7 +215,7 @@ export class UsageRecorder {
         .filter((charge) => quantities.has(charge.id))
         .map((charge) => ({ charge, product: entry.snapshot.products.get(charge.productId)!, quantity: 0 }));
       const tax = determineTax(entry.tax, { country: customer.country, type: customer.type, vatId: customer.vatId });
-      const priced = priceInvoice({ plan, selection, coupon: null, coverage: 'none', includeOneTime: false, trial: false, tax, meteredUsage: quantities });
+      const priced = priceInvoice({ plan, selection, ...usageCoupon(coupons.get(subscription.id)), includeOneTime: false, trial: false, tax, meteredUsage: quantities });
       const invoice = draftInvoice({
         kind: 'usage',
         customer,
@@ -235,4 +244,15 @@ export class UsageRecorder {
     await recordEvents(tx, events, at);
     return invoices.filter((invoice) => invoice.status === 'open').map((invoice) => invoice.id);
   }
+}
+
+/**
+ * The coupon of an instant usage invoice: as on any invoice of the subscription, when it covers the current
+ * period (its eligible lines discounted, the invoice using none of its periods). A fixed amount off is not
+ * given here: "per invoice" would give it once per usage batch, an amount set by how the merchant batches
+ * its calls (see server/domain/README.md).
+ */
+function usageCoupon(held: { coupon: Coupon; currentPeriod: number } | undefined): { coupon: Coupon | null; coverage: 'all' | 'none' } {
+  if (!held || held.coupon.type !== 'percentage') return { coupon: null, coverage: 'none' };
+  return couponCoverage(held.coupon, held.currentPeriod) === 'all' ? { coupon: held.coupon, coverage: 'all' } : { coupon: null, coverage: 'none' };
 }

@@ -6,12 +6,12 @@
  * 3. otherwise a pending downgrade due now is applied first, then one renewal invoice bills the ended period's
  *    usage in arrears and the next period in advance.
  */
-import type { Plan } from '../domain/catalog.js';
+import type { Measurement, Plan } from '../domain/catalog.js';
 import type { Coupon } from '../domain/coupons.js';
 import { DomainError } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
 import {
-  couponEligibleFor, couponPeriodOf, nextPeriod, priceRenewal, selectionOf, type Period, type Renewable,
+  couponEligibleFor, couponPeriodOf, nextPeriod, priceRenewal, selectionOf, type Period, type PricedRenewal, type Renewable,
 } from '../domain/renewal.js';
 import { sameInterval } from '../domain/proration.js';
 import { determineTax, type TaxDetermination } from '../domain/tax.js';
@@ -39,6 +39,11 @@ export interface RenewalStep {
   next: Period | null;
   /** True when a pending change was applied in this step. */
   changed: boolean;
+  /**
+   * The plan and items whose metered charges bill the ended period's usage, when not the step's: the plan
+   * before a pending change applied in this step (the usage was sold at its prices). Null: the step's own.
+   */
+  usageSource: { plan: Plan; items: Subscription['items'] } | null;
 }
 
 export const renewable = (s: Subscription): Renewable => ({
@@ -59,14 +64,18 @@ export function renewalStep(entry: CatalogEntry, sub: Subscription, coupon: Coup
   const ended = { start: new Date(sub.currentPeriodStart), end };
   const billUsage = sub.status !== 'trialing';
   if (sub.cancelAtPeriodEnd || (sub.expiresAt !== null && new Date(sub.expiresAt) <= end)) {
-    return { kind: sub.cancelAtPeriodEnd ? 'cancel' : 'expire', subscription: sub, plan, ended, billUsage, next: null, changed: false };
+    return { kind: sub.cancelAtPeriodEnd ? 'cancel' : 'expire', subscription: sub, plan, ended, billUsage, next: null, changed: false, usageSource: null };
   }
   if (sub.pausedAt !== null && new Date(sub.pausedAt) <= end) {
-    return { kind: 'pause', subscription: sub, plan, ended, billUsage, next: null, changed: false };
+    return { kind: 'pause', subscription: sub, plan, ended, billUsage, next: null, changed: false, usageSource: null };
   }
   let changed = false;
+  let usageSource: RenewalStep['usageSource'] = null;
   if (sub.pendingChange !== null && new Date(sub.pendingChange.effectiveAt) <= end) {
     const target = planOf(entry, sub.pendingChange.plan);
+    // The ended period's usage is billed at the prices it was sold at: the old plan's. (A plan of another tax
+    // behaviour would read those prices as net or gross wrongly on the new plan's invoice: then the new plan's.)
+    if (plan.taxBehavior === target.taxBehavior) usageSource = { plan, items: sub.items };
     const selection = selectionOf(entry.snapshot, target, sub.pendingChange.items);
     const keepCoupon = coupon !== null && couponEligibleFor(coupon, target, selection);
     current = {
@@ -81,7 +90,7 @@ export function renewalStep(entry: CatalogEntry, sub: Subscription, coupon: Coup
     plan = target;
     changed = true;
   }
-  return { kind: 'renew', subscription: current, plan, ended, billUsage, next: nextPeriod(renewable(current), plan.interval), changed };
+  return { kind: 'renew', subscription: current, plan, ended, billUsage, next: nextPeriod(renewable(current), plan.interval), changed, usageSource };
 }
 
 function planOf(entry: CatalogEntry, planId: string): Plan {
@@ -90,15 +99,41 @@ function planOf(entry: CatalogEntry, planId: string): Plan {
   return plan;
 }
 
-/** The metered charges whose usage the step bills: what to ask periodUsage for. */
+/**
+ * The metered charges whose usage the step bills: what to ask periodUsage for. `start` is set where the
+ * charge's usage counts from later than the period's start (the subscription's `usageFrom`).
+ */
 export function meteredChargesOf(entry: CatalogEntry, step: RenewalStep) {
   if (!step.billUsage) return [];
-  const out = [];
-  for (const s of selectionOf(entry.snapshot, step.plan, step.subscription.items)) {
+  const out: { chargeId: string; measurement: Measurement; start?: string }[] = [];
+  const from = step.subscription.usageFrom;
+  const source = step.usageSource ?? { plan: step.plan, items: step.subscription.items };
+  for (const s of selectionOf(entry.snapshot, source.plan, source.items)) {
     if (s.charge.type !== 'metered' || s.product.measurementId === null) continue;
     const measurement = entry.snapshot.measurements.get(s.product.measurementId);
-    if (measurement) out.push({ chargeId: s.charge.id, measurement });
+    if (!measurement) continue;
+    const start = from[measurement.id];
+    out.push(start === undefined ? { chargeId: s.charge.id, measurement } : { chargeId: s.charge.id, measurement, start });
   }
+  return out;
+}
+
+/**
+ * What the step's invoice bills: the step's plan and items, except that the ended period's metered charges are
+ * the usage source's (the plan before a pending change applied now), listed after the new plan's charges.
+ */
+function renewalSelection(entry: CatalogEntry, step: RenewalStep) {
+  const own = selectionOf(entry.snapshot, step.plan, step.subscription.items);
+  if (!step.usageSource) return own;
+  const metered = selectionOf(entry.snapshot, step.usageSource.plan, step.usageSource.items).filter((s) => s.charge.type === 'metered');
+  return [...own.filter((s) => s.charge.type !== 'metered'), ...metered];
+}
+
+/** Per metered charge id, where its usage of the step's ended period starts, when not at the period's start. */
+function usageFromOf(entry: CatalogEntry, step: RenewalStep): Map<string, Date> | undefined {
+  if (Object.keys(step.subscription.usageFrom).length === 0) return undefined;
+  const out = new Map<string, Date>();
+  for (const c of meteredChargesOf(entry, step)) if (c.start !== undefined) out.set(c.chargeId, new Date(c.start));
   return out;
 }
 
@@ -111,6 +146,37 @@ export function taxFor(entry: CatalogEntry, customer: Customer): TaxDeterminatio
     if (error instanceof DomainError && error.code === 'vat_id_invalid') return determineTax(entry.tax, { ...details, vatId: null });
     throw error;
   }
+}
+
+/**
+ * What a batch of steps prices once: the tax of a customer's details and the priced renewal of each distinct
+ * (plan, items, coupon and its period, tax, periods, usage). A pure memo over `taxFor` and `priceRenewal`
+ * for one catalog entry and one run: its values are shared, never changed (drafting copies the lines).
+ */
+export class RenewalMemo {
+  readonly #values = new Map<string, unknown>();
+  get<T>(key: string, compute: () => T): T {
+    let value = this.#values.get(key) as T | undefined;
+    if (value === undefined) {
+      value = compute();
+      this.#values.set(key, value);
+    }
+    return value;
+  }
+}
+
+/** Everything `priceRenewal` reads of a step, as a key (the catalog entry is the memo's, fixed). */
+function pricingKey(step: RenewalStep, coupon: Coupon | null, tax: TaxDetermination, usage: ReadonlyMap<string, number> | null): string {
+  const sub = step.subscription;
+  let key = `p|${step.plan.id}|${coupon ? `${coupon.id}:${couponPeriodOf(sub)}` : ''}|${tax.treatment}:${tax.country}:${tax.standard}:${tax.reduced}|${step.ended.start.getTime()}:${step.ended.end.getTime()}|${step.next ? `${step.next.start.getTime()}:${step.next.end.getTime()}` : ''}|`;
+  for (const item of sub.items) key += `${item.chargeId}=${item.quantity},`;
+  if (step.usageSource) {
+    key += `|usage:${step.usageSource.plan.id}:`;
+    for (const item of step.usageSource.items) key += `${item.chargeId}=${item.quantity},`;
+  }
+  if (usage) for (const [chargeId, quantity] of usage) key += `|${chargeId}=${quantity}`;
+  for (const measurementId in sub.usageFrom) key += `|from:${measurementId}=${sub.usageFrom[measurementId]}`;
+  return key;
 }
 
 export interface StepResult {
@@ -127,39 +193,39 @@ export interface StepResult {
 export function applyStep(
   entry: CatalogEntry,
   step: RenewalStep,
-  ctx: { customer: Customer; balance: number; coupon: Coupon | null; usage: ReadonlyMap<string, number> | null; at: Date },
+  ctx: { customer: Customer; balance: number; coupon: Coupon | null; usage: ReadonlyMap<string, number> | null; at: Date; memo?: RenewalMemo },
 ): StepResult {
   const { plan, ended, next } = step;
   const sub = step.subscription;
   const coupon = sub.couponId !== null ? ctx.coupon : null;
-  const tax = taxFor(entry, ctx.customer);
-  const priced = priceRenewal({
-    plan,
-    selection: selectionOf(entry.snapshot, plan, sub.items),
-    coupon,
-    couponPeriod: couponPeriodOf(sub),
-    tax,
-    usage: step.billUsage ? ctx.usage : null,
-    ended,
-    next,
-  });
+  const usage = step.billUsage ? ctx.usage : null;
+  const memo = ctx.memo;
+  const c = ctx.customer;
+  const tax = memo ? memo.get(`t|${c.country}|${c.type}|${c.vatId}`, () => taxFor(entry, c)) : taxFor(entry, c);
+  const usageFrom = usage ? usageFromOf(entry, step) : undefined;
+  const price = (): PricedRenewal =>
+    priceRenewal({
+      plan, selection: renewalSelection(entry, step), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
+      ...(usageFrom ? { usageFrom } : {}),
+    });
+  const priced = memo ? memo.get(pricingKey(step, coupon, tax, usage), price) : price();
   const endIso = ended.end.toISOString();
   let after: Subscription;
   let kind: InvoiceKind;
   let type: NewEvent['type'];
   switch (step.kind) {
     case 'cancel':
-      after = { ...sub, status: 'cancelled', cancelledAt: sub.cancelledAt ?? endIso, endedAt: endIso, pendingChange: null };
+      after = { ...sub, status: 'cancelled', cancelledAt: sub.cancelledAt ?? endIso, endedAt: endIso, pendingChange: null, usageFrom: {} };
       kind = 'final';
       type = 'subscription.cancelled';
       break;
     case 'expire':
-      after = { ...sub, status: 'expired', endedAt: endIso, pendingChange: null };
+      after = { ...sub, status: 'expired', endedAt: endIso, pendingChange: null, usageFrom: {} };
       kind = 'final';
       type = 'subscription.expired';
       break;
     case 'pause':
-      after = { ...sub, status: 'paused', currentPeriodStart: endIso, currentPeriodEnd: endIso };
+      after = { ...sub, status: 'paused', currentPeriodStart: endIso, currentPeriodEnd: endIso, usageFrom: {} };
       kind = 'usage';
       type = 'subscription.paused';
       break;
@@ -171,6 +237,7 @@ export function applyStep(
         currentPeriodEnd: next!.end.toISOString(),
         anchorPeriods: sub.anchorPeriods + 1,
         periodsBilled: sub.periodsBilled + 1,
+        usageFrom: {},
       };
       kind = 'renewal';
       type = 'subscription.renewed';

@@ -16,7 +16,8 @@ export interface PeriodUsageRequest {
   /** ISO timestamps: the period [start, end). */
   start: string;
   end: string;
-  charges: readonly { chargeId: string; measurement: Measurement }[];
+  /** `start`: where a charge's usage counts from when later than the period's start (the subscription's usageFrom). */
+  charges: readonly { chargeId: string; measurement: Measurement; start?: string | undefined }[];
 }
 
 /**
@@ -31,21 +32,21 @@ export async function periodUsage(db: Queryable, requests: readonly PeriodUsageR
   // Per request, the read of each measurement (two charges on one measurement share it).
   const readOf: Map<string, number>[] = requests.map((request) => {
     const indexes = new Map<string, number>();
-    for (const { measurement } of request.charges) {
+    for (const { measurement, start } of request.charges) {
       if (indexes.has(measurement.id) || measurement.type === 'instant_metered') continue;
       indexes.set(measurement.id, reads.length);
-      reads.push({ subscriptionId: request.subscriptionId, measurementId: measurement.id, start: request.start, end: request.end, timeline: isTimeline(measurement) });
+      reads.push({ subscriptionId: request.subscriptionId, measurementId: measurement.id, start: start ?? request.start, end: request.end, timeline: isTimeline(measurement) });
     }
     return indexes;
   });
   const read = await readPeriodUsage(db, reads);
   const result = new Map<string, Map<string, number>>();
   requests.forEach((request, r) => {
-    const period = { start: Date.parse(request.start), end: Date.parse(request.end) };
+    const end = Date.parse(request.end);
     const quantities = new Map<string, number>();
-    for (const { chargeId, measurement } of request.charges) {
+    for (const { chargeId, measurement, start } of request.charges) {
       const index = readOf[r]!.get(measurement.id);
-      quantities.set(chargeId, index === undefined ? 0 : billedQuantity(measurement, read[index]!, period));
+      quantities.set(chargeId, index === undefined ? 0 : billedQuantity(measurement, read[index]!, { start: Date.parse(start ?? request.start), end }));
     }
     result.set(request.subscriptionId, quantities);
   });
@@ -95,7 +96,9 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
   const metered = meteredChargesOf(subscription, plan, entry.snapshot);
   const start = subscription.currentPeriodStart;
   const end = subscription.currentPeriodEnd;
-  const quantities = (await periodUsage(db, [{ subscriptionId, start, end, charges: metered.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement })) }])).get(subscriptionId)!;
+  // A measurement whose usage an immediate change invoiced counts from then (usageFrom).
+  const startOf = (m: MeteredCharge) => subscription.usageFrom[m.measurement.id] ?? start;
+  const quantities = (await periodUsage(db, [{ subscriptionId, start, end, charges: metered.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement, start: startOf(m) })) }])).get(subscriptionId)!;
   // Usage in a trial is free (SPEC section 6): shown, priced at 0.
   const trial = subscription.status === 'trialing';
   return {
@@ -103,7 +106,8 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
     status: subscription.status,
     currency: plan?.currency ?? null,
     asOf: CatalogCache.now(entry).toISOString(),
-    charges: metered.map(({ charge, measurement }) => {
+    charges: metered.map((m) => {
+      const { charge, measurement } = m;
       const quantity = quantities.get(charge.id)!;
       const product = entry.snapshot.products.get(charge.productId);
       return {
@@ -112,7 +116,7 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
         productNumber: product?.number ?? '',
         description: product?.name ?? '',
         measurement: { code: measurement.code, unit: measurement.unit, type: measurement.type, aggregation: measurement.aggregation, prorated: measurement.prorated },
-        periodStart: start,
+        periodStart: startOf(m),
         periodEnd: end,
         quantity,
         pricing: charge.pricing,

@@ -9,7 +9,7 @@ export type PlanCodeOf = (planId: string) => string;
 export function subscriptionView(s: Subscription, planCode: PlanCodeOf) {
   const {
     familyKey: _f, checkoutId: _c, anchor: _a, anchorPeriods: _ap, couponFirstPeriod: _cf, retentionOffered: _r,
-    trialWillEndSent: _t, pendingChange, defaultPaymentMethod, ...rest
+    trialWillEndSent: _t, usageFrom: _u, pendingChange, defaultPaymentMethod, ...rest
   } = s;
   let method = null;
   if (defaultPaymentMethod) {

@@ -39,7 +39,11 @@ export const invoiceNumberPrefix = (year: number) => `INV-${year}-`;
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 
-/** Paid when money was taken; open when nothing was charged (a trial's 0 invoice awaits nothing). */
+/**
+ * Paid when its total was taken, and paid at once when it owes nothing (a trial's or a fully discounted
+ * 0 invoice), as renewal invoices with nothing due are and as Stripe finalizes a 0 invoice as paid: an open
+ * 0 invoice would show as unpaid in the portal and wait for a payment that never comes.
+ */
 export function firstInvoiceStatus(totals: InvoiceTotals, charged: number): InvoiceStatus {
-  return totals.total > 0 && charged === totals.total ? 'paid' : 'open';
+  return charged === totals.total ? 'paid' : 'open';
 }

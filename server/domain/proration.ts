@@ -113,11 +113,13 @@ export interface ProrationInput {
   /** The customer's treatment and rates now: credit and charge lines are taxed alike. */
   tax: TaxDetermination;
   /**
-   * The current selection's metered usage of [periodStart, at) by charge id. Billed (in arrears, at the
-   * current plan's prices) only when the interval changes: the period then restarts at t, and its renewal
-   * will not bill that usage.
+   * The current selection's metered usage to bill now, by charge id, in arrears at the current plan's prices:
+   * every metered charge's when the interval changes (the period then restarts at t), else those whose
+   * measurement the change drops or re-prices (`usageToBillNow`). Their renewal will not bill that usage.
    */
   usage?: ReadonlyMap<string, number> | null;
+  /** Per charge id of `usage`, where its usage started when later than periodStart (a change before this one). */
+  usageFrom?: ReadonlyMap<string, string>;
 }
 
 export interface ProrationLine extends InvoiceLine {
@@ -159,7 +161,8 @@ function inBehavior(amount: number, rate: number, from: TaxBehavior, to: TaxBeha
  *   amount off prorated by f as well);
  *   another interval: the new selection's full first period from t, discounted when the coupon covers the
  *   subscription's next period;
- * - usage: when the interval changes, the current selection's metered usage of [s, t), in arrears;
+ * - usage: the current selection's metered usage of [s, t) that ends at t, in arrears: all of it when the
+ *   interval changes, else that of the measurements the new selection drops or bills at another price;
  * - tax per rate on the sum of the rate's credit and charge lines.
  * A negative total is a credit for the customer's balance; that is the caller's to book.
  */
@@ -189,22 +192,25 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
     return prorated(line, `Unused time on ${line.description}`, credit, 0, t, e);
   });
 
-  // Step 3b: a new interval ends the current period at t: its usage so far is billed now.
-  if (newPeriod && input.usage) {
+  // Step 3b: usage that ends at t (a new interval ends the period; a measurement dropped or re-priced ends
+  // its price) is billed now, at the current plan's prices.
+  const usage = input.usage;
+  if (usage && usage.size > 0) {
     const used = priceInvoice({
       plan: current.plan,
-      selection: current.charges.filter((selected) => selected.charge.type === 'metered'),
+      selection: current.charges.filter((selected) => selected.charge.type === 'metered' && usage.has(selected.charge.id)),
       coupon,
       coverage: coverageOf(coupon, input.couponPeriod),
       includeOneTime: false,
       trial: false,
       tax,
-      meteredUsage: input.usage,
+      meteredUsage: usage,
     });
     const from = (amount: number, rate: number) => inBehavior(amount, rate, current.plan.taxBehavior, behavior);
     for (const line of used.lines) {
       const subtotal = from(line.subtotal, line.taxRate);
-      lines.push({ ...line, subtotal, discount: Math.min(subtotal, from(line.discount, line.taxRate)), tax: 0, total: 0, periodStart: input.periodStart.toISOString(), periodEnd: t });
+      const periodStart = input.usageFrom?.get(line.chargeId) ?? input.periodStart.toISOString();
+      lines.push({ ...line, subtotal, discount: Math.min(subtotal, from(line.discount, line.taxRate)), tax: 0, total: 0, periodStart, periodEnd: t });
     }
   }
 
@@ -241,6 +247,32 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
     totals.total += line.total;
   });
   return { ...totals, lines, taxBehavior: behavior, newPeriod, periodStart: t, periodEnd: chargeEnd };
+}
+
+/**
+ * The metered charges of the current selection whose usage so far an immediate change bills now: all of them
+ * when the interval changes (the period ends at t); otherwise each `metered` measurement (usage that
+ * starts from 0 each period) that the new selection does not bill through the same product at the same
+ * price: dropped, or re-priced. Usage of a measurement billed alike goes on to the renewal, whole (a `max`
+ * or `count_unique` over the whole period stays one figure). A `recurring` measurement (a carried value) is
+ * billed at the period's end by the plan then: its quantity is a whole period's, not to be cut at t.
+ */
+export function usageToBillNow(current: PlanSelection, next: PlanSelection, measurements: ReadonlyMap<string, { type: string }>): Set<string> {
+  const newPeriod = !sameInterval(current.plan.interval, next.plan.interval);
+  const out = new Set<string>();
+  for (const selected of current.charges) {
+    if (selected.charge.type !== 'metered' || selected.product.measurementId === null) continue;
+    if (newPeriod) {
+      out.add(selected.charge.id);
+      continue;
+    }
+    if (measurements.get(selected.product.measurementId)?.type !== 'metered') continue;
+    const same = next.charges.some(
+      (n) => n.charge.type === 'metered' && n.product.id === selected.product.id && JSON.stringify(n.charge.pricing) === JSON.stringify(selected.charge.pricing),
+    );
+    if (!same) out.add(selected.charge.id);
+  }
+  return out;
 }
 
 /** A fixed amount off for the rest of the period: round(fixedAmount x f). A percentage is unchanged. */

@@ -86,6 +86,11 @@ export interface RenewalInput {
   /** The period that ended (its usage) and the one billed in advance (null: a final invoice, usage only). */
   ended: Period;
   next: Period | null;
+  /**
+   * Per metered charge id, where its usage of the ended period starts when not at `ended.start` (its usage
+   * before was invoiced by an immediate change that re-priced its measurement).
+   */
+  usageFrom?: ReadonlyMap<string, Date>;
 }
 
 export interface RenewalLine extends InvoiceLine {
@@ -122,7 +127,8 @@ export function priceRenewal(input: RenewalInput): PricedRenewal {
     ...priced,
     lines: priced.lines.map((line) => {
       const period = line.type === 'metered' ? input.ended : input.next!;
-      return { ...line, periodStart: iso(period.start), periodEnd: iso(period.end) };
+      const start = (line.type === 'metered' && input.usageFrom?.get(line.chargeId)) || period.start;
+      return { ...line, periodStart: iso(start), periodEnd: iso(period.end) };
     }),
   };
 }

@@ -150,6 +150,14 @@ export async function owesNothing(tx: Tx, subscriptionId: string): Promise<boole
 
 // --------------------------------------------------------------------------------- subscriptions
 
+/** Subscriptions' statuses, without a lock (what may change is then locked with lockSubscriptions). */
+export async function subscriptionStatuses(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription['status']>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await tx.query<{ id: string; status: Subscription['status'] }>('select id, status from subscriptions where id = any($1::text[])', [ids]);
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+/** Locks subscriptions in id order (so two lockers never deadlock) and reads them whole. */
 export async function lockSubscriptions(tx: Tx, ids: readonly string[]): Promise<Map<string, Subscription>> {
   if (ids.length === 0) return new Map();
   const { rows } = await tx.query<Row>('select * from subscriptions where id = any($1::text[]) order by id for update', [ids]);
@@ -186,9 +194,9 @@ export async function adjustBalances(tx: Tx, changes: ReadonlyMap<string, number
 
 /**
  * Writes a subscription's changed fields (everything the lifecycle changes), one statement for the batch.
- * Answers the rows as saved.
+ * Answers the rows as saved, unless `returning` is false (the billing run, which has them: nothing is read back).
  */
-export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], at: string): Promise<Subscription[]> {
+export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], at: string, returning = true): Promise<Subscription[]> {
   if (subs.length === 0) return [];
   // One JSON document for the batch (parsed once), its fields named as the columns.
   const rows = subs.map((s) => ({
@@ -196,7 +204,7 @@ export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], a
     coupon_first_period: s.couponFirstPeriod, periods_billed: s.periodsBilled, anchor: s.anchor, anchor_periods: s.anchorPeriods,
     cps: s.currentPeriodStart, cpe: s.currentPeriodEnd, trial_end: s.trialEnd, cape: s.cancelAtPeriodEnd, cancelled_at: s.cancelledAt,
     cancellation: s.cancellation, paused_at: s.pausedAt, resumes_at: s.resumesAt, expires_at: s.expiresAt, ended_at: s.endedAt,
-    pending_change: s.pendingChange, dpm: s.defaultPaymentMethod, retention_offered: s.retentionOffered, twe: s.trialWillEndSent,
+    pending_change: s.pendingChange, usage_from: s.usageFrom, dpm: s.defaultPaymentMethod, retention_offered: s.retentionOffered, twe: s.trialWillEndSent,
   }));
   const { rows: saved } = await tx.query<Row>(
     `update subscriptions s set status = t.status, plan_id = t.plan_id, items = t.items, coupon_id = t.coupon_id,
@@ -204,16 +212,16 @@ export async function saveSubscriptions(tx: Tx, subs: readonly Subscription[], a
        anchor = t.anchor, anchor_periods = t.anchor_periods, current_period_start = t.cps, current_period_end = t.cpe,
        trial_end = t.trial_end, cancel_at_period_end = t.cape, cancelled_at = t.cancelled_at, cancellation = t.cancellation,
        paused_at = t.paused_at, resumes_at = t.resumes_at, expires_at = t.expires_at, ended_at = t.ended_at,
-       pending_change = t.pending_change, default_payment_method = t.dpm, retention_offered = t.retention_offered,
+       pending_change = t.pending_change, usage_from = t.usage_from, default_payment_method = t.dpm, retention_offered = t.retention_offered,
        trial_will_end_sent = t.twe, updated_at = $2
      from jsonb_to_recordset($1::jsonb) as t(id text, status text, plan_id text, items jsonb, coupon_id text, coupon_code text,
        coupon_first_period int, periods_billed int, anchor timestamptz, anchor_periods int, cps timestamptz, cpe timestamptz,
        trial_end timestamptz, cape boolean, cancelled_at timestamptz, cancellation jsonb, paused_at timestamptz, resumes_at timestamptz,
-       expires_at timestamptz, ended_at timestamptz, pending_change jsonb, dpm jsonb, retention_offered boolean, twe boolean)
+       expires_at timestamptz, ended_at timestamptz, pending_change jsonb, usage_from jsonb, dpm jsonb, retention_offered boolean, twe boolean)
      where s.id = t.id
-     returning s.*`,
+     ${returning ? 'returning s.*' : ''}`,
     [JSON.stringify(rows), at],
   );
-  return saved.map(toSubscription);
+  return returning ? saved.map(toSubscription) : [];
 }
 

@@ -123,6 +123,11 @@ export interface Subscription {
   expiresAt: string | null;
   endedAt: string | null;
   pendingChange: PendingChange | null;
+  /**
+   * measurementId -> ISO instant: the current period's usage of that measurement counts from there (its
+   * usage before was invoiced by an immediate change that dropped or re-priced it). Empty at each new period.
+   */
+  usageFrom: Record<string, string>;
   defaultPaymentMethod: SavedPaymentMethod | null;
   retentionOffered: boolean;
   trialWillEndSent: boolean;
@@ -156,6 +161,7 @@ export const toSubscription = (r: Row): Subscription => ({
   expiresAt: isoOrNull(r.expires_at),
   endedAt: isoOrNull(r.ended_at),
   pendingChange: r.pending_change == null ? null : json(r.pending_change),
+  usageFrom: r.usage_from == null ? {} : json(r.usage_from),
   defaultPaymentMethod: r.default_payment_method == null ? null : json(r.default_payment_method),
   retentionOffered: Boolean(r.retention_offered),
   trialWillEndSent: Boolean(r.trial_will_end_sent),
@@ -406,7 +412,11 @@ export async function insertInvoices(tx: Tx, invoices: readonly NewInvoice[]): P
  */
 export async function numberInvoices(tx: Tx, invoices: NewInvoice[]): Promise<void> {
   const bySeries = new Map<string, NewInvoice[]>();
-  for (const inv of invoices) bySeries.set(inv.series, [...(bySeries.get(inv.series) ?? []), inv]);
+  for (const inv of invoices) {
+    const list = bySeries.get(inv.series);
+    if (list) list.push(inv);
+    else bySeries.set(inv.series, [inv]);
+  }
   for (const [series, list] of bySeries) {
     const { rows } = await tx.query<{ last_number: number }>(
       `insert into invoice_series (prefix, last_number) values ($1, $2)

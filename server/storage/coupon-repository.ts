@@ -108,6 +108,20 @@ export async function findCoupon(db: Queryable, idOrCode: string): Promise<Coupo
   return rows[0] ? toCoupon(rows[0]) : null;
 }
 
+/**
+ * The coupon of each subscription that has one, with the coupon's count of the subscription's current period
+ * (1 = the first period it discounts; `periodsBilled - couponFirstPeriod + 1`), in one query.
+ */
+export async function couponsOfSubscriptions(db: Queryable, subscriptionIds: readonly string[]): Promise<Map<string, { coupon: Coupon; currentPeriod: number }>> {
+  if (subscriptionIds.length === 0) return new Map();
+  const { rows } = await db.query<Row>(
+    `select c.*, s.id as subscription_id, s.periods_billed - s.coupon_first_period + 1 as current_period
+     from subscriptions s join coupons c on c.id = s.coupon_id where s.id = any($1::text[])`,
+    [subscriptionIds],
+  );
+  return new Map(rows.map((r) => [String(r.subscription_id), { coupon: toCoupon(r), currentPeriod: Number(r.current_period) }]));
+}
+
 export async function listCoupons(db: Queryable, page: PageRequest): Promise<Page<Coupon>> {
   const { rows } = await db.query<Row>(
     'select * from coupons where ($1::text is null or id > $1 collate "C") order by id collate "C" limit $2',

@@ -15,12 +15,18 @@ const toEvent = (r: Row): BillingEvent => ({
   data: json<{ object: unknown }>(r.data),
 });
 
-/** Writes the events in one statement; `at` is the (test) clock's time of the change. */
-export async function recordEvents(tx: Tx, events: readonly NewEvent[], at: string): Promise<string[]> {
-  if (events.length === 0) return [];
-  // Ids keep the events' order within one change (createdAt ties).
+/** Ids for `count` events, in order: they keep the events' order within one change (createdAt ties). */
+export function eventIds(count: number): string[] {
   const base = Date.now();
-  const ids = events.map((_, i) => newId('evt', base + i));
+  return Array.from({ length: count }, (_, i) => newId('evt', base + i));
+}
+
+/**
+ * Writes the events in one statement; `at` is the (test) clock's time of the change. `ids` (from eventIds)
+ * when a change writes its events in more than one statement but in one order.
+ */
+export async function recordEvents(tx: Tx, events: readonly NewEvent[], at: string, ids: readonly string[] = eventIds(events.length)): Promise<readonly string[]> {
+  if (events.length === 0) return [];
   // One JSON document for the whole batch: PostgreSQL parses it once (an array of JSON texts costs far more).
   await tx.query(
     `insert into events (id, type, object_id, data, created_at)

@@ -29,7 +29,8 @@ const LIVE = LIVE_STATUSES.map((s) => `'${s}'`).join(', ');
  * Inserts the events in one statement and answers each one's outcome, in the order given. Within the
  * statement each subscription is locked FOR SHARE and its `current_period_start` read again: a renewal that
  * moves the period holds the row FOR UPDATE, so either it waits for these events (and bills them) or they
- * wait for it and see the new period, which refuses those of the period it invoiced. Never an event in an
+ * wait for it and see the new period, which refuses those of the period it invoiced. A measurement whose
+ * usage an immediate change invoiced (`usage_from`) refuses its events dated before that change alike. Never an event in an
  * invoiced period. A subscription that stopped being live meanwhile takes nothing.
  *
  * Rows are inserted in key order, so that concurrent batches with overlapping ids wait for one another in
@@ -58,20 +59,21 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
          with ordinality as t(m, id, s, value, at, unique_key, ord)
        order by t.ord
      ), live as (
-       select s.id, s.current_period_start from subscriptions s
+       select s.id, s.current_period_start, s.usage_from from subscriptions s
        where s.id = any($3::text[]) and s.status in (${LIVE})
        order by s.id
        for share
      ), inserted as (
        insert into usage_events (measurement_id, id, subscription_id, value, at, unique_key, seq)
        select i.measurement_id, i.id, i.subscription_id, i.value, i.at, i.unique_key, i.seq
-       from input i join live l on l.id = i.subscription_id and i.at >= l.current_period_start
+       from input i join live l on l.id = i.subscription_id
+         and i.at >= coalesce((l.usage_from ->> i.measurement_id)::timestamptz, l.current_period_start)
        order by i.measurement_id, i.id
        on conflict (measurement_id, id) do nothing
        returning measurement_id, id
      )
      select i.ord, case
-         when l.id is not null and i.at >= l.current_period_start then 'duplicate'
+         when l.id is not null and i.at >= coalesce((l.usage_from ->> i.measurement_id)::timestamptz, l.current_period_start) then 'duplicate'
          when exists (select 1 from usage_events u where u.measurement_id = i.measurement_id and u.id = i.id) then 'duplicate'
          else 'closed'
        end as outcome
@@ -97,16 +99,16 @@ export async function insertUsageEvents(db: Queryable, events: readonly NewUsage
 }
 
 /** What recording usage needs to know of a subscription. */
-export type UsageSubscription = Pick<Subscription, 'id' | 'customerId' | 'planId' | 'status' | 'items' | 'currentPeriodStart'>;
+export type UsageSubscription = Pick<Subscription, 'id' | 'customerId' | 'planId' | 'status' | 'items' | 'currentPeriodStart' | 'usageFrom'>;
 
 /** The subscriptions named by id, and every live subscription of the customers named, in one query. */
 export async function subscriptionsForUsage(db: Queryable, ids: readonly string[], customerIds: readonly string[]): Promise<UsageSubscription[]> {
   if (ids.length === 0 && customerIds.length === 0) return [];
   const { rows } = await db.query<Row>(
     // Two index scans (the primary key, subscriptions_customer), not one OR that would read the whole table.
-    `select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions where id = any($1::text[])
+    `select id, customer_id, plan_id, status, items, current_period_start, usage_from, created_at from subscriptions where id = any($1::text[])
      union
-     select id, customer_id, plan_id, status, items, current_period_start, created_at from subscriptions
+     select id, customer_id, plan_id, status, items, current_period_start, usage_from, created_at from subscriptions
      where customer_id = any($2::text[]) and status in (${LIVE})
      order by created_at, id`,
     [ids, customerIds],
@@ -118,6 +120,7 @@ export async function subscriptionsForUsage(db: Queryable, ids: readonly string[
     status: String(r.status) as Subscription['status'],
     items: json<Subscription['items']>(r.items),
     currentPeriodStart: iso(r.current_period_start),
+    usageFrom: r.usage_from == null ? {} : json<Record<string, string>>(r.usage_from),
   }));
 }
 

@@ -324,11 +324,11 @@ describe('<billkit-payment-form>', () => {
     });
     it('says until when a trial is free instead of calling the subscription active, in English and German', async () => {
       const done = completed as Extract<typeof completed, { status: 'complete' }>;
-      // A trial's signup invoice: nothing was charged, it stays open.
+      // A trial's signup invoice: nothing was due, so it is paid at once.
       const trialing = {
         ...done,
         subscription: { ...done.subscription, status: 'trialing', trialEnd: '2026-12-05T12:00:00.000Z' },
-        invoice: { ...done.invoice, status: 'open', subtotal: 0, tax: 0, total: 0, paidAt: null },
+        invoice: { ...done.invoice, status: 'paid', subtotal: 0, tax: 0, total: 0, amountDue: 0, amountPaid: 0 },
       };
       const overrides = { 'POST /v1/checkouts/co_123/confirm': () => json(200, trialing) };
       const { el } = await aForm(overrides);

@@ -26,7 +26,9 @@ function messageIds(): Map<string, string> {
 }
 
 function germanIds(): Set<string> {
-  const text = readFileSync('components/locales/de.ts', 'utf8');
+  // de.ts and the files it spreads in (components/locales/de-*.ts, one per area of elements).
+  const files = readdirSync('components/locales').filter((name) => /^de(-.+)?\.ts$/.test(name));
+  const text = files.map((name) => readFileSync(join('components/locales', name), 'utf8')).join('\n');
   return new Set([...text.matchAll(/^\s*'([^']+)':/gm)].map((m) => m[1]!));
 }
 

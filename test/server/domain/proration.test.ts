@@ -5,7 +5,7 @@ import type { Charge, Plan, Pricing, Product, TaxBehavior } from '../../../serve
 import type { Coupon } from '../../../server/domain/coupons.js';
 import {
   changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, remainingFraction,
-  sameInterval, type PlanSelection, type ProrationInput, type ProrationInvoice,
+  sameInterval, usageToBillNow, type PlanSelection, type ProrationInput, type ProrationInvoice,
 } from '../../../server/domain/proration.js';
 import { selectCharges } from '../../../server/domain/quote.js';
 import { defaultTaxSettings, determineTax, taxLines, taxOnAmount, type TaxDetermination } from '../../../server/domain/tax.js';
@@ -147,7 +147,7 @@ describe('prorationInvoice: hand-checked cents', () => {
     assert.equal(change(basic, yearly, { coupon: once }).lines[1]!.discount, 0);
   });
 
-  it('when the interval changes, then the usage of the period so far is billed with it; with the same interval it waits for the renewal', () => {
+  it('when the interval changes, then the usage of the period so far is billed with it; with the same interval, the usage the caller passes (a dropped or re-priced measurement) too', () => {
     const api = aCharge({ id: 'chg_api', productId: 'prod_api', type: 'metered', pricing: { model: 'per_unit', unitAmount: 10 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
     const metered = planOf('metered', [flat('basic', 1000), api]);
     const yearly = planOf('yearly', [flat('yearly', 10000)], { interval: { unit: 'year', count: 1 } });
@@ -158,8 +158,38 @@ describe('prorationInvoice: hand-checked cents', () => {
     assert.deepEqual([invoice.lines[1]!.chargeId, invoice.lines[1]!.quantity, invoice.lines[1]!.periodStart, invoice.lines[1]!.periodEnd], ['chg_api', 250, START.toISOString(), HALF.toISOString()]);
     assert.deepEqual(totals(invoice), [12000, 0, 2280, 14280]);
     const monthly = planOf('pro', [flat('pro', 3000)]);
-    assert.deepEqual(figures(change(metered, monthly, { usage })), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
+    assert.deepEqual(figures(change(metered, monthly, { usage })), [[-500, 0, -95, -595], [2500, 0, 475, 2975], [1500, 0, 285, 1785]]);
+    assert.deepEqual(figures(change(metered, monthly, { usage: new Map() })), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
+    // A change earlier in the period billed the usage before it: the line starts where that one ended.
+    const later = change(metered, monthly, { usage, usageFrom: new Map([['chg_api', '2026-01-05T00:00:00.000Z']]) });
+    assert.deepEqual([later.lines[1]!.periodStart, later.lines[1]!.periodEnd], ['2026-01-05T00:00:00.000Z', HALF.toISOString()]);
   });
+});
+
+describe('usageToBillNow: the metered usage an immediate change bills at once', () => {
+  const measurements = new Map([['m_calls', { type: 'metered' }], ['m_seats', { type: 'recurring' }]]);
+  const calls = aProduct({ id: 'prod_calls', measurementId: 'm_calls' });
+  const seats = aProduct({ id: 'prod_seats', measurementId: 'm_seats' });
+  const meter = (id: string, product: Product, unitAmount: number) => ({
+    charge: aCharge({ id, productId: product.id, type: 'metered', pricing: { model: 'per_unit', unitAmount }, quantity: { default: 0, min: 0, max: null, adjustable: false } }),
+    product,
+    quantity: 0,
+  });
+  const base = { charge: flat('base', 1000), product: aProduct({ id: 'prod_base' }), quantity: 1 };
+  const selectionOf = (code: string, metered: ReturnType<typeof meter>[], overrides: Partial<Plan> = {}): PlanSelection => {
+    const charges = [base, ...metered];
+    return { plan: planOf(code, charges.map((c) => c.charge), overrides), charges };
+  };
+  const current = selectionOf('basic', [meter('chg_calls', calls, 10), meter('chg_seats', seats, 500)]);
+  const cases: [string, PlanSelection, string[]][] = [
+    ['when the new plan bills both through the same products at the same prices, then nothing', selectionOf('pro', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 500)]), []],
+    ['when the new plan bills the calls at another price, then the calls', selectionOf('pro', [meter('chg_calls2', calls, 20), meter('chg_seats2', seats, 500)]), ['chg_calls']],
+    ['when the new plan drops both, then the calls only (a recurring value is billed by the plan at the period end)', selectionOf('pro', []), ['chg_calls']],
+    ['when the interval changes, then every metered charge (the period ends now)', selectionOf('yearly', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 500)], { interval: { unit: 'year', count: 1 } }), ['chg_calls', 'chg_seats']],
+  ];
+  for (const [name, next, expected] of cases) {
+    it(name, () => assert.deepEqual([...usageToBillNow(current, next, measurements)], expected));
+  }
 });
 
 describe('taxLines with credits (negative amounts)', () => {

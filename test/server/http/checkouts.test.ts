@@ -326,7 +326,7 @@ for (const target of testDatabases()) {
         assert.deepEqual(invoice.taxBreakdown, [{ rate: 2000, net: 1000, tax: 200 }]);
       });
 
-      it('when a trial plan is confirmed, then the subscription is trialing and its first invoice is open with a total of 0', async () => {
+      it('when a trial plan is confirmed, then the subscription is trialing and its first invoice, with a total of 0, is paid at once', async () => {
         const plan = await aFlatPlan(t, 1000, { trialDays: 14 });
         const checkout = await startCheckout(t, { plan: plan.code });
         const res = await confirm(t, checkout.id);
@@ -336,7 +336,7 @@ for (const target of testDatabases()) {
         const start = Date.parse(subscription.currentPeriodStart);
         assert.equal(Date.parse(subscription.trialEnd), start + 14 * DAY_MS);
         assert.equal(subscription.currentPeriodEnd, subscription.trialEnd);
-        assert.deepEqual([invoice.status, invoice.subtotal, invoice.tax, invoice.total, invoice.paidAt], ['open', 0, 0, 0, null]);
+        assert.deepEqual([invoice.status, invoice.subtotal, invoice.tax, invoice.total, invoice.amountDue, invoice.paidAt], ['paid', 0, 0, 0, 0, invoice.issuedAt]);
         assert.deepEqual(invoice.lines.map((l: Record<string, unknown>) => [l.trial, l.subtotal, l.total]), [[true, 0, 0]]);
       });
 

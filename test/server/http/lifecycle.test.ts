@@ -8,6 +8,7 @@ import { aFlatPlan, testAppWith } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { testDatabases } from '../../support/db.js';
 import { advance, billingRun, eventTypes, getSubscription, invoicesOf, post, subscribe } from '../../support/lifecycle.js';
+import { aMeteredPlan, anEvent, createMeasurement, postUsage } from '../../support/usage.js';
 
 const MONTH = { unit: 'month' as const, count: 1 };
 const DAY_MS = 86_400_000;
@@ -49,6 +50,10 @@ for (const target of testDatabases()) {
         assert.deepEqual(second!.attempts.map((a: { outcome: string }) => a.outcome), ['succeeded']);
         assert.deepEqual(await eventTypes(db, second!.id), ['invoice.finalized', 'invoice.paid']);
         assert.deepEqual(await eventTypes(db, sub.id), ['subscription.created', 'subscription.renewed']);
+        // The run shows the paid invoice from its draft: the event carries exactly what GET answers.
+        const { rows } = await db.query<{ data: unknown }>(`select data from events where object_id = $1 and type = 'invoice.paid'`, [second!.id]);
+        const paidEvent = (typeof rows[0]!.data === 'string' ? JSON.parse(rows[0]!.data) : rows[0]!.data) as { object: unknown };
+        assert.deepEqual(paidEvent.object, second);
       });
 
       it('when the run runs again at the same clock, then nothing more is invoiced or charged', async () => {
@@ -176,6 +181,38 @@ for (const target of testDatabases()) {
           return { ...rest, lines: rest.lines.map(({ id: _l, ...line }: Record<string, unknown>) => line) };
         };
         assert.deepEqual(strip(upcoming.body), strip(issued));
+      });
+
+      it('when subscriptions that differ in usage, coupon and tax are renewed in one batch, then each invoice equals its own upcoming invoice', async () => {
+        // The batch prices each distinct renewal once: twins share one pricing, the others each get their own.
+        const calls = await createMeasurement(t);
+        const plan = await aMeteredPlan(t, [calls]);
+        const coupon = await createCoupon(t, { percentage: 20, frequency: 'lifetime' });
+        const carts: [Record<string, unknown>, Record<string, unknown>, number][] = [
+          [{}, {}, 10], [{}, {}, 10], [{}, {}, 20], [{ couponCode: coupon.code }, {}, 10], [{}, { country: 'FR' }, 10],
+        ];
+        const subs = [];
+        for (const [cart, buyer, _] of carts) subs.push((await subscribe(t, { plan: plan.code, ...cart }, buyer)).subscription);
+        // One period for all (checkouts a few ms apart would each have their own).
+        await db.query('update subscriptions set anchor = $1, current_period_start = $1, current_period_end = $2 where id = any($3::text[])', [
+          subs[0]!.currentPeriodStart, subs[0]!.currentPeriodEnd, subs.map((s) => s.id),
+        ]);
+        for (const [i, sub] of subs.entries()) assert.equal((await postUsage(t, [anEvent(sub.id, calls, { value: carts[i]![2] })])).body.accepted, 1);
+        await advance(t, { days: 32 });
+        const upcoming: Record<string, any>[] = [];
+        for (const sub of subs) upcoming.push((await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk)).body);
+        await billingRun(t);
+        const issued = [];
+        for (const sub of subs) issued.push((await invoicesOf(t, sub.id)).find((i) => i.kind === 'renewal')!);
+        const strip = (i: Record<string, any>) => {
+          const { id: _i, number: _n, issuedAt: _a, dueAt: _d, paidAt: _p, status: _s, amountPaid: _ap, attempts: _at, nextAttemptAt: _na, voidedAt: _v, ...rest } = i;
+          return { ...rest, lines: rest.lines.map(({ id: _l, ...line }: Record<string, unknown>) => line) };
+        };
+        issued.forEach((invoice, i) => assert.deepEqual(strip(invoice), strip(upcoming[i]!), `subscription ${i}`));
+        // 10.00 + 1.00 of usage at 19 % (twins), 10.00 + 2.00, 20 % off 11.00, French VAT (20 %) on 11.00.
+        assert.deepEqual(issued.map((i) => [i.subtotal, i.discount, i.tax, i.total]), [
+          [1100, 0, 209, 1309], [1100, 0, 209, 1309], [1200, 0, 228, 1428], [1100, 220, 167, 1047], [1100, 0, 220, 1320],
+        ]);
       });
 
       it('when the subscription is cancelled, then there is no upcoming invoice (404 invoice_upcoming_none)', async () => {

@@ -345,6 +345,96 @@ for (const target of testDatabases()) {
       );
     });
 
+    describe('metered usage before a change in the same interval', () => {
+      /** A 10.00 plan billing calls at 0.10, and a 30.00 plan of its family that bills them as `callsPricing` (or not at all). */
+      const meteredAndPro = async (callsPricing: Record<string, unknown> | null) => {
+        const family = await aFamily();
+        const calls = await createMeasurement(world.t);
+        const basic = await aMeteredPlan(world.t, [calls], { plan: { familyId: family, interval: THIRTY_DAYS } });
+        const charges: Record<string, unknown>[] = [{ product: (await createProduct(world.t)).number, type: 'recurring', pricing: { model: 'flat', amount: 3000 } }];
+        if (callsPricing) charges.push({ product: basic.charges[1]!.productId, type: 'metered', pricing: callsPricing, quantity: { default: 0, min: 0 } });
+        const pro = await aPlanIn(family, 3000, { charges });
+        return { calls, basic, pro };
+      };
+      /** Subscribes to `basic`, records 150 calls on day 1, and upgrades to `pro` on day 15. */
+      const upgradeWithUsage = async (basic: { code: string }, pro: { code: string }, calls: { code: string }) => {
+        const { subscription } = await subscribeTo(basic as PlanWithProducts);
+        await forward(DAY);
+        assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 150 })])).body.accepted, 1);
+        await forward(14 * DAY);
+        const res = await change(subscription.id, { plan: pro.code });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.effective, 'now');
+        return { subscription, res, t: res.body.prorationDate as string };
+      };
+      const renewalOf = async (subscriptionId: string) => {
+        await forward(16 * DAY);
+        await billingRun(world.t);
+        return (await invoicesOf(world.t, subscriptionId)).find((i) => i.kind === 'renewal')!;
+      };
+      const usageLines = (invoice: Record<string, any>) =>
+        (invoice.lines as { type: string; chargeId: string; quantity: number; subtotal: number; periodStart: string; periodEnd: string }[]).filter((l) => l.type === 'metered').map((l) => [l.chargeId, l.quantity, l.subtotal, l.periodStart, l.periodEnd]);
+
+      it('when the new plan bills the measurement at the same price, then the renewal bills the whole period usage, before and after the change', async () => {
+        const { calls, basic, pro } = await meteredAndPro({ model: 'per_unit', unitAmount: 10 });
+        const { subscription, res } = await upgradeWithUsage(basic, pro, calls);
+        assert.deepEqual(usageLines(res.body.invoice), [], 'nothing to bill now: the price stays');
+        assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 7 })])).body.accepted, 1);
+        const renewal = await renewalOf(subscription.id);
+        assert.deepEqual(usageLines(renewal), [[pro.charges[1]!.id, 157, 1570, subscription.currentPeriodStart, subscription.currentPeriodEnd]]);
+      });
+
+      it('when the new plan bills the measurement at another price, then the usage so far is billed on the change at the old price, and the renewal bills only the usage since at the new one', async () => {
+        const { calls, basic, pro } = await meteredAndPro({ model: 'per_unit', unitAmount: 20 });
+        const { subscription, res, t } = await upgradeWithUsage(basic, pro, calls);
+        assert.deepEqual(usageLines(res.body.invoice), [[basic.charges[1]!.id, 150, 1500, subscription.currentPeriodStart, t]]);
+        // An event dated before the change is late now (its usage is invoiced); one after it is billed at the new price.
+        const late = await postUsage(world.t, [anEvent(subscription.id, calls, { value: 1000, timestamp: after_(subscription.currentPeriodStart, 2 * DAY) })]);
+        assert.deepEqual(late.body.rejected.map((r: { code: string }) => r.code), ['usage_period_closed']);
+        assert.match(late.body.rejected[0].detail, /change of plan/);
+        assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 7 })])).body.accepted, 1);
+        const upcoming = await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk);
+        const renewal = await renewalOf(subscription.id);
+        assert.deepEqual(usageLines(renewal), [[pro.charges[1]!.id, 7, 140, t, subscription.currentPeriodEnd]]);
+        assert.deepEqual(usageLines(upcoming.body), usageLines(renewal), 'the upcoming invoice showed the same usage');
+        // The next period's usage is the whole period again.
+        assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 3 })])).body.accepted, 1);
+        const view = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/usage`).set(world.t.sk)).body.charges;
+        assert.deepEqual(view.map((c: { quantity: number; periodStart: string }) => [c.quantity, c.periodStart]), [[3, subscription.currentPeriodEnd]]);
+      });
+
+      it('when the new plan drops the measurement, then the usage so far is billed on the change at the old price, and later events are not billed', async () => {
+        const { calls, basic, pro } = await meteredAndPro(null);
+        const { subscription, res, t } = await upgradeWithUsage(basic, pro, calls);
+        assert.deepEqual(usageLines(res.body.invoice), [[basic.charges[1]!.id, 150, 1500, subscription.currentPeriodStart, t]]);
+        const later = await postUsage(world.t, [anEvent(subscription.id, calls, { value: 7 })]);
+        assert.deepEqual(later.body.rejected.map((r: { code: string }) => r.code), ['measurement_not_billed']);
+        const renewal = await renewalOf(subscription.id);
+        assert.deepEqual(usageLines(renewal), []);
+        assert.deepEqual(renewal.lines.map((l: { chargeId: string }) => l.chargeId), [pro.charges[0]!.id]);
+      });
+
+      it('when a downgrade at the period end re-prices or drops the measurement, then the renewal bills the ended period usage at the old plan price, and the next period at the new plan', async () => {
+        const { calls, basic, pro } = await meteredAndPro({ model: 'per_unit', unitAmount: 20 });
+        const cheapest = await aPlanIn((await request(world.t.app).get(`/v1/plans/${basic.code}`).set(world.t.sk)).body.familyId, 500);
+        for (const [from, to] of [[pro, basic], [basic, cheapest]] as const) {
+          const { subscription } = await subscribeTo(from as PlanWithProducts);
+          await forward(DAY);
+          assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 150 })])).body.accepted, 1);
+          const res = await change(subscription.id, { plan: to.code });
+          assert.equal(res.body.effective, 'period_end', JSON.stringify(res.body));
+          const upcoming = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk)).body;
+          await forward(30 * DAY);
+          await billingRun(world.t);
+          const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+          const price = from === pro ? 20 : 10;
+          assert.deepEqual(usageLines(renewal), [[from.charges[1]!.id, 150, 150 * price, subscription.currentPeriodStart, subscription.currentPeriodEnd]]);
+          assert.equal(renewal.lines[0].chargeId, to.charges[0]!.id, 'the next period at the new plan');
+          assert.deepEqual(usageLines(upcoming), usageLines(renewal), 'the upcoming invoice showed the same');
+        }
+      });
+    });
+
     it('when a trialing subscription changes plan, then it applies now without an invoice and the trial end stays', async () => {
       const family = await aFamily();
       const trial = await aPlanIn(family, 3000, { trialDays: 14 });

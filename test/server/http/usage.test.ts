@@ -4,7 +4,8 @@ import request from 'supertest';
 import type { Db } from '../../../server/storage/db.js';
 import { pointers, problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
-import { aFlatPlan, testAppWith } from '../../support/checkout.js';
+import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
+import { aFixedCouponInput, createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
 import { aMeteredPlan, anEvent, createMeasurement, postUsage, subscribe, type MeasurementView, type MeteredPlan } from '../../support/usage.js';
 
@@ -248,6 +249,36 @@ for (const target of testDatabases()) {
         const [invoice] = await usageInvoices(customer.id);
         assert.equal(invoice!.status, 'open');
         assert.deepEqual(invoice!.attempts.map((a: { outcome: string }) => a.outcome), ['declined']);
+      });
+
+      it('when a percentage coupon covers the current period, then the usage invoice is discounted; one that covers only later periods, or a fixed amount off, gives nothing off', async () => {
+        const subscribeWith = async (couponCode: string) => {
+          const checkout = await startCheckout(t, { plan: smsPlan.code, couponCode });
+          const res = await confirm(t, checkout.id);
+          assert.equal(res.body.status, 'complete', JSON.stringify(res.body));
+          return res.body as { subscription: { id: string }; customer: { id: string } };
+        };
+        const lineFigures = (invoice: Record<string, any>) => invoice.lines.map((l: Record<string, number>) => [l.subtotal, l.discount, l.tax, l.total]);
+
+        const percent = await createCoupon(t, { percentage: 20, frequency: 'lifetime' });
+        const covered = await subscribeWith(percent.code);
+        assert.equal((await postUsage(t, [anEvent(covered.subscription.id, sms, { value: 7 })])).body.accepted, 1);
+        const [discounted] = await usageInvoices(covered.customer.id);
+        // 7 x 0.25 = 1.75, 20 % off 0.35, 19 % VAT on 1.40.
+        assert.deepEqual(lineFigures(discounted!), [[175, 35, 27, 167]]);
+        assert.deepEqual([discounted!.discount, discounted!.total, discounted!.status], [35, 167, 'paid']);
+
+        // Applied after the checkout, a coupon counts its periods from the next one: this period is not covered.
+        const { subscription: later, customer: laterCustomer } = await subscribe(t, smsPlan.code);
+        const applied = await request(t.app).post(`/v1/subscriptions/${later.id}/coupon`).set(t.sk).send({ code: (await createCoupon(t, { percentage: 20 })).code });
+        assert.equal(applied.status, 200, JSON.stringify(applied.body));
+        assert.equal((await postUsage(t, [anEvent(later.id, sms, { value: 7 })])).body.accepted, 1);
+        assert.deepEqual(lineFigures((await usageInvoices(laterCustomer.id))[0]!), [[175, 0, 33, 208]]);
+
+        const fixed = await createCoupon(t, aFixedCouponInput({ fixedAmount: 100, frequency: 'lifetime' }));
+        const withFixed = await subscribeWith(fixed.code);
+        assert.equal((await postUsage(t, [anEvent(withFixed.subscription.id, sms, { value: 7 })])).body.accepted, 1);
+        assert.deepEqual(lineFigures((await usageInvoices(withFixed.customer.id))[0]!), [[175, 0, 33, 208]]);
       });
 
       it('when the subscription is in a trial, then instant events are stored and not billed (usage in a trial is free)', async () => {
