@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import { requireKey } from './auth.js';
 import type { Deps } from './deps.js';
 import { jsonBody } from './json-body.js';
+import { createMetrics } from './metrics.js';
 import { SESSION_HEADER } from './schemas/customers.js';
 import { openapiDocument } from './openapi.js';
 import { errorHandler, notFoundHandler } from './problem.js';
@@ -39,7 +40,7 @@ const CLIENT_IP = Symbol('client address');
 export function createApp(deps: Deps): Express {
   const app = express();
   // Every request is counted and timed, whatever answers it (GET /metrics, BILLKIT_METRICS_PORT).
-  const metrics = deps.metrics;
+  const metrics = deps.metrics ?? createMetrics(deps.db);
   app.locals.metrics = metrics;
   app.use(metrics.observe);
   app.disable('x-powered-by');

@@ -30,8 +30,11 @@ import type { WebhookEndpointService } from '../app/webhook-endpoints.js';
 /** Everything the HTTP layer needs, built by the composition root (server/main.ts) or a test. */
 export interface Deps {
   db: Db;
-  /** The process's Prometheus metrics: createApp counts the requests, the services the background work. */
-  metrics: Metrics;
+  /**
+   * The process's Prometheus metrics: createApp counts the requests, the services the background work.
+   * buildDeps always makes them; without them (the OpenAPI generator's bare app) createApp makes its own.
+   */
+  metrics?: Metrics;
   keys: KeyStore;
   catalogCache: CatalogCache;
   catalog: CatalogService;

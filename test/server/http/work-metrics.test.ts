@@ -125,7 +125,7 @@ for (const target of testDatabases()) {
       t.deps.db.query = (() => Promise.reject(new Error('connection refused'))) as typeof query;
       let text: string;
       try {
-        text = (await t.deps.metrics.render()).body;
+        text = (await t.deps.metrics!.render()).body;
       } finally {
         t.deps.db.query = query;
       }
