@@ -20,6 +20,9 @@ const resultText = ({ subscriptionId, invoiceNumber }) => german()
   ? `Abonnement ${subscriptionId} gestartet; Rechnung ${invoiceNumber}.`
   : `Subscription ${subscriptionId} started; invoice ${invoiceNumber}.`;
 
+/** The completed checkout the result banner tells of: it is told again in the other language after a switch. */
+let completed = null;
+
 const config = await (await fetch('/demo-config.json')).json();
 const api = config.api || window.location.origin;
 
@@ -60,7 +63,8 @@ if (checkout) {
   checkout.addEventListener('billkit-checkout-complete', (event) => {
     const result = document.getElementById('result');
     result.hidden = false;
-    result.textContent = resultText(event.detail);
+    completed = event.detail;
+    result.textContent = resultText(completed);
   });
 }
 
@@ -85,7 +89,10 @@ const applyLang = () => {
     el.dataset.enLabel ??= el.getAttribute('aria-label');
     el.setAttribute('aria-label', translate(el.dataset.i18nLabel, el.dataset.enLabel));
   }
+  // The elements ask the BFF in their locale: plan names, units and the cart's lines come in the merchant's German.
   for (const el of document.querySelectorAll('billkit-plan-picker, billkit-checkout')) el.setAttribute('locale', lang.value);
+  const result = document.getElementById('result');
+  if (result && completed) result.textContent = resultText(completed);
 };
 applyLang();
 lang.addEventListener('change', () => {

@@ -26,7 +26,9 @@ import type { HttpConfig } from './http/deps.js';
 import { migrate } from './storage/migrate.js';
 import { openDb } from './storage/open.js';
 
-const started = Date.now();
+// Milliseconds since node started (performance's origin), so the banner counts the module loading too.
+const elapsed = () => Math.round(performance.now());
+const modulesLoaded = elapsed();
 const config = readConfig();
 const logger = pino({ level: config.logLevel, redact: ['authorization', 'key', 'secretKey', 'publishableKey'] });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -34,7 +36,7 @@ const elementsBuilt = buildElements();
 const timings: Record<string, number> = {};
 
 const db = await openDb({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
-timings.database = Date.now() - started;
+timings.database = elapsed();
 const applied = await migrate(db);
 if (applied.length) logger.info({ applied }, 'migrations applied');
 
@@ -59,14 +61,15 @@ const keys = await ensureKeys();
 httpConfig.demo.publishableKey = keys.publishable;
 // The demo shop's signed-in user mode: its server makes customer sessions with the secret key (test mode only).
 if (config.seedDemo && keys.secret && payments.name === 'test') httpConfig.demo.userSession = demoUserSession(`http://${selfHost(config.host)}:${config.port}`, keys.secret);
-if (config.seedDemo && (await seedDemo(db))) {
+const seeded = config.seedDemo && (await seedDemo(db));
+if (seeded) {
   deps.catalogCache.invalidate();
   logger.info('demo catalog seeded');
 }
 // The demo's metered plan gets a subscriber with a few API calls in its current period (test provider only).
 if (config.seedDemo) await seedDemoUsage(deps).catch((error: unknown) => logger.warn({ err: error }, 'demo usage not recorded'));
 
-timings.seed = Date.now() - started;
+timings.seed = elapsed();
 await elementsBuilt;
 const app = createApp(deps);
 const billing = config.billingInterval > 0 ? startBillingWorker(deps.billingRuns, config.billingInterval, logger) : null;
@@ -77,8 +80,10 @@ const server = app.listen(config.port, config.host, () => {
   const url = `http://localhost:${config.port}`;
   const lines = [
     '',
-    `  Billkit is running (${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}), ready in ${Date.now() - started} ms`
-      + ` (database open ${timings.database} ms, migrated and seeded ${timings.seed} ms, elements ${timings.elements} ms)`,
+    `  Billkit is running (${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}), ready ${elapsed()} ms after node started,`
+      // A first start creates the database (migration 1) and seeds the demo; a restart finds both.
+      + ` ${applied.includes(1) || seeded ? 'a first start' : 'a restart'}`
+      + ` (modules loaded ${modulesLoaded} ms, database open ${timings.database} ms, migrated and seeded ${timings.seed} ms, elements ${timings.elements} ms${timings.built ? ', built' : ''})`,
     '',
     `  Demo shop        ${url}/`,
     `  Hosted checkout  ${url}/checkout/<plan-code>`,
@@ -169,10 +174,15 @@ async function ensureKeys(): Promise<Partial<Record<KeyKind, string>>> {
 /** Builds dist/ when it is missing or older than the sources (scripts/ensure-build.mjs), in a child process. */
 function buildElements(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'scripts/ensure-build.mjs')], { cwd: root, stdio: 'inherit' });
+    const child = spawn(process.execPath, [join(root, 'scripts/ensure-build.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // It says so when it builds (a fresh clone, changed sources); the banner tells a build from a check.
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.includes('Building')) timings.built = 1;
+      process.stdout.write(chunk);
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
-      timings.elements = Date.now() - started;
+      timings.elements = elapsed();
       if (code === 0) resolve();
       else reject(new Error(`building the elements failed (exit ${code}); run npx vite build to see why`));
     });

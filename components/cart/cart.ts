@@ -5,7 +5,7 @@ import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
 import { BillkitCartChangeEvent } from '../shared/events.js';
 import { formatMoney, formatRate } from '../shared/format.js';
-import { errorText, perInterval, pricingText, renewalText, taxTreatmentText, unitOf } from '../shared/messages.js';
+import { errorText, perInterval, pricingText, renewalText, taxTreatmentText, unitOf, unitPluralOf } from '../shared/messages.js';
 import { renewalWithoutCoupon } from '../shared/renewal.js';
 import type { Catalog, Charge, Plan, Quote, QuoteLine } from '../shared/types.js';
 import { styles } from './cart.styles.js';
@@ -56,6 +56,8 @@ export class BillkitCart extends BillkitElement {
 
   @state() private catalog?: Catalog;
   #catalogFrom?: unknown;
+  /** The locale the catalog was asked in (its names, units). */
+  #catalogIn?: string;
 
   /** The current quote, if any. */
   get quote(): Quote | null {
@@ -81,9 +83,13 @@ export class BillkitCart extends BillkitElement {
 
   #loadCatalog(): void {
     const client = this.apiClient;
-    if (!client || this.#catalogFrom === client) return;
+    const locale = this.effectiveLocale;
+    if (!client || (this.#catalogFrom === client && this.#catalogIn === locale)) return;
     this.#catalogFrom = client;
-    client.catalog().then((catalog) => (this.catalog = catalog), () => undefined);
+    this.#catalogIn = locale;
+    client.catalog({ locale }).then((catalog) => {
+      if (this.#catalogIn === locale) this.catalog = catalog;
+    }, () => undefined);
   }
 
   get #plan(): Plan | undefined {
@@ -184,7 +190,7 @@ export class BillkitCart extends BillkitElement {
               <input type="checkbox" .checked=${chosen.includes(charge.id)}
                 @change=${(e: Event) => this.#toggleAddOn(charge, (e.target as HTMLInputElement).checked)} />
               <span class="label">${charge.productName}</span>
-              <span class="muted">${pricingText(charge.pricing, quote.currency, locale, unitOf(charge))[0]}
+              <span class="muted">${pricingText(charge.pricing, quote.currency, locale, unitOf(charge), unitPluralOf(charge))[0]}
                 ${charge.type === 'recurring' ? perInterval(plan!.interval) : ''}</span>
             </label>`)}
           </fieldset>`
@@ -206,7 +212,7 @@ export class BillkitCart extends BillkitElement {
         ? html`<div part="metered">${msg('Billed by usage at the end of each period:', { id: 'cart.metered' })}
             <ul>${quote.meteredCharges.map((m) => {
               const charge = plan?.charges.find((c) => c.id === m.chargeId);
-              const [first, ...rest] = pricingText(m.pricing, quote.currency, locale, charge ? unitOf(charge) : unitOf({ measurement: null }));
+              const [first, ...rest] = pricingText(m.pricing, quote.currency, locale, charge ? unitOf(charge) : unitOf({ measurement: null }), unitPluralOf(charge));
               return html`<li>${m.description}: ${first}${rest.length ? html` ${rest.join('; ')}` : nothing}</li>`;
             })}</ul></div>`
         : nothing}`;

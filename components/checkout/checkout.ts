@@ -68,6 +68,7 @@ export class BillkitCheckout extends BillkitElement {
   @state() private catalog?: Catalog;
   @state() private complete = false;
   #catalogFrom?: ApiClient;
+  #catalogIn?: string;
   #onCartChange = () => this.requestUpdate();
 
   /** The shared cart (plan, quantities, add-ons, coupon, customer) and its last quote. */
@@ -91,9 +92,15 @@ export class BillkitCheckout extends BillkitElement {
     if (this.sharedCart && plan && (changed.has('plan') || !this.sharedCart.cart)) {
       this.sharedCart.setPlan(plan, this.coupon ? { couponCode: this.coupon } : {});
     }
-    if (client && this.#catalogFrom !== client) {
+    // The shared cart's quote, and the catalog, are named in this element's locale.
+    this.sharedCart?.setLocale(this.effectiveLocale);
+    const locale = this.effectiveLocale;
+    if (client && (this.#catalogFrom !== client || this.#catalogIn !== locale)) {
       this.#catalogFrom = client;
-      client.catalog().then((catalog) => (this.catalog = catalog), () => undefined);
+      this.#catalogIn = locale;
+      client.catalog({ locale }).then((catalog) => {
+        if (this.#catalogIn === locale) this.catalog = catalog;
+      }, () => undefined);
     }
   }
 

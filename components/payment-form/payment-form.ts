@@ -14,6 +14,7 @@ import {
   addressRequired, detailsErrors, emptyDetails, paymentErrorText, portalLink, refusalFieldText, renderDetails, vatRefusedText, type Details,
 } from './payment-form.parts.js';
 import { addressPayload } from '../shared/address.js';
+import { textLocale } from '../shared/localize.js';
 import { styles } from './payment-form.styles.js';
 
 type Step = 'details' | 'payment' | 'complete';
@@ -211,6 +212,8 @@ export class BillkitPaymentForm extends BillkitElement {
         ...cart,
         customer: {
           email: d.email.trim(), name: d.name.trim(), country: d.country, type: d.type,
+          // The buyer's language: their invoices' lines, emails and documents come in it.
+          locale: textLocale(this.effectiveLocale),
           ...(business ? { vatId: normalizeVatId(d.vatId) } : {}),
           ...(addressRequired(d) ? { address: addressPayload(d, d.country) } : {}),
         },
@@ -434,7 +437,8 @@ export class BillkitPaymentForm extends BillkitElement {
   /** The invoice's number, and what it took when it was paid ("Invoice INV-2026-000001 · €111.86 paid"). */
   #receipt(invoice: { number: string; status: string; total: number; currency: string }): string {
     const number = msg(str`Invoice ${invoice.number}`, { id: 'payment.invoice' });
-    if (invoice.status !== 'paid') return number;
+    // A 0 invoice (a trial's) is paid at once but took nothing: no "€0.00 paid".
+    if (invoice.status !== 'paid' || invoice.total === 0) return number;
     const paid = formatMoney(invoice.total, invoice.currency, this.effectiveLocale);
     return `${number} · ${msg(str`${paid} paid`, { id: 'payment.paid' })}`;
   }

@@ -4,7 +4,7 @@ import { msg, str } from '@lit/localize';
 import { BillkitElement } from '../shared/base.js';
 import { BillkitPlanSelectEvent } from '../shared/events.js';
 import { formatMoney, formatPercent } from '../shared/format.js';
-import { errorText, intervalName, perInterval, pricingText, unitOf } from '../shared/messages.js';
+import { errorText, intervalName, perInterval, pricingText, unitOf, unitPluralOf } from '../shared/messages.js';
 import {
   bestSaving, headlinePrice, intervalKey, intervalsOf, savingPercent, setupFee, shortestTwin,
 } from '../shared/catalog.js';
@@ -72,6 +72,8 @@ export class BillkitPlanPicker extends BillkitElement {
   @state() private focusCode = '';
 
   #loadedFrom?: unknown;
+  /** The locale the loaded catalog is in: another one loads it again, named in that language. */
+  #loadedIn?: string;
 
   /** The plans on show (family and currency applied), across all intervals. */
   get plans(): Plan[] {
@@ -111,17 +113,20 @@ export class BillkitPlanPicker extends BillkitElement {
 
   #load(): void {
     const client = this.apiClient;
-    if (!client || this.#loadedFrom === client) return;
+    const locale = this.effectiveLocale;
+    if (!client || (this.#loadedFrom === client && this.#loadedIn === locale)) return;
     this.#loadedFrom = client;
-    this.status = 'loading';
-    client.catalog().then(
+    this.#loadedIn = locale;
+    // A catalog already on show stays while the other language's loads.
+    if (!this.loaded) this.status = 'loading';
+    client.catalog({ locale }).then(
       (catalog) => {
-        if (this.#loadedFrom !== client) return;
+        if (this.#loadedFrom !== client || this.#loadedIn !== locale) return;
         this.loaded = catalog;
         this.status = 'loaded';
       },
       (error: { code?: string }) => {
-        if (this.#loadedFrom !== client) return;
+        if (this.#loadedFrom !== client || this.#loadedIn !== locale) return;
         this.errorCode = error.code;
         this.status = 'error';
       },
@@ -276,7 +281,7 @@ export class BillkitPlanPicker extends BillkitElement {
       ${explained.length
         ? html`<ul part="charges">
             ${explained.map((charge) => {
-              const [first, ...rest] = pricingText(charge.pricing, plan.currency, locale, unitOf(charge));
+              const [first, ...rest] = pricingText(charge.pricing, plan.currency, locale, unitOf(charge), unitPluralOf(charge));
               const label = charge.optional
                 ? msg(str`Add-on ${charge.productName}`, { id: 'picker.addon' })
                 : charge.type === 'metered'

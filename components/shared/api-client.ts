@@ -28,6 +28,8 @@ export interface RequestOptions {
   customerSession?: string;
   /** The bearer token instead of the publishable key (a portal session's ps_... token). */
   bearer?: string;
+  /** The element's locale (BCP 47), sent as Accept-Language: the catalog's names and the quote's lines come in it. */
+  locale?: string;
 }
 
 export interface ApiClientOptions {
@@ -45,7 +47,8 @@ export class ApiClient {
   readonly baseUrl: string;
   readonly publishableKey: string;
   #fetch?: FetchLike;
-  #catalog?: Promise<Catalog>;
+  /** One catalog per locale asked in. */
+  #catalogs = new Map<string, Promise<Catalog>>();
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = (options.baseUrl || '').replace(/\/+$/, '');
@@ -53,13 +56,19 @@ export class ApiClient {
     this.#fetch = options.fetch;
   }
 
-  /** GET /v1/catalog, fetched once per client (a failed fetch is retried on the next call). */
+  /**
+   * GET /v1/catalog in the locale (names, descriptions and units as the merchant translated them), fetched
+   * once per client and locale (a failed fetch is retried on the next call).
+   */
   catalog(options: RequestOptions = {}): Promise<Catalog> {
-    if (!this.#catalog) {
-      this.#catalog = this.request<Catalog>('GET', '/v1/catalog', undefined, options);
-      this.#catalog.catch(() => (this.#catalog = undefined));
+    const key = options.locale ?? '';
+    let catalog = this.#catalogs.get(key);
+    if (!catalog) {
+      catalog = this.request<Catalog>('GET', '/v1/catalog', undefined, options);
+      this.#catalogs.set(key, catalog);
+      catalog.catch(() => this.#catalogs.delete(key));
     }
-    return this.#catalog;
+    return catalog;
   }
 
   /** POST /v1/quotes: prices a cart. */
@@ -114,6 +123,7 @@ export class ApiClient {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
     if (options.customerSession) headers['Billkit-Customer-Session'] = options.customerSession;
+    if (options.locale) headers['Accept-Language'] = options.locale;
     const doFetch = this.#fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
     try {
       return await doFetch(`${this.baseUrl}${path}`, {

@@ -82,8 +82,18 @@ export interface paths {
     };
   };
   "/v1/catalog": {
-    /** The sellable plans, with charges, products and families */
+    /** The sellable plans, with charges, products and families, in the buyer's language */
     get: {
+      parameters: {
+        query?: {
+          /** @description The buyer's language (BCP 47: de, de-AT); wins over Accept-Language. Billkit speaks en, de; another language is passed over. */
+          locale?: string;
+        };
+        header?: {
+          /** @description The buyer's languages with q-values (de-AT, de;q=0.9, en;q=0.5); ?locale= wins. */
+          "Accept-Language"?: string;
+        };
+      };
       responses: {
         /** @description OK */
         200: {
@@ -116,6 +126,10 @@ export interface paths {
     /** Start a checkout: price the cart, prepare the payment */
     post: {
       parameters: {
+        query?: {
+          /** @description The buyer's language (BCP 47: de, de-AT); wins over Accept-Language. Billkit speaks en, de; another language is passed over. */
+          locale?: string;
+        };
         header?: {
           /** @description Replays the first response for 24 h. */
           "Idempotency-Key"?: string;
@@ -2019,9 +2033,16 @@ export interface paths {
             description?: string | null;
             /** @default false */
             prorated?: boolean;
+            /** @description Translations of the unit and description, per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["UnitTranslation"];
+              en?: components["schemas"]["UnitTranslation"];
+            };
             /** @enum {string} */
             type: "metered" | "recurring" | "instant_metered";
             unit: string;
+            /** @description The plural of unit ("calls"); left out, the elements add an English s in English. */
+            unitPlural?: string | null;
           };
         };
       };
@@ -2052,6 +2073,69 @@ export interface paths {
         };
         /** @description Problem */
         409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/measurements/{ref}": {
+    /** Change a measurement's unit, description or translations (never its type or aggregation) */
+    patch: {
+      parameters: {
+        path: {
+          /** @description Id or code. */
+          ref: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            description?: string | null;
+            /** @description Translations of the unit and description (null removes a language), per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["UnitTranslation"] & (Record<string, never> | null);
+              en?: components["schemas"]["UnitTranslation"] & (Record<string, never> | null);
+            };
+            unit?: string;
+            unitPlural?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Measurement"];
+          };
+        };
+        /** @description Problem */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        404: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -2158,6 +2242,11 @@ export interface paths {
              * @enum {string}
              */
             taxBehavior?: "exclusive" | "inclusive";
+            /** @description Translations of name and description, per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["TextTranslation"];
+              en?: components["schemas"]["TextTranslation"];
+            };
             /** @default 0 */
             trialDays?: number;
           };
@@ -2260,6 +2349,11 @@ export interface paths {
             name?: string;
             /** @enum {string} */
             status?: "draft" | "active" | "archived" | "inactive";
+            /** @description Translations of name and description (null removes a language), per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["TextTranslation"] & (Record<string, never> | null);
+              en?: components["schemas"]["TextTranslation"] & (Record<string, never> | null);
+            };
             trialDays?: number;
           };
         };
@@ -3345,6 +3439,11 @@ export interface paths {
             code: string;
             description?: string | null;
             name: string;
+            /** @description Translations of name and description, per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["TextTranslation"];
+              en?: components["schemas"]["TextTranslation"];
+            };
           };
         };
       };
@@ -3375,6 +3474,68 @@ export interface paths {
         };
         /** @description Problem */
         409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/product-families/{ref}": {
+    /** Change a product family's name, description or translations */
+    patch: {
+      parameters: {
+        path: {
+          /** @description Id or code. */
+          ref: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            description?: string | null;
+            name?: string;
+            /** @description Translations of name and description (null removes a language), per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["TextTranslation"] & (Record<string, never> | null);
+              en?: components["schemas"]["TextTranslation"] & (Record<string, never> | null);
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          content: {
+            "application/json": components["schemas"]["ProductFamily"];
+          };
+        };
+        /** @description Problem */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        404: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -3459,6 +3620,11 @@ export interface paths {
              * @enum {string}
              */
             taxGroup?: "standard" | "reduced";
+            /** @description Translations of name and description, per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["TextTranslation"];
+              en?: components["schemas"]["TextTranslation"];
+            };
             /**
              * @default product
              * @enum {string}
@@ -3527,6 +3693,11 @@ export interface paths {
             name?: string;
             /** @enum {string} */
             taxGroup?: "standard" | "reduced";
+            /** @description Translations of name and description (null removes a language), per language (en, de). A field left out is shown in the default language. */
+            translations?: {
+              de?: components["schemas"]["TextTranslation"] & (Record<string, never> | null);
+              en?: components["schemas"]["TextTranslation"] & (Record<string, never> | null);
+            };
           };
         };
       };
@@ -3571,8 +3742,18 @@ export interface paths {
     };
   };
   "/v1/quotes": {
-    /** Price a cart */
+    /** Price a cart (lines named in the buyer's language) */
     post: {
+      parameters: {
+        query?: {
+          /** @description The buyer's language (BCP 47: de, de-AT); wins over Accept-Language. Billkit speaks en, de; another language is passed over. */
+          locale?: string;
+        };
+        header?: {
+          /** @description The buyer's languages with q-values (de-AT, de;q=0.9, en;q=0.5); ?locale= wins. */
+          "Accept-Language"?: string;
+        };
+      };
       requestBody: {
         content: {
           "application/json": components["schemas"]["Cart"];
@@ -5033,18 +5214,21 @@ export interface components {
       /** @description Sets every adjustable charge at once. */
       quantity?: number;
     };
-    /** @description The active, checkout-allowed plans with their charges, products and families. */
+    /** @description The active, checkout-allowed plans with their charges, products and families, named in the buyer's language: ?locale= or else Accept-Language picks it (Content-Language says which), each name falling back to the default language where the merchant gave no translation. */
     Catalog: {
-      families: components["schemas"]["ProductFamily"][];
+      families: components["schemas"]["CatalogFamily"][];
       plans: components["schemas"]["CatalogPlan"][];
       version: string;
     };
+    /** @description A plan's charge; names and units in the buyer's language (Content-Language). */
     CatalogCharge: {
       id: string;
-      measurement: {
+      measurement: ({
         code: string;
         unit: string;
-      } | null;
+        /** @description null: not given (the singular, or an English plural in English). */
+        unitPlural: string | null;
+      }) | null;
       optional: boolean;
       pricing: components["schemas"]["Pricing"];
       productDescription: string | null;
@@ -5059,6 +5243,12 @@ export interface components {
       };
       /** @enum {string} */
       type: "recurring" | "one_time" | "metered";
+    };
+    CatalogFamily: {
+      code: string;
+      description: string | null;
+      id: string;
+      name: string;
     };
     CatalogPlan: {
       charges: components["schemas"]["CatalogCharge"][];
@@ -5095,6 +5285,11 @@ export interface components {
     };
     Checkout: {
       id: string;
+      /**
+       * @description The buyer's language: the quote's lines are named in it, and so are the first invoice's, the emails and the documents.
+       * @enum {string}
+       */
+      locale: "en" | "de";
       payment: {
         clientSecret?: string;
         /** @enum {string} */
@@ -5478,9 +5673,17 @@ export interface components {
       description: string | null;
       id: string;
       prorated: boolean;
+      translations: {
+        [key: string]: {
+          description?: string;
+          unit?: string;
+          unitPlural?: string;
+        };
+      };
       /** @enum {string} */
       type: "metered" | "recurring" | "instant_metered";
       unit: string;
+      unitPlural: string | null;
     };
     /** @description Your own data: at most 50 keys of 40 characters, string values of 500. */
     Metadata: {
@@ -5525,6 +5728,12 @@ export interface components {
       status: "draft" | "active" | "archived" | "inactive";
       /** @enum {string} */
       taxBehavior: "exclusive" | "inclusive";
+      translations: {
+        [key: string]: {
+          description?: string;
+          name?: string;
+        };
+      };
       trialDays: number;
       updatedAt: string;
     };
@@ -5908,6 +6117,12 @@ export interface components {
       number: string;
       /** @enum {string} */
       taxGroup: "standard" | "reduced";
+      translations: {
+        [key: string]: {
+          description?: string;
+          name?: string;
+        };
+      };
       /** @enum {string} */
       type: "product" | "charge" | "plan";
     };
@@ -5916,6 +6131,12 @@ export interface components {
       description: string | null;
       id: string;
       name: string;
+      translations: {
+        [key: string]: {
+          description?: string;
+          name?: string;
+        };
+      };
     };
     Quote: {
       coupon?: {
@@ -6188,6 +6409,19 @@ export interface components {
       currency: string | null;
       status: string;
       subscriptionId: string;
+    };
+    /** @description A name and description in one language. */
+    TextTranslation: {
+      description?: string;
+      name?: string;
+    };
+    /** @description A measurement's unit (singular and plural) and description in one language. */
+    UnitTranslation: {
+      description?: string;
+      /** @description The unit, singular: "Aufruf". */
+      unit?: string;
+      /** @description The plural: "Aufrufe". Only with unit; left out, the singular serves for both. */
+      unitPlural?: string;
     };
     /** @description The next invoice as the billing run would issue it now; not saved, so it has no id or number. */
     UpcomingInvoice: {

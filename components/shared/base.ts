@@ -16,7 +16,7 @@ export class BillkitElement extends LitElement {
   @property() api = '';
   /** The publishable key (pk_...) sent as the bearer token. */
   @property({ attribute: 'publishable-key' }) publishableKey = '';
-  /** BCP 47 locale for text, money and dates; falls back to the page's lang. */
+  /** BCP 47 locale for text, money, dates and the catalog's names (asked in it); falls back to the page's lang. */
   @property({ reflect: true }) locale?: string;
   /** An API client to use instead of one built from api and publishable-key (tests, custom transports). */
   @property({ attribute: false }) client?: ApiClient;
@@ -77,6 +77,7 @@ export class BillkitElement extends LitElement {
     if (!client) return undefined;
     if (!this.#ownCart) this.#ownCart = new CartStore(client);
     this.#ownCart.client = client;
+    this.#ownCart.setLocale(this.effectiveLocale);
     this.#ownCart.debounce = this.quoteDelay;
     return this.#ownCart;
   }
@@ -101,6 +102,7 @@ export class BillkitElement extends LitElement {
   #applyLocale(): void {
     const tag = resolveLocale(this, this.locale);
     this.effectiveLocale = tag;
+    this.#ownCart?.setLocale(tag);
     void useLocale(tag);
   }
 }

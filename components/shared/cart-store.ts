@@ -17,6 +17,8 @@ export class CartStore extends EventTarget {
   client: ApiClient;
   /** Milliseconds to wait after the last change before asking for a quote. */
   debounce: number;
+  /** The locale the quote's lines are named in (setLocale). */
+  #locale?: string;
   #state: CartState = { cart: null, quote: null, loading: false, error: null };
   #timer?: ReturnType<typeof setTimeout>;
   #controller?: AbortController;
@@ -80,6 +82,13 @@ export class CartStore extends EventTarget {
     this.#update({ ...cart, customer });
   }
 
+  /** The buyer's locale: the quote's lines come named in it; a change re-prices a cart that has a plan. */
+  setLocale(locale: string | undefined): void {
+    if (locale === this.#locale) return;
+    this.#locale = locale;
+    if (this.#state.cart) this.#schedule();
+  }
+
   /** Ask for a quote now (after the debounce). */
   refresh(): void {
     this.#schedule();
@@ -123,7 +132,7 @@ export class CartStore extends EventTarget {
     this.#controller = controller;
     const sequence = ++this.#sequence;
     try {
-      const quote = await this.client.quote(cart, { signal: controller.signal });
+      const quote = await this.client.quote(cart, { signal: controller.signal, ...(this.#locale ? { locale: this.#locale } : {}) });
       if (sequence !== this.#sequence) return;
       this.#finish({ quote, error: null, loading: false });
     } catch (error) {

@@ -84,11 +84,18 @@ export function unitOf(charge: Pick<Charge, 'measurement'>): string {
   return charge.measurement?.unit ?? msg('unit', { id: 'pricing.unit' });
 }
 
+/** The plural the merchant gave for the charge's unit (in the catalog's language, translated where given), if any. */
+export function unitPluralOf(charge: Pick<Charge, 'measurement'> | undefined): string | null {
+  return charge?.measurement?.unitPlural ?? null;
+}
+
 /**
- * The unit counted `count` times: English adds an s (call -> calls, query -> queries); other languages keep the merchant's
- * unit as given, since units are catalog data, not translated text.
+ * The unit counted `count` times: the merchant's plural when the catalog has one (in the buyer's language:
+ * "Aufrufe"); without one, English adds an s (call -> calls, query -> queries) and other languages keep the
+ * unit as given.
  */
-export function unitsOf(unit: string, count: number, locale: string): string {
+export function unitsOf(unit: string, count: number, locale: string, plural?: string | null): string {
+  if (count !== 1 && plural) return plural;
   if (count === 1 || !locale.toLowerCase().startsWith('en') || /s$/i.test(unit)) return unit;
   return /[^aeiou]y$/i.test(unit) ? `${unit.slice(0, -1)}ies` : `${unit}s`;
 }
@@ -97,7 +104,7 @@ export function unitsOf(unit: string, count: number, locale: string): string {
  * A charge's pricing explained, one line per tier for tiered prices:
  * ["€10 per seat"], ["1–10: €5 per unit", "11 and more: €4 per unit + €10"].
  */
-export function pricingText(pricing: Pricing, currency: string, locale: string, unit: string): string[] {
+export function pricingText(pricing: Pricing, currency: string, locale: string, unit: string, plural?: string | null): string[] {
   const money = (amount: number) => formatMoney(amount, currency, locale, { trimZeros: true });
   switch (pricing.model) {
     case 'flat':
@@ -106,7 +113,7 @@ export function pricingText(pricing: Pricing, currency: string, locale: string, 
       return [msg(str`${money(pricing.unitAmount)} per ${unit}`, { id: 'pricing.per_unit' })];
     case 'package': {
       const size = formatNumber(pricing.packageSize, locale);
-      return [msg(str`${money(pricing.amount)} per ${size} ${unitsOf(unit, pricing.packageSize, locale)}`, { id: 'pricing.package' })];
+      return [msg(str`${money(pricing.amount)} per ${size} ${unitsOf(unit, pricing.packageSize, locale, plural)}`, { id: 'pricing.package' })];
     }
     case 'tiered': {
       const lines = [

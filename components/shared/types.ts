@@ -20,7 +20,7 @@ export interface Charge {
   pricing: Pricing;
   quantity: { default: number; min: number; max: number | null; adjustable: boolean };
   optional: boolean;
-  measurement: null | { code: string; unit: string };
+  measurement: null | { code: string; unit: string; unitPlural?: string | null };
 }
 
 export interface Plan {
@@ -130,6 +130,8 @@ export interface CheckoutCustomer {
   type: CustomerType;
   vatId?: string;
   address?: Record<string, string>;
+  /** The buyer's language (en, de): their invoices' lines, emails and documents come in it. */
+  locale?: 'en' | 'de';
 }
 
 export interface CheckoutRequest extends Omit<CartRequest, 'customer'> {
@@ -156,6 +158,8 @@ export interface CustomerSessionPrefill {
 export interface Checkout {
   id: string;
   status: 'open' | 'complete' | string;
+  /** The buyer's language the checkout's lines are named in. */
+  locale?: 'en' | 'de';
   quote: Quote;
   payment: {
     provider: 'test' | 'stripe';

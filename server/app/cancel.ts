@@ -45,7 +45,9 @@ export async function cancelSubscription(
     }
     if (sub.status === 'active' || sub.status === 'past_due') paidPeriod = { id: sub.id, start: new Date(sub.currentPeriodStart), end: new Date(sub.currentPeriodEnd) };
     const step = renewalStep(ctx.entry, { ...sub, cancelAtPeriodEnd: true, currentPeriodEnd: sub.status === 'paused' ? sub.currentPeriodEnd : at }, null);
-    return takeStep(ctx, { ...step, kind: 'cancel', billUsage: step.billUsage && sub.status !== 'paused' }, (after) => ({
+    // The period ends now: a recurring value (seats) held until now bills its share of the whole period.
+    const cut = sub.status === 'paused' ? {} : { periodEnd: new Date(sub.currentPeriodEnd) };
+    return takeStep(ctx, { ...step, kind: 'cancel', billUsage: step.billUsage && sub.status !== 'paused', ...cut }, (after) => ({
       ...after,
       cancelledAt: at,
       endedAt: at,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isSellable, type CatalogSnapshot, type Plan, type Product } from '../domain/catalog.js';
 import { defaultTaxSettings, type TaxSettings } from '../domain/tax.js';
+import { DEFAULT_LOCALE, catalogLocaleOf, localizeSnapshot, type CatalogLocale } from '../domain/translations.js';
 import type { Db } from '../storage/db.js';
 import { catalogVersion, loadCatalog } from '../storage/catalog-repository.js';
 
@@ -10,12 +11,24 @@ export interface PublicCatalogJson {
   plans: unknown[];
 }
 
-export interface CatalogEntry {
-  version: number;
+/** The catalog as a buyer reading one language sees it (domain/translations.ts), made once per version. */
+export interface LocalizedCatalog {
+  locale: CatalogLocale;
   snapshot: CatalogSnapshot;
-  /** The body of GET /v1/catalog, serialized once per version. */
+  /** The body of GET /v1/catalog in this language, serialized once per version. */
   publicBody: string;
   etag: string;
+}
+
+export interface CatalogEntry {
+  version: number;
+  /** The catalog in its default language, translations included: what the admin API and pricing rules read. */
+  snapshot: CatalogSnapshot;
+  /** The body of GET /v1/catalog in the default language, serialized once per version. */
+  publicBody: string;
+  etag: string;
+  /** The catalog in a buyer's language (made on first use, kept with the version). */
+  localized: (locale: CatalogLocale | null | undefined) => LocalizedCatalog;
   /** Plans by code or id, products by number or id: how inputs may name them. */
   planByRef: ReadonlyMap<string, Plan>;
   productByRef: ReadonlyMap<string, Product>;
@@ -193,15 +206,15 @@ export class CatalogCache {
     this.#loadingGeneration = generation;
     const loading = loadCatalog(this.db)
       .then(({ version, snapshot, settings }) => {
-        const publicBody = JSON.stringify(publicCatalog(version, snapshot));
-        const etag = `"${createHash('sha256').update(publicBody).digest('base64url').slice(0, 27)}"`;
+        const localized = localizedCatalogs(version, snapshot);
+        const { publicBody, etag } = localized(DEFAULT_LOCALE);
         const planByRef = new Map<string, Plan>();
         for (const plan of snapshot.plans.values()) planByRef.set(plan.id, plan).set(plan.code, plan);
         const productByRef = new Map<string, Product>();
         for (const product of snapshot.products.values()) productByRef.set(product.id, product).set(product.number, product);
         const merchant = merchantSettings(settings);
         const tax = defaultTaxSettings({ homeCountry: merchant.homeCountry });
-        const entry: CatalogEntry = { version, snapshot, publicBody, etag, planByRef, productByRef, tax, settings: merchant };
+        const entry: CatalogEntry = { version, snapshot, publicBody, etag, localized, planByRef, productByRef, tax, settings: merchant };
         if (!this.#entry || version >= this.#entry.version) {
           this.#entry = entry;
           this.#entryGeneration = generation;
@@ -214,6 +227,32 @@ export class CatalogCache {
     this.#loading = loading;
     return loading;
   }
+}
+
+/**
+ * The catalog in a customer's language (their stored locale, en or de): what their invoices' lines are
+ * named from when a renewal, a change or usage bills them.
+ */
+export function catalogFor(entry: CatalogEntry, locale: string | null | undefined): CatalogSnapshot {
+  return entry.localized(catalogLocaleOf(locale ?? '')).snapshot;
+}
+
+/** The catalog per language, each made once on first use; an unknown or missing language is the default. */
+function localizedCatalogs(version: number, snapshot: CatalogSnapshot): CatalogEntry['localized'] {
+  const made = new Map<CatalogLocale, LocalizedCatalog>();
+  return (wanted) => {
+    const locale = wanted ?? DEFAULT_LOCALE;
+    let entry = made.get(locale);
+    if (!entry) {
+      const inLocale = localizeSnapshot(snapshot, locale);
+      const publicBody = JSON.stringify(publicCatalog(version, inLocale));
+      // The language is part of the tag: a cache holding the German body never answers an English request.
+      const etag = `"${createHash('sha256').update(locale + '\n' + publicBody).digest('base64url').slice(0, 27)}"`;
+      entry = { locale, snapshot: inLocale, publicBody, etag };
+      made.set(locale, entry);
+    }
+    return entry;
+  };
 }
 
 /** The public view: sellable plans only, no internal names, plus the families they belong to. */
@@ -229,7 +268,9 @@ export function publicCatalog(version: number, snapshot: CatalogSnapshot): Publi
   };
 }
 
-export function publicPlan(plan: Plan, snapshot: CatalogSnapshot) {
+/** A plan as buyers see it, named as `snapshot` names it (a localized snapshot: in the buyer's language). */
+export function publicPlan(given: Plan, snapshot: CatalogSnapshot) {
+  const plan = snapshot.plans.get(given.code) ?? given;
   return {
     id: plan.id,
     code: plan.code,
@@ -254,7 +295,7 @@ export function publicPlan(plan: Plan, snapshot: CatalogSnapshot) {
         pricing: charge.pricing,
         quantity: charge.quantity,
         optional: charge.optional,
-        measurement: measurement ? { code: measurement.code, unit: measurement.unit } : null,
+        measurement: measurement ? { code: measurement.code, unit: measurement.unit, unitPlural: measurement.unitPlural ?? null } : null,
       };
     }),
   };

@@ -5,6 +5,10 @@ import * as repo from '../storage/catalog-repository.js';
 import { newId } from '../storage/ids.js';
 import type { CatalogCache } from './catalog-cache.js';
 import { rethrowUnique } from './errors.js';
+import { mergeTranslations, type CatalogLocale, type TextTranslation, type Translations, type UnitTranslation } from '../domain/translations.js';
+
+/** A PATCH's translations: per language, a translation replaces that language's whole, null removes it. */
+export type TranslationsPatch<T> = Partial<Record<CatalogLocale, T | null>>;
 
 /** Catalog administration: one function per verb, each one transaction that also bumps the catalog version. */
 export class CatalogService {
@@ -23,8 +27,8 @@ export class CatalogService {
     return result;
   }
 
-  async createFamily(input: { code: string; name: string; description?: string | null | undefined }): Promise<ProductFamily> {
-    const family: ProductFamily = { id: newId('fam'), code: input.code, name: input.name, description: input.description ?? null };
+  async createFamily(input: { code: string; name: string; description?: string | null | undefined; translations?: Translations<TextTranslation> | undefined }): Promise<ProductFamily> {
+    const family: ProductFamily = { id: newId('fam'), code: input.code, name: input.name, description: input.description ?? null, translations: input.translations ?? {} };
     return this.#write((tx) => repo.insertFamily(tx, family)).catch((e) =>
       rethrowUnique(e, {
         product_families_code_key: () =>
@@ -33,14 +37,58 @@ export class CatalogService {
     );
   }
 
-  async createMeasurement(input: Omit<Measurement, 'id' | 'description'> & { description?: string | null | undefined }): Promise<Measurement> {
-    const measurement: Measurement = { ...input, id: newId('meas'), description: input.description ?? null };
+  async updateFamily(
+    ref: string,
+    patch: { name?: string | undefined; description?: string | null | undefined; translations?: TranslationsPatch<TextTranslation> | undefined },
+  ): Promise<ProductFamily> {
+    const family = await repo.findFamily(this.db, ref);
+    if (!family) throw notFound('family_not_found', `No product family ${ref}.`, [{ pointer: '/path/ref', detail: 'Unknown product family.' }]);
+    const { translations, ...fields } = stripUndefined(patch);
+    const next: ProductFamily = { ...family, ...fields, ...(translations ? { translations: mergeTranslations(family.translations, translations) } : {}) };
+    return this.#write((tx) => repo.updateFamily(tx, next));
+  }
+
+  async createMeasurement(
+    input: Omit<Measurement, 'id' | 'description' | 'unitPlural' | 'translations'> & {
+      description?: string | null | undefined;
+      unitPlural?: string | null | undefined;
+      translations?: Translations<UnitTranslation> | undefined;
+    },
+  ): Promise<Measurement> {
+    const measurement: Measurement = {
+      ...input,
+      id: newId('meas'),
+      description: input.description ?? null,
+      unitPlural: input.unitPlural ?? null,
+      translations: input.translations ?? {},
+    };
     return this.#write((tx) => repo.insertMeasurement(tx, measurement)).catch((e) =>
       rethrowUnique(e, {
         measurements_code_key: () =>
           conflict('measurement_code_taken', `A measurement with code ${input.code} exists.`, [{ pointer: '/code', detail: 'Already taken.' }]),
       }),
     );
+  }
+
+  /** A measurement's unit, plural, description and translations; its type and aggregation never change. */
+  async updateMeasurement(
+    ref: string,
+    patch: {
+      unit?: string | undefined;
+      unitPlural?: string | null | undefined;
+      description?: string | null | undefined;
+      translations?: TranslationsPatch<UnitTranslation> | undefined;
+    },
+  ): Promise<Measurement> {
+    const measurement = await repo.findMeasurement(this.db, ref);
+    if (!measurement) throw notFound('measurement_not_found', `No measurement ${ref}.`, [{ pointer: '/path/ref', detail: 'Unknown measurement.' }]);
+    const { translations, ...fields } = stripUndefined(patch);
+    const next: Measurement = {
+      ...measurement,
+      ...fields,
+      ...(translations ? { translations: mergeTranslations(measurement.translations, translations) } : {}),
+    };
+    return this.#write((tx) => repo.updateMeasurement(tx, next));
   }
 
   async createProduct(input: {
@@ -54,6 +102,7 @@ export class CatalogService {
     invoiceVisibility: Product['invoiceVisibility'];
     archived: boolean;
     measurementId?: string | null | undefined;
+    translations?: Translations<TextTranslation> | undefined;
   }): Promise<Product> {
     const errors: FieldError[] = [];
     const family = input.familyId ? await repo.findFamily(this.db, input.familyId) : null;
@@ -74,6 +123,7 @@ export class CatalogService {
       invoiceVisibility: input.invoiceVisibility,
       archived: input.archived,
       measurementId: measurement?.id ?? null,
+      translations: input.translations ?? {},
     };
     return this.#write((tx) => repo.insertProduct(tx, product)).catch((e) =>
       rethrowUnique(e, {
@@ -83,15 +133,21 @@ export class CatalogService {
     );
   }
 
-  async updateProduct(ref: string, patch: Partial<Pick<Product, 'name' | 'internalName' | 'description' | 'taxGroup' | 'invoiceVisibility' | 'archived'>>): Promise<Product> {
+  async updateProduct(
+    ref: string,
+    patch: Partial<Pick<Product, 'name' | 'internalName' | 'description' | 'taxGroup' | 'invoiceVisibility' | 'archived'>> & {
+      translations?: TranslationsPatch<TextTranslation> | undefined;
+    },
+  ): Promise<Product> {
     const [product] = await repo.findProducts(this.db, [ref]);
     if (!product) throw notFound('product_not_found', `No product ${ref}.`);
-    const next: Product = { ...product, ...patch };
+    const { translations, ...fields } = stripUndefined(patch);
+    const next: Product = { ...product, ...fields, ...(translations ? { translations: mergeTranslations(product.translations, translations) } : {}) };
     await this.#write((tx) =>
       tx.query(
         `update products set name = $2, internal_name = $3, description = $4, tax_group = $5,
-           invoice_visibility = $6, archived = $7, updated_at = now() where id = $1`,
-        [next.id, next.name, next.internalName, next.description, next.taxGroup, next.invoiceVisibility, next.archived],
+           invoice_visibility = $6, archived = $7, translations = $8, updated_at = now() where id = $1`,
+        [next.id, next.name, next.internalName, next.description, next.taxGroup, next.invoiceVisibility, next.archived, JSON.stringify(next.translations ?? {})],
       ),
     );
     return next;
@@ -109,6 +165,7 @@ export class CatalogService {
     trialDays: number;
     taxBehavior: Plan['taxBehavior'];
     charges: { product: string; type: Charge['type']; pricing: Pricing; quantity: QuantityRule; optional: boolean }[];
+    translations?: Translations<TextTranslation> | undefined;
   }): Promise<Plan> {
     const errors: FieldError[] = [];
     const family = input.familyId ? await repo.findFamily(this.db, input.familyId) : null;
@@ -145,6 +202,7 @@ export class CatalogService {
       charges,
       createdAt: now,
       updatedAt: now,
+      translations: input.translations ?? {},
     };
     await this.#write((tx) => repo.insertPlan(tx, plan)).catch((e) =>
       rethrowUnique(e, {
@@ -154,11 +212,13 @@ export class CatalogService {
     return plan;
   }
 
-  async updatePlan(code: string, patch: repo.PlanPatch): Promise<Plan> {
+  async updatePlan(code: string, input: Omit<repo.PlanPatch, 'translations'> & { translations?: TranslationsPatch<TextTranslation> | undefined }): Promise<Plan> {
     const plan = await repo.findPlan(this.db, code);
     if (!plan) throw notFound('plan_not_found', `No plan ${code}.`, [{ pointer: '/path/code', detail: 'Unknown plan.' }]);
-    if (patch.status === 'draft' && plan.status !== 'draft')
+    if (input.status === 'draft' && plan.status !== 'draft')
       throw conflict('plan_status_invalid', 'A plan that has left draft cannot go back to draft.', [{ pointer: '/status', detail: 'Not allowed.' }]);
+    const { translations, ...rest } = input;
+    const patch: repo.PlanPatch = { ...rest, ...(translations ? { translations: mergeTranslations(plan.translations, translations) } : {}) };
     let familyId = patch.familyId;
     if (familyId) {
       const family = await repo.findFamily(this.db, familyId);
@@ -174,4 +234,9 @@ export class CatalogService {
     if (!plan) throw notFound('plan_not_found', `No plan ${code}.`, [{ pointer: '/path/code', detail: 'Unknown plan.' }]);
     return plan;
   };
+}
+
+/** A patch without the fields it leaves alone (zod's optional fields come through as undefined). */
+function stripUndefined<T extends object>(patch: T): T {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as T;
 }

@@ -11,10 +11,11 @@ import type { Coupon } from '../domain/coupons.js';
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
 import type { NewEvent } from '../domain/events.js';
 import {
-  changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, sameInterval, truncateToSecond, usageToBillNow, wholeSeconds,
+  changeDirection, changeTakesEffect, periodSeconds, PRORATION_WORDS, prorationInvoice, recurringSubtotal, recurringUsageOf, sameInterval, truncateToSecond, usageToBillNow, wholeSeconds,
   type PlanSelection, type ProrationInvoice,
 } from '../domain/proration.js';
 import { selectCharges, type Cart } from '../domain/quote.js';
+import { catalogLocaleOf, DEFAULT_LOCALE } from '../domain/translations.js';
 import { couponEligibleFor, couponPeriodOf, selectionOf } from '../domain/renewal.js';
 import type { TaxTreatment } from '../domain/tax.js';
 import { adjustBalances, lockCustomer } from '../storage/billing-repository.js';
@@ -23,7 +24,7 @@ import {
 } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
 import type { Db, Tx } from '../storage/db.js';
-import type { CatalogCache, CatalogEntry } from './catalog-cache.js';
+import { catalogFor, type CatalogCache, type CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import { draftInvoice } from './invoicing.js';
 import { taxFor } from './renew.js';
@@ -171,8 +172,10 @@ function decide(
     }
     if (nextPlan.status !== 'active') throw planRefusal('plan_not_available', `Plan ${nextPlan.code} is ${nextPlan.status}, not active.`);
   }
-  const next: PlanSelection = { plan: nextPlan, charges: selectCharges(entry.snapshot, nextPlan, cartFor(sub, currentPlan, nextPlan, request)) };
-  const current: PlanSelection = { plan: currentPlan, charges: selectionOf(entry.snapshot, currentPlan, sub.items) };
+  // Named in the customer's language, as their invoice is.
+  const catalog = catalogFor(entry, customer.locale);
+  const next: PlanSelection = { plan: nextPlan, charges: selectCharges(catalog, nextPlan, cartFor(sub, currentPlan, nextPlan, request)) };
+  const current: PlanSelection = { plan: currentPlan, charges: selectionOf(catalog, currentPlan, sub.items) };
   const items: SubscriptionItem[] = next.charges.map((c) => ({ chargeId: c.charge.id, quantity: c.quantity }));
   const kept = coupon === null || couponEligibleFor(coupon, nextPlan, next.charges);
   const tax = taxFor(entry, customer);
@@ -232,6 +235,8 @@ function decide(
     tax,
     usage: billed,
     ...(usage ? { usageFrom: usage.from } : {}),
+    words: PRORATION_WORDS[catalogLocaleOf(customer.locale) ?? DEFAULT_LOCALE],
+    recurringUsage: recurringUsageOf(current, entry.snapshot.measurements),
   });
   if (!proration.newPeriod && billNow.size > 0) {
     const usageFrom = { ...sub.usageFrom };

@@ -17,6 +17,7 @@ import { invoiceView, subscriptionView } from './views.js';
 import { CatalogCache } from './catalog-cache.js';
 import type { CouponCache, QuoteService } from './quotes.js';
 import { checkoutMetadata } from '../domain/customers.js';
+import { DEFAULT_LOCALE, type CatalogLocale } from '../domain/translations.js';
 import { emailTaken } from './customers.js';
 import type { CustomerSessionService } from './customer-sessions.js';
 import type { SessionPrefill } from '../storage/customer-repository.js';
@@ -100,7 +101,11 @@ export class CheckoutService {
    * With a customer session the checkout is that session's customer's: its email replaces the one sent, and
    * the live-subscription check asks about that customer, not about whoever has the typed email.
    */
-  async create(cart: Cart, given: Buyer, link: CheckoutLink = {}) {
+  /**
+   * `requestLocale`: the language the request named (?locale=, Accept-Language), the buyer's when neither
+   * the form nor the session says one. The quote's lines, and so the first invoice's, are in the buyer's.
+   */
+  async create(cart: Cart, given: Buyer, link: CheckoutLink = {}, requestLocale?: CatalogLocale) {
     const session = link.customerSession ? await this.sessions.resolve(link.customerSession) : null;
     const email = session ? await this.sessions.emailOf(session) : given.email.toLowerCase();
     const who = !session ? { email } : session.customerId ? { id: session.customerId } : { refKey: session.refKey! };
@@ -109,17 +114,19 @@ export class CheckoutService {
     // A blank VAT ID is no VAT ID. Otherwise it is priced as typed (the tax rules check it; a wrong one is
     // refused) and stored as they read it: FR 40 303 265 045 -> FR40303265045.
     const vatId = typed?.trim() ? typed : undefined;
+    const locale = rest.locale ?? requestLocale;
     const buyer: Buyer = {
       ...rest,
+      ...(locale ? { locale } : {}),
       email,
       ...(vatId !== undefined ? { vatId: normalizeVatId(vatId) } : {}),
       // The billing address is in the buyer's country (the one the tax is decided by): say so on it.
       ...(rest.address ? { address: { ...rest.address, country: rest.country } } : {}),
     };
-    const { quote, entry } = await this.quotes.quote({
-      ...cart,
-      customer: { email, country: buyer.country, type: buyer.type, ...(vatId !== undefined ? { vatId } : {}) },
-    });
+    const { quote, entry } = await this.quotes.quote(
+      { ...cart, customer: { email, country: buyer.country, type: buyer.type, ...(vatId !== undefined ? { vatId } : {}) } },
+      buyer.locale,
+    );
     const plan = entry.snapshot.plans.get(quote.plan)!;
     if (await store.liveSubscriptionIn(this.db, who, plan.familyId ?? plan.id)) throw subscriptionExists();
     const id = newSecretId('co');
@@ -148,6 +155,7 @@ export class CheckoutService {
     return {
       id: checkout.id,
       status: checkout.status,
+      locale: buyer.locale ?? DEFAULT_LOCALE,
       quote,
       payment: {
         provider: this.payments.name,

@@ -3,9 +3,8 @@
  * PDF and the e-invoice both come from one document model (documents/model.ts).
  */
 import { notFound, unprocessable } from '../domain/errors.js';
-import { renderEInvoice, type EInvoiceFormat } from '../documents/e-invoice.js';
+import type { EInvoiceFormat } from '../documents/e-invoice.js';
 import { creditNoteModel, invoiceModel, type DocumentModel } from '../documents/model.js';
-import { renderPdf } from '../documents/pdf.js';
 import { findInvoice, type Invoice } from '../storage/commerce-repository.js';
 import { findCreditNote } from '../storage/credit-note-repository.js';
 import type { Db } from '../storage/db.js';
@@ -59,7 +58,12 @@ export class DocumentService {
   }
 }
 
+// The renderers load on the first document asked for, not at start: pdfkit and the EN 16931 library take
+// about half a second to load, a third of a start's module loading.
+const renderers = () => Promise.all([import('../documents/pdf.js'), import('../documents/e-invoice.js')]);
+
 async function render(model: DocumentModel, kind: DocumentKind): Promise<RenderedDocument> {
+  const [{ renderPdf }, { renderEInvoice }] = await renderers();
   if (kind === 'ubl') return { bytes: await renderEInvoice(model, 'ubl'), contentType: 'application/xml', filename: `${model.number}.xml` };
   const pdf = await renderPdf(model);
   if (kind === 'pdf') return { bytes: pdf, contentType: 'application/pdf', filename: `${model.number}.pdf` };

@@ -44,7 +44,8 @@ export async function pauseSubscription(db: Db, cache: CatalogCache, collector: 
       return { subscription: await saveWithEvents(ctx, next, 'subscription.updated'), invoice: null };
     }
     const step = renewalStep(ctx.entry, { ...sub, pausedAt: at, currentPeriodEnd: at, cancelAtPeriodEnd: false, expiresAt: null, pendingChange: null }, null);
-    return takeStep(ctx, { ...step, kind: 'pause' }, (after) => ({ ...after, pausedAt: at, resumesAt, expiresAt: sub.expiresAt, cancelAtPeriodEnd: sub.cancelAtPeriodEnd }));
+    // The usage up to now is billed; a recurring value (seats) held until now bills its share of the whole period.
+    return takeStep(ctx, { ...step, kind: 'pause', periodEnd: new Date(sub.currentPeriodEnd) }, (after) => ({ ...after, pausedAt: at, resumesAt, expiresAt: sub.expiresAt, cancelAtPeriodEnd: sub.cancelAtPeriodEnd }));
   });
   const payments = result.invoice?.status === 'open' ? await collector.collect([result.invoice.id]) : [];
   return { ...result, payments };

@@ -17,7 +17,7 @@ import type { PageRequest } from '../storage/ids.js';
 import { updateCustomer, type CustomerFields } from '../storage/customer-repository.js';
 import { applyCoupon } from './apply-coupon.js';
 import { cancelSubscription, uncancelSubscription, type CancelInput } from './cancel.js';
-import { CatalogCache, publicPlan, type CatalogEntry } from './catalog-cache.js';
+import { CatalogCache, catalogFor, publicPlan, type CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import type { ChangeRequest, SubscriptionChangeService } from './change-subscription.js';
 import type { DocumentService } from './documents.js';
@@ -104,15 +104,17 @@ export class PortalService {
   /** The subscription with its plan, its next invoice (null when none is coming) and the usage of its period so far. */
   async #detail(entry: CatalogEntry, sub: Subscription) {
     const plan = entry.planByRef.get(sub.planId)!;
+    // Named in the customer's language, as their invoices are.
+    const customer = await findCustomer(this.db, sub.customerId);
     const upcoming = await upcomingInvoice(this.db, this.cache, sub.id).catch((error: unknown) => {
       if (error instanceof DomainError && error.code === 'invoice_upcoming_none') return null;
       throw error;
     });
     return {
       ...subscriptionView(sub, (id) => entry.planByRef.get(id)?.code ?? id),
-      plan: publicPlan(plan, entry.snapshot),
+      plan: publicPlan(plan, catalogFor(entry, customer?.locale)),
       upcomingInvoice: upcoming,
-      usage: await currentUsage(this.db, this.cache, sub.id),
+      usage: await currentUsage(this.db, this.cache, sub.id, customer?.locale),
     };
   }
 
@@ -260,10 +262,12 @@ export class PortalService {
     const code = portal.cancellation.retentionCoupon;
     const coupon = code !== undefined ? await findCoupon(this.db, code) : null;
     const plans = new Map<string, ReturnType<typeof publicPlan>>();
+    // The plans are named in the portal's language.
+    const catalog = catalogFor(entry, session.locale ?? customer.locale);
     const subscriptions = subs.map((sub) => {
       const plan = entry.planByRef.get(sub.planId)!;
       const targets = switchTargets(entry, sub);
-      for (const p of [plan, ...targets]) plans.set(p.id, publicPlan(p, entry.snapshot));
+      for (const p of [plan, ...targets]) plans.set(p.id, publicPlan(p, catalog));
       const live = LIVE_STATUSES.includes(sub.status);
       return {
         id: sub.id,

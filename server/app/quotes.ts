@@ -2,6 +2,7 @@ import { normalizeCouponCode, type Coupon, type CouponLookup } from '../domain/c
 import { priceCart, type Cart, type Quote } from '../domain/quote.js';
 import { customerRedemptions, findByCode } from '../storage/coupon-repository.js';
 import type { Db } from '../storage/db.js';
+import type { CatalogLocale } from '../domain/translations.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
 
 const MAX_CACHED_CODES = 10_000;
@@ -50,12 +51,13 @@ export class QuoteService {
     private readonly coupons: CouponCache,
   ) {}
 
-  async quote(cart: Cart): Promise<{ quote: Quote; lookup: CouponLookup; entry: CatalogEntry }> {
+  /** `locale`: the buyer's language, which the lines' descriptions are in (the default when not given). */
+  async quote(cart: Cart, locale?: CatalogLocale): Promise<{ quote: Quote; lookup: CouponLookup; entry: CatalogEntry }> {
     const entry = await this.cache.cached();
     const lookup = await this.#lookup(cart);
     const { couponCode: _ignored, ...rest } = cart;
     const priced = lookup.status === 'none' ? rest : cart;
-    const quote = priceCart({ catalog: entry.snapshot, cart: priced, coupon: lookup, tax: entry.tax, now: CatalogCache.now(entry) });
+    const quote = priceCart({ catalog: entry.localized(locale).snapshot, cart: priced, coupon: lookup, tax: entry.tax, now: CatalogCache.now(entry) });
     return { quote, lookup, entry };
   }
 

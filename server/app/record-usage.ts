@@ -9,7 +9,7 @@
  * events' values), then charged off-session like a renewal. A duplicate is never billed again.
  */
 import type { CatalogEntry } from './catalog-cache.js';
-import { CatalogCache } from './catalog-cache.js';
+import { CatalogCache, catalogFor } from './catalog-cache.js';
 import type { Charge, Measurement } from '../domain/catalog.js';
 import { couponCoverage, type Coupon } from '../domain/coupons.js';
 import type { NewEvent } from '../domain/events.js';
@@ -213,7 +213,7 @@ export class UsageRecorder {
       const customer = customers.get(subscription.customerId)!;
       const selection: SelectedCharge[] = plan.charges
         .filter((charge) => quantities.has(charge.id))
-        .map((charge) => ({ charge, product: entry.snapshot.products.get(charge.productId)!, quantity: 0 }));
+        .map((charge) => ({ charge, product: catalogFor(entry, customer.locale).products.get(charge.productId)!, quantity: 0 }));
       const tax = determineTax(entry.tax, { country: customer.country, type: customer.type, vatId: customer.vatId });
       const priced = priceInvoice({ plan, selection, ...usageCoupon(coupons.get(subscription.id)), includeOneTime: false, trial: false, tax, meteredUsage: quantities });
       const invoice = draftInvoice({

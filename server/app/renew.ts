@@ -15,13 +15,14 @@ import {
 } from '../domain/renewal.js';
 import { sameInterval } from '../domain/proration.js';
 import { determineTax, type TaxDetermination } from '../domain/tax.js';
+import { catalogLocaleOf, DEFAULT_LOCALE } from '../domain/translations.js';
 import { adjustBalances, lockCustomer, saveSubscriptions } from '../storage/billing-repository.js';
 import { insertInvoices, type Customer, type InvoiceKind, type NewInvoice, type Subscription } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
 import type { Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { periodUsage } from './usage.js';
-import type { CatalogEntry } from './catalog-cache.js';
+import { catalogFor, type CatalogEntry } from './catalog-cache.js';
 import { draftInvoice } from './invoicing.js';
 import { invoiceView, subscriptionView } from './views.js';
 
@@ -44,6 +45,11 @@ export interface RenewalStep {
    * before a pending change applied in this step (the usage was sold at its prices). Null: the step's own.
    */
   usageSource: { plan: Plan; items: Subscription['items'] } | null;
+  /**
+   * Cancel or pause now: the end of the period that `ended` ([start, now)) cuts short. A recurring value
+   * (seats) held until now bills its share of that period, not a whole period's price. Unset: ended.end.
+   */
+  periodEnd?: Date;
 }
 
 export const renewable = (s: Subscription): Renewable => ({
@@ -122,19 +128,29 @@ export function meteredChargesOf(entry: CatalogEntry, step: RenewalStep) {
  * What the step's invoice bills: the step's plan and items, except that the ended period's metered charges are
  * the usage source's (the plan before a pending change applied now), listed after the new plan's charges.
  */
-function renewalSelection(entry: CatalogEntry, step: RenewalStep) {
-  const own = selectionOf(entry.snapshot, step.plan, step.subscription.items);
+function renewalSelection(entry: CatalogEntry, step: RenewalStep, locale: string) {
+  // Named in the customer's language, as their invoice is.
+  const catalog = catalogFor(entry, locale);
+  const own = selectionOf(catalog, step.plan, step.subscription.items);
   if (!step.usageSource) return own;
-  const metered = selectionOf(entry.snapshot, step.usageSource.plan, step.usageSource.items).filter((s) => s.charge.type === 'metered');
+  const metered = selectionOf(catalog, step.usageSource.plan, step.usageSource.items).filter((s) => s.charge.type === 'metered');
   return [...own.filter((s) => s.charge.type !== 'metered'), ...metered];
 }
 
-/** Per metered charge id, where its usage of the step's ended period starts, when not at the period's start. */
-function usageFromOf(entry: CatalogEntry, step: RenewalStep): Map<string, Date> | undefined {
-  if (Object.keys(step.subscription.usageFrom).length === 0) return undefined;
-  const out = new Map<string, Date>();
-  for (const c of meteredChargesOf(entry, step)) if (c.start !== undefined) out.set(c.chargeId, new Date(c.start));
-  return out;
+/**
+ * What a recurring value's share of the period depends on: per metered charge id, where its usage of the
+ * step's ended period starts when not at the period's start, which charges measure a `recurring` value
+ * (billed for their share of the period), and the period's real end when the step cut it short.
+ */
+function heldUsageOf(entry: CatalogEntry, step: RenewalStep): { usageFrom: Map<string, Date>; recurringUsage: Set<string>; periodEnd?: Date } | undefined {
+  if (Object.keys(step.subscription.usageFrom).length === 0 && !step.periodEnd) return undefined;
+  const usageFrom = new Map<string, Date>();
+  const recurringUsage = new Set<string>();
+  for (const c of meteredChargesOf(entry, step)) {
+    if (c.start !== undefined) usageFrom.set(c.chargeId, new Date(c.start));
+    if (c.measurement.type === 'recurring') recurringUsage.add(c.chargeId);
+  }
+  return { usageFrom, recurringUsage, ...(step.periodEnd ? { periodEnd: step.periodEnd } : {}) };
 }
 
 /** Tax from the customer's details and the rate table as they are now; a VAT ID no longer valid is ignored. */
@@ -176,6 +192,7 @@ function pricingKey(step: RenewalStep, coupon: Coupon | null, tax: TaxDeterminat
   }
   if (usage) for (const [chargeId, quantity] of usage) key += `|${chargeId}=${quantity}`;
   for (const measurementId in sub.usageFrom) key += `|from:${measurementId}=${sub.usageFrom[measurementId]}`;
+  if (step.periodEnd) key += `|end:${step.periodEnd.getTime()}`;
   return key;
 }
 
@@ -202,13 +219,14 @@ export function applyStep(
   const memo = ctx.memo;
   const c = ctx.customer;
   const tax = memo ? memo.get(`t|${c.country}|${c.type}|${c.vatId}`, () => taxFor(entry, c)) : taxFor(entry, c);
-  const usageFrom = usage ? usageFromOf(entry, step) : undefined;
+  const from = usage ? heldUsageOf(entry, step) : undefined;
   const price = (): PricedRenewal =>
     priceRenewal({
-      plan, selection: renewalSelection(entry, step), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
-      ...(usageFrom ? { usageFrom } : {}),
+      plan, selection: renewalSelection(entry, step, c.locale), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
+      ...(from ?? {}),
     });
-  const priced = memo ? memo.get(pricingKey(step, coupon, tax, usage), price) : price();
+  // The lines' names are in the customer's language: customers in another language share no pricing.
+  const priced = memo ? memo.get(`${catalogLocaleOf(c.locale) ?? DEFAULT_LOCALE}|${pricingKey(step, coupon, tax, usage)}`, price) : price();
   const endIso = ended.end.toISOString();
   let after: Subscription;
   let kind: InvoiceKind;

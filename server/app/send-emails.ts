@@ -11,7 +11,7 @@ import * as repo from '../storage/email-repository.js';
 import { newId } from '../storage/ids.js';
 import type { MailTransport } from '../notify/mail-transport.js';
 import { renderMail, type MailValues } from '../notify/templates.js';
-import type { CatalogCache, MerchantSettings } from './catalog-cache.js';
+import { catalogFor, type CatalogCache, type MerchantSettings } from './catalog-cache.js';
 import type { DocumentService } from './documents.js';
 import { drainDue, type PassSummary } from './delivery-pass.js';
 import { NOBODY, type WorkObserver } from './work-observer.js';
@@ -128,6 +128,9 @@ export class EmailDelivery {
     const seller = (object.seller as Obj | null | undefined) ?? (settings.seller as unknown as Obj | null);
     const sellerName = str(seller?.name) ?? 'Billkit';
     const values = valuesFor(email.template, object, at.toISOString());
+    // The plan as the customer knows it: its name in their language, not its code.
+    const plan = values.planCode ? catalogFor(await this.cache.cached(), locale).plans.get(values.planCode) : undefined;
+    if (plan) values.planName = plan.name;
     const rendered = renderMail(email.template, locale, { sellerName, customerName, portalUrl: this.mail.portalUrl, ...values });
     const base = { recipient, locale, ...rendered, at: at.toISOString(), retryAt: null };
     // A trial's checkout is an invoice of 0 marked paid: there was no payment to confirm.

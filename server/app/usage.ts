@@ -4,12 +4,13 @@
  */
 import type { CatalogSnapshot, Charge, Measurement, Plan } from '../domain/catalog.js';
 import { DomainError } from '../domain/errors.js';
+import { mulDivRound } from '../domain/money.js';
 import { priceCharge } from '../domain/pricing.js';
 import { billedQuantity, isTimeline } from '../domain/usage.js';
 import { findSubscription, type Subscription } from '../storage/commerce-repository.js';
 import type { Queryable } from '../storage/db.js';
 import { readPeriodUsage, type UsageRead } from '../storage/usage-repository.js';
-import { CatalogCache } from './catalog-cache.js';
+import { CatalogCache, catalogFor } from './catalog-cache.js';
 
 export interface PeriodUsageRequest {
   subscriptionId: string;
@@ -85,20 +86,33 @@ export function meteredChargesOf(subscription: Pick<Subscription, 'items'>, plan
   return [...metered.values()].filter((m) => chosen.has(m.charge.id));
 }
 
-/** GET /v1/subscriptions/{id}/usage: per metered charge, the current period, the quantity so far and its price now. */
-export async function currentUsage(db: Queryable, cache: CatalogCache, subscriptionId: string) {
+/**
+ * GET /v1/subscriptions/{id}/usage: per metered charge, the current period, the quantity so far and its price now.
+ * `locale`: the language products and units are named in (the portal's: the customer's); the default's when not given.
+ */
+export async function currentUsage(db: Queryable, cache: CatalogCache, subscriptionId: string, locale?: string | null) {
   const subscription = await findSubscription(db, subscriptionId);
   if (!subscription) {
     throw new DomainError('not_found', 'subscription_not_found', `No subscription ${subscriptionId}.`, [{ pointer: '/path/id', detail: 'Unknown subscription.' }]);
   }
   const entry = await cache.cached();
   const plan = entry.planByRef.get(subscription.planId);
+  // Names from the catalog in the language asked for; the rules (the cached metered charges) from the default's.
+  const catalog = catalogFor(entry, locale);
   const metered = meteredChargesOf(subscription, plan, entry.snapshot);
   const start = subscription.currentPeriodStart;
   const end = subscription.currentPeriodEnd;
   // A measurement whose usage an immediate change invoiced counts from then (usageFrom).
   const startOf = (m: MeteredCharge) => subscription.usageFrom[m.measurement.id] ?? start;
   const quantities = (await periodUsage(db, [{ subscriptionId, start, end, charges: metered.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement, start: startOf(m) })) }])).get(subscriptionId)!;
+  // A recurring value counted from a change bills its share of the period, as the renewal will.
+  const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+  const heldShare = (m: MeteredCharge, amount: number) => {
+    const from = subscription.usageFrom[m.measurement.id];
+    if (m.measurement.type !== 'recurring' || from === undefined) return amount;
+    const period = second(end) - second(start);
+    return period > 0 ? mulDivRound(amount, Math.max(0, second(end) - second(from)), period) : amount;
+  };
   // Usage in a trial is free (SPEC section 6): shown, priced at 0.
   const trial = subscription.status === 'trialing';
   return {
@@ -107,9 +121,10 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
     currency: plan?.currency ?? null,
     asOf: CatalogCache.now(entry).toISOString(),
     charges: metered.map((m) => {
-      const { charge, measurement } = m;
+      const { charge, measurement: rules } = m;
       const quantity = quantities.get(charge.id)!;
-      const product = entry.snapshot.products.get(charge.productId);
+      const product = catalog.products.get(charge.productId);
+      const measurement = catalog.measurements.get(rules.id) ?? rules;
       return {
         chargeId: charge.id,
         productId: charge.productId,
@@ -120,7 +135,7 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
         periodEnd: end,
         quantity,
         pricing: charge.pricing,
-        amount: trial || measurement.type === 'instant_metered' ? 0 : priceCharge(charge.pricing, quantity),
+        amount: trial || measurement.type === 'instant_metered' ? 0 : heldShare(m, priceCharge(charge.pricing, quantity)),
         free: trial,
       };
     }),

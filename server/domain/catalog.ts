@@ -5,6 +5,8 @@
  * integer); arithmetic that can pass 2^53 is done in BigInt by the pricing functions.
  */
 
+import type { TextTranslation, Translations, UnitTranslation } from './translations.js';
+
 export type IntervalUnit = 'day' | 'week' | 'month' | 'year';
 export interface Interval {
   unit: IntervalUnit;
@@ -16,6 +18,8 @@ export interface ProductFamily {
   code: string;
   name: string;
   description: string | null;
+  /** The merchant's translations of name and description (translations.ts); none: {}. */
+  translations?: Translations<TextTranslation>;
 }
 
 export type ProductType = 'product' | 'charge' | 'plan';
@@ -34,6 +38,7 @@ export interface Product {
   invoiceVisibility: InvoiceVisibility;
   archived: boolean;
   measurementId: string | null;
+  translations?: Translations<TextTranslation>;
 }
 
 export type MeasurementType = 'metered' | 'recurring' | 'instant_metered';
@@ -43,10 +48,13 @@ export interface Measurement {
   id: string;
   code: string;
   unit: string;
+  /** The unit's plural ("calls"); null: not given. */
+  unitPlural?: string | null;
   description: string | null;
   type: MeasurementType;
   aggregation: Aggregation;
   prorated: boolean;
+  translations?: Translations<UnitTranslation>;
 }
 
 export interface Tier {
@@ -100,6 +108,7 @@ export interface Plan {
   charges: Charge[];
   createdAt: string;
   updatedAt: string;
+  translations?: Translations<TextTranslation>;
 }
 
 /** What pricing needs to know about the catalog: plans by code, products and measurements by id. */

@@ -93,7 +93,15 @@ export function remainingFraction(start: Date, end: Date, at: Date): Fraction {
 
 // ------------------------------------------------------------------------------ steps 3-6: the invoice
 
+/** How a prorated line names what it credits or charges, per language (the customer's: their invoice's). */
+export const PRORATION_WORDS = {
+  en: { unused: (what: string) => `Unused time on ${what}`, remaining: (what: string) => `Remaining time on ${what}` },
+  de: { unused: (what: string) => `Nicht genutzte Zeit: ${what}`, remaining: (what: string) => `Restzeit: ${what}` },
+} as const;
+
 export interface ProrationInput {
+  /** The words of the prorated lines (the customer's language); English when not given. */
+  words?: (typeof PRORATION_WORDS)[keyof typeof PRORATION_WORDS];
   /** What the subscription is billed for in the current period. */
   current: PlanSelection;
   /** What it changes to (the same plan with other quantities or add-ons, or another plan of its family). */
@@ -116,10 +124,16 @@ export interface ProrationInput {
    * The current selection's metered usage to bill now, by charge id, in arrears at the current plan's prices:
    * every metered charge's when the interval changes (the period then restarts at t), else those whose
    * measurement the change drops or re-prices (`usageToBillNow`). Their renewal will not bill that usage.
+   * A quantity of 0 is no line.
    */
   usage?: ReadonlyMap<string, number> | null;
   /** Per charge id of `usage`, where its usage started when later than periodStart (a change before this one). */
   usageFrom?: ReadonlyMap<string, string>;
+  /**
+   * The charge ids of `usage` whose measurement is `recurring` (a value held: seats, storage; `recurringUsageOf`).
+   * Its price is a full period's, so the value held over [from, t) bills (t - from) / (e - s) of it.
+   */
+  recurringUsage?: ReadonlySet<string>;
 }
 
 export interface ProrationLine extends InvoiceLine {
@@ -162,12 +176,15 @@ function inBehavior(amount: number, rate: number, from: TaxBehavior, to: TaxBeha
  *   another interval: the new selection's full first period from t, discounted when the coupon covers the
  *   subscription's next period;
  * - usage: the current selection's metered usage of [s, t) that ends at t, in arrears: all of it when the
- *   interval changes, else that of the measurements the new selection drops or bills at another price;
+ *   interval changes, else that of the measurements the new selection drops or bills at another price. A
+ *   `metered` measurement's usage at its price as it is; a `recurring` one's value held over [from, t) at
+ *   (t - from) / (e - s) of its price (it is sold per period, as a seat is); no usage, no line;
  * - tax per rate on the sum of the rate's credit and charge lines.
  * A negative total is a credit for the customer's balance; that is the caller's to book.
  */
 export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   const { current, next, coupon, tax } = input;
+  const words = input.words ?? PRORATION_WORDS.en;
   const at = truncateToSecond(input.at);
   const fraction = remainingFraction(input.periodStart, input.periodEnd, at);
   const behavior = next.plan.taxBehavior;
@@ -189,13 +206,21 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   const lines: ProrationLine[] = billed.lines.map((line) => {
     const unused = mulDivRound(line.subtotal - line.discount, fraction.remaining, fraction.period);
     const credit = inBehavior(0 - unused, line.taxRate, current.plan.taxBehavior, behavior);
-    return prorated(line, `Unused time on ${line.description}`, credit, 0, t, e);
+    return prorated(line, words.unused(line.description), credit, 0, t, e);
   });
 
   // Step 3b: usage that ends at t (a new interval ends the period; a measurement dropped or re-priced ends
   // its price) is billed now, at the current plan's prices.
-  const usage = input.usage;
-  if (usage && usage.size > 0) {
+  // A metered charge with no usage is no line, as on a renewal (a flat price bills nothing for 0).
+  const usage = new Map([...(input.usage ?? [])].filter(([, quantity]) => quantity > 0));
+  if (usage.size > 0) {
+    // A recurring measurement's price is per period: the part [from, t) it was held bills its share.
+    const partOfPeriod = new Map<string, Fraction>();
+    for (const chargeId of input.recurringUsage ?? []) {
+      if (!usage.has(chargeId)) continue;
+      const from = input.usageFrom?.get(chargeId);
+      partOfPeriod.set(chargeId, { remaining: wholeSeconds(at) - wholeSeconds(from === undefined ? input.periodStart : new Date(from)), period: fraction.period });
+    }
     const used = priceInvoice({
       plan: current.plan,
       selection: current.charges.filter((selected) => selected.charge.type === 'metered' && usage.has(selected.charge.id)),
@@ -205,6 +230,7 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
       trial: false,
       tax,
       meteredUsage: usage,
+      partOfPeriod,
     });
     const from = (amount: number, rate: number) => inBehavior(amount, rate, current.plan.taxBehavior, behavior);
     for (const line of used.lines) {
@@ -229,7 +255,7 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   });
   for (const line of charged.lines) {
     if (newPeriod) lines.push({ ...line, periodStart: t, periodEnd: chargeEnd });
-    else lines.push(prorated(line, `Remaining time on ${line.description}`, line.subtotal, line.discount, t, e));
+    else lines.push(prorated(line, words.remaining(line.description), line.subtotal, line.discount, t, e));
   }
 
   // Step 5: tax per rate on the net of credit and charge lines.
@@ -251,11 +277,11 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
 
 /**
  * The metered charges of the current selection whose usage so far an immediate change bills now: all of them
- * when the interval changes (the period ends at t); otherwise each `metered` measurement (usage that
- * starts from 0 each period) that the new selection does not bill through the same product at the same
- * price: dropped, or re-priced. Usage of a measurement billed alike goes on to the renewal, whole (a `max`
- * or `count_unique` over the whole period stays one figure). A `recurring` measurement (a carried value) is
- * billed at the period's end by the plan then: its quantity is a whole period's, not to be cut at t.
+ * when the interval changes (the period ends at t); otherwise each `metered` or `recurring` measurement that
+ * the new selection does not bill through the same product at the same price: dropped, or re-priced (the old
+ * price for [s, t), the new one from t). Usage of a measurement billed alike goes on to the renewal, whole (a
+ * `max` or `count_unique` over the whole period stays one figure, a recurring value one period's quantity).
+ * `instant_metered` usage was billed as it came.
  */
 export function usageToBillNow(current: PlanSelection, next: PlanSelection, measurements: ReadonlyMap<string, { type: string }>): Set<string> {
   const newPeriod = !sameInterval(current.plan.interval, next.plan.interval);
@@ -266,11 +292,22 @@ export function usageToBillNow(current: PlanSelection, next: PlanSelection, meas
       out.add(selected.charge.id);
       continue;
     }
-    if (measurements.get(selected.product.measurementId)?.type !== 'metered') continue;
+    const type = measurements.get(selected.product.measurementId)?.type;
+    if (type !== 'metered' && type !== 'recurring') continue;
     const same = next.charges.some(
       (n) => n.charge.type === 'metered' && n.product.id === selected.product.id && JSON.stringify(n.charge.pricing) === JSON.stringify(selected.charge.pricing),
     );
     if (!same) out.add(selected.charge.id);
+  }
+  return out;
+}
+
+/** The charge ids of a selection's metered charges whose measurement is `recurring` (a value held per period). */
+export function recurringUsageOf(selection: PlanSelection, measurements: ReadonlyMap<string, { type: string }>): Set<string> {
+  const out = new Set<string>();
+  for (const selected of selection.charges) {
+    if (selected.charge.type !== 'metered' || selected.product.measurementId === null) continue;
+    if (measurements.get(selected.product.measurementId)?.type === 'recurring') out.add(selected.charge.id);
   }
   return out;
 }

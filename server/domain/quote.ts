@@ -248,6 +248,12 @@ export interface PriceInvoiceInput {
    * remaining / period), before the discount. Whole seconds, 0 <= remaining <= period, period > 0.
    */
   prorate?: { remaining: number; period: number };
+  /**
+   * Per metered charge id, the part of a full period its usage line bills: a `recurring` measurement's value
+   * (seats, storage) is sold per period, so a value held for part of it costs round(full-period price x
+   * remaining / period). Whole seconds, 0 <= remaining <= period, period > 0. Such a line shows no unit amount.
+   */
+  partOfPeriod?: ReadonlyMap<string, { remaining: number; period: number }>;
 }
 
 /** Prices one invoice: lines -> discounts -> tax -> totals. */
@@ -272,7 +278,10 @@ export function priceInvoice(input: PriceInvoiceInput): PricedInvoice {
     const trial = input.trial && charge.type !== 'one_time';
     const pricing = charge.pricing;
     const full = trial ? 0 : priceCharge(pricing, quantity);
-    const subtotal = input.prorate ? mulDivRound(full, input.prorate.remaining, input.prorate.period) : full;
+    const part = charge.type === 'metered' ? input.partOfPeriod?.get(charge.id) : undefined;
+    const partial = part !== undefined && part.remaining !== part.period;
+    const share = input.prorate ? mulDivRound(full, input.prorate.remaining, input.prorate.period) : full;
+    const subtotal = partial ? mulDivRound(share, part.remaining, part.period) : share;
     const line: InvoiceLine = {
       chargeId: charge.id,
       productId: product.id,
@@ -281,7 +290,7 @@ export function priceInvoice(input: PriceInvoiceInput): PricedInvoice {
       quantity: pricing.model === 'flat' ? 1 : quantity,
     } as InvoiceLine;
     const unitAmount = displayUnitAmount(pricing);
-    if (unitAmount !== undefined) line.unitAmount = unitAmount;
+    if (unitAmount !== undefined && !partial) line.unitAmount = unitAmount;
     if (trial) line.trial = true;
     line.subtotal = subtotal;
     line.discount = 0;

@@ -91,6 +91,18 @@ export interface RenewalInput {
    * before was invoiced by an immediate change that re-priced its measurement).
    */
   usageFrom?: ReadonlyMap<string, Date>;
+  /**
+   * The metered charge ids whose measurement is `recurring` (a value held, priced per period). Such a charge
+   * bills the value held over [from, ended.end) for that share of the whole period: (ended.end - from) /
+   * (periodEnd - ended.start) of its price, whole seconds. `from` is its `usageFrom` (the part before was
+   * billed at the old price by a change), else ended.start.
+   */
+  recurringUsage?: ReadonlySet<string>;
+  /**
+   * The end of the period `ended` is part of, when the step cut it short (cancel or pause now: `ended` is
+   * [start, now)); by default ended.end.
+   */
+  periodEnd?: Date;
 }
 
 export interface RenewalLine extends InvoiceLine {
@@ -100,6 +112,21 @@ export interface RenewalLine extends InvoiceLine {
 
 export interface PricedRenewal extends Omit<PricedInvoice, 'lines'> {
   lines: RenewalLine[];
+}
+
+/** Per recurring measurement's charge id held for part of its period: the share of the period it bills. */
+function heldShares(input: RenewalInput): Map<string, { remaining: number; period: number }> {
+  const out = new Map<string, { remaining: number; period: number }>();
+  if (!input.recurringUsage) return out;
+  const second = (d: Date) => Math.floor(d.getTime() / 1000);
+  const start = second(input.ended.start);
+  const end = second(input.ended.end);
+  const period = Math.max(end, second(input.periodEnd ?? input.ended.end)) - start;
+  for (const chargeId of input.recurringUsage) {
+    const from = Math.min(end, Math.max(start, second(input.usageFrom?.get(chargeId) ?? input.ended.start)));
+    if (period > 0 && (from !== start || end - start !== period)) out.set(chargeId, { remaining: end - from, period });
+  }
+  return out;
 }
 
 /**
@@ -121,6 +148,7 @@ export function priceRenewal(input: RenewalInput): PricedRenewal {
     trial: false,
     tax: input.tax,
     meteredUsage: usage,
+    partOfPeriod: heldShares(input),
   });
   const iso = (d: Date) => d.toISOString();
   return {

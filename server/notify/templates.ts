@@ -16,6 +16,8 @@ export interface MailValues {
   /** An ISO instant (trial end, period end, paid at). */
   date?: string | undefined;
   planCode?: string | undefined;
+  /** The plan's name in the customer's language (the catalog's translation), shown rather than its code. */
+  planName?: string | undefined;
   portalUrl?: string | undefined;
   code?: string | undefined;
   minutes?: number | undefined;
@@ -54,11 +56,11 @@ const TEXTS: Record<Locale, Record<EmailTemplate, (v: MailValues, f: Fmt) => Tex
     }),
     trial_ending: (v, f) => ({
       subject: `Your trial with ${v.sellerName} ends on ${f.date}`,
-      body: [f.hello, `Your trial of ${v.planCode} ends on ${f.date}. Your subscription then continues with the payment method you gave.`, ...(v.portalUrl ? [{ text: 'Manage your subscription:', href: v.portalUrl }] : []), `${v.sellerName}`],
+      body: [f.hello, `Your trial of ${v.planName ?? v.planCode} ends on ${f.date}. Your subscription then continues with the payment method you gave.`, ...(v.portalUrl ? [{ text: 'Manage your subscription:', href: v.portalUrl }] : []), `${v.sellerName}`],
     }),
     cancellation_confirmed: (v, f) => ({
       subject: `Your subscription with ${v.sellerName} is cancelled`,
-      body: [f.hello, `Your subscription to ${v.planCode} was cancelled on ${f.date}. You will not be charged for it again.`, `${v.sellerName}`],
+      body: [f.hello, `Your subscription to ${v.planName ?? v.planCode} was cancelled on ${f.date}. You will not be charged for it again.`, `${v.sellerName}`],
     }),
     sign_in_code: (v) => ({
       subject: `Your sign-in code for ${v.sellerName}: ${v.code}`,
@@ -81,11 +83,11 @@ const TEXTS: Record<Locale, Record<EmailTemplate, (v: MailValues, f: Fmt) => Tex
     }),
     trial_ending: (v, f) => ({
       subject: `Ihr Testzeitraum bei ${v.sellerName} endet am ${f.date}`,
-      body: [f.hello, `Ihr Testzeitraum für ${v.planCode} endet am ${f.date}. Danach läuft Ihr Abonnement mit der angegebenen Zahlungsmethode weiter.`, ...(v.portalUrl ? [{ text: 'Abonnement verwalten:', href: v.portalUrl }] : []), `${v.sellerName}`],
+      body: [f.hello, `Ihr Testzeitraum für ${v.planName ?? v.planCode} endet am ${f.date}. Danach läuft Ihr Abonnement mit der angegebenen Zahlungsmethode weiter.`, ...(v.portalUrl ? [{ text: 'Abonnement verwalten:', href: v.portalUrl }] : []), `${v.sellerName}`],
     }),
     cancellation_confirmed: (v, f) => ({
       subject: `Ihr Abonnement bei ${v.sellerName} ist gekündigt`,
-      body: [f.hello, `Ihr Abonnement für ${v.planCode} wurde am ${f.date} gekündigt. Es wird Ihnen nicht erneut berechnet.`, `${v.sellerName}`],
+      body: [f.hello, `Ihr Abonnement für ${v.planName ?? v.planCode} wurde am ${f.date} gekündigt. Es wird Ihnen nicht erneut berechnet.`, `${v.sellerName}`],
     }),
     sign_in_code: (v) => ({
       subject: `Ihr Anmeldecode für ${v.sellerName}: ${v.code}`,

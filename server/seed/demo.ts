@@ -31,8 +31,13 @@ export async function seedDemo(db: Db): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [SEED_LOCK]);
     const { rows } = await tx.query<{ seeded: boolean }>(`select coalesce((data->>'demoSeeded')::boolean, false) as seeded from settings where id = 1`);
-    if (rows[0]?.seeded) return false;
+    // A demo seeded before the catalog had translations gets them once (nothing the merchant translated is touched).
+    if (rows[0]?.seeded) {
+      if (await translateCatalog(tx)) await repo.bumpCatalogVersion(tx);
+      return false;
+    }
     await writeCatalog(tx);
+    await translateCatalog(tx);
     // The demo's seller, so that its invoices are complete documents; a seller set before is kept.
     await tx.query(
       `update settings set data = data || jsonb_build_object('demoSeeded', true)
@@ -62,6 +67,7 @@ async function writeCatalog(tx: Tx): Promise<void> {
       id: newId('meas'),
       code,
       unit,
+      unitPlural: unit === 'GB' ? 'GB' : `${unit}s`,
       description,
       type: metered ? 'metered' : 'recurring',
       aggregation: metered ? 'sum' : 'last_value',
@@ -246,6 +252,73 @@ async function writeCatalog(tx: Tx): Promise<void> {
       charge(ebook.id, 'one_time', { model: 'flat', amount: 1500 }, qty(), true),
     ],
   });
+}
+
+/**
+ * The demo catalog in German (issue 18): every family, product, plan and unit, as a merchant would give them
+ * through the admin API's `translations`. Keyed by code (families, measurements, plans) and number (products).
+ */
+export const DEMO_GERMAN = {
+  families: {
+    cloud: { name: 'Billkit Cloud', description: 'Projekt-Hosting für Teams jeder Größe.' },
+    insights: { name: 'Insights', description: 'Produktanalyse, abgerechnet nach erfassten Nutzern.' },
+  },
+  measurements: {
+    api_calls: { unit: 'Aufruf', unitPlural: 'Aufrufe', description: 'API-Aufrufe im Abrechnungszeitraum' },
+    members: { unit: 'Mitglied', unitPlural: 'Mitglieder', description: 'Teammitglieder mit einem Platz' },
+    storage_gb: { unit: 'GB', unitPlural: 'GB', description: 'Belegter Speicher in GB' },
+    tracked_users: { unit: 'erfasster Nutzer', unitPlural: 'erfasste Nutzer', description: 'Im Monat erfasste Nutzer' },
+  },
+  products: {
+    'CLOUD-STARTER': { name: 'Starter', description: 'Ein Projekt, Community-Support.' },
+    'CLOUD-TEAM-SEAT': { name: 'Team-Platz', description: 'Unbegrenzte Projekte, pro Mitglied.' },
+    'CLOUD-BUSINESS': { name: 'Business-Plattform', description: 'SSO, Audit-Log und 99,9 % Verfügbarkeit.' },
+    'CLOUD-ONBOARDING': { name: 'Onboarding', description: 'Eine begleitete Einrichtung mit unserem Technikteam.' },
+    'CLOUD-STORAGE': { name: 'Speicher', description: 'Speicher in GB, je mehr, desto günstiger.' },
+    'CLOUD-PRIORITY-SUPPORT': { name: 'Vorrangiger Support', description: 'Antworten innerhalb von 4 Geschäftsstunden.' },
+    'CLOUD-API-CALLS': { name: 'API-Aufrufe', description: 'Abgerechnet je 1.000 Aufrufe am Ende des Zeitraums.' },
+    'INSIGHTS-USERS': { name: 'Erfasste Nutzer', description: 'Monatlich erfasste Nutzer, in gestaffelten Stufen.' },
+    'INSIGHTS-PLAYBOOK': { name: 'Analytics-Handbuch (E-Book)', description: 'Das Handbuch als E-Book.' },
+  },
+  // Monthly and yearly alike.
+  plans: Object.fromEntries(
+    Object.entries({
+      starter: { name: 'Starter', description: 'Für Nebenprojekte und zum Ausprobieren.' },
+      team: { name: 'Team', description: 'Für wachsende Teams: pro Mitglied zahlen, 14 Tage kostenlos testen.' },
+      business: { name: 'Business', description: 'Für Unternehmen, die SSO, ein Audit-Log und ein SLA brauchen.' },
+    }).flatMap(([code, german]) => [[`${code}-monthly`, german], [`${code}-yearly`, german]]).concat([
+      ['insights-monthly', { name: 'Insights', description: 'Analysen nach monatlich erfassten Nutzern, in gestaffelten Stufen.' }],
+    ]),
+  ),
+};
+
+/**
+ * Gives the demo catalog's rows without translations their German ones: four statements, whatever the
+ * catalog's size. Answers whether any row changed.
+ */
+async function translateCatalog(tx: Tx): Promise<boolean> {
+  const tables = [
+    ['product_families', 'code', DEMO_GERMAN.families],
+    ['measurements', 'code', DEMO_GERMAN.measurements],
+    ['products', 'number', DEMO_GERMAN.products],
+    ['plans', 'code', DEMO_GERMAN.plans],
+  ] as const;
+  let changed = 0;
+  for (const [table, key, german] of tables) {
+    const { rowCount } = await tx.query(
+      `update ${table} t set translations = jsonb_build_object('de', g.value), updated_at = now()
+         from jsonb_each($1::jsonb) g where t.${key} = g.key and t.translations = '{}'::jsonb`,
+      [JSON.stringify(german)],
+    );
+    changed += rowCount;
+  }
+  // The plural the first seed did not give its units.
+  const { rowCount } = await tx.query(
+    `update measurements set unit_plural = case when unit = 'GB' then unit else unit || 's' end
+       where unit_plural is null and code = any($1::text[])`,
+    [Object.keys(DEMO_GERMAN.measurements)],
+  );
+  return changed + rowCount > 0;
 }
 
 /** The demo's metered subscriber: the Business plan, with a few API calls in each period it is started in. */

@@ -13,22 +13,27 @@ import { iso, strOrNull, toPage, type Page, type PageRequest } from './ids.js';
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => String(v);
+/** A jsonb translations column (migration 0012), as an object. */
+const translations = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : (v ?? {})) as Record<string, never>;
 
 export const toFamily = (r: Row): ProductFamily => ({
   id: str(r.id),
   code: str(r.code),
   name: str(r.name),
   description: strOrNull(r.description),
+  translations: translations(r.translations),
 });
 
 export const toMeasurement = (r: Row): Measurement => ({
   id: str(r.id),
   code: str(r.code),
   unit: str(r.unit),
+  unitPlural: strOrNull(r.unit_plural),
   description: strOrNull(r.description),
   type: str(r.type) as Measurement['type'],
   aggregation: str(r.aggregation) as Measurement['aggregation'],
   prorated: Boolean(r.prorated),
+  translations: translations(r.translations),
 });
 
 export const toProduct = (r: Row): Product => ({
@@ -43,6 +48,7 @@ export const toProduct = (r: Row): Product => ({
   invoiceVisibility: str(r.invoice_visibility) as Product['invoiceVisibility'],
   archived: Boolean(r.archived),
   measurementId: strOrNull(r.measurement_id),
+  translations: translations(r.translations),
 });
 
 const toCharge = (r: Row): Charge => ({
@@ -74,6 +80,7 @@ const toPlan = (r: Row, charges: Charge[]): Plan => ({
   charges,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
+  translations: translations(r.translations),
 });
 
 /** Every catalog write calls this inside its transaction, so every process sees its cache is stale. */
@@ -103,8 +110,16 @@ async function pageOf<T extends { id: string }>(
 // Product families
 export async function insertFamily(tx: Tx, f: ProductFamily): Promise<ProductFamily> {
   const { rows } = await tx.query<Row>(
-    'insert into product_families (id, code, name, description) values ($1, $2, $3, $4) returning *',
-    [f.id, f.code, f.name, f.description],
+    'insert into product_families (id, code, name, description, translations) values ($1, $2, $3, $4, $5) returning *',
+    [f.id, f.code, f.name, f.description, JSON.stringify(f.translations ?? {})],
+  );
+  return toFamily(rows[0]!);
+}
+/** Replaces a family's name, description and translations (the caller merged the patch). */
+export async function updateFamily(tx: Tx, f: ProductFamily): Promise<ProductFamily> {
+  const { rows } = await tx.query<Row>(
+    'update product_families set name = $2, description = $3, translations = $4, updated_at = now() where id = $1 returning *',
+    [f.id, f.name, f.description, JSON.stringify(f.translations ?? {})],
   );
   return toFamily(rows[0]!);
 }
@@ -117,9 +132,17 @@ export async function findFamily(db: Queryable, idOrCode: string): Promise<Produ
 // Measurements
 export async function insertMeasurement(tx: Tx, m: Measurement): Promise<Measurement> {
   const { rows } = await tx.query<Row>(
-    `insert into measurements (id, code, unit, description, type, aggregation, prorated)
-     values ($1, $2, $3, $4, $5, $6, $7) returning *`,
-    [m.id, m.code, m.unit, m.description, m.type, m.aggregation, m.prorated],
+    `insert into measurements (id, code, unit, unit_plural, description, type, aggregation, prorated, translations)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
+    [m.id, m.code, m.unit, m.unitPlural ?? null, m.description, m.type, m.aggregation, m.prorated, JSON.stringify(m.translations ?? {})],
+  );
+  return toMeasurement(rows[0]!);
+}
+/** Replaces what a measurement may change after creation: its unit, description and translations. */
+export async function updateMeasurement(tx: Tx, m: Measurement): Promise<Measurement> {
+  const { rows } = await tx.query<Row>(
+    'update measurements set unit = $2, unit_plural = $3, description = $4, translations = $5, updated_at = now() where id = $1 returning *',
+    [m.id, m.unit, m.unitPlural ?? null, m.description, JSON.stringify(m.translations ?? {})],
   );
   return toMeasurement(rows[0]!);
 }
@@ -133,8 +156,8 @@ export async function findMeasurement(db: Queryable, idOrCode: string): Promise<
 export async function insertProduct(tx: Tx, p: Product): Promise<Product> {
   const { rows } = await tx.query<Row>(
     `insert into products (id, number, name, internal_name, description, type, family_id, tax_group,
-       invoice_visibility, archived, measurement_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning *`,
+       invoice_visibility, archived, measurement_id, translations)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning *`,
     [
       p.id,
       p.number,
@@ -147,6 +170,7 @@ export async function insertProduct(tx: Tx, p: Product): Promise<Product> {
       p.invoiceVisibility,
       p.archived,
       p.measurementId,
+      JSON.stringify(p.translations ?? {}),
     ],
   );
   return toProduct(rows[0]!);
@@ -165,8 +189,8 @@ export async function findProducts(db: Queryable, refs: string[]): Promise<Produ
 export async function insertPlan(tx: Tx, plan: Plan): Promise<void> {
   await tx.query(
     `insert into plans (id, code, name, description, family_id, status, checkout_allowed, currency,
-       interval_unit, interval_count, trial_days, tax_behavior, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+       interval_unit, interval_count, trial_days, tax_behavior, created_at, updated_at, translations)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
     [
       plan.id,
       plan.code,
@@ -181,6 +205,7 @@ export async function insertPlan(tx: Tx, plan: Plan): Promise<void> {
       plan.trialDays,
       plan.taxBehavior,
       plan.createdAt,
+      JSON.stringify(plan.translations ?? {}),
     ],
   );
   let position = 0;
@@ -213,6 +238,8 @@ export interface PlanPatch {
   checkoutAllowed?: boolean | undefined;
   trialDays?: number | undefined;
   familyId?: string | null | undefined;
+  /** The whole translations object after the merge (mergeTranslations). */
+  translations?: Plan['translations'] | undefined;
 }
 
 export async function updatePlan(tx: Tx, id: string, patch: PlanPatch): Promise<void> {
@@ -223,6 +250,7 @@ export async function updatePlan(tx: Tx, id: string, patch: PlanPatch): Promise<
     checkout_allowed: patch.checkoutAllowed,
     trial_days: patch.trialDays,
     family_id: patch.familyId,
+    translations: patch.translations === undefined ? undefined : JSON.stringify(patch.translations),
   };
   const sets: string[] = [];
   const params: unknown[] = [id];

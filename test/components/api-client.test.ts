@@ -11,6 +11,18 @@ describe('shared/api-client', () => {
     expect(calls[0].headers.Authorization).to.equal('Bearer pk_test_123');
   });
 
+  it('when the catalog is asked in two locales, then each is fetched once, with its Accept-Language; a quote says its locale too', async () => {
+    const { client, calls } = aClient();
+    await client.catalog({ locale: 'de-AT' });
+    await client.catalog({ locale: 'en' });
+    await client.catalog({ locale: 'de-AT' });
+    await client.quote({ plan: 'pro-monthly' }, { locale: 'de' });
+    await client.quote({ plan: 'pro-monthly' });
+    expect(calls.map((c) => [c.path, c.headers['Accept-Language']])).to.deep.equal([
+      ['/v1/catalog', 'de-AT'], ['/v1/catalog', 'en'], ['/v1/quotes', 'de'], ['/v1/quotes', undefined],
+    ]);
+  });
+
   it('when the BFF answers problem+json, then the error carries its code, status and field errors', async () => {
     const { client } = aClient({
       'POST /v1/quotes': () => problem(400, 'validation_failed', 'Quantity out of range', [{ pointer: '/charges/0/quantity', detail: 'At most 50.' }]),

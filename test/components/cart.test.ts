@@ -4,7 +4,7 @@ import '../../components/cart/cart.js';
 import type { BillkitCart } from '../../components/cart/cart.js';
 import { useLocale } from '../../components/shared/localize.js';
 import { renewalWithoutCoupon } from '../../components/shared/renewal.js';
-import { aClient, aQuote, json, pending, problem, type Route } from './fixtures.js';
+import { aClient, aQuote, byLanguage, json, pending, problem, type Route } from './fixtures.js';
 
 const parts = (el: Element, part: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${part}"]`)];
 const part = (el: Element, name: string) => parts(el, name)[0];
@@ -286,6 +286,29 @@ describe('<billkit-cart>', () => {
       expect(text(part(el, 'total'))).to.equal('Heute fällig 0,00 €');
       expect(text(part(el, 'tax'))).to.equal('MwSt. 19 % 0,00 €');
       expect(text(part(el, 'renewal'))).to.equal('Danach 10,71 € / Monat ab dem 5. Dezember 2026');
+    });
+    it("names lines, add-ons and usage in the merchant's German, asking quote and catalog in its locale", async () => {
+      const { client, calls } = aClient(byLanguage());
+      const el = await fixture<BillkitCart>(html`<billkit-cart .client=${client} plan="pro-monthly" locale="de" debounce="0"></billkit-cart>`);
+      await useLocale('de');
+      await priced(el);
+      await waitUntil(() => text(part(el, 'add-ons')).includes('Vorrangiger Support'), 'no German add-on');
+      expect(parts(el, 'line').map((l) => text(l.querySelector('.label')!).split(' ')[0])).to.deep.equal(['Plätze', 'Einrichtung']);
+      expect(text(part(el, 'metered'))).to.contain('API-Aufrufe: 0,50 € je 1.000 API-Aufrufe');
+      expect(button(el, 'Mehr Plätze')).to.exist;
+      for (const call of calls) expect(call.headers['Accept-Language'], call.path).to.equal('de');
+    });
+    it('prices again in the new language when its locale changes', async () => {
+      const { client, calls } = aClient(byLanguage());
+      const el = await fixture<BillkitCart>(html`<billkit-cart .client=${client} plan="pro-monthly" locale="en" debounce="0"></billkit-cart>`);
+      await priced(el);
+      expect(text(part(el, 'line').querySelector('.label')!)).to.match(/^Seats/);
+      el.locale = 'de';
+      await useLocale('de');
+      await waitUntil(() => el.quote?.lines[0]?.description === 'Plätze', 'not priced again in German');
+      await el.updateComplete;
+      expect(text(part(el, 'line').querySelector('.label')!)).to.match(/^Plätze/);
+      expect(calls.filter((c) => c.path === '/v1/quotes').map((c) => c.headers['Accept-Language'])).to.deep.equal(['en', 'de']);
     });
   });
 });

@@ -34,7 +34,7 @@ export function aCatalog(): Catalog {
     charge({ id, productId: 'prod_seats', productName: 'Seats', type: 'recurring', pricing: { model: 'per_unit', unitAmount },
       quantity: { default: 3, min: 1, max: 50, adjustable: true } });
   const apiCalls = (id: string): Charge => charge({
-    id, productName: 'API calls', type: 'metered', measurement: { code: 'api_calls', unit: 'API call' },
+    id, productName: 'API calls', type: 'metered', measurement: { code: 'api_calls', unit: 'API call', unitPlural: null },
     quantity: { default: 0, min: 0, max: null, adjustable: false },
     pricing: { model: 'tiered', mode: 'graduated', tiers: [
       { upTo: 1000, unitAmount: 0, flatAmount: 0 }, { upTo: null, unitAmount: 2, flatAmount: 0 },
@@ -141,6 +141,7 @@ export function aCheckout(cart: CartRequest, provider: 'test' | 'stripe' = 'test
   return {
     id: 'co_123',
     status: 'open',
+    locale: 'en',
     quote: aQuote(cart),
     payment: provider === 'test'
       ? { provider: 'test', intentType: 'payment' }
@@ -232,3 +233,40 @@ export function aClient(overrides: Record<string, Route> = {}) {
 
 /** A promise that never settles (a request still in flight). */
 export const pending = (): Promise<Response> => new Promise(() => {});
+
+// ------------------------------------------------------------------ the catalog in the buyer's language (issue 18)
+const GERMAN: Record<string, string> = {
+  Starter: 'Einstieg', Pro: 'Profi', Seats: 'Plätze', Onboarding: 'Einrichtung', 'API calls': 'API-Aufrufe', 'Priority support': 'Vorrangiger Support',
+  'For getting going': 'Für den Anfang', 'For growing teams': 'Für wachsende Teams', Team: 'Team',
+};
+
+/** The catalog as the BFF answers it in German: names, descriptions and units translated, a package price per 1,000 calls. */
+export function aGermanCatalog(): Catalog {
+  const de = (name: string) => GERMAN[name] ?? name;
+  const catalog = aCatalog();
+  return {
+    ...catalog,
+    families: catalog.families.map((f) => ({ ...f, name: de(f.name), description: f.description && de(f.description) })),
+    plans: catalog.plans.map((p) => ({
+      ...p,
+      name: de(p.name),
+      description: p.description && de(p.description),
+      charges: p.charges.map((c) => ({
+        ...c,
+        productName: de(c.productName),
+        ...(c.measurement
+          ? { measurement: { code: c.measurement.code, unit: 'API-Aufruf', unitPlural: 'API-Aufrufe' }, pricing: { model: 'package' as const, packageSize: 1000, amount: 50 } }
+          : {}),
+      })),
+    })),
+  };
+}
+
+/** The catalog and quotes in the language Accept-Language asks for (German for de*, else English), as the BFF answers. */
+export function byLanguage(): Record<string, Route> {
+  const german = (call: Call) => (call.headers['Accept-Language'] ?? '').toLowerCase().startsWith('de');
+  return {
+    'GET /v1/catalog': (call) => json(200, german(call) ? aGermanCatalog() : aCatalog()),
+    'POST /v1/quotes': (call) => json(200, german(call) ? aQuote(call.body, aGermanCatalog()) : aQuote(call.body)),
+  };
+}

@@ -150,6 +150,7 @@ describe('<billkit-payment-form>', () => {
         customer: {
           email: 'ada@example.com', name: 'Ada Lovelace', country: 'FR', type: 'business', vatId: 'FR40303265045',
           address: { line1: '12 rue de la Paix', postalCode: '75002', city: 'Paris', country: 'FR' },
+          locale: 'en',
         },
       });
       expect(created.headers['Idempotency-Key']).to.match(/^[0-9a-f-]{36}$/);
@@ -479,6 +480,12 @@ describe('<billkit-payment-form>', () => {
   });
 
   describe('i18n', () => {
+    it("checks out in the buyer's language, so their invoice's lines and documents come in it", async () => {
+      const { el, calls } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" locale="de-CH"></billkit-payment-form>`);
+      await useLocale('de');
+      await toPayment(el);
+      expect(calls.find((c) => c.path === '/v1/checkouts')!.body.customer.locale).to.equal('de');
+    });
     it('speaks German', async () => {
       const { el } = await aForm({}, html`<billkit-payment-form plan="pro-monthly" locale="de"></billkit-payment-form>`);
       await useLocale('de');

@@ -1,10 +1,10 @@
-import { expect, fixture, html, oneEvent, nextFrame } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, nextFrame, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/plan-picker/plan-picker.js';
 import type { BillkitPlanPicker } from '../../components/plan-picker/plan-picker.js';
 import { BillkitPlanSelectEvent } from '../../components/shared/events.js';
 import { useLocale } from '../../components/shared/localize.js';
-import { aCatalog, aClient, pending, problem } from './fixtures.js';
+import { aCatalog, aClient, byLanguage, pending, problem } from './fixtures.js';
 
 const parts = (el: Element, part: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${part}"]`)];
 const part = (el: Element, name: string) => parts(el, name)[0];
@@ -196,6 +196,33 @@ describe('<billkit-plan-picker>', () => {
       expect(text(parts(el, 'interval')[1])).to.equal('Jährlich Bis zu 17 % sparen');
       expect(text(part(el, 'trial'))).to.equal('14 Tage kostenlos testen');
       expect(text(parts(el, 'action')[0])).to.equal('Starter wählen');
+    });
+    it('asks the catalog in its locale and names plans, products and units as the merchant translated them', async () => {
+      const { client, calls } = aClient(byLanguage());
+      const el = await fixture<BillkitPlanPicker>(html`<billkit-plan-picker family="team" locale="de-AT" .client=${client}></billkit-plan-picker>`);
+      await useLocale('de');
+      await waitUntil(() => el.plans.length > 0 && el.plans[0]!.name === 'Einstieg', 'no German catalog');
+      await el.updateComplete;
+      expect(calls.filter((c) => c.path === '/v1/catalog').map((c) => c.headers['Accept-Language'])).to.deep.equal(['de-AT']);
+      expect(el.shadowRoot!.querySelector('h3')!.textContent).to.equal('Einstieg');
+      expect(text(part(el, 'description'))).to.equal('Für den Anfang');
+      const pro = parts(el, 'card')[1]!;
+      expect(text(pro.querySelector('h3')!)).to.equal('Profi');
+      // "€ 0,50 je 1 000 API-Aufrufe" (de-AT's digits), not "je 1.000 API call"
+      expect(text(pro.querySelector('[part~="charges"]')!)).to.match(/API-Aufrufe, nach Nutzung abgerechnet: € 0,50 je 1 000 API-Aufrufe/);
+      expect(text(pro.querySelector('[part~="charges"]')!)).to.contain('Vorrangiger Support');
+      expect(text(parts(el, 'action')[1])).to.equal('Profi wählen');
+    });
+    it('loads the catalog again in the new language when its locale changes', async () => {
+      const { client, calls } = aClient(byLanguage());
+      const el = await fixture<BillkitPlanPicker>(html`<billkit-plan-picker family="team" locale="en" .client=${client}></billkit-plan-picker>`);
+      await waitUntil(() => el.plans[0]?.name === 'Starter', 'no English catalog');
+      el.locale = 'de';
+      await useLocale('de');
+      await waitUntil(() => el.plans[0]?.name === 'Einstieg', 'the German catalog was not loaded');
+      await el.updateComplete;
+      expect(el.shadowRoot!.querySelector('h3')!.textContent).to.equal('Einstieg');
+      expect(calls.filter((c) => c.path === '/v1/catalog').map((c) => c.headers['Accept-Language'])).to.deep.equal(['en', 'de']);
     });
     it('falls back to the page lang', async () => {
       const wrapper = await fixture<HTMLDivElement>(html`<div lang="de"><billkit-plan-picker family="team" .catalog=${aCatalog()}></billkit-plan-picker></div>`);

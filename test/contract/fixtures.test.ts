@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { PublicCatalog } from '../../server/http/schemas/catalog.js';
 import { Checkout, ConfirmResult } from '../../server/http/schemas/checkout.js';
 import { Quote } from '../../server/http/schemas/quote.js';
-import { aCatalog, aCheckout, aQuote, completed } from '../components/fixtures.js';
+import { aCatalog, aCheckout, aGermanCatalog, aQuote, completed } from '../components/fixtures.js';
 
 function conforms(schema: z.ZodType, value: unknown, what: string): void {
   const result = schema.safeParse(value);
@@ -19,6 +19,7 @@ function conforms(schema: z.ZodType, value: unknown, what: string): void {
 describe('component test fixtures against the server schemas', () => {
   it('when the fake catalog is checked, then it is a GET /v1/catalog answer', () => {
     conforms(PublicCatalog, aCatalog(), 'the catalog');
+    conforms(PublicCatalog, aGermanCatalog(), 'the catalog in German');
   });
 
   it('when fake quotes for every plan (with and without a coupon) are checked, then each is a POST /v1/quotes answer', () => {

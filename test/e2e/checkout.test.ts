@@ -124,6 +124,10 @@ describe('a buyer on the demo shop', () => {
     await page.addInitScript(() => localStorage.setItem('billkit-demo-lang', 'de'));
     await page.goto(`${billkit.url}/checkout/business-monthly`);
     await page.locator('billkit-cart [part~="total"] dd', { hasText: /€/ }).waitFor();
+    // The catalog in the buyer's language: the merchant's German names and units, not "per 1,000 call".
+    await page.locator('billkit-cart [part~="line"]', { hasText: 'Business-Plattform' }).waitFor();
+    assert.match((await page.locator('billkit-cart [part~="metered"]').textContent())!.replace(/\s+/g, ' '), /API-Aufrufe: 0,50 € je 1\.000 Aufrufe/);
+    assert.match((await page.locator('billkit-plan-picker h3').first().textContent())!, /Starter/);
     const focused = () => page.evaluate(() => {
       let node: Element | null = document.activeElement;
       while (node?.shadowRoot?.activeElement) node = node.shadowRoot.activeElement;
@@ -162,6 +166,11 @@ describe('a buyer on the demo shop', () => {
     // The shop's own words follow its language switch too.
     assert.equal(await page.locator('h1').textContent(), 'Kasse');
     assert.match((await page.locator('#result').textContent())!, /^Abonnement sub_\w+ gestartet; Rechnung INV-\d{4}-\d{6}\.$/);
+    // Their invoice is German too: its lines as the catalog names them in German, its document in German.
+    const number = /Rechnung (INV-\d{4}-\d{6})/.exec((await page.locator('#result').textContent())!)![1]!;
+    const invoice = (await admin(`/v1/invoices/${number}`)) as unknown as { lines: { description: string }[]; billTo: { locale: string } };
+    assert.deepEqual(invoice.lines.map((l) => l.description), ['Business-Plattform', 'Onboarding', 'Speicher']);
+    assert.equal(invoice.billTo.locale, 'de');
     await page.screenshot({ path: `${SHOTS}/7-phone-de-complete.png`, fullPage: true });
     await page.close();
   });

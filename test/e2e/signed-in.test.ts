@@ -4,10 +4,15 @@
  * family lands on the same customer, found by the shop's own user id (refKey).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DEMO_USER } from '../../server/seed/demo-shop.js';
 import { onDemoShop } from '../support/demo-shop.js';
+
+// As checkout.test.ts: an ignored folder, unless `npm run screenshots` asks for the README's pictures.
+const SHOTS = process.env.BILLKIT_SCREENSHOTS || 'test-results/screenshots';
+mkdirSync(SHOTS, { recursive: true });
 
 describe('a signed-in user on the demo shop', () => {
   const shop = onDemoShop();
@@ -37,7 +42,7 @@ describe('a signed-in user on the demo shop', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const customersBefore = (await admin('/v1/customers?limit=100')).data.length;
-    await buySignedIn(page, 'team-monthly', 'docs/screenshots/6-checkout-signed-in.png');
+    await buySignedIn(page, 'team-monthly', `${SHOTS}/6-checkout-signed-in.png`);
     await buySignedIn(page, 'insights-monthly');
     assert.deepEqual(errors, []);
 

@@ -7,8 +7,10 @@ import { PageQuery, pageOf } from '../schemas/common.js';
 import {
   Family,
   FamilyInput,
+  FamilyPatch,
   Measurement,
   MeasurementInput,
+  MeasurementPatch,
   Plan as PlanSchema,
   PlanInput,
   PlanPatch,
@@ -20,6 +22,8 @@ import {
 const tags = ['Catalog'];
 const CodeParam = z.object({ code: z.string().min(1).max(255) });
 const RefParam = z.object({ ref: z.string().min(1).max(255).meta({ description: 'Id or number.' }) });
+const FamilyRef = z.object({ ref: z.string().min(1).max(255).meta({ description: 'Id or code.' }) });
+const CodeRef = FamilyRef;
 
 export function planDto(plan: Plan, catalog: CatalogSnapshot) {
   return {
@@ -37,11 +41,15 @@ export function catalogRoutes(ctx: RouteContext, deps: Deps): void {
     ({ body }) => catalog.createFamily(body));
   defineRoute(ctx, { method: 'get', path: '/v1/product-families', auth: 'secret', summary: 'List product families', tags, query: PageQuery, response: { status: 200, schema: pageOf(Family) } },
     ({ query }) => repo.listFamilies(db, query));
+  defineRoute(ctx, { method: 'patch', path: '/v1/product-families/{ref}', auth: 'secret', summary: "Change a product family's name, description or translations", tags, params: FamilyRef, body: FamilyPatch, response: { status: 200, schema: Family }, problems: [404] },
+    ({ params, body }) => catalog.updateFamily(params.ref, body));
 
   defineRoute(ctx, { method: 'post', path: '/v1/measurements', auth: 'secret', summary: 'Create a measurement (metered usage)', tags, body: MeasurementInput, response: { status: 201, schema: Measurement }, problems: [409], idempotent: true },
     ({ body }) => catalog.createMeasurement(body));
   defineRoute(ctx, { method: 'get', path: '/v1/measurements', auth: 'secret', summary: 'List measurements', tags, query: PageQuery, response: { status: 200, schema: pageOf(Measurement) } },
     ({ query }) => repo.listMeasurements(db, query));
+  defineRoute(ctx, { method: 'patch', path: '/v1/measurements/{ref}', auth: 'secret', summary: "Change a measurement's unit, description or translations (never its type or aggregation)", tags, params: CodeRef, body: MeasurementPatch, response: { status: 200, schema: Measurement }, problems: [404] },
+    ({ params, body }) => catalog.updateMeasurement(params.ref, body));
 
   defineRoute(ctx, { method: 'post', path: '/v1/products', auth: 'secret', summary: 'Create a product', tags, body: ProductInput, response: { status: 201, schema: Product }, problems: [409], idempotent: true },
     ({ body }) => catalog.createProduct(body));

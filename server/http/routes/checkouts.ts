@@ -4,6 +4,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { Cart } from '../../domain/quote.js';
 import * as store from '../../storage/commerce-repository.js';
 import type { Deps } from '../deps.js';
+import { LocaleQuery, requestLocale, sayLanguage } from '../locale.js';
 import { defineRoute, type RouteContext } from '../route.js';
 import { PageQuery, pageOf } from '../schemas/common.js';
 import { Checkout, CheckoutInput, ConfirmInput, ConfirmResult, Invoice, InvoiceStatus, Subscription, SubscriptionStatus } from '../schemas/checkout.js';
@@ -27,10 +28,15 @@ export function checkoutRoutes(ctx: RouteContext, deps: Deps): void {
       ? { status: r.status, customer: r.customer, subscription: subscriptionDto(r.subscription, await planCode(false)), invoice: invoiceDto(r.invoice) }
       : r;
 
-  defineRoute(ctx, { method: 'post', path: '/v1/checkouts', auth: 'publishable', summary: 'Start a checkout: price the cart, prepare the payment', tags: ['Checkout'], body: CheckoutInput, response: { status: 201, schema: Checkout }, problems: [404, 409, 422, 429], idempotent: true },
-    ({ body }) => {
+  defineRoute(ctx, { method: 'post', path: '/v1/checkouts', auth: 'publishable', summary: 'Start a checkout: price the cart, prepare the payment', tags: ['Checkout'], body: CheckoutInput, query: LocaleQuery, response: { status: 201, schema: Checkout }, problems: [404, 409, 422, 429], idempotent: true },
+    async ({ body, req, res, query }) => {
       const { customer, customerSession, clientReferenceId, ...cart } = body;
-      return checkouts.create(cart as Cart, customer, { customerSession, clientReferenceId });
+      // The buyer's language: the form's (the element's), else the customer session's, else the request's
+      // (?locale=, Accept-Language). The quote's lines, and so the first invoice's, are named in it.
+      const asked = requestLocale(req, query.locale);
+      const checkout = await checkouts.create(cart as Cart, customer, { customerSession, clientReferenceId }, asked.explicit ? asked.locale : undefined);
+      sayLanguage(res, checkout.locale);
+      return checkout;
     });
   defineRoute(ctx, { method: 'post', path: '/v1/checkouts/{id}/confirm', auth: 'publishable', summary: 'Pay and complete a checkout', tags: ['Checkout'], params: IdParam, body: ConfirmInput, response: { status: 200, schema: ConfirmResult }, problems: [402, 404, 409, 422, 429], idempotent: true },
     async ({ params, body }) => result(await checkouts.confirm(params.id, body)));

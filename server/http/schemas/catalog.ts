@@ -1,27 +1,77 @@
 import { z } from 'zod';
+import { CATALOG_LOCALES } from '../../domain/translations.js';
 import { Amount, Code, Currency, Id, wholeNumber } from './common.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => z.string().max(max).nullable().optional();
 
+// ------------------------------------------------------------------ translations (issue 18)
+// Per language Billkit speaks (domain/translations.ts), the fields a buyer reads; a field left out falls back
+// to the default language's (the plain fields). Another language is refused by name.
+const languages = <T extends z.ZodType>(entry: T, what: string) =>
+  z.strictObject(Object.fromEntries(CATALOG_LOCALES.map((l) => [l, entry.optional()])) as Record<(typeof CATALOG_LOCALES)[number], z.ZodOptional<T>>, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `Translations are given per language Billkit speaks (${CATALOG_LOCALES.join(', ')}); not ${issue.keys.join(', ')}.`
+        : undefined,
+  }).meta({ description: `${what}, per language (${CATALOG_LOCALES.join(', ')}). A field left out is shown in the default language.` });
+
+const TextTranslation = z
+  .strictObject({ name: text(255).optional(), description: text(2000).optional() })
+  .meta({ id: 'TextTranslation', description: 'A name and description in one language.' });
+
+const UnitTranslation = z
+  .strictObject({
+    unit: text(255).optional().meta({ description: 'The unit, singular: "Aufruf".' }),
+    unitPlural: text(255).optional().meta({ description: 'The plural: "Aufrufe". Only with unit; left out, the singular serves for both.' }),
+    description: text(255).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.unitPlural !== undefined && t.unit === undefined)
+      ctx.addIssue({ code: 'custom', path: ['unitPlural'], message: 'Give the singular (unit) with its plural.' });
+  })
+  .meta({ id: 'UnitTranslation', description: "A measurement's unit (singular and plural) and description in one language." });
+
+export const TextTranslations = languages(TextTranslation, 'Translations of name and description');
+export const UnitTranslations = languages(UnitTranslation, 'Translations of the unit and description');
+/** PATCH: a language given replaces its translation whole; null removes it; languages left out stay. */
+const patchOf = <T extends z.ZodType>(entry: T, what: string) => languages(entry.nullable(), `${what} (null removes a language)`);
+const TextTranslationsPatch = patchOf(TextTranslation, 'Translations of name and description');
+const UnitTranslationsPatch = patchOf(UnitTranslation, 'Translations of the unit and description');
+const TextTranslationsOut = z.record(z.string(), z.object({ name: z.string().optional(), description: z.string().optional() }));
+const UnitTranslationsOut = z.record(z.string(), z.object({ unit: z.string().optional(), unitPlural: z.string().optional(), description: z.string().optional() }));
+
 export const FamilyInput = z.object({
   code: Code,
   name: text(255),
   description: optionalText(2000),
+  translations: TextTranslations.optional(),
 });
 
+export const FamilyPatch = z
+  .object({ name: text(255), description: optionalText(2000), translations: TextTranslationsPatch })
+  .partial()
+  .strict();
+
 export const Family = z
-  .object({ id: Id, code: z.string(), name: z.string(), description: z.string().nullable() })
+  .object({ id: Id, code: z.string(), name: z.string(), description: z.string().nullable(), translations: TextTranslationsOut })
   .meta({ id: 'ProductFamily' });
+
+/** The public catalog's family: in the buyer's language, without the translations. */
+export const PublicFamily = z
+  .object({ id: Id, code: z.string(), name: z.string(), description: z.string().nullable() })
+  .meta({ id: 'CatalogFamily' });
 
 export const MeasurementInput = z
   .object({
     code: z.string().min(1).max(255),
     unit: text(255),
+    unitPlural: text(255).nullable().optional().meta({ description: 'The plural of unit ("calls"); left out, the elements add an English s in English.' }),
     description: optionalText(255),
     type: z.enum(['metered', 'recurring', 'instant_metered']),
     aggregation: z.enum(['count', 'count_unique', 'max', 'sum', 'last_value', 'average']),
     prorated: z.boolean().default(false),
+    translations: UnitTranslations.optional(),
   })
   .superRefine((m, ctx) => {
     if (m.type !== 'metered' && m.aggregation !== 'last_value')
@@ -32,11 +82,24 @@ export const MeasurementInput = z
       });
   });
 
+/** What a measurement may change after creation: not its type or aggregation. */
+export const MeasurementPatch = z
+  .object({
+    unit: text(255),
+    unitPlural: text(255).nullable(),
+    description: optionalText(255),
+    translations: UnitTranslationsPatch,
+  })
+  .partial()
+  .strict();
+
 export const Measurement = z
   .object({
     id: Id,
     code: z.string(),
     unit: z.string(),
+    unitPlural: z.string().nullable(),
+    translations: UnitTranslationsOut,
     description: z.string().nullable(),
     type: z.enum(['metered', 'recurring', 'instant_metered']),
     aggregation: z.enum(['count', 'count_unique', 'max', 'sum', 'last_value', 'average']),
@@ -55,6 +118,7 @@ export const ProductInput = z.object({
   invoiceVisibility: z.enum(['always', 'only_if_charged']).default('always'),
   archived: z.boolean().default(false),
   measurementId: z.string().min(1).nullable().optional().meta({ description: 'Measurement id or code.' }),
+  translations: TextTranslations.optional(),
 });
 
 export const ProductPatch = z
@@ -65,6 +129,7 @@ export const ProductPatch = z
     taxGroup: z.enum(['standard', 'reduced']),
     invoiceVisibility: z.enum(['always', 'only_if_charged']),
     archived: z.boolean(),
+    translations: TextTranslationsPatch,
   })
   .partial()
   .strict();
@@ -82,6 +147,7 @@ export const Product = z
     invoiceVisibility: z.enum(['always', 'only_if_charged']),
     archived: z.boolean(),
     measurementId: z.string().nullable(),
+    translations: TextTranslationsOut,
   })
   .meta({ id: 'Product' });
 
@@ -172,6 +238,7 @@ const PlanFields = {
   interval: z.object({ unit: z.enum(['day', 'week', 'month', 'year']), count: wholeNumber(1, 1000) }),
   trialDays: wholeNumber(0, 3650).default(0),
   taxBehavior: z.enum(['exclusive', 'inclusive']).default('exclusive'),
+  translations: TextTranslations.optional(),
 };
 
 export const PlanInput = z.object({
@@ -187,6 +254,7 @@ export const PlanPatch = z
     checkoutAllowed: z.boolean(),
     trialDays: wholeNumber(0, 3650),
     familyId: z.string().min(1).nullable(),
+    translations: TextTranslationsPatch,
   })
   .partial()
   .strict();
@@ -226,6 +294,7 @@ export const Plan = z
     charges: z.array(Charge),
     createdAt: z.string(),
     updatedAt: z.string(),
+    translations: TextTranslationsOut,
   })
   .meta({ id: 'Plan' });
 
@@ -240,9 +309,15 @@ export const PublicCharge = z
     pricing: Pricing,
     quantity: QuantityOut,
     optional: z.boolean(),
-    measurement: z.object({ code: z.string(), unit: z.string() }).nullable(),
+    measurement: z
+      .object({
+        code: z.string(),
+        unit: z.string(),
+        unitPlural: z.string().nullable().meta({ description: 'null: not given (the singular, or an English plural in English).' }),
+      })
+      .nullable(),
   })
-  .meta({ id: 'CatalogCharge' });
+  .meta({ id: 'CatalogCharge', description: "A plan's charge; names and units in the buyer's language (Content-Language)." });
 
 export const PublicPlan = z
   .object({
@@ -261,5 +336,9 @@ export const PublicPlan = z
   .meta({ id: 'CatalogPlan' });
 
 export const PublicCatalog = z
-  .object({ version: z.string(), families: z.array(Family), plans: z.array(PublicPlan) })
-  .meta({ id: 'Catalog', description: 'The active, checkout-allowed plans with their charges, products and families.' });
+  .object({ version: z.string(), families: z.array(PublicFamily), plans: z.array(PublicPlan) })
+  .meta({
+    id: 'Catalog',
+    description:
+      "The active, checkout-allowed plans with their charges, products and families, named in the buyer's language: ?locale= or else Accept-Language picks it (Content-Language says which), each name falling back to the default language where the merchant gave no translation.",
+  });

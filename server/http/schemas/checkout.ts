@@ -68,6 +68,7 @@ export const Checkout = z
   .object({
     id: Id,
     status: z.enum(['open', 'requires_action', 'complete', 'refunded']),
+    locale: z.enum(['en', 'de']).meta({ description: "The buyer's language: the quote's lines are named in it, and so are the first invoice's, the emails and the documents." }),
     quote: Quote,
     payment: z.object({
       provider: z.enum(['test', 'stripe']),

@@ -5,9 +5,10 @@ import type { Charge, Plan, Pricing, Product, TaxBehavior } from '../../../serve
 import type { Coupon } from '../../../server/domain/coupons.js';
 import {
   changeDirection, changeTakesEffect, periodSeconds, prorationInvoice, recurringSubtotal, remainingFraction,
-  sameInterval, usageToBillNow, type PlanSelection, type ProrationInput, type ProrationInvoice,
+  recurringUsageOf, sameInterval, usageToBillNow, type PlanSelection, type ProrationInput, type ProrationInvoice,
 } from '../../../server/domain/proration.js';
 import { selectCharges } from '../../../server/domain/quote.js';
+import { priceRenewal } from '../../../server/domain/renewal.js';
 import { defaultTaxSettings, determineTax, taxLines, taxOnAmount, type TaxDetermination } from '../../../server/domain/tax.js';
 import { aCatalog, aCharge, aCoupon, aPlan, aProduct } from '../../support/builders.js';
 
@@ -160,9 +161,52 @@ describe('prorationInvoice: hand-checked cents', () => {
     const monthly = planOf('pro', [flat('pro', 3000)]);
     assert.deepEqual(figures(change(metered, monthly, { usage })), [[-500, 0, -95, -595], [2500, 0, 475, 2975], [1500, 0, 285, 1785]]);
     assert.deepEqual(figures(change(metered, monthly, { usage: new Map() })), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
+    // No usage is no line, as on a renewal: a flat-priced metered charge bills nothing for 0.
+    const flatUse = planOf('flatuse', [flat('basic', 1000), { ...api, pricing: { model: 'flat', amount: 700 } }]);
+    assert.deepEqual(figures(change(flatUse, monthly, { usage: new Map([['chg_api', 0]]) })), [[-500, 0, -95, -595], [1500, 0, 285, 1785]]);
     // A change earlier in the period billed the usage before it: the line starts where that one ended.
     const later = change(metered, monthly, { usage, usageFrom: new Map([['chg_api', '2026-01-05T00:00:00.000Z']]) });
     assert.deepEqual([later.lines[1]!.periodStart, later.lines[1]!.periodEnd], ['2026-01-05T00:00:00.000Z', HALF.toISOString()]);
+  });
+});
+
+describe('prorationInvoice: a recurring measurement (seats held) billed at the change', () => {
+  const seatsUsed = aCharge({ id: 'chg_seats_used', productId: 'prod_seats_used', type: 'metered', pricing: { model: 'per_unit', unitAmount: 500 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
+  const withSeats = planOf('seats', [flat('basic', 1000), seatsUsed]);
+  const recurringUsage = new Set(['chg_seats_used']);
+  const usage = new Map([['chg_seats_used', 4]]);
+
+  it('when an upgrade in the same interval drops it half-way, then the seats held so far bill half the period price at the old price', () => {
+    const invoice = change(withSeats, pro, { usage, recurringUsage });
+    // credit -500; seats 4 x 5.00 = 20.00 a period, held for [s, t) = 1/2: 1000; the rest 1500; net 2000, tax 380.
+    assert.deepEqual(figures(invoice), [[-500, 0, -95, -595], [1000, 0, 190, 1190], [1500, 0, 285, 1785]]);
+    const line = invoice.lines[1]!;
+    assert.deepEqual([line.chargeId, line.quantity, line.unitAmount, line.periodStart, line.periodEnd], ['chg_seats_used', 4, undefined, START.toISOString(), HALF.toISOString()]);
+  });
+
+  it('when a change earlier in the period billed the seats before it, then the share runs from there: (t - from) / (e - s)', () => {
+    // From 6 April to 16 April: 10 of 30 days: round(2000 x 864,000 / 2,592,000) = 667.
+    const invoice = change(withSeats, pro, { usage, recurringUsage, usageFrom: new Map([['chg_seats_used', '2026-04-06T00:00:00.000Z']]) });
+    assert.deepEqual(invoice.lines[1]!.subtotal, 667);
+    assert.equal(invoice.lines[1]!.periodStart, '2026-04-06T00:00:00.000Z');
+  });
+
+  it('when the interval changes, then the seats so far bill their share of the period, metered usage its price whole', () => {
+    const yearly = planOf('yearly', [flat('yearly', 10000)], { interval: { unit: 'year', count: 1 } });
+    const invoice = change(withSeats, yearly, { usage, recurringUsage });
+    // credit -500; seats 1000 (half of 2000, not the full period's 2000); the year 10000.
+    assert.deepEqual(figures(invoice), [[-500, 0, -95, -595], [1000, 0, 190, 1190], [10000, 0, 1900, 11900]]);
+    const api = aCharge({ id: 'chg_api', productId: 'prod_api', type: 'metered', pricing: { model: 'per_unit', unitAmount: 10 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
+    const both = planOf('both', [flat('basic', 1000), seatsUsed, api]);
+    const mixed = change(both, yearly, { usage: new Map([['chg_seats_used', 4], ['chg_api', 250]]), recurringUsage });
+    assert.deepEqual(mixed.lines.filter((l) => l.type === 'metered').map((l) => [l.chargeId, l.subtotal]), [['chg_seats_used', 1000], ['chg_api', 2500]]);
+  });
+
+  it('recurringUsageOf names the metered charges on recurring measurements', () => {
+    const catalog = new Map([['m_seats', { type: 'recurring' }], ['m_api', { type: 'metered' }]]);
+    const used = { charge: seatsUsed, product: aProduct({ id: 'prod_seats_used', measurementId: 'm_seats' }), quantity: 0 };
+    const api = { charge: aCharge({ id: 'chg_api', type: 'metered', productId: 'prod_api' }), product: aProduct({ id: 'prod_api', measurementId: 'm_api' }), quantity: 0 };
+    assert.deepEqual([...recurringUsageOf({ plan: withSeats, charges: [used, api] }, catalog)], ['chg_seats_used']);
   });
 });
 
@@ -184,7 +228,8 @@ describe('usageToBillNow: the metered usage an immediate change bills at once', 
   const cases: [string, PlanSelection, string[]][] = [
     ['when the new plan bills both through the same products at the same prices, then nothing', selectionOf('pro', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 500)]), []],
     ['when the new plan bills the calls at another price, then the calls', selectionOf('pro', [meter('chg_calls2', calls, 20), meter('chg_seats2', seats, 500)]), ['chg_calls']],
-    ['when the new plan drops both, then the calls only (a recurring value is billed by the plan at the period end)', selectionOf('pro', []), ['chg_calls']],
+    ['when the new plan drops both, then both (the seats held so far are billed at the old price)', selectionOf('pro', []), ['chg_calls', 'chg_seats']],
+    ['when the new plan bills the seats at another price, then the seats', selectionOf('pro', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 700)]), ['chg_seats']],
     ['when the interval changes, then every metered charge (the period ends now)', selectionOf('yearly', [meter('chg_calls2', calls, 10), meter('chg_seats2', seats, 500)], { interval: { unit: 'year', count: 1 } }), ['chg_calls', 'chg_seats']],
   ];
   for (const [name, next, expected] of cases) {
@@ -333,6 +378,52 @@ describe('prorationInvoice: properties', () => {
         const invoice = prorationInvoice({ current: same, next: same, periodStart: START, periodEnd: END, at, coupon: null, couponPeriod: 1, tax });
         assert.deepEqual(totals(invoice), [0, 0, 0, 0]);
         for (const row of byRate(invoice).values()) assert.deepEqual(row, { amount: 0, tax: 0 });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a change to the same selection with recurring and metered measurements prorates to 0: nothing of their usage is billed at the change', () => {
+    const measurements = new Map([['m_seats', { type: 'recurring' }], ['m_api', { type: 'metered' }]]);
+    const seatsProduct = aProduct({ id: 'prod_m_seats', measurementId: 'm_seats' });
+    const apiProduct = aProduct({ id: 'prod_m_api', measurementId: 'm_api' });
+    fc.assert(
+      fc.property(planSpec, pricing, pricing, fc.nat({ max: 500 }), fc.nat({ max: 5000 }), fc.constantFrom(...taxes), instant, (specs, seatPrice, apiPrice, seatsHeld, calls, tax, at) => {
+        const base = planFrom('a', specs, 'exclusive');
+        const meter = (id: string, product: Product, p: Pricing) => ({
+          charge: aCharge({ id, productId: product.id, type: 'metered', pricing: p, quantity: { default: 0, min: 0, max: null, adjustable: false } }), product, quantity: 0,
+        });
+        const charges = [...base.charges, meter('chg_m_seats', seatsProduct, seatPrice), meter('chg_m_api', apiProduct, apiPrice)];
+        const same: PlanSelection = { plan: { ...base.plan, charges: charges.map((c) => c.charge) }, charges };
+        const billNow = usageToBillNow(same, same, measurements);
+        assert.equal(billNow.size, 0);
+        const soFar = new Map([['chg_m_seats', seatsHeld], ['chg_m_api', calls]].filter(([id]) => billNow.has(id as string)) as [string, number][]);
+        const invoice = prorationInvoice({
+          current: same, next: same, periodStart: START, periodEnd: END, at, coupon: null, couponPeriod: 1, tax, usage: soFar, recurringUsage: recurringUsageOf(same, measurements),
+        });
+        assert.deepEqual(totals(invoice), [0, 0, 0, 0]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a recurring value split at a change (old price for [s, t), new price from t) bills the whole period price when the price is the same, within a cent', () => {
+    const measured = aCharge({ id: 'chg_held', productId: 'prod_held', type: 'metered', quantity: { default: 0, min: 0, max: null, adjustable: false } });
+    fc.assert(
+      fc.property(pricing, fc.nat({ max: 500 }), fc.constantFrom(...taxes), instant, (p, held, tax, at) => {
+        const charge = { ...measured, pricing: p };
+        const plan = planOf('held', [charge]);
+        const current: PlanSelection = { plan, charges: [{ charge, product: aProduct({ id: 'prod_held' }), quantity: 0 }] };
+        const before = prorationInvoice({
+          current, next: { plan, charges: [] }, periodStart: START, periodEnd: END, at, coupon: null, couponPeriod: 1, tax,
+          usage: new Map([['chg_held', held]]), recurringUsage: new Set(['chg_held']),
+        });
+        const t = new Date(Math.floor(at.getTime() / 1000) * 1000);
+        const rest = { plan, selection: current.charges, coupon: null, couponPeriod: 1, tax, usage: new Map([['chg_held', held]]), ended: { start: START, end: END }, next: null };
+        const after = priceRenewal({ ...rest, usageFrom: new Map([['chg_held', t]]), recurringUsage: new Set(['chg_held']) });
+        const whole = priceRenewal(rest);
+        const subtotal = (lines: readonly { chargeId: string; subtotal: number }[]) => lines.filter((l) => l.chargeId === 'chg_held').reduce((s, l) => s + l.subtotal, 0);
+        assert.ok(Math.abs(subtotal(before.lines) + subtotal(after.lines) - subtotal(whole.lines)) <= 1, `${subtotal(before.lines)} + ${subtotal(after.lines)} against ${subtotal(whole.lines)}`);
       }),
       { numRuns: RUNS },
     );

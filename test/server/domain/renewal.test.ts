@@ -74,6 +74,25 @@ describe('renewal (pure)', () => {
     });
   });
 
+  describe('a recurring value (seats held) billed for part of its period', () => {
+    // chg_calls read as a recurring measurement: 150 held, 3.00 for the whole period of 28 days.
+    const held = { plan, selection, coupon: null, couponPeriod: 2, tax, usage: new Map([['chg_calls', 150]]), next: null, recurringUsage: new Set(['chg_calls']) };
+    const subtotal = (priced: ReturnType<typeof priceRenewal>) => priced.lines.find((l) => l.chargeId === 'chg_calls')!.subtotal;
+    it('when the whole period is billed, then the whole price', () => assert.equal(subtotal(priceRenewal({ ...held, ended })), 300));
+    it('when a change re-priced it on day 7, then the renewal bills [from, end): 21 of 28 days', () => {
+      const priced = priceRenewal({ ...held, ended, usageFrom: new Map([['chg_calls', at('2026-02-07T10:00:00Z')]]) });
+      assert.equal(subtotal(priced), 225);
+      assert.equal(priced.lines[0]!.unitAmount, undefined, 'a share is no unit x quantity');
+    });
+    it('when a cancellation now cuts the period on day 14, then it bills 14 of the period 28 days', () => {
+      assert.equal(subtotal(priceRenewal({ ...held, ended: { start: ended.start, end: at('2026-02-14T10:00:00Z') }, periodEnd: ended.end })), 150);
+    });
+    it('when the measurement is metered (not a value held), then the usage is billed at its price whatever the part of the period', () => {
+      const { recurringUsage: _none, ...metered } = held;
+      assert.equal(subtotal(priceRenewal({ ...metered, ended: { start: ended.start, end: at('2026-02-14T10:00:00Z') }, periodEnd: ended.end })), 300);
+    });
+  });
+
   describe('properties', () => {
     const arbitrary = fc.record({
       unitAmount: fc.integer({ min: 0, max: 100_000 }),

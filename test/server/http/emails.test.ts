@@ -48,8 +48,8 @@ for (const target of testDatabases()) {
       if (target.name === 'postgres') await db.close();
     });
 
-    const checkout = async (t: TestApp, buyer: Record<string, unknown> = {}) => {
-      const plan = await aFlatPlan(t, 2900);
+    const checkout = async (t: TestApp, buyer: Record<string, unknown> = {}, planOverrides: Record<string, unknown> = {}) => {
+      const plan = await aFlatPlan(t, 2900, planOverrides);
       const res = await confirm(t, (await startCheckout(t, { plan: plan.code }, buyer)).id);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body as { customer: { id: string; email: string }; subscription: { id: string; planCode: string }; invoice: { id: string; number: string } };
@@ -85,7 +85,7 @@ for (const target of testDatabases()) {
     });
 
     it('when the lifecycle writes payment_failed, trial_will_end and cancelled, then each sends its email in the buyer locale, payment failed linking to the portal', async () => {
-      const done = await checkout(kept, { locale: 'de' });
+      const done = await checkout(kept, { locale: 'de' }, { translations: { de: { name: 'Profi' } } });
       const at = new Date().toISOString();
       await db.transaction((tx) =>
         recordEvents(
@@ -110,6 +110,9 @@ for (const target of testDatabases()) {
       const [cancelled] = await emailOfEvent(done.subscription.id, 'subscription.cancelled');
       assert.equal(cancelled!.subject, 'Ihr Abonnement bei Acme Cloud GmbH ist gekündigt');
       assert.match(cancelled!.text_body!, /am 5\. März 2027 gekündigt/);
+      // The plan by its name in the customer's language, not by its code.
+      assert.match(cancelled!.text_body!, /Ihr Abonnement für Profi wurde/);
+      assert.match(trial!.text_body!, /Ihr Testzeitraum für Profi endet/);
       assert.ok([failed, trial, cancelled].every((m) => m!.status === 'kept' && m!.recipient === done.customer.email));
     });
 

@@ -56,6 +56,7 @@ interface World {
   publishable: string;
   tag: string;
   planCode: string;
+  familyCode: string;
   productNumber: string;
   couponId: string;
   couponCode: string;
@@ -240,6 +241,7 @@ async function buildWorld(t: TestApp): Promise<World> {
   };
   const post = (path: string, body: object, key = t.sk) => request(t.app).post(path).set(key).send(body);
   const product = await ok(await post('/v1/products', { number: `${tag}-seat`, name: 'Seat' }), 'product');
+  const family = await ok(await post('/v1/product-families', { code: `${tag}-fam`, name: 'Family' }), 'family');
   const plan = await ok(
     await post('/v1/plans', {
       code: `${tag}-team`,
@@ -271,6 +273,7 @@ async function buildWorld(t: TestApp): Promise<World> {
     publishable: t.publishable,
     tag,
     planCode: plan.code as string,
+    familyCode: family.code as string,
     productNumber: product.number as string,
     couponId: coupon.id,
     couponCode: coupon.code as string,
@@ -306,10 +309,18 @@ function validBodies(w: World): Seeds {
     'POST /v1/quotes': () => ({ ...cart(), customer: { country: 'FR', type: 'business', vatId: 'FR40303265045', email: 'a@example.test' } }),
     'POST /v1/checkouts': (random) => ({ ...cart(), customer: buyer(random) }),
     'POST /v1/checkouts/{id}/confirm': () => ({ paymentMethod: 'pm_card_visa', authenticated: true }),
-    'POST /v1/product-families': (random) => ({ code: fresh(random, 'fam'), name: 'Family', description: 'All of it' }),
-    'POST /v1/measurements': (random) => ({ code: fresh(random, 'calls'), unit: 'call', description: 'API calls', type: 'metered', aggregation: 'sum', prorated: false }),
-    'POST /v1/products': (random) => ({ number: fresh(random, 'p'), name: 'Seat', internalName: 'seat', description: 'A seat', type: 'product', taxGroup: 'reduced', invoiceVisibility: 'always', archived: false }),
-    'PATCH /v1/products/{ref}': () => ({ name: 'Seat', internalName: 'seat', description: 'A seat', taxGroup: 'standard', archived: false }),
+    'POST /v1/product-families': (random) => ({ code: fresh(random, 'fam'), name: 'Family', description: 'All of it', translations: { de: { name: 'Familie', description: 'Alles' } } }),
+    'PATCH /v1/product-families/{ref}': () => ({ name: 'Family', description: 'All of it', translations: { de: { name: 'Familie' }, en: null } }),
+    'POST /v1/measurements': (random) => ({
+      code: fresh(random, 'calls'), unit: 'call', unitPlural: 'calls', description: 'API calls', type: 'metered', aggregation: 'sum', prorated: false,
+      translations: { de: { unit: 'Aufruf', unitPlural: 'Aufrufe', description: 'API-Aufrufe' } },
+    }),
+    'PATCH /v1/measurements/{ref}': () => ({ unit: 'call', unitPlural: 'calls', description: 'API calls', translations: { de: { unit: 'Aufruf', unitPlural: 'Aufrufe' } } }),
+    'POST /v1/products': (random) => ({
+      number: fresh(random, 'p'), name: 'Seat', internalName: 'seat', description: 'A seat', type: 'product', taxGroup: 'reduced', invoiceVisibility: 'always', archived: false,
+      translations: { de: { name: 'Platz', description: 'Ein Platz' } },
+    }),
+    'PATCH /v1/products/{ref}': () => ({ name: 'Seat', internalName: 'seat', description: 'A seat', taxGroup: 'standard', archived: false, translations: { de: { name: 'Platz' } } }),
     'POST /v1/plans': (random) => ({
       code: fresh(random, 'plan'),
       name: 'Plan',
@@ -320,12 +331,13 @@ function validBodies(w: World): Seeds {
       interval: { unit: 'month', count: 1 },
       trialDays: 14,
       taxBehavior: 'exclusive',
+      translations: { de: { name: 'Tarif', description: 'Ein Tarif' } },
       charges: [
         { product: w.productNumber, type: 'recurring', pricing: { model: 'tiered', mode: 'graduated', tiers: [{ upTo: 10, unitAmount: 1000, flatAmount: 0 }, { upTo: null, unitAmount: 800 }] }, quantity: { default: 1, min: 1, max: 100, adjustable: true } },
         { product: w.productNumber, type: 'one_time', pricing: { model: 'package', packageSize: 5, amount: 500 }, optional: true },
       ],
     }),
-    'PATCH /v1/plans/{code}': () => ({ name: 'Team', description: 'For teams', status: 'active', checkoutAllowed: true, trialDays: 0 }),
+    'PATCH /v1/plans/{code}': () => ({ name: 'Team', description: 'For teams', status: 'active', checkoutAllowed: true, trialDays: 0, translations: { de: { name: 'Team', description: 'Für Teams' } } }),
     'POST /v1/coupons': (random) => ({
       code: fresh(random, 'c'),
       name: 'Coupon',
@@ -385,6 +397,8 @@ function pathValue(op: Operation, name: string, w: World): string {
   if (op.path.startsWith('/v1/invoices')) return w.invoiceNumber;
   if (op.path.startsWith('/v1/products')) return w.productNumber;
   if (op.path.startsWith('/v1/plans')) return w.planCode;
+  if (op.path.startsWith('/v1/product-families')) return w.familyCode;
+  if (op.path.startsWith('/v1/measurements')) return `${w.tag}-calls`;
   if (op.path.startsWith('/v1/events')) return w.eventId;
   if (op.path.startsWith('/v1/credit-notes')) return w.creditNoteId;
   if (op.key === 'DELETE /v1/webhook-endpoints/{id}') return w.spareEndpointId;
@@ -397,6 +411,7 @@ function queryValue(name: string, w: World): string | undefined {
   if (name === 'limit') return '5';
   if (name === 'customerId') return w.customerId;
   if (name === 'format') return 'ubl';
+  if (name === 'locale') return 'de-AT';
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import { createProduct, pointers, problemOf } from '../../support/api.js';
 import { aFlatPlan, aSeatsPlan, FRENCH_BUSINESS, type PlanWithProducts } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
-import { aMeteredPlan, anEvent, createMeasurement, postUsage } from '../../support/usage.js';
+import { aMeteredPlan, anEvent, createMeasurement, postUsage, type MeasurementView } from '../../support/usage.js';
 import { advance, billingRun, clockedApp, eventTypes, getSubscription, invoicesOf, subscribe } from '../../support/lifecycle.js';
 
 const DAY = 86_400;
@@ -345,35 +345,46 @@ for (const target of testDatabases()) {
       );
     });
 
+    /**
+     * A 10.00 plan every 30 days billing `measurement` at `unitAmount` a unit, and a plan of its family at
+     * `amount` (30.00) that bills it through the same product as `pricing` (or not at all).
+     */
+    const measuredAndNext = async (measurement: MeasurementView, unitAmount: number, pricing: Record<string, unknown> | null, overrides: Record<string, unknown> = {}, amount = 3000) => {
+      const family = await aFamily();
+      const basic = await aMeteredPlan(world.t, [measurement], { unitAmount, plan: { familyId: family, interval: THIRTY_DAYS } });
+      const charges: Record<string, unknown>[] = [{ product: (await createProduct(world.t)).number, type: 'recurring', pricing: { model: 'flat', amount } }];
+      if (pricing) charges.push({ product: basic.charges[1]!.productId, type: 'metered', pricing, quantity: { default: 0, min: 0 } });
+      return { basic, next: await aPlanIn(family, amount, { charges, ...overrides }) };
+    };
+    /** Subscribes to `basic`, records `value` of `measurement` on day 1, and changes to `next` at t = s + 15 days (half the period, to the second). */
+    const changeOnDay15 = async (basic: { code: string }, next: { code: string }, measurement: { code: string }, value: number) => {
+      const { subscription } = await subscribeTo(basic as PlanWithProducts);
+      await forward(DAY);
+      assert.equal((await postUsage(world.t, [anEvent(subscription.id, measurement, { value })])).body.accepted, 1);
+      await forward(14 * DAY);
+      const t = new Date(Math.floor(Date.parse(after_(subscription.currentPeriodStart, 15 * DAY)) / 1000) * 1000).toISOString();
+      const res = await change(subscription.id, { plan: next.code, prorationDate: t });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.effective, 'now');
+      return { subscription, res, t };
+    };
+    const usageLines = (invoice: Record<string, any>) =>
+      (invoice.lines as { type: string; chargeId: string; quantity: number; subtotal: number; periodStart: string; periodEnd: string }[]).filter((l) => l.type === 'metered').map((l) => [l.chargeId, l.quantity, l.subtotal, l.periodStart, l.periodEnd]);
+
     describe('metered usage before a change in the same interval', () => {
       /** A 10.00 plan billing calls at 0.10, and a 30.00 plan of its family that bills them as `callsPricing` (or not at all). */
       const meteredAndPro = async (callsPricing: Record<string, unknown> | null) => {
-        const family = await aFamily();
         const calls = await createMeasurement(world.t);
-        const basic = await aMeteredPlan(world.t, [calls], { plan: { familyId: family, interval: THIRTY_DAYS } });
-        const charges: Record<string, unknown>[] = [{ product: (await createProduct(world.t)).number, type: 'recurring', pricing: { model: 'flat', amount: 3000 } }];
-        if (callsPricing) charges.push({ product: basic.charges[1]!.productId, type: 'metered', pricing: callsPricing, quantity: { default: 0, min: 0 } });
-        const pro = await aPlanIn(family, 3000, { charges });
+        const { basic, next: pro } = await measuredAndNext(calls, 10, callsPricing);
         return { calls, basic, pro };
       };
       /** Subscribes to `basic`, records 150 calls on day 1, and upgrades to `pro` on day 15. */
-      const upgradeWithUsage = async (basic: { code: string }, pro: { code: string }, calls: { code: string }) => {
-        const { subscription } = await subscribeTo(basic as PlanWithProducts);
-        await forward(DAY);
-        assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 150 })])).body.accepted, 1);
-        await forward(14 * DAY);
-        const res = await change(subscription.id, { plan: pro.code });
-        assert.equal(res.status, 200, JSON.stringify(res.body));
-        assert.equal(res.body.effective, 'now');
-        return { subscription, res, t: res.body.prorationDate as string };
-      };
+      const upgradeWithUsage = (basic: { code: string }, pro: { code: string }, calls: { code: string }) => changeOnDay15(basic, pro, calls, 150);
       const renewalOf = async (subscriptionId: string) => {
         await forward(16 * DAY);
         await billingRun(world.t);
         return (await invoicesOf(world.t, subscriptionId)).find((i) => i.kind === 'renewal')!;
       };
-      const usageLines = (invoice: Record<string, any>) =>
-        (invoice.lines as { type: string; chargeId: string; quantity: number; subtotal: number; periodStart: string; periodEnd: string }[]).filter((l) => l.type === 'metered').map((l) => [l.chargeId, l.quantity, l.subtotal, l.periodStart, l.periodEnd]);
 
       it('when the new plan bills the measurement at the same price, then the renewal bills the whole period usage, before and after the change', async () => {
         const { calls, basic, pro } = await meteredAndPro({ model: 'per_unit', unitAmount: 10 });
@@ -432,6 +443,71 @@ for (const target of testDatabases()) {
           assert.equal(renewal.lines[0].chargeId, to.charges[0]!.id, 'the next period at the new plan');
           assert.deepEqual(usageLines(upcoming), usageLines(renewal), 'the upcoming invoice showed the same');
         }
+      });
+    });
+
+    describe('a recurring measurement (seats held) and a change', () => {
+      /** A 10.00 plan billing seats held at 5.00 a seat a period, and a plan of its family billing them as `seatsPricing` (or not). */
+      const seatsAndPro = async (seatsPricing: Record<string, unknown> | null, overrides: Record<string, unknown> = {}, amount = 3000) => {
+        const seats = await createMeasurement(world.t, { type: 'recurring', aggregation: 'last_value' });
+        const { basic, next: pro } = await measuredAndNext(seats, 500, seatsPricing, overrides, amount);
+        return { seats, basic, pro };
+      };
+      /** Subscribes to `basic`, holds 4 seats from day 1, and changes to `pro` at exactly half the period (day 15). */
+      const changeHalfWay = (basic: { code: string }, pro: { code: string }, seats: { code: string }) => changeOnDay15(basic, pro, seats, 4);
+
+      it('when the new plan bills the seats at another price, then the change bills the seats held so far at the old price for [s, t), and the renewal the seats from t at the new one for [t, e)', async () => {
+        const { seats, basic, pro } = await seatsAndPro({ model: 'per_unit', unitAmount: 700 });
+        const { subscription, res, t } = await changeHalfWay(basic, pro, seats);
+        // 4 seats x 5.00 a period, held for half of it: 10.00.
+        assert.deepEqual(usageLines(res.body.invoice), [[basic.charges[1]!.id, 4, 1000, subscription.currentPeriodStart, t]]);
+        assert.deepEqual(figures(res.body.invoice), [[-500, 0, -95, -595], [1000, 0, 190, 1190], [1500, 0, 285, 1785]]);
+        await forward(5 * DAY);
+        assert.equal((await postUsage(world.t, [anEvent(subscription.id, seats, { value: 6 })])).body.accepted, 1);
+        // The rest of the period at the new price: 6 seats x 7.00 x 1/2 = 21.00 (the value at the period end, not prorated).
+        const view = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/usage`).set(world.t.sk)).body.charges;
+        assert.deepEqual(view.map((c: { quantity: number; amount: number; periodStart: string }) => [c.quantity, c.amount, c.periodStart]), [[6, 2100, t]]);
+        const upcoming = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk)).body;
+        await forward(10 * DAY);
+        await billingRun(world.t);
+        const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+        assert.deepEqual(usageLines(renewal), [[pro.charges[1]!.id, 6, 2100, t, subscription.currentPeriodEnd]]);
+        assert.deepEqual([upcoming.total, usageLines(upcoming)], [renewal.total, usageLines(renewal)], 'the upcoming invoice showed the same');
+      });
+
+      it('when the new plan drops the seats, then the change bills the seats held so far at the old price for [s, t), and the renewal none', async () => {
+        const { seats, basic, pro } = await seatsAndPro(null);
+        const { subscription, res, t } = await changeHalfWay(basic, pro, seats);
+        assert.deepEqual(usageLines(res.body.invoice), [[basic.charges[1]!.id, 4, 1000, subscription.currentPeriodStart, t]]);
+        await forward(16 * DAY);
+        await billingRun(world.t);
+        const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+        assert.deepEqual(usageLines(renewal), []);
+      });
+
+      it('when the new plan bills the seats alike, then nothing of them is billed at the change and the renewal bills the whole period', async () => {
+        const { seats, basic, pro } = await seatsAndPro({ model: 'per_unit', unitAmount: 500 });
+        const { subscription, res } = await changeHalfWay(basic, pro, seats);
+        assert.deepEqual(usageLines(res.body.invoice), []);
+        await forward(16 * DAY);
+        await billingRun(world.t);
+        const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+        assert.deepEqual(usageLines(renewal), [[pro.charges[1]!.id, 4, 2000, subscription.currentPeriodStart, subscription.currentPeriodEnd]]);
+      });
+
+      it('when the interval changes half-way, then the seats held so far bill half the period price (not a full period), and the new period bills them whole', async () => {
+        const { seats, basic, pro: yearly } = await seatsAndPro({ model: 'per_unit', unitAmount: 500 }, { interval: { unit: 'day', count: 360 } }, 12000);
+        const { subscription, res, t } = await changeHalfWay(basic, yearly, seats);
+        // credit -5.00; 4 seats for [s, t) = half of 20.00; the first 360 days at 120.00.
+        assert.deepEqual(usageLines(res.body.invoice), [[basic.charges[1]!.id, 4, 1000, subscription.currentPeriodStart, t]]);
+        assert.deepEqual(figures(res.body.invoice), [[-500, 0, -95, -595], [1000, 0, 190, 1190], [12000, 0, 2280, 14280]]);
+        const upcoming = (await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk)).body;
+        await forward(361 * DAY);
+        await billingRun(world.t);
+        const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+        // The carried 4 seats over the new plan's whole first period.
+        assert.deepEqual(usageLines(renewal), [[yearly.charges[1]!.id, 4, 2000, t, res.body.subscription.currentPeriodEnd]]);
+        assert.deepEqual(usageLines(upcoming), usageLines(renewal));
       });
     });
 

@@ -7,6 +7,7 @@ import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { aFixedCouponInput, createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
+import { advance, invoicesOf } from '../../support/lifecycle.js';
 import { aMeteredPlan, anEvent, createMeasurement, postUsage, subscribe, type MeasurementView, type MeteredPlan } from '../../support/usage.js';
 
 for (const target of testDatabases()) {
@@ -164,6 +165,30 @@ for (const target of testDatabases()) {
         await db.query(`update subscriptions set current_period_start = current_period_start + interval '1 second' where id = $1`, [subscription.id]);
         assert.deepEqual((await postUsage(t, [event])).body, { accepted: 0, duplicates: 1, rejected: [] });
       });
+    });
+
+    describe('a recurring value (seats) when the period ends now', () => {
+      /** A plan every 30 days billing seats held at 5.00 a seat a period; 4 seats from the start, then 15 days (half the period). */
+      const halfWayWithSeats = async () => {
+        const seats = await createMeasurement(t, { type: 'recurring', aggregation: 'last_value', unit: 'seat' });
+        const perMonth = await aMeteredPlan(t, [seats], { unitAmount: 500, plan: { interval: { unit: 'day', count: 30 } } });
+        const { subscription } = await subscribe(t, perMonth.code);
+        assert.equal((await postUsage(t, [anEvent(subscription.id, seats, { value: 4, timestamp: subscription.currentPeriodStart })])).body.accepted, 1);
+        await advance(t, { days: 15 });
+        return { subscription, charge: perMonth.charges[1]!.id };
+      };
+      const seatLines = async (subscriptionId: string, kind: string) =>
+        (await invoicesOf(t, subscriptionId)).find((i) => i.kind === kind)!.lines.map((l: { chargeId: string; quantity: number; subtotal: number }) => [l.chargeId, l.quantity, l.subtotal]);
+
+      for (const [verb, done, kind] of [['cancel', 'cancelled', 'final'], ['pause', 'paused', 'usage']] as const) {
+        it(`when the subscription is ${done} now half-way, then its ${kind} invoice bills the seats held so far for half the period price, not a whole period's`, async () => {
+          const { subscription, charge } = await halfWayWithSeats();
+          const res = await request(t.app).post(`/v1/subscriptions/${subscription.id}/${verb}`).set(t.sk).send({ at: 'now' });
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          // 4 seats x 5.00 = 20.00 a period, held for 15 of its 30 days: 10.00.
+          assert.deepEqual(await seatLines(subscription.id, kind), [[charge, 4, 1000]]);
+        });
+      }
     });
 
     describe('malformed batches', () => {
