@@ -26,6 +26,8 @@ if (files.length === 0) {
 // The document tests read PDFs back with poppler-utils.
 const poppler = spawnSync(process.execPath, [new URL('./ensure-poppler.mjs', import.meta.url).pathname], { stdio: 'inherit' });
 if (poppler.status !== 0) process.exit(poppler.status ?? 1);
+// Which node runs them (CI runs them on Node 20 and on Node 24), in the log.
+process.stdout.write(`server tests on node ${process.version}: ${files.length} files\n`);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', ...(flags.some((f) => f.startsWith('--test-concurrency')) ? [] : ['--test-concurrency=2']), '--test-reporter=spec', ...flags, ...files],

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order: type check, server tests, component tests in headless Chromium,
-// end-to-end tests. Each step's output is shown as it runs; the counts are added up at the end into one
-// plain `N passed, N failed` line.
+// end-to-end tests, then the server tests again on Node 24 (`npx -y node@24`, from the npm registry: Node 20
+// is past its end of life, and Billkit supports both). Each step's output is shown as it runs; the counts
+// are added up at the end into one plain `N passed, N failed` line, after each step's time.
 import { spawn } from 'node:child_process';
 import { countsOf } from './test-counts.mjs';
 
@@ -10,6 +11,9 @@ const steps = [
   { name: 'server tests', cmd: 'node', args: ['scripts/test-server.mjs', 'test/server', 'test/react', 'test/contract'] },
   { name: 'component tests', cmd: 'npm', args: ['run', '--silent', 'test:components'] },
   { name: 'end-to-end tests', cmd: 'npm', args: ['run', '--silent', 'test:e2e'] },
+  // Whatever node runs this script, the server tests also run on the newest Node 24 (its test-server.mjs
+  // starts every test process, and the processes those tests start, with the same node).
+  { name: 'node 24: server tests', cmd: 'npx', args: ['-y', 'node@24', 'scripts/test-server.mjs', 'test/server', 'test/react', 'test/contract'] },
 ];
 
 const only = process.argv.slice(2);
@@ -21,12 +25,14 @@ const summary = [];
 for (const step of steps) {
   if (only.length && !only.some((o) => step.name.startsWith(o))) continue;
   process.stdout.write(`\n=== ${step.name}\n`);
+  const started = Date.now();
   const { code, output } = await run(step.cmd, step.args);
+  const took = `${Math.round((Date.now() - started) / 1000)} s`;
   const counts = countsOf(output, step.name === 'type check' ? code : null);
   passed += counts.passed;
   failed += counts.failed;
   skipped.push(...counts.skipped.map((name) => `${step.name}: ${name}`));
-  summary.push(`${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} (${counts.passed} passed, ${counts.failed} failed, ${counts.skipped.length} skipped)`);
+  summary.push(`${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} (${counts.passed} passed, ${counts.failed} failed, ${counts.skipped.length} skipped) in ${took}`);
   if (code !== 0 && counts.failed === 0) failed += 1; // a step that broke without counting a failure
 }
 

@@ -4,7 +4,6 @@ import { CatalogService } from './app/catalog.js';
 import { SubscriptionChangeService } from './app/change-subscription.js';
 import { CheckoutService } from './app/checkout.js';
 import { PaymentCollector } from './app/collect-payment.js';
-import { BillingRunService } from './app/billing-run.js';
 import { InvoiceActions } from './app/invoice-actions.js';
 import { CouponService } from './app/coupons.js';
 import { CreditNoteService } from './app/credit-invoice.js';
@@ -12,7 +11,7 @@ import { DocumentService } from './app/documents.js';
 import { CustomerSessionService } from './app/customer-sessions.js';
 import { CustomerService } from './app/customers.js';
 import { SubscriptionMetadataService } from './app/subscription-metadata.js';
-import { UsageRecorder } from './app/record-usage.js';
+import { ObservedBillingRuns, ObservedUsageRecorder } from './app/work-observer.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { TestPaymentProvider } from './payments/test-provider.js';
 import { KeyStore } from './app/keys.js';
@@ -25,6 +24,7 @@ import { WebhookDelivery } from './app/deliver-webhooks.js';
 import { EmailDelivery, sendSignInCode } from './app/send-emails.js';
 import { WebhookEndpointService } from './app/webhook-endpoints.js';
 import type { Deps, HttpConfig } from './http/deps.js';
+import { createMetrics } from './http/metrics.js';
 import { livePolicy, TEST_MODE_POLICY, type UrlPolicy } from './notify/address-policy.js';
 import { databaseOnly, type MailTransport } from './notify/mail-transport.js';
 import { HttpWebhookSender, type WebhookSender } from './notify/webhook-sender.js';
@@ -51,8 +51,11 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
   const documents = new DocumentService(db, catalogCache);
   const creditNotes = new CreditNoteService(db, catalogCache, payments);
   const portalSessions = new PortalSessions(db, catalogCache, `${config.publicUrl ?? ''}/portal`);
+  // The process's metrics: the HTTP requests (createApp) and the background work the services below do.
+  const metrics = createMetrics(db, async () => CatalogCache.now(await catalogCache.cached()));
   return {
     db,
+    metrics,
     keys: new KeyStore(db),
     catalogCache,
     catalog: new CatalogService(db, catalogCache),
@@ -67,9 +70,9 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     payments,
     collector,
     couponCache,
-    billingRuns: new BillingRunService(db, catalogCache, collector),
+    billingRuns: new ObservedBillingRuns(metrics.work, db, catalogCache, collector),
     invoiceActions: new InvoiceActions(db, catalogCache, collector, payments),
-    usage: new UsageRecorder(db, catalogCache, collector),
+    usage: new ObservedUsageRecorder(metrics.work, db, catalogCache, collector),
     subscriptionChanges,
     settings: new SettingsService(db, catalogCache),
     portalSessions,
@@ -77,8 +80,8 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     signIn: new SignInService(db, catalogCache, portalSessions, sendSignInCode),
     portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges, documents, creditNotes),
     webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
-    webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger),
-    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger, 20, documents),
+    webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger, undefined, metrics.work),
+    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger, 20, documents, metrics.work),
     config,
     ...(logger ? { logger } : {}),
   };

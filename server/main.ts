@@ -106,24 +106,42 @@ const drain = drainable(server);
 // Prometheus may scrape a port of its own, without a key (keep it on a private network).
 const metrics = config.metricsPort === undefined ? undefined : metricsServer(app.locals.metrics as Metrics).listen(config.metricsPort, config.host);
 
-// SIGTERM (or Ctrl-C): stop taking requests, let those in flight finish (at most BILLKIT_SHUTDOWN_TIMEOUT),
-// add this process's quote counts to the shared ones, close the database, exit 0.
+// SIGTERM (or Ctrl-C): stop taking requests, let those in flight and the jobs running finish (all within
+// BILLKIT_SHUTDOWN_TIMEOUT), add this process's quote counts to the shared ones, close the database, exit 0.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    const deadline = Date.now() + config.shutdownTimeoutMs;
     const draining = drain.close(config.shutdownTimeoutMs);
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: no new connections; finishing the requests in flight');
     void (async () => {
       if (!(await draining)) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: the connections still open were closed');
       metrics?.close();
-      await billing?.stop();
-      // The deliveries in flight are recorded (or left to their lease) before the database closes.
-      await deliveries.stop().catch(() => {});
+      // The billing run and the delivery passes in flight get what is left of the timeout. One still running
+      // then is cut by the exit as a crash would cut it, which loses nothing: each billing batch is one
+      // transaction (what committed stays, the rest is the next run's) and a delivery claimed but not
+      // recorded is sent again after its lease (the crash tests prove both).
+      const jobs = Promise.all([billing?.stop(), deliveries.stop().catch(() => {})]);
+      const finished = await within(jobs, deadline - Date.now());
+      if (!finished) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: the jobs still running are cut (as by a crash: nothing is lost)');
       mail.close();
       const sync = app.locals.syncRateLimits as (() => Promise<void>) | undefined;
-      await sync?.().catch(() => {});
-      await db.close().catch(() => {});
+      // At least a second for it, even past the timeout: a cut job may still hold pool connections it waits for.
+      if (sync) await within(sync(), Math.max(1000, deadline - Date.now()));
+      // With a job cut, its connection is still checked out and closing the pool would wait for it: the exit closes it.
+      if (finished) await db.close().catch(() => {});
       logger.info('stopped');
     })().finally(() => process.exit(0));
+  });
+}
+
+/** Whether `work` settles within `ms` (it goes on either way). */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    work.then(
+      () => resolve(true),
+      () => resolve(true),
+    ).finally(() => clearTimeout(timer));
   });
 }
 

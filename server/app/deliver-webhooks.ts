@@ -14,6 +14,7 @@ import type { WebhookResult, WebhookSender } from '../notify/webhook-sender.js';
 import type { CatalogCache } from './catalog-cache.js';
 import { drainDue, type PassSummary } from './delivery-pass.js';
 import { endpointView } from './webhook-endpoints.js';
+import { NOBODY, type WorkObserver } from './work-observer.js';
 
 export class WebhookDelivery {
   constructor(
@@ -23,6 +24,8 @@ export class WebhookDelivery {
     private readonly logger?: Logger,
     /** Deliveries claimed and in flight at once, per pass. */
     private readonly batchSize = 50,
+    /** Told each pass's attempts: how long each delivered event took from its creation (the metrics). */
+    private readonly observer: WorkObserver = NOBODY,
   ) {}
 
   /** Delivers everything due now (on Billkit's clock), a batch in flight at once. */
@@ -38,6 +41,11 @@ export class WebhookDelivery {
         await repo.recordDelivered(tx, delivered.map(({ item, result, at }) => ({ deliveryId: item.id, endpointId: item.endpoint.id, number: item.attempt, at: at.toISOString(), ...result })));
         for (const s of sent) if (!isDelivered(s.result.statusCode)) await this.#recordFailure(tx, s.item, s.result, s.at);
         return sent.map((s) => isDelivered(s.result.statusCode));
+      },
+      (sent, outcomes) => {
+        // After the commit: what is told is recorded (a pass killed before it told nothing, and delivers again).
+        const after = sent.flatMap(({ item, at }, i) => (outcomes[i] ? [(at.getTime() - Date.parse(item.event.createdAt)) / 1000] : []));
+        this.observer.webhooksAttempted(after, sent.length - after.length);
       },
     );
   }

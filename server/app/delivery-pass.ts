@@ -37,6 +37,8 @@ export async function drainDue<T, R>(
   claim: (tx: Tx, now: string, leaseUntil: string) => Promise<T[]>,
   send: (item: T, clock: () => Date) => Promise<R>,
   record: (tx: Tx, sent: Sent<T, R>[]) => Promise<boolean[]>,
+  /** Called once a batch's outcomes are committed. */
+  recorded?: (sent: Sent<T, R>[], outcomes: boolean[]) => void,
 ): Promise<PassSummary> {
   const clock = await passClock(cache);
   const summary: PassSummary = { attempted: 0, succeeded: 0, failed: 0 };
@@ -48,6 +50,7 @@ export async function drainDue<T, R>(
     if (batch.length === 0) return summary;
     const sent = await Promise.all(batch.map(async (item) => ({ item, result: await send(item, clock), at: clock() })));
     const outcomes = await db.transaction((tx) => record(tx, sent));
+    recorded?.(sent, outcomes);
     for (const ok of outcomes) {
       summary.attempted++;
       if (ok) summary.succeeded++;

@@ -14,6 +14,7 @@ import { renderMail, type MailValues } from '../notify/templates.js';
 import { catalogFor, type CatalogCache, type MerchantSettings } from './catalog-cache.js';
 import type { DocumentService } from './documents.js';
 import { drainDue, type PassSummary } from './delivery-pass.js';
+import { NOBODY, type WorkObserver } from './work-observer.js';
 
 export interface MailSettings {
   transport: MailTransport;
@@ -72,6 +73,8 @@ export class EmailDelivery {
     private readonly batchSize = 20,
     /** Renders the invoice PDF a receipt carries (absent: receipts go without it). */
     private readonly documents?: Pick<DocumentService, 'invoice'>,
+    /** Told each batch's outcomes once recorded (the metrics). */
+    private readonly observer: WorkObserver = NOBODY,
   ) {}
 
   async #invoicePdf(invoice: Obj): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
@@ -102,6 +105,7 @@ export class EmailDelivery {
         for (const { item, result } of sent) await repo.recordEmail(tx, item.id, result);
         return sent.map(({ result }) => result.status === 'sent' || result.status === 'kept' || result.status === 'skipped');
       },
+      (sent) => this.observer.emailsAttempted(sent.map(({ result }) => result.status)),
     );
   }
 

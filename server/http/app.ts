@@ -40,7 +40,7 @@ const CLIENT_IP = Symbol('client address');
 export function createApp(deps: Deps): Express {
   const app = express();
   // Every request is counted and timed, whatever answers it (GET /metrics, BILLKIT_METRICS_PORT).
-  const metrics = createMetrics(deps.db);
+  const metrics = deps.metrics ?? createMetrics(deps.db);
   app.locals.metrics = metrics;
   app.use(metrics.observe);
   app.disable('x-powered-by');

@@ -10,6 +10,7 @@ import type { UsageRecorder } from '../app/record-usage.js';
 import type { BillingRunService } from '../app/billing-run.js';
 import type { InvoiceActions } from '../app/invoice-actions.js';
 import type { PaymentProvider } from '../payments/provider.js';
+import type { Metrics } from './metrics.js';
 import type { RateLimits } from './rate-limit.js';
 import type { CouponService } from '../app/coupons.js';
 import type { CustomerSessionService } from '../app/customer-sessions.js';
@@ -29,6 +30,11 @@ import type { WebhookEndpointService } from '../app/webhook-endpoints.js';
 /** Everything the HTTP layer needs, built by the composition root (server/main.ts) or a test. */
 export interface Deps {
   db: Db;
+  /**
+   * The process's Prometheus metrics: createApp counts the requests, the services the background work.
+   * buildDeps always makes them; without them (the OpenAPI generator's bare app) createApp makes its own.
+   */
+  metrics?: Metrics;
   keys: KeyStore;
   catalogCache: CatalogCache;
   catalog: CatalogService;

@@ -196,7 +196,8 @@ export interface ClaimedDelivery {
   attempt: number;
   /** `secrets`: the current one, then the previous one while it still signs after a rotation. */
   endpoint: { id: string; url: string; secrets: string[]; failingSince: string | null };
-  event: { id: string; type: string; body: string };
+  /** `createdAt`: when the event was recorded, on Billkit's clock (a delivery's latency counts from it). */
+  event: { id: string; type: string; body: string; createdAt: string };
 }
 
 /**
@@ -224,7 +225,7 @@ export async function claimDeliveries(tx: Tx, now: string, leaseUntil: string, l
     attempt: Number(r.attempts),
     endpoint: { id: String(r.endpoint_id), url: String(r.url), secrets: [String(r.secret), ...(r.previous_secret ? [String(r.previous_secret)] : [])], failingSince: isoOrNull(r.failing_since) },
     // The body is the event as GET /v1/events/{id} shows it.
-    event: { id: String(r.event_id), type: String(r.type), body: JSON.stringify({ id: r.event_id, type: r.type, createdAt: iso(r.event_created_at), data: json(r.data) }) },
+    event: { id: String(r.event_id), type: String(r.type), createdAt: iso(r.event_created_at), body: JSON.stringify({ id: r.event_id, type: r.type, createdAt: iso(r.event_created_at), data: json(r.data) }) },
   }));
 }
 

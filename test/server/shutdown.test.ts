@@ -2,7 +2,8 @@
  * Graceful shutdown: the real server (server/main.ts in a child process, on a PGlite folder of its own)
  * stops taking connections on SIGTERM, lets the requests in flight finish, and exits 0; drainable (its
  * part in http/shutdown.ts) cuts what does not finish within the timeout. A request "in flight" is one
- * whose headers the server has taken (it answered 100 Continue) and whose body is still to come.
+ * whose headers the server has taken (it answered 100 Continue) and whose body is still to come. On
+ * PostgreSQL: a billing run still going at the timeout is cut, and the next run finishes its work once.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +16,10 @@ import { createServer as createHttpServer } from 'node:http';
 import { describe, it } from 'node:test';
 import { generateKey } from '../../server/app/keys.js';
 import { drainable } from '../../server/http/shutdown.js';
+import type { Db } from '../../server/storage/db.js';
+import { aMeteredPlan, assertEachRenewedOnce, seedDueSubscriptions } from '../support/billing-seed.js';
+import { testAppWith } from '../support/checkout.js';
+import { freshPostgres, withSearchPath } from '../support/db.js';
 
 interface Running {
   child: ChildProcess;
@@ -106,6 +111,37 @@ describe('graceful shutdown', () => {
     assert.match(answer, /"code":"plan_not_found"/);
     assert.equal(await server.exited, 0);
   });
+
+  it(
+    'when SIGTERM comes during a billing run that outlasts the timeout, then the process exits 0 within it and the next run renews the rest, each once',
+    { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL (PostgreSQL)', timeout: 180_000 },
+    async () => {
+      const db: Db = await freshPostgres(process.env.DATABASE_URL!, { max: 4 });
+      try {
+        const t = await testAppWith(db);
+        await seedDueSubscriptions(db, await aMeteredPlan(t, 'shutdown'), 10_000, 'shutdown');
+        const schema = (await db.query<{ s: string }>('select current_schema() as s')).rows[0]!.s;
+        // The worker's first run starts a second after the start (BILLKIT_BILLING_INTERVAL=1).
+        const server = await startServer({ DATABASE_URL: withSearchPath(process.env.DATABASE_URL!, schema), BILLKIT_BILLING_INTERVAL: '1', BILLKIT_SHUTDOWN_TIMEOUT: '2' });
+        const renewed = async () => Number((await db.query<{ n: number }>(`select count(*)::int as n from invoices where kind = 'renewal'`)).rows[0]!.n);
+        while ((await renewed()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        const started = performance.now();
+        server.child.kill('SIGTERM');
+        await server.waitFor(/the jobs still running are cut/);
+        assert.equal(await server.exited, 0);
+        const seconds = (performance.now() - started) / 1000;
+        assert.ok(seconds < 2 + 1.5, `exited ${seconds.toFixed(1)} s after SIGTERM (timeout 2 s, a second more at most for the quote counts)`);
+        const cut = await renewed();
+        assert.ok(cut < 10_000, `the run was cut (${cut} of 10,000 renewed)`);
+        const { rows } = await db.query<{ n: number }>('select count(*)::int as n from billing_runs where finished_at is null');
+        assert.equal(rows[0]!.n, 1, 'the cut run never finished');
+        for (let left = -1, runs = 0; left !== 0 && runs < 5; runs++) left = (await t.deps.billingRuns.run('api', { batchSize: 500 })).subscriptionsRenewed;
+        await assertEachRenewedOnce(db, 'shutdown', 10_000);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   /** An in-process server made drainable, with one request in flight on it (headers taken, body not sent). */
   const heldRequest = async () => {

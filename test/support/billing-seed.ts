@@ -3,6 +3,7 @@
  * run's concurrency tests and its benchmark. Each has a flat monthly charge and a metered charge with one
  * usage event in the period that ended, a saved card, and a period that ended a day ago on the clock.
  */
+import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Db } from '../../server/storage/db.js';
 import type { TestApp } from './app.js';
@@ -70,4 +71,29 @@ export async function seedDueSubscriptions(db: Db, plan: SeededPlan, count: numb
       );
     });
   }
+}
+
+const one = async (db: Db, sql: string, params: unknown[] = []) => Number((await db.query<{ n: number }>(sql, params)).rows[0]!.n);
+
+/**
+ * Every seeded subscription `sub_<prefix>-*` has exactly one renewal invoice, paid, with exactly one
+ * succeeded attempt and one payment, moved one period, with one subscription.renewed event.
+ */
+export async function assertEachRenewedOnce(db: Db, prefix: string, count: number): Promise<void> {
+  const like = `sub_${prefix}-%`;
+  assert.equal(await one(db, `select count(*)::int as n from invoices where kind = 'renewal' and subscription_id like $1`, [like]), count, 'one renewal each');
+  assert.equal(
+    await one(db, `select count(*)::int as n from (select subscription_id from invoices where kind = 'renewal' and subscription_id like $1 group by subscription_id having count(*) > 1) d`, [like]),
+    0,
+  );
+  assert.equal(await one(db, `select count(*)::int as n from invoices where kind = 'renewal' and status = 'paid' and subscription_id like $1`, [like]), count, 'all paid');
+  assert.equal(
+    await one(db, `select count(*)::int as n from invoice_attempts a join invoices i on i.id = a.invoice_id where i.subscription_id like $1 and a.outcome = 'succeeded'`, [like]),
+    count,
+    'one succeeded attempt each',
+  );
+  assert.equal(await one(db, `select count(*)::int as n from invoice_attempts a join invoices i on i.id = a.invoice_id where i.subscription_id like $1 and a.outcome = 'pending'`, [like]), 0, 'nothing left pending');
+  assert.equal(await one(db, `select count(distinct i.payment_id)::int as n from invoices i where i.kind = 'renewal' and i.subscription_id like $1`, [like]), count, 'one payment each');
+  assert.equal(await one(db, `select count(*)::int as n from subscriptions where id like $1 and periods_billed = 2 and current_period_end > now()`, [like]), count, 'each moved one period');
+  assert.equal(await one(db, `select count(*)::int as n from events where type = 'subscription.renewed' and object_id like $1`, [like]), count, 'one renewed event each');
 }

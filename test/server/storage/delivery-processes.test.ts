@@ -4,18 +4,14 @@
  * checkouts, then started again, loses no event.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { generateKey } from '../../../server/app/keys.js';
 import type { Db } from '../../../server/storage/db.js';
 import { openPostgres } from '../../../server/storage/postgres.js';
 import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
+import { bffProcess } from '../../support/crash.js';
 import { freshPostgres, withSearchPath } from '../../support/db.js';
-import { freePort } from '../../support/server-process.js';
 import { createEndpoint, startReceiver, type Receiver } from '../../support/webhooks.js';
 
 const url = process.env.DATABASE_URL;
@@ -76,39 +72,9 @@ describe(
     it('when a BFF process is killed with SIGKILL during a burst of 200 checkouts and started again, then every checkout.completed arrives (none lost)', async () => {
       const endpoint = await createEndpoint(a, { url: receiver.url, events: ['checkout.completed'] });
       const plan = await aFlatPlan(a, 990);
-      const port = await freePort();
-      const dataDir = mkdtempSync(join(tmpdir(), 'billkit-kill-'));
-      const env = {
-        ...process.env,
-        DATABASE_URL: withSearchPath(url!, schema),
-        PORT: String(port),
-        BILLKIT_DATA_DIR: dataDir,
-        BILLKIT_SEED_DEMO: 'false',
-        BILLKIT_SECRET_KEY: keys.secret,
-        BILLKIT_PUBLISHABLE_KEY: keys.publishable,
-        BILLKIT_RATE_LIMIT_CHECKOUTS: '100000',
-        BILLKIT_RATE_LIMIT_CONFIRMATIONS: '100000',
-        BILLKIT_RATE_LIMIT_QUOTES: '100000',
-        LOG_LEVEL: 'fatal',
-      };
-      const base = `http://127.0.0.1:${port}`;
-      let banner = '';
-      const start = async (): Promise<ChildProcess> => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-        child.stdout!.on('data', (chunk) => (banner += chunk));
-        for (let i = 0; i < 600; i++) {
-          if (child.exitCode !== null) throw new Error(`the BFF exited with ${child.exitCode}`);
-          const up = await fetch(`${base}/health`).then((r) => r.ok, () => false);
-          if (up) return child;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error('the BFF did not start');
-      };
-      const post = async (path: string, body: unknown, key = keys.publishable) => {
-        const res = await fetch(`${base}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-      };
-      let child = await start();
+      const bff = await bffProcess(withSearchPath(url!, schema), keys);
+      const post = (path: string, body: unknown, key?: string) => bff.post(path, body, key);
+      await bff.start();
       try {
         let answered = 0;
         let killed = false;
@@ -119,7 +85,7 @@ describe(
             await post(`/v1/checkouts/${String(started.body.id)}/confirm`, { paymentMethod: 'pm_card_visa' });
             if (++answered === 80 && !killed) {
               killed = true;
-              child.kill('SIGKILL');
+              void bff.kill();
             }
           } catch {
             // The process died under this request.
@@ -131,8 +97,8 @@ describe(
         };
         await burst(0, 120);
         assert.ok(killed, 'the process was killed mid-burst');
-        await new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(null) : child.once('exit', resolve)));
-        child = await start();
+        await bff.kill();
+        await bff.start();
         await burst(120, 200);
         // What the dead process had claimed is leased for a minute of Billkit's clock.
         assert.equal((await post('/v1/test-clock/advance', { seconds: 61 }, keys.secret)).status, 200);
@@ -143,16 +109,11 @@ describe(
         assert.ok(completed.length >= 150, `most checkouts completed (${completed.length})`);
         const arrived = new Set(receiver.verified(endpoint.secret).map((e) => e.id));
         assert.deepEqual(completed.filter((id) => !arrived.has(id)), [], 'every completed checkout was delivered');
-        assert.match(banner, new RegExp(`Mail \\(test mode\\) http://localhost:${port}/dev/mail`), 'without SMTP in test mode the banner names /dev/mail');
+        assert.match(bff.output(), new RegExp(`Mail \\(test mode\\) http://localhost:${new URL(bff.base).port}/dev/mail`), 'without SMTP in test mode the banner names /dev/mail');
         const duplicates = receiver.received.length - arrived.size;
         assert.ok(duplicates <= 50, `duplicates only from the crash (${duplicates})`);
       } finally {
-        if (child.exitCode === null && !child.signalCode) {
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          await exited;
-        }
-        rmSync(dataDir, { recursive: true, force: true });
+        await bff.stop();
       }
     });
   },
