@@ -52,7 +52,7 @@ export async function invoicesOf(t: TestApp, subscriptionId: string): Promise<Re
 
 /** The types of the events written about an object, in order. */
 export async function eventTypes(db: Queryable, objectId: string): Promise<string[]> {
-  const { rows } = await db.query<{ type: string }>('select type from events where object_id = $1 order by id collate "C"', [objectId]);
+  const { rows } = await db.query<{ type: string }>('select type from events where object_id = $1 order by seq', [objectId]);
   return rows.map((r) => r.type);
 }
 
