@@ -15,10 +15,15 @@ const toEvent = (r: Row): BillingEvent => ({
   data: json<{ object: unknown }>(r.data),
 });
 
-/** Ids for `count` events, in order: they keep the events' order within one change (createdAt ties). */
+/**
+ * Ids for `count` events, in order: they keep the events' order within one change (createdAt ties). All take
+ * this millisecond (newId increases within one): an id from a later millisecond per event would put a
+ * batch's ids up to a second ahead, and a change right after it would sort before them (GET /v1/events walks
+ * by id, and a poller would skip it).
+ */
 export function eventIds(count: number): string[] {
-  const base = Date.now();
-  return Array.from({ length: count }, (_, i) => newId('evt', base + i));
+  const now = Date.now();
+  return Array.from({ length: count }, () => newId('evt', now));
 }
 
 /**
