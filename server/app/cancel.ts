@@ -14,6 +14,7 @@ import type { Db } from '../storage/db.js';
 import { inSubscription, LIVE, saveWithEvents } from './subscription-tx.js';
 import { findInvoice, type Invoice, type Subscription } from '../storage/commerce-repository.js';
 import { mulDivRound } from '../domain/money.js';
+import { wholeSeconds as seconds } from '../domain/proration.js';
 import type { CreditNoteService } from './credit-invoice.js';
 
 export interface CancelInput {
@@ -78,7 +79,6 @@ async function creditUnusedTime(db: Db, creditNotes: CreditNoteService, period: 
   );
   const invoice = rows[0] ? await findInvoice(db, rows[0].id) : null;
   if (!invoice) return null;
-  const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
   const unused = seconds(period.end) - seconds(at);
   const whole = seconds(period.end) - seconds(period.start);
   if (unused <= 0 || whole <= 0) return null;

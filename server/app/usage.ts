@@ -5,6 +5,7 @@
 import type { CatalogSnapshot, Charge, Measurement, Plan } from '../domain/catalog.js';
 import { DomainError } from '../domain/errors.js';
 import { mulDivRound } from '../domain/money.js';
+import { wholeSeconds } from '../domain/proration.js';
 import { priceCharge } from '../domain/pricing.js';
 import { billedQuantity, isTimeline } from '../domain/usage.js';
 import { findSubscription, type Subscription } from '../storage/commerce-repository.js';
@@ -106,7 +107,7 @@ export async function currentUsage(db: Queryable, cache: CatalogCache, subscript
   const startOf = (m: MeteredCharge) => subscription.usageFrom[m.measurement.id] ?? start;
   const quantities = (await periodUsage(db, [{ subscriptionId, start, end, charges: metered.map((m) => ({ chargeId: m.charge.id, measurement: m.measurement, start: startOf(m) })) }])).get(subscriptionId)!;
   // A recurring value counted from a change bills its share of the period, as the renewal will.
-  const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+  const second = (iso: string) => wholeSeconds(new Date(iso));
   const heldShare = (m: MeteredCharge, amount: number) => {
     const from = subscription.usageFrom[m.measurement.id];
     if (m.measurement.type !== 'recurring' || from === undefined) return amount;

@@ -6,6 +6,7 @@
 import type { CatalogSnapshot, Interval, Plan } from './catalog.js';
 import { couponCoverage, isLineEligible, type Coupon } from './coupons.js';
 import { addInterval } from './periods.js';
+import { wholeSeconds as second } from './proration.js';
 import { priceInvoice, type InvoiceLine, type PricedInvoice, type SelectedCharge } from './quote.js';
 import type { TaxDetermination } from './tax.js';
 
@@ -118,7 +119,6 @@ export interface PricedRenewal extends Omit<PricedInvoice, 'lines'> {
 function heldShares(input: RenewalInput): Map<string, { remaining: number; period: number }> {
   const out = new Map<string, { remaining: number; period: number }>();
   if (!input.recurringUsage) return out;
-  const second = (d: Date) => Math.floor(d.getTime() / 1000);
   const start = second(input.ended.start);
   const end = second(input.ended.end);
   const period = Math.max(end, second(input.periodEnd ?? input.ended.end)) - start;
