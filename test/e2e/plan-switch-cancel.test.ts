@@ -53,12 +53,15 @@ describe('a subscriber switching plan and cancelling on the merchant\'s account 
     const errors: string[] = [];
     p.on('pageerror', (e) => errors.push(e.message));
     (p as Page & { errors?: string[] }).errors = errors;
-    await p.goto(`${shop.billkit.url}/`);
-    await p.setContent(`<!doctype html><html lang="${opts.lang ?? 'en'}" class="${opts.dark ? 'dark' : ''}"><head>
+    // The merchant's account page, served on Billkit's origin by the browser itself: only the element's own
+    // script runs on it (the demo shop's script, started on a page rewritten under it, raced the new content).
+    const url = `${shop.billkit.url}/account-page-under-test`;
+    await p.route(url, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html><html lang="${opts.lang ?? 'en'}" class="${opts.dark ? 'dark' : ''}"><head>
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <link rel="stylesheet" href="/demo.css"><script type="module" src="/elements/billkit.js"></script></head>
       <body><main style="max-width: 44rem; padding-block: 1rem"><${tag} api="${shop.billkit.url}" publishable-key="${shop.billkit.keys.publishable}"
-        session="${who.token}" subscription="${who.subscriptionId}"></${tag}></main></body></html>`);
+        session="${who.token}" subscription="${who.subscriptionId}"></${tag}></main></body></html>` }));
+    await p.goto(url);
     return p;
   }
 
