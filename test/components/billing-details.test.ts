@@ -179,6 +179,8 @@ describe('<billkit-billing-details>', () => {
 
   describe('i18n', () => {
     it('speaks German', async () => {
+      // The German templates are a chunk of their own: wait for them, as a German page does.
+      await useLocale('de');
       const { el } = await aForm({}, 'de');
       await el.updateComplete;
       expect(text($(el, 'h2'))).to.equal('Rechnungsdaten');

@@ -243,6 +243,7 @@ describe('<billkit-invoice-list>', () => {
 
   describe('i18n', () => {
     it('speaks German with German money and dates', async () => {
+      await useLocale('de');
       const { el } = await aList({ [INVOICES]: () => page([anInvoice(3, { status: 'open', attempts: [{ at: '2026-03-05T10:00:00Z', outcome: 'declined' }] })]) }, { lang: 'de' });
       await loaded(el);
       await el.updateComplete;

@@ -151,6 +151,7 @@ describe('<billkit-payment-method>', () => {
     });
 
     it('says a 3-D Secure card cannot pay renewals, in German too', async () => {
+      await useLocale('de');
       const { el } = await aMethod({
         ...pastDue(),
         [SET]: () => json(200, { subscriptions: [aSubscription({ status: 'past_due' })], payments: [
@@ -261,6 +262,7 @@ describe('<billkit-payment-method>', () => {
 
   describe('i18n', () => {
     it('speaks German', async () => {
+      await useLocale('de');
       const { el } = await aMethod(pastDue(), 'de');
       await el.updateComplete;
       expect(text($(el, 'h2'))).to.equal('Zahlungsmethode');

@@ -148,7 +148,8 @@ function edgeOf(value: unknown, random: Random): unknown {
       value.slice(0, middle) + '\u0000' + value.slice(middle),
       value + '\ud800',
       '\udfff' + value,
-      value.repeat(200),
+      // Long, but not so long that mutating the same field again (three mutations a body) breaks String.repeat.
+      value.repeat(Math.max(2, Math.min(200, Math.ceil(100_000 / Math.max(1, value.length))))),
       ` ${value} `,
       value.toLowerCase(),
       value.slice(0, middle),

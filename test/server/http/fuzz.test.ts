@@ -104,6 +104,8 @@ for (const target of testDatabases()) {
     });
 
     it(`answers ${REQUESTS} mutated requests to every operation without a 5xx, every 4xx a problem with a code`, { timeout: 900_000 }, async (context) => {
+      // Said first, so that a failure anywhere, the generation included, can be replayed.
+      process.stdout.write(`# fuzzing: seed ${SEED} (replay with FUZZ_SEED=${SEED})\n`);
       const random = new Random(SEED);
       const seeds = validBodies(world);
       const missing = operations.filter((op) => op.hasBody && !seeds[op.key]).map((op) => op.key);
