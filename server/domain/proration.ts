@@ -224,7 +224,11 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
       partOfPeriod,
     });
     const from = (amount: number, rate: number) => inTaxBehavior(amount, rate, current.plan.taxBehavior, behavior);
-    for (const line of used.lines) {
+    const converted = current.plan.taxBehavior !== behavior;
+    for (const priced of used.lines) {
+      // A converted amount is no unit price x quantity in the invoice's terms: no unit amount then.
+      const { unitAmount: _unit, ...rest } = priced;
+      const line = converted ? rest : priced;
       const subtotal = from(line.subtotal, line.taxRate);
       const periodStart = input.usageFrom?.get(line.chargeId) ?? input.periodStart.toISOString();
       lines.push({ ...line, subtotal, discount: Math.min(subtotal, from(line.discount, line.taxRate)), tax: 0, total: 0, periodStart, periodEnd: t });
