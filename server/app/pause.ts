@@ -86,7 +86,9 @@ export async function resumeSubscription(
       trialEnd: sub.trialEnd,
     };
     const step = renewalStep(ctx.entry, resumed, null);
-    return takeStep(ctx, { ...step, billUsage: true }, (after) => after, 'subscription.resumed');
+    // The step's ended "period" [pause, resume) is the paused time, free: the pause invoiced the usage before
+    // it. A recurring value set before or during the pause carries into the new period from the resume.
+    return takeStep(ctx, { ...step, billUsage: false }, (after) => after, 'subscription.resumed');
   });
   const payments = result.invoice?.status === 'open' ? await collector.collect([result.invoice.id]) : [];
   return { ...result, payments };

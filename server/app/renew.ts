@@ -79,9 +79,9 @@ export function renewalStep(entry: CatalogEntry, sub: Subscription, coupon: Coup
   let usageSource: RenewalStep['usageSource'] = null;
   if (sub.pendingChange !== null && new Date(sub.pendingChange.effectiveAt) <= end) {
     const target = planOf(entry, sub.pendingChange.plan);
-    // The ended period's usage is billed at the prices it was sold at: the old plan's. (A plan of another tax
-    // behaviour would read those prices as net or gross wrongly on the new plan's invoice: then the new plan's.)
-    if (plan.taxBehavior === target.taxBehavior) usageSource = { plan, items: sub.items };
+    // The ended period's usage is billed at the prices it was sold at: the old plan's, converted into the new
+    // plan's tax behaviour when the two differ (priceRenewal's usageTaxBehavior).
+    usageSource = { plan, items: sub.items };
     const selection = selectionOf(entry.snapshot, target, sub.pendingChange.items);
     const keepCoupon = coupon !== null && couponEligibleFor(coupon, target, selection);
     current = {
@@ -224,6 +224,7 @@ export function applyStep(
     priceRenewal({
       plan, selection: renewalSelection(entry, step, c.locale), coupon, couponPeriod: couponPeriodOf(sub), tax, usage, ended, next,
       ...(from ?? {}),
+      ...(step.usageSource ? { usageTaxBehavior: step.usageSource.plan.taxBehavior } : {}),
     });
   // The lines' names are in the customer's language: customers in another language share no pricing.
   const priced = memo ? memo.get(`${catalogLocaleOf(c.locale) ?? DEFAULT_LOCALE}|${pricingKey(step, coupon, tax, usage)}`, price) : price();

@@ -12,7 +12,7 @@ import { couponCoverage, type Coupon, type CouponCoverage } from './coupons.js';
 import { mulDivRound } from './money.js';
 import { addInterval } from './periods.js';
 import { priceInvoice, type InvoiceLine, type InvoiceTotals, type SelectedCharge } from './quote.js';
-import { taxLines, taxOnAmount, type TaxDetermination } from './tax.js';
+import { inTaxBehavior, taxLines, type TaxDetermination } from './tax.js';
 
 /** A plan with its chosen charges (a subscription's, or the one it changes to). */
 export interface PlanSelection {
@@ -158,15 +158,6 @@ const coverageOf = (coupon: Coupon | null, period: number): CouponCoverage =>
   coupon === null ? 'none' : couponCoverage(coupon, period);
 
 /**
- * A credit line's amount in the new plan's tax behaviour. The same behaviour: unchanged. From inclusive to
- * exclusive: the net inside the gross credit; from exclusive to inclusive: the credit with its tax added.
- */
-function inBehavior(amount: number, rate: number, from: TaxBehavior, to: TaxBehavior): number {
-  if (from === to) return amount;
-  return from === 'inclusive' ? amount - taxOnAmount('inclusive', amount, rate) : amount + taxOnAmount('exclusive', amount, rate);
-}
-
-/**
  * The invoice of a change that takes effect now (SPEC section 6):
  * - credit lines: for each recurring line billed for the current period (the current selection priced for
  *   the full period, discounted as the coupon discounted that period), -round((subtotal - discount) x f);
@@ -205,7 +196,7 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
   });
   const lines: ProrationLine[] = billed.lines.map((line) => {
     const unused = mulDivRound(line.subtotal - line.discount, fraction.remaining, fraction.period);
-    const credit = inBehavior(0 - unused, line.taxRate, current.plan.taxBehavior, behavior);
+    const credit = inTaxBehavior(0 - unused, line.taxRate, current.plan.taxBehavior, behavior);
     return prorated(line, words.unused(line.description), credit, 0, t, e);
   });
 
@@ -232,8 +223,12 @@ export function prorationInvoice(input: ProrationInput): ProrationInvoice {
       meteredUsage: usage,
       partOfPeriod,
     });
-    const from = (amount: number, rate: number) => inBehavior(amount, rate, current.plan.taxBehavior, behavior);
-    for (const line of used.lines) {
+    const from = (amount: number, rate: number) => inTaxBehavior(amount, rate, current.plan.taxBehavior, behavior);
+    const converted = current.plan.taxBehavior !== behavior;
+    for (const priced of used.lines) {
+      // A converted amount is no unit price x quantity in the invoice's terms: no unit amount then.
+      const { unitAmount: _unit, ...rest } = priced;
+      const line = converted ? rest : priced;
       const subtotal = from(line.subtotal, line.taxRate);
       const periodStart = input.usageFrom?.get(line.chargeId) ?? input.periodStart.toISOString();
       lines.push({ ...line, subtotal, discount: Math.min(subtotal, from(line.discount, line.taxRate)), tax: 0, total: 0, periodStart, periodEnd: t });

@@ -14,7 +14,7 @@ import {
 import { DomainError, type FieldError } from './errors.js';
 import { allocate, mulDivRound } from './money.js';
 import { displayUnitAmount, priceCharge } from './pricing.js';
-import { determineTax, rateFor, taxLines, type TaxDetermination, type TaxSettings, type TaxTreatment } from './tax.js';
+import { determineTax, inTaxBehavior, rateFor, taxLines, type TaxDetermination, type TaxSettings, type TaxTreatment } from './tax.js';
 
 // ----------------------------------------------------------------------------------------------- input
 
@@ -254,6 +254,13 @@ export interface PriceInvoiceInput {
    * remaining / period). Whole seconds, 0 <= remaining <= period, period > 0. Such a line shows no unit amount.
    */
   partOfPeriod?: ReadonlyMap<string, { remaining: number; period: number }>;
+  /**
+   * The tax behaviour the metered charges' prices are written in, when not the plan's (the usage of a plan of
+   * the other behaviour, billed on this plan's invoice after a pending change): each such line's subtotal, its
+   * share of the period taken, is converted into the plan's behaviour by `inTaxBehavior` (as a change's credits
+   * are) before the discount and the tax. A converted line shows no unit amount.
+   */
+  meteredTaxBehavior?: TaxBehavior;
 }
 
 /** Prices one invoice: lines -> discounts -> tax -> totals. */
@@ -281,7 +288,10 @@ export function priceInvoice(input: PriceInvoiceInput): PricedInvoice {
     const part = charge.type === 'metered' ? input.partOfPeriod?.get(charge.id) : undefined;
     const partial = part !== undefined && part.remaining !== part.period;
     const share = input.prorate ? mulDivRound(full, input.prorate.remaining, input.prorate.period) : full;
-    const subtotal = partial ? mulDivRound(share, part.remaining, part.period) : share;
+    const held = partial ? mulDivRound(share, part.remaining, part.period) : share;
+    const rate = rateFor(tax, product.taxGroup);
+    const from = charge.type === 'metered' ? (input.meteredTaxBehavior ?? behavior) : behavior;
+    const subtotal = inTaxBehavior(held, rate, from, behavior);
     const line: InvoiceLine = {
       chargeId: charge.id,
       productId: product.id,
@@ -290,11 +300,11 @@ export function priceInvoice(input: PriceInvoiceInput): PricedInvoice {
       quantity: pricing.model === 'flat' ? 1 : quantity,
     } as InvoiceLine;
     const unitAmount = displayUnitAmount(pricing);
-    if (unitAmount !== undefined && !partial) line.unitAmount = unitAmount;
+    if (unitAmount !== undefined && !partial && from === behavior) line.unitAmount = unitAmount;
     if (trial) line.trial = true;
     line.subtotal = subtotal;
     line.discount = 0;
-    line.taxRate = rateFor(tax, product.taxGroup);
+    line.taxRate = rate;
     line.tax = 0;
     line.total = 0;
     lines.push(line);

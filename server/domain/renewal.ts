@@ -3,7 +3,7 @@
  * quote's own `priceInvoice` (no second copy of the pricing). Pure: the billing run and the upcoming invoice
  * both call `priceRenewal`, so the upcoming invoice equals the invoice later issued at the same clock.
  */
-import type { CatalogSnapshot, Interval, Plan } from './catalog.js';
+import type { CatalogSnapshot, Interval, Plan, TaxBehavior } from './catalog.js';
 import { couponCoverage, isLineEligible, type Coupon } from './coupons.js';
 import { addInterval } from './periods.js';
 import { wholeSeconds as second } from './proration.js';
@@ -104,6 +104,12 @@ export interface RenewalInput {
    * [start, now)); by default ended.end.
    */
   periodEnd?: Date;
+  /**
+   * The tax behaviour of the plan whose metered charges bill the ended period's usage, when not `plan`'s: the
+   * plan before a pending change this renewal applies. Each usage line is priced at that plan's price and
+   * converted into `plan`'s behaviour as a change's credits are (`inTaxBehavior`, see README).
+   */
+  usageTaxBehavior?: TaxBehavior;
 }
 
 export interface RenewalLine extends InvoiceLine {
@@ -149,6 +155,7 @@ export function priceRenewal(input: RenewalInput): PricedRenewal {
     tax: input.tax,
     meteredUsage: usage,
     partOfPeriod: heldShares(input),
+    ...(input.usageTaxBehavior ? { meteredTaxBehavior: input.usageTaxBehavior } : {}),
   });
   const iso = (d: Date) => d.toISOString();
   return {

@@ -142,6 +142,18 @@ export function taxOnAmount(behavior: TaxBehavior, amount: number, rate: number)
 }
 
 /**
+ * An amount priced in one tax behaviour, in the terms of another (an invoice of the other behaviour: a change's
+ * credit for a plan of the other behaviour, the usage of such a plan billed after a pending change). The same
+ * behaviour: unchanged. Inclusive to exclusive: the net inside the gross, gross - round(gross x bp / (10000 +
+ * bp)). Exclusive to inclusive: the net with its tax added, net + round(net x bp / 10000). The latter keeps
+ * the gross and the tax exactly; the former keeps the net exactly, and its gross whenever a net can (README).
+ */
+export function inTaxBehavior(amount: number, rate: number, from: TaxBehavior, to: TaxBehavior): number {
+  if (from === to) return amount;
+  return from === 'inclusive' ? amount - taxOnAmount('inclusive', amount, rate) : amount + taxOnAmount('exclusive', amount, rate);
+}
+
+/**
  * Per-line taxes of one invoice. `amounts` are the lines after discount (net for exclusive, gross for
  * inclusive), `rates` their rates in bp. Lines are grouped by rate; each group's tax is computed on its sum
  * and allocated over its lines in proportion to their amounts.

@@ -170,6 +170,17 @@ describe('prorationInvoice: hand-checked cents', () => {
   });
 });
 
+describe('prorationInvoice: usage of a plan of the other tax behaviour billed at the change', () => {
+  it('when usage priced gross is billed on a change to net prices, then its line is the net inside its gross, taxed back to it, and shows no unit amount', () => {
+    const api = aCharge({ id: 'chg_api', productId: 'prod_api', type: 'metered', pricing: { model: 'per_unit', unitAmount: 12 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
+    const gross = planOf('gross', [flat('basic', 1190), api], { taxBehavior: 'inclusive' });
+    const invoice = change(gross, pro, { usage: new Map([['chg_api', 150]]) });
+    // credit: half of 11.90 gross = 5.95, net 5.00; calls 150 x 0.12 = 18.00 gross, net 15.13 (2.87 inside); the rest 15.00.
+    assert.deepEqual(figures(invoice), [[-500, 0, -95, -595], [1513, 0, 287, 1800], [1500, 0, 285, 1785]]);
+    assert.deepEqual([invoice.lines[1]!.chargeId, invoice.lines[1]!.quantity, invoice.lines[1]!.unitAmount], ['chg_api', 150, undefined]);
+  });
+});
+
 describe('prorationInvoice: a recurring measurement (seats held) billed at the change', () => {
   const seatsUsed = aCharge({ id: 'chg_seats_used', productId: 'prod_seats_used', type: 'metered', pricing: { model: 'per_unit', unitAmount: 500 }, quantity: { default: 0, min: 0, max: null, adjustable: false } });
   const withSeats = planOf('seats', [flat('basic', 1000), seatsUsed]);

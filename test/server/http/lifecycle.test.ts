@@ -183,13 +183,17 @@ for (const target of testDatabases()) {
         assert.deepEqual(strip(upcoming.body), strip(issued));
       });
 
-      it('when subscriptions that differ in usage, coupon and tax are renewed in one batch, then each invoice equals its own upcoming invoice', async () => {
+      it('when subscriptions that differ in usage, coupon, tax and a pending downgrade are renewed in one batch, then each invoice equals its own upcoming invoice', async () => {
         // The batch prices each distinct renewal once: twins share one pricing, the others each get their own.
         const calls = await createMeasurement(t);
-        const plan = await aMeteredPlan(t, [calls]);
+        const family = await request(t.app).post('/v1/product-families').set(t.sk).send({ code: `fam-${Date.now()}`, name: 'Metered' });
+        assert.equal(family.status, 201, JSON.stringify(family.body));
+        const plan = await aMeteredPlan(t, [calls], { plan: { familyId: family.body.id } });
+        // A cheaper plan of the family with gross prices (5.95 with 19 %), without calls.
+        const gross = await aFlatPlan(t, 595, { familyId: family.body.id, taxBehavior: 'inclusive' });
         const coupon = await createCoupon(t, { percentage: 20, frequency: 'lifetime' });
         const carts: [Record<string, unknown>, Record<string, unknown>, number][] = [
-          [{}, {}, 10], [{}, {}, 10], [{}, {}, 20], [{ couponCode: coupon.code }, {}, 10], [{}, { country: 'FR' }, 10],
+          [{}, {}, 10], [{}, {}, 10], [{}, {}, 20], [{ couponCode: coupon.code }, {}, 10], [{}, { country: 'FR' }, 10], [{}, {}, 10],
         ];
         const subs = [];
         for (const [cart, buyer, _] of carts) subs.push((await subscribe(t, { plan: plan.code, ...cart }, buyer)).subscription);
@@ -198,6 +202,9 @@ for (const target of testDatabases()) {
           subs[0]!.currentPeriodStart, subs[0]!.currentPeriodEnd, subs.map((s) => s.id),
         ]);
         for (const [i, sub] of subs.entries()) assert.equal((await postUsage(t, [anEvent(sub.id, calls, { value: carts[i]![2] })])).body.accepted, 1);
+        // The last twin of the first goes down to the gross plan at the period's end: its usage at the net price, converted.
+        const downgrade = await post(t, `/v1/subscriptions/${subs[5]!.id}/change`, { plan: gross.code });
+        assert.equal(downgrade.body.effective, 'period_end', JSON.stringify(downgrade.body));
         await advance(t, { days: 32 });
         const upcoming: Record<string, any>[] = [];
         for (const sub of subs) upcoming.push((await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk)).body);
@@ -209,9 +216,10 @@ for (const target of testDatabases()) {
           return { ...rest, lines: rest.lines.map(({ id: _l, ...line }: Record<string, unknown>) => line) };
         };
         issued.forEach((invoice, i) => assert.deepEqual(strip(invoice), strip(upcoming[i]!), `subscription ${i}`));
-        // 10.00 + 1.00 of usage at 19 % (twins), 10.00 + 2.00, 20 % off 11.00, French VAT (20 %) on 11.00.
+        // 10.00 + 1.00 of usage at 19 % (twins), 10.00 + 2.00, 20 % off 11.00, French VAT (20 %) on 11.00;
+        // 5.95 gross + the 1.00 net of usage as 1.19 gross, holding 0.95 + 0.19.
         assert.deepEqual(issued.map((i) => [i.subtotal, i.discount, i.tax, i.total]), [
-          [1100, 0, 209, 1309], [1100, 0, 209, 1309], [1200, 0, 228, 1428], [1100, 220, 167, 1047], [1100, 0, 220, 1320],
+          [1100, 0, 209, 1309], [1100, 0, 209, 1309], [1200, 0, 228, 1428], [1100, 220, 167, 1047], [1100, 0, 220, 1320], [714, 0, 114, 714],
         ]);
       });
 

@@ -446,6 +446,57 @@ for (const target of testDatabases()) {
       });
     });
 
+    describe('a downgrade at the period end to a plan of the other tax behaviour', () => {
+      /** Everything of an invoice but what the run sets when it issues it (ids, number, instants, payment). */
+      const strip = (i: Record<string, any>) => {
+        const { id: _i, number: _n, issuedAt: _a, dueAt: _d, paidAt: _p, status: _s, amountPaid: _ap, attempts: _at, nextAttemptAt: _na, voidedAt: _v, ...rest } = i;
+        return { ...rest, lines: rest.lines.map(({ id: _l, ...line }: Record<string, unknown>) => line) };
+      };
+      /** A plan of `family` every 30 days: a flat `amount` and, unless `perCall` is null, calls at `perCall`, prices read as `behavior` says. */
+      const aPlanWithCalls = async (family: string, behavior: 'inclusive' | 'exclusive', amount: number, calls: MeasurementView, perCall: number | null) => {
+        const charges: Record<string, unknown>[] = [{ product: (await createProduct(world.t)).number, type: 'recurring', pricing: { model: 'flat', amount } }];
+        if (perCall !== null) {
+          const product = await createProduct(world.t, { name: 'API calls', measurementId: calls.id });
+          charges.push({ product: product.number, type: 'metered', pricing: { model: 'per_unit', unitAmount: perCall }, quantity: { default: 0, min: 0 } });
+        }
+        return aPlanIn(family, amount, { taxBehavior: behavior, charges });
+      };
+
+      it('when 150 calls were made on the old plan, then the renewal bills them at its price converted into the new plan\'s terms (the same 18.00 or 17.85 tax included), as the upcoming invoice at the same clock showed', async () => {
+        const calls = await createMeasurement(world.t);
+        const family = await aFamily();
+        // 30.00 + 19 % gross with calls at 0.12 gross -> 10.00 net with calls at 0.20 net;
+        // 30.00 net with calls at 0.10 net -> 11.90 gross without calls (the measurement is dropped).
+        const grossPro = await aPlanWithCalls(family, 'inclusive', 3570, calls, 12);
+        const netBasic = await aPlanWithCalls(family, 'exclusive', 1000, calls, 20);
+        const netPro = await aPlanWithCalls(family, 'exclusive', 3000, calls, 10);
+        const grossBasic = await aPlanWithCalls(family, 'inclusive', 1190, calls, null);
+        const cases = [
+          // 18.00 gross holds 2.87 of 19 %: net 15.13 beside the 10.00, and 19 % of 25.13 is 4.77 (1.90 + 2.87).
+          { from: grossPro, to: netBasic, lines: [[1000, 0, 190, 1190], [1513, 0, 287, 1800]], total: 2990 },
+          // 15.00 net + 2.85 = 17.85 gross beside the 11.90, holding 4.75 (1.90 + 2.85).
+          { from: netPro, to: grossBasic, lines: [[1190, 0, 190, 1190], [1785, 0, 285, 1785]], total: 2975 },
+        ];
+        for (const { from, to, lines, total } of cases) {
+          const { subscription } = await subscribeTo(from);
+          await forward(DAY);
+          assert.equal((await postUsage(world.t, [anEvent(subscription.id, calls, { value: 150 })])).body.accepted, 1);
+          const res = await change(subscription.id, { plan: to.code });
+          assert.equal(res.body.effective, 'period_end', JSON.stringify(res.body));
+          await forward(30 * DAY);
+          const upcoming = await request(world.t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(world.t.sk);
+          assert.equal(upcoming.status, 200, JSON.stringify(upcoming.body));
+          await billingRun(world.t);
+          const renewal = (await invoicesOf(world.t, subscription.id)).find((i) => i.kind === 'renewal')!;
+          assert.deepEqual(usageLines(renewal), [[from.charges[1]!.id, 150, lines[1]![0], subscription.currentPeriodStart, subscription.currentPeriodEnd]]);
+          assert.deepEqual([renewal.lines[0].chargeId, renewal.taxBehavior], [to.charges[0]!.id, to === netBasic ? 'exclusive' : 'inclusive'], 'the next period at the new plan, in its terms');
+          assert.deepEqual([figures({ lines: renewal.lines }), renewal.total], [lines, total]);
+          assert.equal(renewal.lines[1].unitAmount, undefined, 'a converted amount is no unit price x quantity');
+          assert.deepEqual(strip(upcoming.body), strip(renewal), 'the upcoming invoice at the same clock is the invoice issued');
+        }
+      });
+    });
+
     describe('a recurring measurement (seats held) and a change', () => {
       /** A 10.00 plan billing seats held at 5.00 a seat a period, and a plan of its family billing them as `seatsPricing` (or not). */
       const seatsAndPro = async (seatsPricing: Record<string, unknown> | null, overrides: Record<string, unknown> = {}, amount = 3000) => {

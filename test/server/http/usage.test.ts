@@ -7,7 +7,7 @@ import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { aFixedCouponInput, createCoupon } from '../../support/coupons.js';
 import { testDatabases, unique } from '../../support/db.js';
-import { advance, invoicesOf } from '../../support/lifecycle.js';
+import { advance, billingRun, invoicesOf } from '../../support/lifecycle.js';
 import { aMeteredPlan, anEvent, createMeasurement, postUsage, subscribe, type MeasurementView, type MeteredPlan } from '../../support/usage.js';
 
 for (const target of testDatabases()) {
@@ -333,6 +333,72 @@ for (const target of testDatabases()) {
         const { subscription } = await subscribe(t, flat.code);
         assert.deepEqual((await usageOf(subscription.id)).body.charges, []);
       });
+    });
+
+    // Last: these run the billing run over every subscription of the file at later clocks.
+    describe('a recurring value (seats) over a pause and a resume', () => {
+      const post = (path: string, body: Record<string, unknown> = {}) => request(t.app).post(path).set(t.sk).send(body);
+      const meteredLines = (invoice: Record<string, any>) =>
+        invoice.lines.filter((l: { type: string }) => l.type === 'metered').map((l: { quantity: number; subtotal: number; periodStart: string; periodEnd: string }) => [l.quantity, l.subtotal, l.periodStart, l.periodEnd]);
+      const cases: { pause: 'now' | 'period_end'; whilePaused: number | null; prorated: boolean; billed: number }[] = [
+        { pause: 'now', whilePaused: null, prorated: false, billed: 4 },
+        { pause: 'now', whilePaused: null, prorated: true, billed: 4 },
+        { pause: 'now', whilePaused: 6, prorated: false, billed: 6 },
+        { pause: 'period_end', whilePaused: 6, prorated: true, billed: 6 },
+      ];
+      it('when calls are made while paused, then neither the resume nor the renewal after it bills them: the paused time is free', async () => {
+        const { subscription } = await subscribe(t, plan.code);
+        assert.equal((await postUsage(t, [anEvent(subscription.id, calls, { value: 5 })])).body.accepted, 1);
+        await advance(t, { days: 3 });
+        assert.equal((await post(`/v1/subscriptions/${subscription.id}/pause`, { at: 'now' })).status, 200);
+        await advance(t, { days: 1 });
+        assert.equal((await postUsage(t, [anEvent(subscription.id, calls, { value: 100 })])).body.accepted, 1);
+        await advance(t, { days: 1 });
+        const resumed = await post(`/v1/subscriptions/${subscription.id}/resume`);
+        assert.equal(resumed.status, 200, JSON.stringify(resumed.body));
+        const invoices = await invoicesOf(t, subscription.id);
+        // 5 calls at 0.10 on the pause's invoice; the resume bills the base of the new period only.
+        assert.deepEqual(invoices.map((i) => [i.kind, meteredLines(i).map((l: number[]) => l.slice(0, 2))]), [['checkout', []], ['usage', [[5, 50]]], ['renewal', []]]);
+        await advance(t, { days: 32 });
+        await billingRun(t);
+        assert.deepEqual(meteredLines((await invoicesOf(t, subscription.id)).at(-1)!), []);
+      });
+
+      for (const { pause, whilePaused, prorated, billed } of cases) {
+        const set = whilePaused === null ? 'nothing is set while paused' : `${whilePaused} seats are set while paused`;
+        it(`when paused ${pause === 'now' ? 'now' : 'at the period end'} with 4 seats (${prorated ? '' : 'not '}prorated) and ${set}, then the resume bills no seats for the paused time and the new period bills ${billed} seats, as its upcoming invoice showed`, async () => {
+          const seats = await createMeasurement(t, { type: 'recurring', aggregation: 'last_value', unit: 'seat', prorated });
+          const perMonth = await aMeteredPlan(t, [seats], { unitAmount: 500, plan: { interval: { unit: 'day', count: 30 } } });
+          const { subscription } = await subscribe(t, perMonth.code);
+          assert.equal((await postUsage(t, [anEvent(subscription.id, seats, { value: 4, timestamp: subscription.currentPeriodStart })])).body.accepted, 1);
+          await advance(t, { days: 10 });
+          const paused = await post(`/v1/subscriptions/${subscription.id}/pause`, { at: pause });
+          assert.equal(paused.status, 200, JSON.stringify(paused.body));
+          if (pause === 'period_end') {
+            await advance(t, { days: 21 });
+            await billingRun(t);
+            assert.equal((await request(t.app).get(`/v1/subscriptions/${subscription.id}`).set(t.sk)).body.status, 'paused');
+          }
+          await advance(t, { days: 2 });
+          if (whilePaused !== null) assert.equal((await postUsage(t, [anEvent(subscription.id, seats, { value: whilePaused })])).body.accepted, 1);
+          await advance(t, { days: 3 });
+          const resumed = await post(`/v1/subscriptions/${subscription.id}/resume`);
+          assert.equal(resumed.status, 200, JSON.stringify(resumed.body));
+          const { currentPeriodStart: start, currentPeriodEnd: end } = resumed.body;
+          const resumeInvoice = (await invoicesOf(t, subscription.id)).at(-1)!;
+          assert.deepEqual([resumeInvoice.kind, resumeInvoice.periodStart, meteredLines(resumeInvoice)], ['renewal', start, []], 'the paused time is free');
+          // From the resume on, the value held is the one set last before it: before the pause, or while paused.
+          const view = (await usageOf(subscription.id)).body.charges;
+          assert.deepEqual(view.map((c: { quantity: number; amount: number; periodStart: string }) => [c.quantity, c.amount, c.periodStart]), [[billed, billed * 500, start]]);
+          await advance(t, { days: 30 });
+          const upcoming = (await request(t.app).get(`/v1/subscriptions/${subscription.id}/upcoming-invoice`).set(t.sk)).body;
+          await billingRun(t);
+          const renewal = (await invoicesOf(t, subscription.id)).at(-1)!;
+          assert.deepEqual([renewal.kind, renewal.periodStart], ['renewal', end]);
+          assert.deepEqual(meteredLines(renewal), [[billed, billed * 500, start, end]]);
+          assert.deepEqual([upcoming.total, meteredLines(upcoming)], [renewal.total, meteredLines(renewal)], 'the upcoming invoice showed the same');
+        });
+      }
     });
   });
 }
