@@ -140,11 +140,16 @@ export class BillkitPortal extends BillkitPortalElement {
     }
   }
 
-  /** The session's deep link (switch plan, cancel, payment method), once. */
+  /**
+   * The session's deep link (switch plan, cancel, payment method), once per session: the server forgets it when
+   * it is opened, so a reload or another tab of the session lands on the home (a failed call only means the
+   * next load opens it again).
+   */
   #openFlow(): void {
     const flow = this.configuration?.session.flow;
     if (!flow || this.#flowDone) return;
     this.#flowDone = true;
+    this.portal?.client.useUpFlow().catch(() => {});
     if (flow.type === 'payment_method') return this.#toPaymentMethod();
     const sub = [...this.renderRoot.querySelectorAll('billkit-subscription')].find((s) => s.subscription === flow.subscriptionId);
     if (sub) sub.flow = flow.type;

@@ -69,6 +69,7 @@ export function portalRoutes(sub = aPortalSubscription(), config = aConfiguratio
     'POST /v1/portal/sign-in': () => new Response(null, { status: 202 }),
     'POST /v1/portal/sign-in/verify': () => json(200, { token: 'ps_signed_in', expiresAt: '2026-12-07T01:00:00.000Z' }),
     'POST /v1/portal/sign-out': () => new Response(null, { status: 204 }),
+    'DELETE /v1/portal/session/flow': () => new Response(null, { status: 204 }),
     'POST /v1/portal/subscriptions/sub_1/pause': () => json(200, { ...sub, pausedAt: sub.currentPeriodEnd }),
     'POST /v1/portal/subscriptions/sub_1/resume': () => json(200, { ...sub, status: 'active', pausedAt: null }),
     'POST /v1/portal/subscriptions/sub_1/uncancel': () => json(200, { ...sub, cancelAtPeriodEnd: false }),

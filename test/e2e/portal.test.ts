@@ -149,6 +149,11 @@ describe('a subscriber in the customer portal', () => {
     await subscription(page).locator('dialog').getByRole('heading', { name: 'Why are you cancelling?' }).waitFor();
     await page.keyboard.press('Escape');
     await subscription(page).getByRole('button', { name: 'Cancel subscription' }).waitFor();
+    // The deep link opens once per session: a reload of the same session lands on the portal's home.
+    await page.reload();
+    await subscription(page).locator('[part~="price"]').waitFor();
+    await page.locator('billkit-invoice-list [part="row"]').first().waitFor();
+    assert.equal(await subscription(page).locator('dialog[open]').count(), 0, 'the cancel flow opened again on the reload');
     const cardLink = await api('POST', '/v1/portal-sessions', { customerId: ada.id, flow: { type: 'payment_method', subscriptionId: adaSub.id } });
     await page.goto('about:blank');
     await page.goto(cardLink.url.replace(/^http:\/\/localhost:\d+/, shop.billkit.url));

@@ -109,7 +109,12 @@ export const PaymentMethodResult = z
 export const PortalConfiguration = z
   .object({
     customer: z.object({ id: Id, email: z.string(), name: z.string(), locale: z.string() }),
-    session: z.object({ locale: z.string(), returnUrl: z.string().nullable(), flow: Flow.nullable(), expiresAt: z.string() }),
+    session: z.object({
+      locale: z.string(),
+      returnUrl: z.string().nullable(),
+      flow: Flow.nullable().meta({ description: 'The deep link to open, once: null after the portal opened it (DELETE /v1/portal/session/flow) or when the session has none.' }),
+      expiresAt: z.string(),
+    }),
     payments: Provider,
     features: z.object({
       invoices: z.boolean(),
