@@ -5811,6 +5811,8 @@ export interface components {
         quantity: boolean;
         switchPlan: boolean;
       };
+      /** @description The merchant's name (the settings' seller.name), what "Back to …" names; null without a seller (the return URL's host is named instead). */
+      merchantName: string | null;
       pause: {
         maxPeriods: number | null;
       };

@@ -44,6 +44,7 @@ type Rights = PortalConfiguration['subscriptions'][number];
 export function aConfiguration(overrides: Partial<PortalConfiguration> = {}, rights: Partial<Rights> = {}): PortalConfiguration {
   return {
     customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', locale: 'en' },
+    merchantName: null,
     features: { invoices: true, paymentMethod: true, billingDetails: true, switchPlan: true, quantity: true, cancel: true, pause: true },
     cancellation: { mode: 'period_end', reasons: ['too_expensive', 'other'], refund: 'none' },
     downgrades: 'period_end',

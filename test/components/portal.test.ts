@@ -73,6 +73,14 @@ describe('<billkit-portal>', () => {
       expect(el.shadowRoot!.querySelector('billkit-payment-method')).to.exist;
       expect(el.shadowRoot!.querySelector('billkit-billing-details')).to.exist;
     });
+    it("names the merchant in the way back when the settings name the seller (else the return URL's host)", async () => {
+      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => json(200, aConfiguration({ merchantName: 'Nordlicht Software GmbH' })) });
+      const back = part(el, 'back') as HTMLAnchorElement;
+      expect(back.href).to.equal('https://shop.example/account');
+      expect(text(back)).to.equal('Back to Nordlicht Software GmbH');
+      el.locale = 'de';
+      await waitUntil(() => text(part(el, 'back')) === 'Zurück zu Nordlicht Software GmbH', `not German: ${text(part(el, 'back'))}`);
+    });
     it('hides what the merchant turned off, and the way back without a returnUrl', async () => {
       const config = aConfiguration();
       config.features = { ...config.features, invoices: false, paymentMethod: false, billingDetails: false };

@@ -109,6 +109,7 @@ export const PaymentMethodResult = z
 export const PortalConfiguration = z
   .object({
     customer: z.object({ id: Id, email: z.string(), name: z.string(), locale: z.string() }),
+    merchantName: z.string().nullable().meta({ description: 'The merchant\'s name (the settings\' seller.name), what "Back to …" names; null without a seller (the return URL\'s host is named instead).' }),
     session: z.object({
       locale: z.string(),
       returnUrl: z.string().nullable(),

@@ -666,6 +666,19 @@ for (const target of testDatabases()) {
         await setPortal(t, { features: { switchPlan: false } });
         assert.deepEqual(await switchTo(), []);
       });
+
+      it("when the settings name the seller, then the configuration names the merchant by it (what \"Back to …\" says); without a seller, null", async () => {
+        const { as } = await buyer();
+        const merchantName = async () => (await request(t.app).get('/v1/portal/configuration').set(as)).body.merchantName;
+        await t.deps.db.query(`update settings set data = data - 'seller' where id = 1`);
+        t.deps.catalogCache.invalidate();
+        assert.equal(await merchantName(), null);
+        const res = await request(t.app).put('/v1/settings').set(t.sk).send({ seller: A_SELLER });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(await merchantName(), A_SELLER.name);
+        await t.deps.db.query(`update settings set data = data - 'seller' where id = 1`);
+        t.deps.catalogCache.invalidate();
+      });
     });
   });
 }
