@@ -1,8 +1,10 @@
 import { css } from 'lit';
 import { tokens } from '../shared/tokens.js';
+import { addOnStyles } from '../shared/add-ons.js';
 
 export const styles = [
   tokens,
+  addOnStyles,
   css`
     :host {
       --_cart-bg: var(--billkit-cart-background, var(--_surface));
@@ -111,24 +113,6 @@ export const styles = [
     /* Priced for the cart before: muted (at a readable contrast) until the cart prices again. */
     [part~='lines'].stale .amount {
       color: var(--_muted);
-    }
-    [part='add-ons'] {
-      margin: 0;
-      padding: var(--_space-2) 0 0;
-      border: 0;
-      border-block-start: 1px solid var(--_border);
-    }
-    [part='add-ons'] label {
-      display: flex;
-      align-items: center;
-      gap: var(--_space-2);
-      min-block-size: 2.75rem;
-      cursor: pointer;
-    }
-    [part='add-ons'] input {
-      inline-size: 1.25rem;
-      block-size: 1.25rem;
-      accent-color: var(--_primary);
     }
     [part='totals'] {
       display: grid;

@@ -7,6 +7,7 @@ import { BillkitCartChangeEvent } from '../shared/events.js';
 import { formatMoney, formatRate } from '../shared/format.js';
 import { errorText, perInterval, pricingText, renewalText, taxTreatmentText, unitOf, unitPluralOf } from '../shared/messages.js';
 import { renewalWithoutCoupon } from '../shared/renewal.js';
+import { renderAddOns } from '../shared/add-ons.js';
 import type { Catalog, Charge, Plan, Quote, QuoteLine } from '../shared/types.js';
 import { styles } from './cart.styles.js';
 
@@ -184,17 +185,7 @@ export class BillkitCart extends BillkitElement {
     return html`<ul part="lines" class=${stale ? 'stale' : ''}>
         ${quote.lines.map((line) => this.#renderLine(line, plan?.charges.find((c) => c.id === line.chargeId), money))}
       </ul>
-      ${addOns.length
-        ? html`<fieldset part="add-ons"><legend>${msg('Add-ons', { id: 'cart.add_ons' })}</legend>
-            ${addOns.map((charge) => html`<label>
-              <input type="checkbox" .checked=${chosen.includes(charge.id)}
-                @change=${(e: Event) => this.#toggleAddOn(charge, (e.target as HTMLInputElement).checked)} />
-              <span class="label">${charge.productName}</span>
-              <span class="muted">${pricingText(charge.pricing, quote.currency, locale, unitOf(charge), unitPluralOf(charge))[0]}
-                ${charge.type === 'recurring' ? perInterval(plan!.interval) : ''}</span>
-            </label>`)}
-          </fieldset>`
-        : nothing}
+      ${plan ? renderAddOns(addOns, chosen, plan.interval, quote.currency, locale, (charge, on) => this.#toggleAddOn(charge, on)) : nothing}
       <dl part="totals">
         <div class="row" part="subtotal"><dt>${msg('Subtotal', { id: 'cart.subtotal' })}</dt> <dd>${figure(quote.dueToday.subtotal)}</dd></div>
         ${quote.coupon?.valid && !stale

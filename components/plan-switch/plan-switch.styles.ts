@@ -1,8 +1,10 @@
 import { css } from 'lit';
 import { flowStyles } from '../shared/subscription-actions.js';
+import { addOnStyles } from '../shared/add-ons.js';
 
 export const styles = [
   flowStyles,
+  addOnStyles,
   css`
     :host {
       --_switch-bg: var(--billkit-plan-switch-background, var(--_surface));

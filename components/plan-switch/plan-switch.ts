@@ -7,8 +7,9 @@ import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '
 import { formatDate, formatMoney, formatNumber, formatRate } from '../shared/format.js';
 import { perInterval, taxTreatmentText } from '../shared/messages.js';
 import { BillkitSubscriptionActionElement, type ActionData } from '../shared/subscription-actions.js';
+import { renderAddOns } from '../shared/add-ons.js';
 import type { CatalogPlan, SubscriptionChange, SubscriptionChangeResult } from '../shared/portal-types.js';
-import type { Catalog, TaxTreatment } from '../shared/types.js';
+import type { Catalog, Charge, TaxTreatment } from '../shared/types.js';
 import { styles } from './plan-switch.styles.js';
 
 type Step = 'loading' | 'error' | 'choose' | 'preview' | 'done';
@@ -27,6 +28,7 @@ type ChangeInvoice = NonNullable<SubscriptionChangeResult['invoice']>;
  * @csspart heading - The step's heading (focused when the step appears).
  * @csspart picker - The plan picker of the plans this subscription may switch to.
  * @csspart quantity - The quantity field and its label (when the shop lets buyers change it).
+ * @csspart add-ons - The chosen plan's add-ons to keep, add or drop (when the shop lets buyers change quantities); another plan keeps the add-ons of the same products.
  * @csspart summary - What changes: from which plan and quantity to which.
  * @csspart lines - The preview invoice's lines (credits negative).
  * @csspart line - One line; a credit also has the part credit.
@@ -49,6 +51,8 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
 
   @state() private plan = '';
   @state() private quantity = 0;
+  /** The chosen plan's add-ons (charge ids, in the plan's order). */
+  @state() private addOns: string[] = [];
   @state() private notice = '';
   @state() private result?: SubscriptionChangeResult;
 
@@ -63,6 +67,7 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     if (first) {
       this.plan = data.rights.planCode;
       this.quantity = this.#currentQuantity(data);
+      this.addOns = this.#currentAddOns(data);
     }
     this.step = 'choose';
   }
@@ -81,22 +86,42 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     return subscription.items.find((i) => i.chargeId === charge?.id)?.quantity ?? charge?.quantity.default ?? 0;
   }
 
+  /** The subscription's add-ons now. */
+  #currentAddOns({ subscription }: ActionData): string[] {
+    return this.#addOnsOf(subscription.plan).filter((c) => subscription.items.some((i) => i.chargeId === c.id)).map((c) => c.id);
+  }
+
+  /** A plan's add-ons the buyer may choose (add-ons need the quantity feature, as quantities do). */
+  #addOnsOf(plan: CatalogPlan | undefined): Charge[] {
+    return this.data?.configuration.features.quantity ? ((plan?.charges ?? []) as Charge[]).filter((c) => c.optional) : [];
+  }
+
+  #setAddOns(chosen: (c: Charge) => boolean): void {
+    this.addOns = this.#addOnsOf(this.#planOf(this.plan)).filter(chosen).map((c) => c.id);
+    this.notice = '';
+  }
+
   /** Whether the quantity is the buyer's to set for the chosen plan. */
   get #quantityShown(): boolean {
     return Boolean(this.data?.rights.changeQuantity && this.#seatsOf(this.#planOf(this.plan)));
   }
 
-  /** The change asked for: the plan, and the quantity of its one charge the buyer sets (the others keep theirs or the plan's defaults). */
+  /** The change asked for: the plan, the quantity of its one charge the buyer sets (the others keep theirs or the plan's defaults), its add-ons. */
   #change(): SubscriptionChange {
-    const seats = this.#seatsOf(this.#planOf(this.plan));
-    return { plan: this.plan, ...(seats && this.#quantityShown ? { charges: [{ chargeId: seats.id, quantity: this.quantity }] } : {}) };
+    const plan = this.#planOf(this.plan);
+    const seats = this.#seatsOf(plan);
+    return {
+      plan: this.plan,
+      ...(seats && this.#quantityShown ? { charges: [{ chargeId: seats.id, quantity: this.quantity }] } : {}),
+      ...(this.#addOnsOf(plan).length ? { addOns: this.addOns } : {}),
+    };
   }
 
   async #preview(): Promise<void> {
     const data = this.data;
     if (!data || this.busy) return;
     this.error = undefined;
-    if (this.plan === data.rights.planCode && (!this.#quantityShown || this.quantity === this.#currentQuantity(data))) {
+    if (this.plan === data.rights.planCode && (!this.#quantityShown || this.quantity === this.#currentQuantity(data)) && `${this.addOns}` === `${this.#currentAddOns(data)}`) {
       this.notice = msg('Choose another plan or quantity first.', { id: 'switch.unchanged' });
       return;
     }
@@ -145,8 +170,12 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
   }
 
   #onPlanChange(event: Event): void {
-    const before = this.#seatsOf(this.#planOf(this.plan));
+    const previous = this.#planOf(this.plan);
+    const before = this.#seatsOf(previous);
+    // The add-ons chosen go along where the new plan has the same product (support monthly -> yearly).
+    const kept = new Set(previous?.charges.filter((c) => this.addOns.includes(c.id)).map((c) => c.productId));
     this.plan = (event.target as HTMLElement & { value: string }).value;
+    this.#setAddOns((c) => kept.has(c.productId));
     const seats = this.#seatsOf(this.#planOf(this.plan));
     // The same product (seats in another interval) keeps the quantity chosen; another one starts from its default.
     if (seats) this.#setQuantity(seats.productId === before?.productId ? this.quantity : seats.quantity.default);
@@ -181,6 +210,7 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
   #renderChoose() {
     const { configuration, rights } = this.data!;
     const current = this.#planOf(rights.planCode);
+    const chosen = this.#planOf(this.plan)!;
     const targets = configuration.plans.filter((p) => rights.switchPlanTo.includes(p.code));
     const canQuantity = rights.changeQuantity && Boolean(this.#seatsOf(current));
     if (!targets.length && !canQuantity) {
@@ -196,6 +226,8 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
             locale=${this.effectiveLocale} @change=${this.#onPlanChange}></billkit-plan-picker>`
         : nothing}
       ${this.#quantityShown ? this.#renderQuantity() : nothing}
+      ${renderAddOns(this.#addOnsOf(chosen), this.addOns, chosen.interval, chosen.currency, this.effectiveLocale,
+        (charge, on) => this.#setAddOns((c) => (c.id === charge.id ? on : this.addOns.includes(c.id))))}
       ${this.renderError()} ${this.#renderNotice()}
       <div part="actions">
         <button type="button" class="button" ?disabled=${this.busy} @click=${() => this.#preview()}>${msg('Review the change', { id: 'switch.review' })}</button>
@@ -212,11 +244,15 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     </label>`;
   }
 
-    /** "Team / month (Team seat: 3)" */
-  #selection(plan: CatalogPlan | undefined, quantity: number): string {
+  /** "Team / month (Team seat: 3, Priority support)" */
+  #selection(plan: CatalogPlan | undefined, quantity: number, addOns: string[]): string {
     const seats = this.#seatsOf(plan);
     const name = plan ? `${plan.name} ${perInterval(plan.interval)}` : '';
-    return seats && this.data?.rights.changeQuantity ? `${name} (${seats.productName}: ${formatNumber(quantity, this.effectiveLocale)})` : name;
+    const parts = [
+      ...(seats && this.data?.rights.changeQuantity ? [`${seats.productName}: ${formatNumber(quantity, this.effectiveLocale)}`] : []),
+      ...this.#addOnsOf(plan).filter((c) => addOns.includes(c.id)).map((c) => c.productName),
+    ];
+    return parts.length ? `${name} (${parts.join(', ')})` : name;
   }
 
   #renderPreview() {
@@ -224,8 +260,8 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     const { rights } = this.data!;
     const locale = this.effectiveLocale;
     const invoice = result.invoice;
-    const from = this.#selection(this.#planOf(rights.planCode), this.#currentQuantity(this.data!));
-    const to = this.#selection(this.#planOf(this.plan), this.quantity);
+    const from = this.#selection(this.#planOf(rights.planCode), this.#currentQuantity(this.data!), this.#currentAddOns(this.data!));
+    const to = this.#selection(this.#planOf(this.plan), this.quantity, this.addOns);
     const date = formatDate(result.effectiveAt, locale);
     return html`${this.heading(msg('Review your change', { id: 'switch.preview_title' }))}
       <p part="summary">${msg(str`From ${from} to ${to}`, { id: 'switch.from_to' })}</p>

@@ -31,9 +31,9 @@ import '../billing-details/billing-details.js';
  * @slot help - Under the sign-in form.
  *
  * @csspart base - The wrapper.
- * @csspart header - The customer's name and email, "Back to …" and "Sign out".
+ * @csspart header - The customer's name and email, "Back to …" (the merchant's name from the settings' seller, else the return URL's host) and "Sign out".
  * @csspart sign-out - The sign-out button.
- * @csspart back - The link back to the merchant's site.
+ * @csspart back - The link back to the merchant's site (the session's returnUrl), named by the merchant's name or the URL's host.
  * @csspart subscriptions - The subscriptions' section.
  * @csspart invoices - The invoices' section.
  * @csspart payment-method - The payment method's section.
@@ -140,11 +140,16 @@ export class BillkitPortal extends BillkitPortalElement {
     }
   }
 
-  /** The session's deep link (switch plan, cancel, payment method), once. */
+  /**
+   * The session's deep link (switch plan, cancel, payment method), once per session: the server forgets it when
+   * it is opened, so a reload or another tab of the session lands on the home (a failed call only means the
+   * next load opens it again).
+   */
   #openFlow(): void {
     const flow = this.configuration?.session.flow;
     if (!flow || this.#flowDone) return;
     this.#flowDone = true;
+    this.portal?.client.useUpFlow().catch(() => {});
     if (flow.type === 'payment_method') return this.#toPaymentMethod();
     const sub = [...this.renderRoot.querySelectorAll('billkit-subscription')].find((s) => s.subscription === flow.subscriptionId);
     if (sub) sub.flow = flow.type;
@@ -212,7 +217,7 @@ export class BillkitPortal extends BillkitPortalElement {
     return html`<header part="header">
         <p class="who"><strong>${config.customer.name}</strong> <span>${config.customer.email}</span></p>
         <div class="links">
-          ${back ? html`<a part="back" href=${back}>${msg(str`Back to ${hostOf(back)}`, { id: 'portal.back' })}</a>` : nothing}
+          ${back ? html`<a part="back" href=${back}>${msg(str`Back to ${config.merchantName || hostOf(back)}`, { id: 'portal.back' })}</a>` : nothing}
           <button part="sign-out" class="button secondary" type="button" @click=${this.#signOut}>${msg('Sign out', { id: 'portal.sign_out' })}</button>
         </div>
       </header>
@@ -238,7 +243,7 @@ export class BillkitPortal extends BillkitPortalElement {
   }
 }
 
-/** "shop.example" from the return URL: what "Back to …" names. */
+/** "shop.example" from the return URL: what "Back to …" names when the settings name no seller. */
 function hostOf(url: string): string {
   try {
     return new URL(url).host;

@@ -2782,6 +2782,35 @@ export interface paths {
       };
     };
   };
+  "/v1/portal/session/flow": {
+    /** Use up the session's deep link (the portal opened it): later loads of the session land on the portal's home */
+    delete: {
+      responses: {
+        /** @description The configuration carries no flow from now on (also when it had none). */
+        204: {
+          content: never;
+        };
+        /** @description Problem */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Problem */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/v1/portal/sign-in": {
     /** Mail a 6-digit sign-in code (202 whether or not a customer has the email) */
     post: {
@@ -5782,6 +5811,8 @@ export interface components {
         quantity: boolean;
         switchPlan: boolean;
       };
+      /** @description The merchant's name (the settings' seller.name), what "Back to …" names; null without a seller (the return URL's host is named instead). */
+      merchantName: string | null;
       pause: {
         maxPeriods: number | null;
       };
@@ -5807,7 +5838,13 @@ export interface components {
       }) | null;
       session: {
         expiresAt: string;
-        flow: components["schemas"]["PortalFlow"] & (Record<string, never> | null);
+        /** @description The deep link to open, once: null after the portal opened it (DELETE /v1/portal/session/flow) or when the session has none. */
+        flow: ({
+          /** @description One of the customer's subscriptions. */
+          subscriptionId: string;
+          /** @enum {string} */
+          type: "switch_plan" | "cancel" | "payment_method";
+        }) | null;
         locale: string;
         returnUrl: string | null;
       };

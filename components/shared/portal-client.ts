@@ -68,6 +68,11 @@ export class PortalClient extends ApiClient {
     return this.#get('/v1/portal/configuration', options);
   }
 
+  /** DELETE /v1/portal/session/flow: the deep link was opened; later loads of the session (any tab) land on the home. */
+  async useUpFlow(options: RequestOptions = {}): Promise<void> {
+    await this.request<void>('DELETE', '/v1/portal/session/flow', undefined, { ...options, bearer: this.#bearer() });
+  }
+
   customer(options?: RequestOptions): Promise<PortalCustomer> {
     return this.#get('/v1/portal/customer', options);
   }

@@ -9,7 +9,7 @@ import { findCustomer, findSubscription } from '../storage/commerce-repository.j
 import { findCustomerByRef } from '../storage/customer-repository.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
-import { findPortalSession, insertPortalSession, revokePortalSession, type PortalFlow, type PortalSession } from '../storage/portal-repository.js';
+import { clearPortalSessionFlow, findPortalSession, insertPortalSession, revokePortalSession, type PortalFlow, type PortalSession } from '../storage/portal-repository.js';
 import { CatalogCache } from './catalog-cache.js';
 
 /** A session lasts this long (SPEC: 1 hour by default). */
@@ -101,6 +101,11 @@ export class PortalSessions {
     const session = await findPortalSession(this.db, sessionId, true);
     if (!session) throw new DomainError('unauthenticated', 'unauthenticated', 'The portal session is not valid.');
     return session;
+  }
+
+  /** DELETE /v1/portal/session/flow: the deep link was opened; later loads of the session land on the home. */
+  async clearFlow(sessionId: string): Promise<void> {
+    await clearPortalSessionFlow(this.db, sessionId);
   }
 
   async revoke(sessionId: string): Promise<void> {

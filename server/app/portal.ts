@@ -285,6 +285,7 @@ export class PortalService {
     });
     return {
       customer: { id: customer.id, email: customer.email, name: customer.name, locale: customer.locale },
+      merchantName: entry.settings.seller?.name ?? null,
       session: { locale: session.locale ?? customer.locale, returnUrl: session.returnUrl, flow: session.flow, expiresAt: session.expiresAt },
       payments: { provider: this.payments.name, ...(this.payments.publishableKey ? { publishableKey: this.payments.publishableKey } : {}) },
       features: { ...portal.features, pause: pauseAllowed(portal) },

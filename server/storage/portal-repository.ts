@@ -47,6 +47,14 @@ export async function findPortalSession(db: Queryable, key: string, byId = false
   return rows[0] ? toSession(rows[0]) : null;
 }
 
+/**
+ * The portal opened the session's deep link: the session carries it no more (`flow` is null), so a reload, another
+ * tab or another BFF process lands on the portal's home, as Stripe's flow_data does once completed.
+ */
+export async function clearPortalSessionFlow(db: Queryable, id: string): Promise<void> {
+  await db.query('update portal_sessions set flow = null where id = $1 and flow is not null', [id]);
+}
+
 export async function revokePortalSession(db: Queryable, id: string, at: string): Promise<void> {
   await db.query('update portal_sessions set revoked_at = coalesce(revoked_at, $2) where id = $1', [id, at]);
 }

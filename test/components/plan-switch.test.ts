@@ -119,6 +119,37 @@ describe('<billkit-plan-switch>', () => {
       expect(calls.at(-1)!.body).to.deep.equal({ plan: 'big-monthly', charges: [{ chargeId: 'ch_storage', quantity: 100 }], preview: true });
       expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Big / month (Storage: 100)');
     });
+    it("keeps the subscription's add-ons on another plan (the same product) and lets the buyer add or drop the chosen plan's add-ons, as the checkout's cart does", async () => {
+      const withSupport = aSubscription({ items: [{ chargeId: 'ch_seats_m', quantity: 3 }, { chargeId: 'ch_support_m', quantity: 1 }] });
+      const { el, calls } = await aSwitch({ [paths.subscription]: () => json(200, withSupport), [paths.change]: () => json(200, anUpgrade()) });
+      const addOns = () => [...part(el, 'add-ons').querySelectorAll('label')];
+      expect(text(part(el, 'add-ons').querySelector('legend'))).to.equal('Add-ons');
+      expect(addOns().map((l) => [text(l), l.querySelector('input')!.checked])).to.deep.equal([['Priority support €29 / month', true]]);
+      await choose(el, 'pro-yearly');
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], addOns: ['ch_support_y'], preview: true });
+      expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3, Priority support) to Pro / year (Seats: 3, Priority support)');
+      button(el, 'Back').click();
+      await settle(el);
+      expect(addOns().map((l) => [text(l), l.querySelector('input')!.checked])).to.deep.equal([['Priority support €290 / year', true]]);
+      addOns()[0].querySelector('input')!.click();
+      await el.updateComplete;
+      button(el, 'Review the change').click();
+      await settle(el);
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], addOns: [], preview: true });
+    });
+    it('adds an add-on to the current plan alone, and shows none when the shop does not let buyers change quantities', async () => {
+      const { el, calls } = await aSwitch({ [paths.change]: () => json(200, anUpgrade()) });
+      part(el, 'add-ons').querySelector('input')!.click();
+      await el.updateComplete;
+      button(el, 'Review the change').click();
+      await settle(el);
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', charges: [{ chargeId: 'ch_seats_m', quantity: 3 }], addOns: ['ch_support_m'], preview: true });
+      expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Pro / month (Seats: 3, Priority support)');
+      const config = aConfiguration();
+      config.features = { ...config.features, quantity: false };
+      const off = await aSwitch({ [paths.configuration]: () => json(200, config) });
+      expect(part(off.el, 'add-ons')).to.equal(undefined);
+    });
     it('has no quantity control when the shop does not let buyers change it', async () => {
       const { el } = await aSwitch({ [paths.configuration]: () => json(200, aConfiguration({ changeQuantity: false })) });
       expect(part(el, 'quantity')).to.equal(undefined);
@@ -136,7 +167,7 @@ describe('<billkit-plan-switch>', () => {
       await el.updateComplete;
       button(el, 'Review the change').click();
       await settle(el);
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', charges: [{ chargeId: 'ch_seats_m', quantity: 4 }], preview: true });
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', charges: [{ chargeId: 'ch_seats_m', quantity: 4 }], addOns: [], preview: true });
       expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Pro / month (Seats: 4)');
     });
   });
@@ -146,7 +177,7 @@ describe('<billkit-plan-switch>', () => {
       const { el, calls } = await aSwitch();
       await choose(el, 'pro-yearly');
       expect(calls.at(-1)).to.include({ method: 'POST', path: `/v1/portal/subscriptions/${SUB}/change` });
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], preview: true });
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], addOns: [], preview: true });
       const lines = parts(el, 'line');
       expect(lines.map((l) => text(l.querySelector('dt')))).to.deep.equal([
         'Unused time on Seats × 3 until February 3, 2027',
@@ -206,7 +237,7 @@ describe('<billkit-plan-switch>', () => {
       expect(changes).to.have.length(1);
       expect(changes[0].cancelable).to.be.true;
       expect(changes[0].detail).to.deep.equal({ subscriptionId: SUB, plan: 'pro-yearly', quantity: 3, effective: 'now', amountDue: 50873, currency: 'EUR' });
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], prorationDate: PRORATION_DATE });
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], addOns: [], prorationDate: PRORATION_DATE });
       expect(calls.at(-1)!.headers['Idempotency-Key']).to.be.a('string');
       expect(update.detail).to.deep.equal({ subscriptionId: SUB, action: 'changed', status: 'active' });
       expect(store.version).to.equal(version + 1);
@@ -302,7 +333,7 @@ describe('<billkit-plan-switch>', () => {
       setTimeout(() => sendKeys({ press: 'Enter' }));
       await oneEvent(el, 'close');
     });
-    it('sets the quantity with the keyboard', async () => {
+    it('sets the quantity and the add-ons with the keyboard', async () => {
       const { el, calls } = await aSwitch();
       const input = part(el, 'quantity').querySelector('input')!;
       expect(text(part(el, 'quantity'))).to.equal('Quantity of Seats');
@@ -312,10 +343,14 @@ describe('<billkit-plan-switch>', () => {
       await sendKeys({ press: 'Tab' });
       await el.updateComplete;
       expect(input.value).to.equal('5');
+      expect(focused(el)).to.equal(part(el, 'add-ons').querySelector('input'));
+      await sendKeys({ press: 'Space' });
+      await sendKeys({ press: 'Tab' });
+      await el.updateComplete;
       expect(text(focused(el))).to.equal('Review the change');
       await sendKeys({ press: 'Enter' });
       await settle(el);
-      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', charges: [{ chargeId: 'ch_seats_m', quantity: 5 }], preview: true });
+      expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-monthly', charges: [{ chargeId: 'ch_seats_m', quantity: 5 }], addOns: ['ch_support_m'], preview: true });
       expect(focused(el)).to.equal(heading(el));
     });
   });

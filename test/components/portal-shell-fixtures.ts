@@ -44,6 +44,7 @@ type Rights = PortalConfiguration['subscriptions'][number];
 export function aConfiguration(overrides: Partial<PortalConfiguration> = {}, rights: Partial<Rights> = {}): PortalConfiguration {
   return {
     customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada Lovelace', locale: 'en' },
+    merchantName: null,
     features: { invoices: true, paymentMethod: true, billingDetails: true, switchPlan: true, quantity: true, cancel: true, pause: true },
     cancellation: { mode: 'period_end', reasons: ['too_expensive', 'other'], refund: 'none' },
     downgrades: 'period_end',
@@ -69,6 +70,7 @@ export function portalRoutes(sub = aPortalSubscription(), config = aConfiguratio
     'POST /v1/portal/sign-in': () => new Response(null, { status: 202 }),
     'POST /v1/portal/sign-in/verify': () => json(200, { token: 'ps_signed_in', expiresAt: '2026-12-07T01:00:00.000Z' }),
     'POST /v1/portal/sign-out': () => new Response(null, { status: 204 }),
+    'DELETE /v1/portal/session/flow': () => new Response(null, { status: 204 }),
     'POST /v1/portal/subscriptions/sub_1/pause': () => json(200, { ...sub, pausedAt: sub.currentPeriodEnd }),
     'POST /v1/portal/subscriptions/sub_1/resume': () => json(200, { ...sub, status: 'active', pausedAt: null }),
     'POST /v1/portal/subscriptions/sub_1/uncancel': () => json(200, { ...sub, cancelAtPeriodEnd: false }),

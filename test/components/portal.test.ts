@@ -73,6 +73,14 @@ describe('<billkit-portal>', () => {
       expect(el.shadowRoot!.querySelector('billkit-payment-method')).to.exist;
       expect(el.shadowRoot!.querySelector('billkit-billing-details')).to.exist;
     });
+    it("names the merchant in the way back when the settings name the seller (else the return URL's host)", async () => {
+      const { el } = await aPortal({ 'GET /v1/portal/configuration': () => json(200, aConfiguration({ merchantName: 'Nordlicht Software GmbH' })) });
+      const back = part(el, 'back') as HTMLAnchorElement;
+      expect(back.href).to.equal('https://shop.example/account');
+      expect(text(back)).to.equal('Back to Nordlicht Software GmbH');
+      el.locale = 'de';
+      await waitUntil(() => text(part(el, 'back')) === 'Zurück zu Nordlicht Software GmbH', `not German: ${text(part(el, 'back'))}`);
+    });
     it('hides what the merchant turned off, and the way back without a returnUrl', async () => {
       const config = aConfiguration();
       config.features = { ...config.features, invoices: false, paymentMethod: false, billingDetails: false };
@@ -138,6 +146,31 @@ describe('<billkit-portal>', () => {
       const sub = el.shadowRoot!.querySelector('billkit-subscription') as BillkitSubscription;
       await waitUntil(() => (sub.shadowRoot!.querySelector('dialog') as HTMLDialogElement | null)?.open, 'dialog not opened');
       expect(sub.shadowRoot!.querySelector('billkit-plan-switch')).to.exist;
+    });
+    it('opens the flow once per session: the portal uses the deep link up, so a reload of the session lands on the home', async () => {
+      const config = aConfiguration();
+      config.session = { ...config.session, flow: { type: 'cancel', subscriptionId: 'sub_1' } } as typeof config.session;
+      // The BFF's side: the session keeps its flow until the portal uses it up (one row for every tab and process).
+      const routes = {
+        'GET /v1/portal/configuration': () => json(200, config),
+        'DELETE /v1/portal/session/flow': () => {
+          config.session = { ...config.session, flow: null };
+          return new Response(null, { status: 204 });
+        },
+      };
+      const dialogOf = (el: BillkitPortal) => el.shadowRoot!.querySelector('billkit-subscription')!.shadowRoot!.querySelector('dialog') as HTMLDialogElement | null;
+      const first = await aPortal(routes);
+      await waitUntil(() => dialogOf(first.el)?.open, 'the flow did not open');
+      expect(first.el.shadowRoot!.querySelector('billkit-subscription')!.shadowRoot!.querySelector('billkit-cancel-flow')).to.exist;
+      first.el.remove();
+      // The reload: a new page, a new store, the same session.
+      const reloaded = await aPortal(routes);
+      const sub = reloaded.el.shadowRoot!.querySelector('billkit-subscription') as BillkitSubscription;
+      await waitUntil(() => sub.shadowRoot!.querySelector('[part~="price"]'), 'the subscription did not load');
+      await reloaded.el.updateComplete;
+      await sub.updateComplete;
+      expect(dialogOf(reloaded.el)?.open ?? false, 'the flow opened again on the reload').to.equal(false);
+      expect(first.calls.filter((c) => c.method === 'DELETE' && c.path === '/v1/portal/session/flow')).to.have.length(1);
     });
     it('says a payment failed and leads to the payment method', async () => {
       const { el } = await aPortal({ 'GET /v1/portal/subscriptions': () => json(200, { data: [aPortalSubscription({ status: 'past_due' })], hasMore: false, nextCursor: null }) });

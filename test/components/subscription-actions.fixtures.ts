@@ -31,6 +31,7 @@ type Rights = PortalConfiguration['subscriptions'][number];
 export function aConfiguration(rights: Partial<Rights> = {}, more: Partial<PortalConfiguration> = {}): PortalConfiguration {
   return {
     customer: { id: 'cus_1', email: 'ada@example.com', name: 'Ada', locale: 'en' },
+    merchantName: null,
     session: { locale: 'en', returnUrl: null, flow: null as never, expiresAt: '2027-01-10T11:00:00.000Z' },
     payments: { provider: 'test' },
     features: { invoices: true, paymentMethod: true, billingDetails: true, switchPlan: true, quantity: true, cancel: true, pause: true },

@@ -139,7 +139,8 @@ describe('a subscriber in the customer portal', () => {
     assert.equal((await subscription(page).locator('[part~="badge"]').textContent())!.trim(), 'Trial');
     assert.match((await subscription(page).locator('[part~="details"]').textContent())!, /Trial ends/);
     assert.match((await page.locator('billkit-portal header[part~="header"]').textContent())!, /Ada Lovelace/);
-    await page.locator('billkit-portal [part~="back"]').waitFor();
+    // The way back names the merchant (the demo's seller), not the return URL's host.
+    assert.equal((await page.locator('billkit-portal [part~="back"]').textContent())!.trim(), 'Back to Billkit Demo GmbH');
     await page.screenshot({ path: `${SHOTS}/portal-5-signed-in-user.png`, fullPage: true });
     // The shop's deep links: a session opened on the cancel flow shows it at once; one on the payment method opens its form.
     const ada = await api('GET', '/v1/customers/by-ref/demo-user-ada');
@@ -149,6 +150,11 @@ describe('a subscriber in the customer portal', () => {
     await subscription(page).locator('dialog').getByRole('heading', { name: 'Why are you cancelling?' }).waitFor();
     await page.keyboard.press('Escape');
     await subscription(page).getByRole('button', { name: 'Cancel subscription' }).waitFor();
+    // The deep link opens once per session: a reload of the same session lands on the portal's home.
+    await page.reload();
+    await subscription(page).locator('[part~="price"]').waitFor();
+    await page.locator('billkit-invoice-list [part="row"]').first().waitFor();
+    assert.equal(await subscription(page).locator('dialog[open]').count(), 0, 'the cancel flow opened again on the reload');
     const cardLink = await api('POST', '/v1/portal-sessions', { customerId: ada.id, flow: { type: 'payment_method', subscriptionId: adaSub.id } });
     await page.goto('about:blank');
     await page.goto(cardLink.url.replace(/^http:\/\/localhost:\d+/, shop.billkit.url));
@@ -253,5 +259,64 @@ describe('a subscriber in the customer portal', () => {
     assert.equal((await api('GET', `/v1/subscriptions/${sub.id}`)).cancelAtPeriodEnd, false);
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  it("when the merchant allows pausing, then a subscriber pauses from the period's end, sees it paused once the period is over, resumes, and the new period is invoiced and paid at once", async () => {
+    await api('PUT', '/v1/settings', { portal: { features: { pause: true }, pause: { enabled: true } } });
+    const page = await shop.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      const email = `pause-${Date.now()}@example.com`;
+      await buy(page, 'starter-monthly', email);
+      const customer = (await api('GET', `/v1/customers?email=${encodeURIComponent(email)}`)).data[0];
+      const bought = (await api('GET', `/v1/subscriptions?customerId=${customer.id}`)).data[0];
+      // The shop's server opens the portal for its user (no emailed code: the sign-in's per-address limit is
+      // shared with the tests before).
+      const openPortal = async () => {
+        const session = await api('POST', '/v1/portal-sessions', { customerId: customer.id });
+        await page.goto('about:blank');
+        await page.goto(session.url.replace(/^http:\/\/localhost:\d+/, shop.billkit.url));
+        await subscription(page).locator('[part~="price"]').waitFor();
+      };
+      await openPortal();
+
+      // Pause: asked first, then scheduled for the period's end (the period already paid runs out).
+      await subscription(page).getByRole('button', { name: 'Pause', exact: true }).click();
+      await subscription(page).getByText(/Pause from .+\? Nothing is billed while paused\./).waitFor();
+      await page.screenshot({ path: `${SHOTS}/portal-13-pause-question.png` });
+      await subscription(page).getByRole('button', { name: 'Pause subscription' }).click();
+      const notice = subscription(page).locator('[part~="notice"]');
+      await notice.filter({ hasText: /^Pauses on / }).waitFor();
+      const scheduled = await api('GET', `/v1/subscriptions/${bought.id}`);
+      assert.deepEqual([scheduled.status, scheduled.pausedAt], ['active', bought.currentPeriodEnd]);
+
+      // The period ends on the test clock: the billing run pauses it and bills nothing. The hour-long portal
+      // session has ended by then, so the shop opens a new one.
+      await api('POST', '/v1/test-clock/advance', { days: 32 });
+      await api('POST', '/v1/billing-runs');
+      assert.equal((await api('GET', `/v1/subscriptions/${bought.id}`)).status, 'paused');
+      await openPortal();
+      await subscription(page).locator('[part~="badge"]', { hasText: 'Paused' }).waitFor();
+      assert.equal((await notice.textContent())!.trim(), 'Paused until you resume it.');
+      await page.screenshot({ path: `${SHOTS}/portal-14-paused.png`, fullPage: true });
+
+      // Resume: a new period from now, invoiced and charged at once.
+      await subscription(page).getByRole('button', { name: 'Resume' }).click();
+      await subscription(page).locator('[part~="badge"]', { hasText: 'Active' }).waitFor();
+      assert.equal(await notice.count(), 0);
+      await page.screenshot({ path: `${SHOTS}/portal-15-resumed.png`, fullPage: true });
+      const resumed = await api('GET', `/v1/subscriptions/${bought.id}`);
+      assert.deepEqual([resumed.status, resumed.pausedAt, resumed.resumesAt], ['active', null, null]);
+      const invoices = (await api('GET', `/v1/invoices?subscriptionId=${bought.id}`)).data as { kind: string; status: string; periodStart: string; number: string }[];
+      const resumeInvoice = invoices.find((i) => i.kind === 'renewal' && i.periodStart === resumed.currentPeriodStart);
+      assert.ok(resumeInvoice, `no invoice for the resumed period: ${JSON.stringify(invoices.map((i) => [i.kind, i.status, i.periodStart]))}`);
+      assert.equal(resumeInvoice.status, 'paid');
+      await page.locator('billkit-invoice-list [part="row"]', { hasText: resumeInvoice.number }).waitFor();
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await api('PUT', '/v1/settings', { portal: { features: { pause: false }, pause: { enabled: false } } });
+    }
   });
 });

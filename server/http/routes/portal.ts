@@ -51,6 +51,11 @@ export function portalRoutes(ctx: RouteContext, deps: Deps): void {
       await portalSessions.revoke(caller(req).sessionId);
       res.status(204).end();
     });
+  defineRoute(ctx, { method: 'delete', path: '/v1/portal/session/flow', auth: 'portal', summary: "Use up the session's deep link (the portal opened it): later loads of the session land on the portal's home", tags, response: { status: 204, description: 'The configuration carries no flow from now on (also when it had none).' } },
+    async ({ req, res }) => {
+      await portalSessions.clearFlow(caller(req).sessionId);
+      res.status(204).end();
+    });
   defineRoute(ctx, { method: 'get', path: '/v1/portal/configuration', auth: 'portal', summary: 'What this customer may do in the portal (from the rules the routes enforce)', tags, response: { status: 200, schema: PortalConfiguration } },
     ({ req }) => portal.configuration(caller(req)));
 

@@ -109,7 +109,13 @@ export const PaymentMethodResult = z
 export const PortalConfiguration = z
   .object({
     customer: z.object({ id: Id, email: z.string(), name: z.string(), locale: z.string() }),
-    session: z.object({ locale: z.string(), returnUrl: z.string().nullable(), flow: Flow.nullable(), expiresAt: z.string() }),
+    merchantName: z.string().nullable().meta({ description: 'The merchant\'s name (the settings\' seller.name), what "Back to …" names; null without a seller (the return URL\'s host is named instead).' }),
+    session: z.object({
+      locale: z.string(),
+      returnUrl: z.string().nullable(),
+      flow: Flow.nullable().meta({ description: 'The deep link to open, once: null after the portal opened it (DELETE /v1/portal/session/flow) or when the session has none.' }),
+      expiresAt: z.string(),
+    }),
     payments: Provider,
     features: z.object({
       invoices: z.boolean(),

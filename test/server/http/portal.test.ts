@@ -91,6 +91,21 @@ for (const target of testDatabases()) {
         assert.deepEqual(config.body.session.flow, { type: 'cancel', subscriptionId: a.subscription.id });
       });
 
+      it('when the portal has opened the deep link (DELETE /v1/portal/session/flow), then the session carries it no more: a reload, another tab or another BFF process lands on the home; other sessions keep theirs', async () => {
+        const a = await buyer();
+        const opened = await portalToken(t, a.customer.id, { flow: { type: 'switch_plan', subscriptionId: a.subscription.id } });
+        const other = await portalToken(t, a.customer.id, { flow: { type: 'cancel', subscriptionId: a.subscription.id } });
+        const flowOf = async (token: string) => (await request(t.app).get('/v1/portal/configuration').set(bearer(token))).body.session.flow;
+        assert.deepEqual(await flowOf(opened), { type: 'switch_plan', subscriptionId: a.subscription.id }, 'reading the configuration does not use it up');
+        assert.deepEqual(await flowOf(opened), { type: 'switch_plan', subscriptionId: a.subscription.id });
+        const done = await request(t.app).delete('/v1/portal/session/flow').set(bearer(opened));
+        assert.equal(done.status, 204, JSON.stringify(done.body));
+        assert.equal(await flowOf(opened), null);
+        assert.equal((await request(t.app).delete('/v1/portal/session/flow').set(bearer(opened))).status, 204, 'again: nothing left to open');
+        assert.deepEqual(await flowOf(other), { type: 'cancel', subscriptionId: a.subscription.id });
+        problemOf(await request(t.app).delete('/v1/portal/session/flow').set(t.sk), 403, 'portal_session_required');
+      });
+
       it('when an hour passes on the test clock, then the token is refused with 401 portal_session_expired; a minute before, it works', async () => {
         const { as } = await buyer();
         await advance(t, { seconds: 3540 });
@@ -650,6 +665,19 @@ for (const target of testDatabases()) {
         assert.deepEqual(await switchTo(), [pro.code]);
         await setPortal(t, { features: { switchPlan: false } });
         assert.deepEqual(await switchTo(), []);
+      });
+
+      it("when the settings name the seller, then the configuration names the merchant by it (what \"Back to …\" says); without a seller, null", async () => {
+        const { as } = await buyer();
+        const merchantName = async () => (await request(t.app).get('/v1/portal/configuration').set(as)).body.merchantName;
+        await t.deps.db.query(`update settings set data = data - 'seller' where id = 1`);
+        t.deps.catalogCache.invalidate();
+        assert.equal(await merchantName(), null);
+        const res = await request(t.app).put('/v1/settings').set(t.sk).send({ seller: A_SELLER });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(await merchantName(), A_SELLER.name);
+        await t.deps.db.query(`update settings set data = data - 'seller' where id = 1`);
+        t.deps.catalogCache.invalidate();
       });
     });
   });
