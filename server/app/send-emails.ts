@@ -105,7 +105,11 @@ export class EmailDelivery {
         for (const { item, result } of sent) await repo.recordEmail(tx, item.id, result);
         return sent.map(({ result }) => result.status === 'sent' || result.status === 'kept' || result.status === 'skipped');
       },
-      (sent) => this.observer.emailsAttempted(sent.map(({ result }) => result.status)),
+      // After the commit: what is told is recorded (a pass killed before it told nothing, and sends again).
+      (sent) => this.observer.emailsAttempted(
+        sent.map(({ result }) => result.status),
+        sent.flatMap(({ item, result, at }) => (result.status === 'sent' ? [(at.getTime() - Date.parse(item.createdAt)) / 1000] : [])),
+      ),
     );
   }
 
