@@ -21,7 +21,7 @@ import { PortalService } from './app/portal.js';
 import { PortalSessions } from './app/portal-session.js';
 import { SignInService } from './app/sign-in.js';
 import { WebhookDelivery } from './app/deliver-webhooks.js';
-import { EmailDelivery, sendSignInCode } from './app/send-emails.js';
+import { EMAIL_BATCH_SIZE, EmailDelivery, sendSignInCode } from './app/send-emails.js';
 import { WebhookEndpointService } from './app/webhook-endpoints.js';
 import type { Deps, HttpConfig } from './http/deps.js';
 import { createMetrics } from './http/metrics.js';
@@ -81,7 +81,7 @@ export function buildDeps(db: Db, config: HttpConfig, logger?: Logger, payments:
     portal: new PortalService(db, catalogCache, collector, couponCache, payments, portalSessions, subscriptionChanges, documents, creditNotes),
     webhookEndpoints: new WebhookEndpointService(db, catalogCache, policy),
     webhookDelivery: new WebhookDelivery(db, catalogCache, notify.sender ?? new HttpWebhookSender(policy), logger, undefined, metrics.work),
-    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger, 20, documents, metrics.work),
+    emailDelivery: new EmailDelivery(db, catalogCache, { transport: notify.mail ?? databaseOnly, from: notify.mailFrom, portalUrl: `${config.publicUrl ?? 'http://localhost:4000'}/portal` }, logger, EMAIL_BATCH_SIZE, documents, metrics.work),
     config,
     ...(logger ? { logger } : {}),
   };

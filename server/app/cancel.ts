@@ -13,7 +13,9 @@ import { conflict } from '../domain/errors.js';
 import type { Db } from '../storage/db.js';
 import { inSubscription, LIVE, saveWithEvents } from './subscription-tx.js';
 import { findInvoice, type Invoice, type Subscription } from '../storage/commerce-repository.js';
+import { CANCELLATION_CREDIT_REASON } from '../domain/credit-notes.js';
 import { mulDivRound } from '../domain/money.js';
+import { catalogLocaleOf, DEFAULT_LOCALE } from '../domain/translations.js';
 import { wholeSeconds as seconds } from '../domain/proration.js';
 import type { CreditNoteService } from './credit-invoice.js';
 
@@ -72,9 +74,10 @@ export async function cancelSubscription(
  * period by round(total x f), f = unused seconds / period seconds (SPEC section 6's proration fraction).
  */
 async function creditUnusedTime(db: Db, creditNotes: CreditNoteService, period: { id: string; start: Date; end: Date }, at: Date) {
-  const { rows } = await db.query<{ id: string }>(
-    `select id from invoices where subscription_id = $1 and status = 'paid' and kind in ('checkout', 'renewal') and period_start = $2
-     order by id desc limit 1`,
+  const { rows } = await db.query<{ id: string; locale: string | null }>(
+    `select i.id, c.locale from invoices i left join customers c on c.id = i.customer_id
+     where i.subscription_id = $1 and i.status = 'paid' and i.kind in ('checkout', 'renewal') and i.period_start = $2
+     order by i.id desc limit 1`,
     [period.id, period.start.toISOString()],
   );
   const invoice = rows[0] ? await findInvoice(db, rows[0].id) : null;
@@ -87,7 +90,9 @@ async function creditUnusedTime(db: Db, creditNotes: CreditNoteService, period: 
     .map((l) => ({ lineId: l.id, amount: mulDivRound(l.total, unused, whole) }))
     .filter((l) => l.amount > 0);
   if (lines.length === 0) return null;
-  return creditNotes.create(invoice.id, { lines, reason: 'Unused time after cancellation', refund: invoice.amountPaid > 0 });
+  // The reason in the customer's language, as their invoice's lines are.
+  const reason = CANCELLATION_CREDIT_REASON[catalogLocaleOf(rows[0]!.locale ?? '') ?? DEFAULT_LOCALE];
+  return creditNotes.create(invoice.id, { lines, reason, refund: invoice.amountPaid > 0 });
 }
 
 export async function uncancelSubscription(db: Db, cache: CatalogCache, id: string): Promise<Subscription> {

@@ -2,7 +2,9 @@
  * One pass of the buyer's emails: claim what is due (like webhook deliveries), render each in the buyer's
  * locale from its event (or its own data: the sign-in code), send it over SMTP or keep it in the database,
  * and record the outcome. Each email is one row per (event, template): a pass killed before it recorded
- * leaves the row due again after the lease (none lost); in normal operation each is sent once.
+ * leaves the row due again after the lease (none lost; what the SMTP server had accepted of that batch goes
+ * again: at most EMAIL_BATCH_SIZE per crash, test/server/storage/crash.test.ts); in normal operation each
+ * is sent once.
  */
 import type { Logger } from 'pino';
 import { afterFailure, EMAIL_RETRY_DELAYS_MS, toLocale, type EmailTemplate } from '../domain/notifications.js';
@@ -23,6 +25,9 @@ export interface MailSettings {
   /** Where buyers manage their subscription (the payment-failed email links to it). */
   portalUrl?: string | undefined;
 }
+
+/** Emails claimed and in flight at once, per pass (a process killed mid-pass sends at most these again). */
+export const EMAIL_BATCH_SIZE = 20;
 
 /** A sign-in code is valid this long (SPEC section 12). */
 export const SIGN_IN_CODE_MINUTES = 10;
@@ -70,7 +75,7 @@ export class EmailDelivery {
     private readonly cache: CatalogCache,
     private readonly mail: MailSettings,
     private readonly logger?: Logger,
-    private readonly batchSize = 20,
+    private readonly batchSize = EMAIL_BATCH_SIZE,
     /** Renders the invoice PDF a receipt carries (absent: receipts go without it). */
     private readonly documents?: Pick<DocumentService, 'invoice'>,
     /** Told each batch's outcomes once recorded (the metrics). */
@@ -105,7 +110,11 @@ export class EmailDelivery {
         for (const { item, result } of sent) await repo.recordEmail(tx, item.id, result);
         return sent.map(({ result }) => result.status === 'sent' || result.status === 'kept' || result.status === 'skipped');
       },
-      (sent) => this.observer.emailsAttempted(sent.map(({ result }) => result.status)),
+      // After the commit: what is told is recorded (a pass killed before it told nothing, and sends again).
+      (sent) => this.observer.emailsAttempted(
+        sent.map(({ result }) => result.status),
+        sent.flatMap(({ item, result, at }) => (result.status === 'sent' ? [(at.getTime() - Date.parse(item.createdAt)) / 1000] : [])),
+      ),
     );
   }
 

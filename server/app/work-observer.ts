@@ -17,8 +17,11 @@ export interface WorkObserver {
   usageRecorded(result: UsageResult): void;
   /** A webhook pass recorded attempts: for each delivered one, the seconds from its event's creation; then the failed ones. */
   webhooksAttempted(deliveredAfterSeconds: readonly number[], failed: number): void;
-  /** An email pass recorded attempts, each with its outcome (sent, kept, skipped, failed, or pending: a retry). */
-  emailsAttempted(outcomes: readonly string[]): void;
+  /**
+   * An email pass recorded attempts, each with its outcome (sent, kept, skipped, failed, or pending: a retry);
+   * for each sent one (accepted by the SMTP server), the seconds from its event's creation.
+   */
+  emailsAttempted(outcomes: readonly string[], sentAfterSeconds: readonly number[]): void;
 }
 
 export const NOBODY: WorkObserver = {

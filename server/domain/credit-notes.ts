@@ -11,6 +11,7 @@ import { unprocessable, type FieldError } from './errors.js';
 import { taxBreakdown, type TaxBreakdownRow } from './invoices.js';
 import { allocate, sum } from './money.js';
 import { taxLines } from './tax.js';
+import type { CatalogLocale } from './translations.js';
 
 /** An invoice line as a credit note sees it: what it billed and what earlier credit notes gave back. */
 export interface CreditableLine {
@@ -52,6 +53,15 @@ export interface CreditNoteFigures {
   total: number;
   taxBreakdown: TaxBreakdownRow[];
 }
+
+/**
+ * The reason of the credit note a cancellation now makes (`cancellation.refund: prorate`), in the customer's
+ * language, as their invoice's lines and documents are (a prorated line's words: PRORATION_WORDS).
+ */
+export const CANCELLATION_CREDIT_REASON: Record<CatalogLocale, string> = {
+  en: 'Unused time after cancellation',
+  de: 'Nicht genutzte Zeit nach der Kündigung',
+};
 
 /** `CN-2026-000001`: numbered at commit from its own series, like invoices (migration 0008). */
 export const creditNoteNumberPrefix = (year: number) => `CN-${year}-`;

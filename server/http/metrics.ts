@@ -26,10 +26,12 @@ export interface Metrics {
 const TRIGGERS = ['schedule', 'api'] as const;
 const OUTBOXES = ['webhooks', 'emails'] as const;
 const EMAIL_OUTCOMES = ['sent', 'kept', 'skipped', 'failed', 'retry'] as const;
+/** From an event's creation to its webhook's or email's delivery: milliseconds when all is well, up to a day of retries. */
+const OUTBOX_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400];
 
 /**
  * Billkit's Prometheus metrics (prom-client): HTTP requests by method, route and status with their
- * latency, the database pool's connections, the background work (billing runs, usage, webhooks) and the
+ * latency, the database pool's connections, the background work (billing runs, usage, webhooks, emails) and the
  * process's own. Served by GET /metrics with the secret key, or on BILLKIT_METRICS_PORT (metricsServer).
  *
  * Counters and histograms count what this process did. The outbox's backlog and lag are read from the
@@ -108,13 +110,19 @@ function workMetrics(registry: Registry): WorkObserver {
   const latency = new Histogram({
     name: 'billkit_webhook_delivery_latency_seconds',
     help: "Time from an event's creation to its webhook's delivery (retries included), for the deliveries this process made.",
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
+    buckets: OUTBOX_LATENCY_BUCKETS,
     registers,
   });
   const emails = new Counter({
     name: 'billkit_email_attempts_total',
     help: 'Email attempts this process recorded, by outcome (sent; kept: test mode, shown at /dev/mail; skipped: no recipient; failed; retry: to be tried again).',
     labelNames: ['outcome'],
+    registers,
+  });
+  const emailLatency = new Histogram({
+    name: 'billkit_email_delivery_latency_seconds',
+    help: "Time from an email's event's creation to the SMTP server's acceptance of it (retries included), for the emails this process sent (kept ones are not sent).",
+    buckets: OUTBOX_LATENCY_BUCKETS,
     registers,
   });
   // Every series exists from the start (at 0), so a rate over it is defined before the first run.
@@ -154,8 +162,9 @@ function workMetrics(registry: Registry): WorkObserver {
       attempts.inc({ outcome: 'failed' }, failed);
       for (const s of deliveredAfterSeconds) latency.observe(Math.max(0, s));
     },
-    emailsAttempted(outcomes) {
+    emailsAttempted(outcomes, sentAfterSeconds) {
       for (const outcome of outcomes) emails.inc({ outcome: outcome === 'pending' ? 'retry' : outcome });
+      for (const s of sentAfterSeconds) emailLatency.observe(Math.max(0, s));
     },
   };
 }

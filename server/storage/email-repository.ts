@@ -58,6 +58,8 @@ export interface ClaimedEmail {
   id: string;
   template: EmailTemplate;
   attempt: number;
+  /** When the email was made: its event's creation (the sign-in code's request for one without). */
+  createdAt: string;
   data: Record<string, unknown>;
   event: { id: string; type: string; object: Record<string, unknown> } | null;
 }
@@ -71,7 +73,7 @@ export async function claimEmails(tx: Tx, now: string, leaseUntil: string, limit
      )
      update emails m set next_attempt_at = $2, attempts = m.attempts + 1
      from due where m.id = due.id
-     returning m.id, m.template, m.attempts, m.data, m.event_id,
+     returning m.id, m.template, m.attempts, m.created_at, m.data, m.event_id,
        (select type from events where id = m.event_id) as event_type,
        (select data from events where id = m.event_id) as event_data`,
     [now, leaseUntil, limit],
@@ -80,6 +82,7 @@ export async function claimEmails(tx: Tx, now: string, leaseUntil: string, limit
     id: String(r.id),
     template: String(r.template) as EmailTemplate,
     attempt: Number(r.attempts),
+    createdAt: iso(r.created_at),
     data: json<Record<string, unknown>>(r.data ?? {}),
     event: r.event_id == null ? null : { id: String(r.event_id), type: String(r.event_type), object: json<{ object: Record<string, unknown> }>(r.event_data).object },
   }));

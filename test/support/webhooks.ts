@@ -88,11 +88,31 @@ export interface MailCatcher {
   messages: ParsedMail[];
   /** Refuse every message with this SMTP reply (a mail server that is down for mail). */
   refuse: boolean;
+  /**
+   * From the nth message kept on, the server answers none and keeps none (a server that stopped before its
+   * 250 OK: the message is not delivered) until `release()`. Resolves when the first is held: the sender has
+   * a message in flight that will not be accepted (a crash test kills it then).
+   */
+  holdFrom(n: number): Promise<void>;
+  /** Stops holding: the held messages are refused (421), and those after them kept as before. */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startMailCatcher(): Promise<MailCatcher> {
-  const catcher: MailCatcher = { url: '', port: 0, messages: [], refuse: false, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  let hold: { n: number; held: (() => void)[]; reached: () => void } | undefined;
+  const catcher: MailCatcher = {
+    url: '',
+    port: 0,
+    messages: [],
+    refuse: false,
+    holdFrom: (n) => new Promise((reached) => (hold = { n, held: [], reached })),
+    release() {
+      for (const refuse of hold?.held ?? []) refuse();
+      hold = undefined;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -101,12 +121,19 @@ export async function startMailCatcher(): Promise<MailCatcher> {
       simpleParser(stream)
         .then((mail) => {
           if (catcher.refuse) return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 451 }));
+          if (hold && catcher.messages.length + 1 >= hold.n) {
+            hold.held.push(() => callback(Object.assign(new Error('Service shutting down'), { responseCode: 421 })));
+            hold.reached();
+            return;
+          }
           catcher.messages.push(mail);
           callback();
         })
         .catch(callback);
     },
   });
+  // A sender that dies mid-message (a crash test's SIGKILL) resets its connection: nothing to report.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   catcher.port = (server.server.address() as AddressInfo).port;
   catcher.url = `smtp://127.0.0.1:${catcher.port}`;

@@ -10,7 +10,7 @@ import { pointers, problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { testDatabases } from '../../support/db.js';
-import { A_SELLER } from '../../support/documents.js';
+import { A_SELLER, pdfText } from '../../support/documents.js';
 
 /** The test provider, recording the refunds it was asked for. */
 class RefundRecorder extends TestPaymentProvider {
@@ -176,6 +176,36 @@ for (const target of testDatabases()) {
         db.transaction((tx) => insertCreditNote(tx, { ...note(100, 0), id: `cn_refund_${other.id}`, invoiceId: other.id, lines: [{ ...note(100, 0).lines[0]!, invoiceLineId: other.lines[0]!.id }], refund: { amount: other.total + 1, status: 'pending' } })),
         (error: unknown) => pgConstraint(error) === 'invoices_refund_at_most_paid',
       );
+    });
+
+    it('when a cancellation now credits the unused time, then the credit note gives its reason in the customer\'s language, as their invoice and its PDF speak it', async () => {
+      await request(t.app).put('/v1/settings').set(t.sk).send({ cancellation: { refund: 'prorate' } }).expect(200);
+      try {
+        const plan = await aFlatPlan(t, 2900);
+        const cancelledNow = async (locale: 'en' | 'de') => {
+          const checkout = await startCheckout(t, { plan: plan.code }, { locale });
+          const paid = await confirm(t, checkout.id);
+          assert.equal(paid.status, 200, JSON.stringify(paid.body));
+          const cancelled = await request(t.app).post(`/v1/subscriptions/${paid.body.subscription.id}/cancel`).set(t.sk).send({ at: 'now' });
+          assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+          const notes = await request(t.app).get(`/v1/credit-notes?invoiceId=${paid.body.invoice.id}`).set(t.sk);
+          assert.equal(notes.body.data.length, 1, JSON.stringify(notes.body));
+          return notes.body.data[0] as { id: string; reason: string };
+        };
+        assert.equal((await cancelledNow('en')).reason, 'Unused time after cancellation');
+        const german = await cancelledNow('de');
+        assert.equal(german.reason, 'Nicht genutzte Zeit nach der Kündigung');
+        const pdf = await request(t.app).get(`/v1/credit-notes/${german.id}/pdf`).set(t.sk).buffer(true).parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+        const text = pdfText(pdf.body as Buffer).replace(/\s+/g, ' ');
+        // The PDF wraps the reason in its column: its first words follow the German label.
+        assert.ok(text.includes('Grund Nicht genutzte Zeit nach der') && !text.includes('Unused'), text);
+      } finally {
+        await request(t.app).put('/v1/settings').set(t.sk).send({ cancellation: { refund: 'none' } }).expect(200);
+      }
     });
 
     it('when many credit notes race for one invoice, then together they never credit more than its total', async () => {

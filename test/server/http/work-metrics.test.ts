@@ -1,16 +1,18 @@
 /**
- * /metrics shows the background work: after a usage batch, a webhook pass and a billing run, their counters
- * and histograms have moved by what was done, and the outbox's backlog and lag (read from the database at
- * the scrape) follow the pending deliveries.
+ * /metrics shows the background work: after a usage batch, a webhook pass, an email pass over SMTP and a
+ * billing run, their counters and histograms have moved by what was done, and the outbox's backlog and lag
+ * (read from the database at the scrape) follow the pending deliveries.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { SmtpTransport } from '../../../server/notify/mail-transport.js';
 import type { TestApp } from '../../support/app.js';
+import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { testDatabases } from '../../support/db.js';
 import { advance, billingRun, clockedApp } from '../../support/lifecycle.js';
 import { aMeteredPlan, anEvent, createMeasurement, postUsage, subscribe } from '../../support/usage.js';
-import { createEndpoint, deliverNow, startReceiver, type Receiver } from '../../support/webhooks.js';
+import { createEndpoint, deliverNow, startMailCatcher, startReceiver, type Receiver } from '../../support/webhooks.js';
 
 type Labels = Record<string, string>;
 
@@ -30,6 +32,15 @@ function value(text: string, name: string, labels: Labels = {}): number {
   const want = JSON.stringify(Object.entries(labels).sort());
   const found = samples(text).find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want);
   return found?.value ?? 0;
+}
+
+/** Between two scrapes, the histogram `name` took `n` observations, each between `seconds` and 60 s. */
+function assertLatency(before: string, after: string, name: string, n: number, seconds: number) {
+  const moved = (suffix: string, labels: Labels = {}) => value(after, `${name}_${suffix}`, labels) - value(before, `${name}_${suffix}`, labels);
+  assert.equal(moved('count'), n);
+  assert.ok(moved('sum') >= n * seconds, `each was delivered ${seconds} s or more after its event (${moved('sum')} s in all)`);
+  assert.equal(moved('bucket', { le: '10' }), 0);
+  assert.equal(moved('bucket', { le: '60' }), n);
 }
 
 const scrape = async (t: TestApp) => {
@@ -91,15 +102,13 @@ for (const target of testDatabases()) {
       assert.equal(receiver.verified(endpoint.secret).length, 2);
       const delivered = await scrape(t);
       assert.equal(moved(delivered, 'billkit_webhook_attempts_total', { outcome: 'delivered' }), 2);
-      assert.equal(moved(delivered, 'billkit_webhook_delivery_latency_seconds_count'), 2);
-      assert.ok(moved(delivered, 'billkit_webhook_delivery_latency_seconds_sum') >= 60, 'each was delivered 30 s or more after its event');
-      assert.equal(moved(delivered, 'billkit_webhook_delivery_latency_seconds_bucket', { le: '10' }), 0);
-      assert.equal(moved(delivered, 'billkit_webhook_delivery_latency_seconds_bucket', { le: '60' }), 2);
+      assertLatency(start, delivered, 'billkit_webhook_delivery_latency_seconds', 2, 30);
       assert.equal(pending(delivered), 0);
       // The same pass sent the checkout's emails (kept in the database: no SMTP here).
       assert.ok(pass.emails.attempted >= 1, JSON.stringify(pass.emails));
       const emailed = ['sent', 'kept', 'skipped', 'failed', 'retry'].map((outcome) => moved(delivered, 'billkit_email_attempts_total', { outcome }));
       assert.equal(emailed.reduce((a, b) => a + b, 0), pass.emails.attempted, JSON.stringify(emailed));
+      assert.equal(moved(delivered, 'billkit_email_delivery_latency_seconds_count'), 0, 'a kept email reached no SMTP server: no latency');
       assert.equal(value(delivered, 'billkit_outbox_pending', { outbox: 'emails' }), 0);
       assert.equal(value(delivered, 'billkit_outbox_lag_seconds', { outbox: 'webhooks' }), 0);
 
@@ -117,6 +126,30 @@ for (const target of testDatabases()) {
       assert.ok(run.subscriptionsRenewed >= 1);
       // The renewal's invoice.paid is now pending for the endpoint.
       assert.ok(pending(billed) >= 1);
+    });
+
+    it('when emails go out over SMTP 30 s after their event, then the email delivery latency histogram counts each from its event to the SMTP server\'s acceptance', async () => {
+      // What earlier tests left in the outbox is kept first, so this pass sends only this test's receipt.
+      await deliverNow(world.t);
+      const catcher = await startMailCatcher();
+      const transport = new SmtpTransport(catcher.url);
+      try {
+        const smtp = await testAppWith(world.db, { testClock: true, notify: { mail: transport } });
+        const start = await scrape(smtp);
+        const moved = (text: string, name: string, labels: Labels = {}) => value(text, name, labels) - value(start, name, labels);
+        const plan = await aFlatPlan(smtp, 1900);
+        assert.equal((await confirm(smtp, (await startCheckout(smtp, { plan: plan.code })).id)).status, 200);
+        await advance(smtp, { seconds: 30 });
+        const pass = await deliverNow(smtp);
+        assert.equal(pass.emails.succeeded, 1, JSON.stringify(pass.emails));
+        assert.equal(catcher.messages.length, 1, 'the receipt reached the SMTP server');
+        const sent = await scrape(smtp);
+        assert.equal(moved(sent, 'billkit_email_attempts_total', { outcome: 'sent' }), 1);
+        assertLatency(start, sent, 'billkit_email_delivery_latency_seconds', 1, 30);
+      } finally {
+        transport.close();
+        await catcher.close();
+      }
     });
 
     it('when the database cannot be read at a scrape, then the outbox series are absent and billkit_database_up is 0', async () => {

@@ -7,6 +7,10 @@
  *   arrives (the process delivers each as its checkout commits, so the kills land in deliveries too).
  * - Usage ingestion: each event stored once, and an instant_metered event billed once.
  * - The billing run: each due subscription invoiced and charged once (killed at several moments).
+ * - The buyers' emails: a burst of receipts over SMTP (smtp-server on 127.0.0.1), the sending process killed
+ *   as the server holds a drawn receipt unanswered (a batch in flight, part of it accepted): every receipt
+ *   the outbox owes arrives; at least once, so what a killed batch had sent arrives twice (at most a batch,
+ *   EMAIL_BATCH_SIZE, per kill), each such receipt claimed again.
  * The seed is printed; CRASH_SEED=<seed> draws the same kill moments (the moments are counts of answers
  * and a delay: the same seed kills at the same point of the work, give or take what is in flight).
  */
@@ -14,15 +18,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { generateKey } from '../../../server/app/keys.js';
+import { EMAIL_BATCH_SIZE } from '../../../server/app/send-emails.js';
 import type { Db } from '../../../server/storage/db.js';
 import type { TestApp } from '../../support/app.js';
 import { aMeteredPlan as aSeededPlan, assertEachRenewedOnce, seedDueSubscriptions } from '../../support/billing-seed.js';
-import { aBuyer, aFlatPlan, testAppWith } from '../../support/checkout.js';
+import { aBuyer, aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { createCoupon } from '../../support/coupons.js';
+import { A_SELLER } from '../../support/documents.js';
 import { bffProcess, CRASH_SEED, Random, sendThroughKills, type Bff } from '../../support/crash.js';
 import { freshPostgres, withSearchPath } from '../../support/db.js';
 import { aMeteredPlan, createMeasurement, subscribe } from '../../support/usage.js';
-import { createEndpoint, startReceiver, type Receiver } from '../../support/webhooks.js';
+import { createEndpoint, startMailCatcher, startReceiver, type Receiver } from '../../support/webhooks.js';
 
 const url = process.env.DATABASE_URL;
 
@@ -199,6 +205,89 @@ describe(
       }
       ctx.diagnostic(`runs after the kills renewed ${runs.join(', ')}`);
       await assertEachRenewedOnce(db, 'crash', 2000);
+    });
+
+    it('when the BFF process sending a burst of receipts over SMTP is killed twice with SIGKILL mid-batch and started again, then every receipt the outbox owes arrives, and only what a killed batch had sent arrives twice', async (ctx) => {
+      // A schema of its own: the receipts of the tests before (and the billing run's 2,000) are not this burst's.
+      const mailDb = await freshPostgres(url!, { max: 4 });
+      const mailSchema = (await mailDb.query<{ s: string }>('select current_schema() as s')).rows[0]!.s;
+      const catcher = await startMailCatcher();
+      const mailer = await bffProcess(withSearchPath(url!, mailSchema), keys, { BILLKIT_SMTP_URL: catcher.url });
+      try {
+        const m = await testAppWith(mailDb, { testClock: true }, keys);
+        // With a seller, each receipt carries its invoice's PDF, as in production.
+        await m.deps.settings.update({ seller: A_SELLER });
+        const plan = await aFlatPlan(m, 1900);
+        /** Checkouts `from` to `to` - 1, four at a time, each paid: a receipt each. */
+        const checkouts = (from: number, to: number) => {
+          const queue = Array.from({ length: to - from }, (_, k) => from + k);
+          return Promise.all(Array.from({ length: 4 }, async () => {
+            for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+              const buyer = aBuyer({ email: `mail-crash-${i}@example.test`, locale: i % 2 ? 'de' : 'en' });
+              assert.equal((await confirm(m, (await startCheckout(m, { plan: plan.code }, buyer)).id)).status, 200);
+            }
+          }));
+        };
+        // The burst: 60 receipts wait when the process first starts (its first passes claim full batches), and
+        // 100 checkouts more come as it sends them, taken here as another BFF process of the shop would.
+        await checkouts(0, 60);
+        const shop = checkouts(60, 160);
+        // Each life of the process ends at a moment drawn from the seed: once it has had a drawn number more of
+        // its receipts accepted, the SMTP server holds the next ones unanswered (a batch is in flight, part of
+        // it accepted, none of it recorded) and the process is killed with SIGKILL. At most 40 more each time:
+        // the backlog and the checkouts always have that many to send.
+        const moments: number[] = [];
+        for (let kill = 0; kill < 2; kill++) {
+          await mailer.start();
+          const at = catcher.messages.length + 1 + random.int(40);
+          moments.push(at);
+          const died = (async () => { while (mailer.running) await new Promise((r) => setTimeout(r, 100)); })();
+          await Promise.race([catcher.holdFrom(at), died]);
+          assert.ok(mailer.running, `the process died by itself before receipt ${at} was held: ${mailer.output()}`);
+          await mailer.kill();
+          catcher.release();
+        }
+        const kills = moments.length;
+        await mailer.start();
+        await shop;
+        // What the killed processes had claimed is leased for a minute of Billkit's clock: past it, passes send the rest.
+        assert.equal((await mailer.post('/v1/test-clock/advance', { seconds: 61 }, keys.secret)).status, 200);
+        const pending = () => count(mailDb, `select count(*)::int as n from emails where status = 'pending'`);
+        for (let i = 0; i < 50 && (await pending()) > 0; i++) assert.equal((await mailer.post('/v1/delivery-runs', {}, keys.secret)).status, 200);
+
+        // What the outbox owes: one receipt per invoice.paid, one invoice.paid per complete checkout.
+        const complete = await count(mailDb, `select count(*)::int as n from checkouts where status = 'complete'`);
+        assert.equal(complete, 160);
+        const owed = (await mailDb.query<{ id: string; status: string; recipient: string; subject: string; attempts: number }>(
+          `select m.id, m.status, m.recipient, m.subject, m.attempts from emails m join events e on e.id = m.event_id
+           where e.type = 'invoice.paid' and m.template = 'receipt'`,
+        )).rows;
+        assert.equal(owed.length, complete, 'one receipt per paid invoice');
+        assert.deepEqual(owed.filter((e) => e.status !== 'sent').map((e) => `${e.id} ${e.status}`), [], 'every receipt recorded as sent');
+        // None lost: each arrived, at its recipient.
+        const arrivals = new Map<string, number>();
+        for (const message of catcher.messages) {
+          const key = `${(Array.isArray(message.to) ? message.to[0] : message.to)?.value[0]?.address} ${message.subject}`;
+          arrivals.set(key, (arrivals.get(key) ?? 0) + 1);
+        }
+        assert.deepEqual(owed.filter((e) => !arrivals.has(`${e.recipient} ${e.subject}`)).map((e) => e.id), [], 'every receipt arrived');
+        assert.equal(arrivals.size, owed.length, 'nothing arrived that the outbox did not owe');
+        // At least once: a kill between a message's arrival and the commit of its batch's outcomes sends it
+        // again after the lease. So only a receipt claimed more than once arrives twice, and at most a batch
+        // in flight per kill does.
+        const twice = owed.filter((e) => arrivals.get(`${e.recipient} ${e.subject}`)! > 1);
+        assert.deepEqual(twice.filter((e) => e.attempts < 2).map((e) => e.id), [], 'a receipt arrived twice only when claimed again');
+        assert.ok(twice.every((e) => arrivals.get(`${e.recipient} ${e.subject}`) === 2), 'no receipt arrived three times');
+        assert.ok(twice.length <= kills * EMAIL_BATCH_SIZE, `at most ${kills} kills x ${EMAIL_BATCH_SIZE} in flight arrive twice (${twice.length})`);
+        ctx.diagnostic(
+          `seed ${CRASH_SEED}: killed as receipts ${moments.join(' and ')} were held; ${owed.length} receipts owed, ` +
+            `${catcher.messages.length} arrived, ${twice.length} of them twice`,
+        );
+      } finally {
+        await mailer.stop();
+        await catcher.close();
+        await mailDb.close();
+      }
     });
   },
 );
