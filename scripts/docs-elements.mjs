@@ -6,11 +6,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
 const cell = (text = '') => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
 const out = [];
-const order = ['billkit-plan-picker', 'billkit-coupon-entry', 'billkit-cart', 'billkit-payment-form', 'billkit-checkout'];
+// The checkout's elements, then the portal's, each in the order a buyer meets them; any other after, by name
+// (the manifest's own order follows the file system's, which differs between machines).
+const order = [
+  'billkit-plan-picker', 'billkit-coupon-entry', 'billkit-cart', 'billkit-payment-form', 'billkit-checkout',
+  'billkit-portal', 'billkit-sign-in', 'billkit-subscription', 'billkit-plan-switch', 'billkit-cancel-flow',
+  'billkit-invoice-list', 'billkit-payment-method', 'billkit-billing-details',
+];
+const rank = (tag) => (order.includes(tag) ? order.indexOf(tag) : order.length);
 const elements = manifest.modules
   .flatMap((m) => m.declarations ?? [])
   .filter((d) => d.customElement && d.tagName)
-  .sort((a, b) => order.indexOf(a.tagName) - order.indexOf(b.tagName));
+  .sort((a, b) => rank(a.tagName) - rank(b.tagName) || a.tagName.localeCompare(b.tagName));
 for (const d of elements) {
   out.push(`### \`<${d.tagName}>\``, '', cell(d.summary ?? d.description ?? ''), '');
   if (d.attributes?.length) {

@@ -51,6 +51,7 @@ export const templates = {
   'subscription.uncancel': `Abonnement behalten`,
   'subscription.resume': `Fortsetzen`,
   'subscription.change': `Tarif wechseln`,
+  'subscription.excl_vat': `zzgl. MwSt.`,
   'subscription.pause': `Pausieren`,
   'subscription.cancel_title': `Abonnement kündigen`,
   'subscription.close': `Schließen`,

@@ -28,7 +28,7 @@ export type SubscriptionFlow = 'switch_plan' | 'cancel';
  * @csspart base - The card.
  * @csspart header - Plan name and status.
  * @csspart badge - The status badge (its status is the `status` attribute of the host).
- * @csspart price - The price per interval.
+ * @csspart price - The price per interval ("excl. VAT" when the plan's prices are net).
  * @csspart details - Next invoice, trial end, usage so far.
  * @csspart usage - The usage so far of the metered charges.
  * @csspart notice - What is pending or wrong (payment failed, ends on, switches to, paused).
@@ -273,7 +273,9 @@ export class BillkitSubscription extends BillkitPortalElement {
         <h3 id="name">${sub.plan.name}</h3>
         <span part="badge">${statusText(sub.status)}</span>
       </div>
-      <p part="price" tabindex="-1">${formatMoney(recurringPrice(sub), sub.plan.currency, locale)} <span>${perInterval(sub.plan.interval)}</span></p>
+      <p part="price" tabindex="-1">${formatMoney(recurringPrice(sub), sub.plan.currency, locale)} <span>${perInterval(sub.plan.interval)}${
+        // A net price says so: the next invoice below it adds the VAT.
+        sub.plan.taxBehavior === 'exclusive' ? ` ${msg('excl. VAT', { id: 'subscription.excl_vat' })}` : ''}</span></p>
       ${this.#renderNotice(sub, date)}
       ${this.#renderDetails(sub, date)}
       ${this.actionError ? html`<p part="error" class="error" role="alert" tabindex="-1">${this.actionError}</p>` : nothing}

@@ -65,10 +65,18 @@ describe('<billkit-subscription>', () => {
       expect(text(el.shadowRoot!.querySelector('h3'))).to.equal('Pro');
       expect(text(part(el, 'badge'))).to.equal('Active');
       expect(el.getAttribute('status')).to.equal('active');
-      expect(text(part(el, 'price'))).to.equal('€45.00 / month');
+      expect(text(part(el, 'price'))).to.equal('€45.00 / month excl. VAT');
       const details = text(part(el, 'details'));
       expect(details).to.contain('Next invoice €58.55 on January 1, 2027');
       expect(text(part(el, 'usage'))).to.equal('Usage so far API calls: 1,250 API calls (€5.00)');
+    });
+
+    it('says a net price is before VAT, so it is not read as the next invoice\'s amount; a gross price says nothing more', async () => {
+      const { el } = await aSubscription();
+      expect(text(part(el, 'price'))).to.match(/excl\. VAT$/);
+      const gross = aPortalSubscription().plan;
+      const { el: inclusive } = await aSubscription({ plan: { ...gross, taxBehavior: 'inclusive' } });
+      expect(text(part(inclusive, 'price'))).to.equal('€45.00 / month');
     });
     it('says a failed payment needs a new payment method', async () => {
       const { el } = await aSubscription({ status: 'past_due' });
@@ -226,7 +234,7 @@ describe('<billkit-subscription>', () => {
       await waitUntil(() => text(part(el, 'badge')) === 'Aktiv', 'not German');
       await el.updateComplete;
       expect(text(part(el, 'notice'))).to.equal('Endet am 1. Januar 2027.');
-      expect(text(part(el, 'price'))).to.equal('45,00 € / Monat');
+      expect(text(part(el, 'price'))).to.equal('45,00 € / Monat zzgl. MwSt.');
     });
   });
 });

@@ -127,6 +127,12 @@ describe('a subscriber in the customer portal', () => {
     await page.addInitScript(() => localStorage.setItem('billkit-demo-user', 'signed-in'));
     await page.goto(`${shop.billkit.url}/checkout/team-monthly`);
     await page.locator('billkit-cart [part~="total"] dd', { hasText: /€/ }).waitFor();
+    // The shop's session for Ada arrives after the page: her details are filled in (read-only) once it has.
+    // Clicking on before that sent an empty form (1 run in 5 never reached the card field).
+    await page.waitForFunction(() => {
+      const form = document.querySelector('billkit-checkout')?.shadowRoot?.querySelector('billkit-payment-form');
+      return form?.shadowRoot?.querySelector<HTMLInputElement>('#email')?.readOnly === true;
+    });
     await page.getByRole('button', { name: /continue to payment/i }).click();
     await page.getByLabel('Card number').fill('4242 4242 4242 4242');
     await page.getByRole('button', { name: /^(pay|start)/i }).click();
