@@ -64,7 +64,8 @@ export interface ChangeResult {
 /** How old a preview's prorationDate may be when the change is made. */
 export const PRORATION_DATE_MAX_AGE_MS = 10 * 60 * 1000;
 
-const CHANGEABLE: readonly Subscription['status'][] = ['trialing', 'active', 'past_due'];
+/** The statuses a change is taken in (the portal offers a change only in these too). */
+export const CHANGEABLE: readonly Subscription['status'][] = ['trialing', 'active', 'past_due'];
 
 const planRefusal = (code: string, message: string) => unprocessable(code, message, [{ pointer: '/plan', detail: message }]);
 

@@ -19,7 +19,7 @@ import { applyCoupon } from './apply-coupon.js';
 import { cancelSubscription, uncancelSubscription, type CancelInput } from './cancel.js';
 import { CatalogCache, catalogFor, publicPlan, type CatalogEntry } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
-import type { ChangeRequest, SubscriptionChangeService } from './change-subscription.js';
+import { CHANGEABLE, type ChangeRequest, type SubscriptionChangeService } from './change-subscription.js';
 import type { DocumentService } from './documents.js';
 import type { CreditNoteService } from './credit-invoice.js';
 import { CUSTOMER_UNIQUE } from './customers.js';
@@ -270,12 +270,14 @@ export class PortalService {
       const targets = switchTargets(entry, sub);
       for (const p of [plan, ...targets]) plans.set(p.id, publicPlan(p, catalog));
       const live = LIVE_STATUSES.includes(sub.status);
+      // What the change route takes: a paused or unpaid subscription is not changed (409), so not offered.
+      const changeable = CHANGEABLE.includes(sub.status);
       return {
         id: sub.id,
         planCode: plan.code,
         status: sub.status,
-        switchPlanTo: live ? targets.map((p) => p.code) : [],
-        changeQuantity: live && portal.features.quantity && adjustable(plan),
+        switchPlanTo: changeable ? targets.map((p) => p.code) : [],
+        changeQuantity: changeable && portal.features.quantity && adjustable(plan),
         cancel: portal.features.cancel && ['trialing', 'active', 'past_due'].includes(sub.status) && !sub.cancelAtPeriodEnd,
         uncancel: portal.features.cancel && sub.cancelAtPeriodEnd && live,
         pause: pauseAllowed(portal) && ['trialing', 'active'].includes(sub.status) && sub.pausedAt === null,

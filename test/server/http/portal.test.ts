@@ -501,6 +501,25 @@ for (const target of testDatabases()) {
         const resumed = await request(t.app).post(`/v1/portal/subscriptions/${subscription.id}/resume`).set(as);
         assert.deepEqual([resumed.status, resumed.body.status], [200, 'active']);
       });
+
+      it('when the subscription is paused, then the configuration offers no plan switch or quantity change, as the change route refuses them (409 subscription_status); resumed, it offers them again', async () => {
+        await setPortal(t, { pause: { enabled: true } });
+        const { plans } = await aFamily(t, [1000, 2000]);
+        const bought = await subscribe(t, { plan: plans[0]!.code });
+        const subscription = bought.subscription;
+        const as = bearer(await portalToken(t, bought.customer.id));
+        const rights = async () => {
+          const sub = (await request(t.app).get('/v1/portal/configuration').set(as)).body.subscriptions[0];
+          return [sub.switchPlanTo.length > 0, sub.changeQuantity];
+        };
+        const before = await rights();
+        assert.equal(before[0], true, 'the live subscription can switch plans');
+        assert.equal((await request(t.app).post(`/v1/portal/subscriptions/${subscription.id}/pause`).set(as).send({})).body.status, 'paused');
+        assert.deepEqual(await rights(), [false, false]);
+        problemOf(await request(t.app).post(`/v1/portal/subscriptions/${subscription.id}/change`).set(as).send({ plan: plans[1]!.code, preview: true }), 409, 'subscription_status');
+        await request(t.app).post(`/v1/portal/subscriptions/${subscription.id}/resume`).set(as);
+        assert.deepEqual(await rights(), before);
+      });
     });
 
     describe('invoices', () => {
