@@ -20,7 +20,7 @@ type ChangeInvoice = NonNullable<SubscriptionChangeResult['invoice']>;
  * the change makes (credit for unused time, charge for the rest, tax, total due now, or the date a downgrade
  * takes effect) before the buyer confirms, then the outcome.
  *
- * @event billkit-subscription-change - The buyer confirmed the previewed change (cancelable: preventDefault() stops it before anything is charged). detail: {subscriptionId, plan, quantity, effective, amountDue, currency}.
+ * @event billkit-subscription-change - The buyer confirmed the previewed change (cancelable: preventDefault() stops it before anything is charged). detail: {subscriptionId, plan, quantity, addOns, effective, amountDue, currency}.
  * @event billkit-subscription-update - The change is made. detail: {subscriptionId, action: 'changed', status}.
  * @event close - The buyer backed out ("Keep my plan") or closed the outcome.
  *
@@ -145,6 +145,7 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
       subscriptionId: this.subscription,
       plan: this.plan,
       ...(change.charges ? { quantity: this.quantity } : {}),
+      ...(change.addOns ? { addOns: change.addOns } : {}),
       effective: preview.effective,
       amountDue: preview.invoice?.amountDue ?? 0,
       currency: preview.invoice?.currency ?? this.#planOf(this.plan)?.currency ?? '',

@@ -112,6 +112,8 @@ export interface SubscriptionChangeDetail {
   plan: string;
   /** The adjustable charges' quantity after the change, when it is one number. */
   quantity?: number;
+  /** The add-ons (charge ids) after the change, when the plan has any. */
+  addOns?: string[];
   /** When it takes effect: now (invoiced at once) or at the period's end. */
   effective: 'now' | 'period_end';
   /** What the preview said is due now (minor units), 0 for a change at the period's end. */

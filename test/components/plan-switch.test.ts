@@ -236,7 +236,7 @@ describe('<billkit-plan-switch>', () => {
       const update = await oneEvent(el, BillkitSubscriptionUpdateEvent.eventName) as BillkitSubscriptionUpdateEvent;
       expect(changes).to.have.length(1);
       expect(changes[0].cancelable).to.be.true;
-      expect(changes[0].detail).to.deep.equal({ subscriptionId: SUB, plan: 'pro-yearly', quantity: 3, effective: 'now', amountDue: 50873, currency: 'EUR' });
+      expect(changes[0].detail).to.deep.equal({ subscriptionId: SUB, plan: 'pro-yearly', quantity: 3, addOns: [], effective: 'now', amountDue: 50873, currency: 'EUR' });
       expect(calls.at(-1)!.body).to.deep.equal({ plan: 'pro-yearly', charges: [{ chargeId: 'ch_seats_y', quantity: 3 }], addOns: [], prorationDate: PRORATION_DATE });
       expect(calls.at(-1)!.headers['Idempotency-Key']).to.be.a('string');
       expect(update.detail).to.deep.equal({ subscriptionId: SUB, action: 'changed', status: 'active' });
