@@ -1651,7 +1651,7 @@ export interface paths {
     };
   };
   "/v1/invoices/{id}/credit-notes": {
-    /** Credit a paid invoice, refunding it if asked */
+    /** Credit an invoice: first what is still due, the rest refunded if asked */
     post: {
       parameters: {
         header?: {

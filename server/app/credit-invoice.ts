@@ -6,15 +6,19 @@
  * locked), with one idempotency key per credit note; a refund that failed is retried by
  * `POST /v1/credit-notes/{id}/refund`.
  */
-import { creditNoteFigures, creditNoteNumberPrefix, leftToCredit, type CreditRequest } from '../domain/credit-notes.js';
+import { creditNoteFigures, creditNoteNumberPrefix, creditSplit, leftToCredit, type CreditRequest } from '../domain/credit-notes.js';
+import type { NewEvent } from '../domain/events.js';
 import { conflict, DomainError, notFound, unprocessable } from '../domain/errors.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import * as notes from '../storage/credit-note-repository.js';
 import type { CreditNote } from '../storage/credit-note-repository.js';
 import type { Db } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
+import { findInvoice } from '../storage/commerce-repository.js';
 import { newId } from '../storage/ids.js';
 import { CatalogCache } from './catalog-cache.js';
+import { reactivateIfSettled } from './invoice-actions.js';
+import { invoiceView } from './views.js';
 
 export interface CreditInput {
   /** Gross (tax included), allocated over what is left on the lines. Neither amount nor lines: all that is left. */
@@ -39,18 +43,28 @@ export class CreditNoteService {
     const now = CatalogCache.now(entry);
     const at = now.toISOString();
     const id = newId('cn');
-    const note = await this.db.transaction(async (tx): Promise<{ paymentId: string | null }> => {
+    const planCode = (p: string) => entry.planByRef.get(p)?.code ?? p;
+    const note = await this.db.transaction(async (tx): Promise<{ paymentId: string | null; refund: boolean }> => {
       const locked = await notes.lockInvoiceForCredit(tx, invoiceId);
       if (!locked) throw notFound('invoice_not_found', `No invoice ${invoiceId}.`, [{ pointer: '/path/id', detail: 'Unknown invoice.' }]);
       const { invoice, refunded } = locked;
-      if (invoice.status !== 'paid') {
-        throw conflict('invoice_not_paid', `Invoice ${invoice.number} is ${invoice.status}: only a paid invoice is corrected by a credit note (an open one is voided).`);
+      if (invoice.status !== 'paid' && invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+        throw conflict('invoice_status', `Invoice ${invoice.number} is ${invoice.status}: only an open, uncollectible or paid invoice is credited.`, [
+          { pointer: '/path/id', detail: `status is ${invoice.status}` },
+        ]);
       }
       // No amount and no lines: all that is left.
       const request: CreditRequest = input.lines ? { lines: input.lines } : { amount: input.amount ?? leftToCredit(locked.lines) };
       const figures = creditNoteFigures(locked.lines, request);
+      // First what is still due, then the excess as on a paid invoice.
+      const split = creditSplit(invoice, figures.total);
+      if (split.prePayment > 0 && locked.paymentPending) {
+        // A charge of the amount due is on its way to the provider: lowering it now would record the wrong amount paid.
+        throw conflict('payment_in_progress', 'A payment of this invoice is in progress; try again shortly.');
+      }
       const refundable = invoice.amountPaid - refunded;
-      if (input.refund && (invoice.paymentId === null || figures.total > refundable)) {
+      const refund = input.refund && split.postPayment > 0;
+      if (refund && (invoice.paymentId === null || split.postPayment > refundable)) {
         throw unprocessable('refund_exceeds_paid', `At most ${Math.max(0, refundable)} of this invoice's payment can still be refunded.`, [
           { pointer: '/refund', detail: 'Refund less, or credit without a refund (the credit stays with the customer).' },
         ]);
@@ -63,15 +77,22 @@ export class CreditNoteService {
         currency: invoice.currency,
         ...figures,
         reason: input.reason,
-        refund: input.refund ? { amount: figures.total, status: 'pending' } : null,
+        refund: refund ? { amount: split.postPayment, status: 'pending' } : null,
         issuedAt: at,
       };
-      await notes.insertCreditNote(tx, cn);
+      await notes.insertCreditNote(tx, cn, split.prePayment);
       const { series: _s, ...view } = cn;
-      await recordEvents(tx, [{ type: 'credit_note.created', object: { ...view, number: null } }], at);
-      return { paymentId: invoice.paymentId };
+      const events: NewEvent[] = [{ type: 'credit_note.created', object: { ...view, number: null } }];
+      // All that was due is credited: the invoice is paid by its credit notes, as Stripe marks it, and its
+      // subscription is active again if it owes nothing more (as when the invoice is paid).
+      if (split.settles && (await notes.settleByCredit(tx, invoice.id, at))) {
+        events.push({ type: 'invoice.paid', object: invoiceView((await findInvoice(tx, invoice.id))!) });
+        if (invoice.subscriptionId) events.push(...(await reactivateIfSettled(tx, invoice.subscriptionId, at, planCode)));
+      }
+      await recordEvents(tx, events, at);
+      return { paymentId: invoice.paymentId, refund };
     });
-    if (input.refund) return this.refund(id, note.paymentId!);
+    if (note.refund) return this.refund(id, note.paymentId!);
     return (await notes.findCreditNote(this.db, id))!;
   }
 

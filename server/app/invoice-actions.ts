@@ -4,14 +4,26 @@
  * method or another one, and a late payment of an uncollectible invoice is taken too.
  */
 import { conflict, DomainError, notFound } from '../domain/errors.js';
+import type { NewEvent } from '../domain/events.js';
 import { declinedError, type PaymentProvider } from '../payments/provider.js';
 import { adjustBalances, owesNothing, saveSubscriptions, setInvoiceStatus } from '../storage/billing-repository.js';
 import { findInvoice, findSubscription, type Invoice } from '../storage/commerce-repository.js';
-import type { Db } from '../storage/db.js';
+import type { Db, Tx } from '../storage/db.js';
 import { recordEvents } from '../storage/event-repository.js';
 import { CatalogCache } from './catalog-cache.js';
 import type { PaymentCollector } from './collect-payment.js';
 import { invoiceView, subscriptionView } from './views.js';
+
+/**
+ * A past_due or unpaid subscription is active again once nothing it was invoiced is left to pay (its open
+ * invoice voided, or settled by credit notes): answers the `subscription.updated` event to write, if any.
+ */
+export async function reactivateIfSettled(tx: Tx, subscriptionId: string, at: string, planCode: (id: string) => string): Promise<NewEvent[]> {
+  const sub = await findSubscription(tx, subscriptionId);
+  if (!sub || (sub.status !== 'past_due' && sub.status !== 'unpaid') || !(await owesNothing(tx, subscriptionId))) return [];
+  const [saved] = await saveSubscriptions(tx, [{ ...sub, status: 'active' }], at);
+  return [{ type: 'subscription.updated', object: subscriptionView(saved!, planCode) }];
+}
 
 const invoiceNotFound = (id: string) => notFound('invoice_not_found', `No invoice ${id}.`, [{ pointer: '/path/id', detail: 'Unknown invoice.' }]);
 
@@ -58,17 +70,11 @@ export class InvoiceActions {
       const invoice = rows[0] ? await findInvoice(tx, rows[0].id) : null;
       if (!invoice) throw invoiceNotFound(id);
       if (!(await setInvoiceStatus(tx, invoice.id, from, to, at))) throw statusRefused(invoice, verb);
-      const events = [];
+      const events: NewEvent[] = [];
       if (to === 'void' && invoice.balanceApplied !== 0) await adjustBalances(tx, new Map([[invoice.customerId, invoice.balanceApplied]]), at);
       const after = (await findInvoice(tx, invoice.id))!;
       events.push({ type, object: invoiceView(after) });
-      if (reactivate && invoice.subscriptionId) {
-        const sub = await findSubscription(tx, invoice.subscriptionId);
-        if (sub && (sub.status === 'past_due' || sub.status === 'unpaid') && (await owesNothing(tx, invoice.subscriptionId))) {
-          const [saved] = await saveSubscriptions(tx, [{ ...sub, status: 'active' }], at);
-          events.push({ type: 'subscription.updated' as const, object: subscriptionView(saved!, planCode) });
-        }
-      }
+      if (reactivate && invoice.subscriptionId) events.push(...(await reactivateIfSettled(tx, invoice.subscriptionId, at, planCode)));
       await recordEvents(tx, events, at);
       return after;
     });

@@ -141,3 +141,23 @@ export function creditNoteFigures(lines: readonly CreditableLine[], request: Cre
     taxBreakdown: taxBreakdown(out.map((line) => ({ taxRate: line.taxRate, subtotal: line.amount, discount: 0, tax: line.tax })), 'exclusive'),
   };
 }
+
+/** What a credit note does to its invoice's money (Stripe's pre_payment_amount and post_payment_amount). */
+export interface CreditSplit {
+  /** Taken off what is still due (`amountDue`), never below what was paid. */
+  prePayment: number;
+  /** The rest, credited as on a paid invoice: refunded from the payment when asked, else left with the customer. */
+  postPayment: number;
+  /** The credit takes all that was still due: the invoice is settled (paid) by it. */
+  settles: boolean;
+}
+
+/**
+ * How a credit note of `total` splits on an invoice that still has `amountDue - amountPaid` to pay (open or
+ * uncollectible; 0 on a paid one): first what is due, then the excess.
+ */
+export function creditSplit(invoice: { status: string; amountDue: number; amountPaid: number }, total: number): CreditSplit {
+  const remaining = invoice.status === 'open' || invoice.status === 'uncollectible' ? Math.max(0, invoice.amountDue - invoice.amountPaid) : 0;
+  const prePayment = Math.min(total, remaining);
+  return { prePayment, postPayment: total - prePayment, settles: remaining > 0 && prePayment === remaining };
+}

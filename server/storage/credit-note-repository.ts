@@ -43,9 +43,11 @@ export type NewCreditNote = Omit<CreditNote, 'number' | 'lines'> & CreditNoteFig
 export async function lockInvoiceForCredit(
   tx: Tx,
   idOrNumber: string,
-): Promise<{ invoice: Invoice; lines: CreditableLine[]; refunded: number } | null> {
-  const { rows } = await tx.query<{ id: string; amount_refunded: string }>(
-    'select id, amount_refunded from invoices where id = $1 or number = $1 for update',
+): Promise<{ invoice: Invoice; lines: CreditableLine[]; refunded: number; paymentPending: boolean } | null> {
+  const { rows } = await tx.query<{ id: string; amount_refunded: string; payment_pending: boolean }>(
+    `select id, amount_refunded,
+       exists (select 1 from invoice_attempts a where a.invoice_id = invoices.id and a.outcome = 'pending') as payment_pending
+     from invoices where id = $1 or number = $1 for update`,
     [idOrNumber],
   );
   if (!rows[0]) return null;
@@ -69,14 +71,15 @@ export async function lockInvoiceForCredit(
     periodStart: line.periodStart,
     periodEnd: line.periodEnd,
   }));
-  return { invoice, lines, refunded: Number(rows[0].amount_refunded) };
+  return { invoice, lines, refunded: Number(rows[0].amount_refunded), paymentPending: Boolean(rows[0].payment_pending) };
 }
 
 /**
  * Writes the credit note with its lines and adds it to what was credited (and refunded) on the invoice and
- * its lines, in one statement. Numbered from `series` when the transaction commits.
+ * its lines, in one statement; `prePayment` is taken off the invoice's amount due (an open or uncollectible
+ * invoice's credit). Numbered from `series` when the transaction commits.
  */
-export async function insertCreditNote(tx: Tx, cn: NewCreditNote): Promise<void> {
+export async function insertCreditNote(tx: Tx, cn: NewCreditNote, prePayment = 0): Promise<void> {
   const lines = cn.lines;
   await tx.query(
     `with c as (
@@ -91,15 +94,26 @@ export async function insertCreditNote(tx: Tx, cn: NewCreditNote): Promise<void>
        update invoice_lines set amount_credited = amount_credited + t.total
        from unnest($14::text[], $20::bigint[]) as t(id, total) where invoice_lines.id = t.id
      )
-     update invoices set amount_credited = amount_credited + $8, amount_refunded = amount_refunded + $23 where id = $3`,
+     update invoices set amount_credited = amount_credited + $8, amount_refunded = amount_refunded + $23, amount_due = amount_due - $24
+     where id = $3`,
     [
       cn.id, cn.series, cn.invoiceId, cn.customerId, cn.currency, cn.subtotal, cn.tax, cn.total, JSON.stringify(cn.taxBreakdown), cn.reason,
       cn.refund ? JSON.stringify(cn.refund) : null, cn.issuedAt,
       lines.map((_, i) => i), lines.map((l) => l.invoiceLineId), lines.map((l) => l.description), lines.map((l) => l.quantity),
       lines.map((l) => l.amount), lines.map((l) => l.taxRate), lines.map((l) => l.tax), lines.map((l) => l.total),
-      lines.map((l) => l.periodStart), lines.map((l) => l.periodEnd), cn.refund?.amount ?? 0,
+      lines.map((l) => l.periodStart), lines.map((l) => l.periodEnd), cn.refund?.amount ?? 0, prePayment,
     ],
   );
+}
+
+/** An open or uncollectible invoice whose credit notes took all that was due is paid by them (nothing charged, no retry). */
+export async function settleByCredit(tx: Tx, invoiceId: string, at: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update invoices set status = 'paid', paid_at = $2, next_attempt_at = null
+     where id = $1 and status in ('open', 'uncollectible') and amount_due <= amount_paid`,
+    [invoiceId, at],
+  );
+  return rowCount > 0;
 }
 
 /** Records the provider's answer to a credit note's refund. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { creditNoteFigures, type CreditableLine } from '../../../server/domain/credit-notes.js';
+import { creditNoteFigures, creditSplit, type CreditableLine } from '../../../server/domain/credit-notes.js';
 import { DomainError } from '../../../server/domain/errors.js';
 
 const aLine = (overrides: Partial<CreditableLine> = {}): CreditableLine => ({
@@ -86,5 +86,29 @@ describe('credit notes: figures', () => {
         }
       }),
     );
+  });
+});
+
+describe('credit notes: what is due first', () => {
+  it('when an open invoice is credited, then the credit takes off what is due first and only the excess is left to refund', () => {
+    const open = { status: 'open', amountDue: 1285, amountPaid: 0 };
+    assert.deepEqual(creditSplit(open, 500), { prePayment: 500, postPayment: 0, settles: false });
+    assert.deepEqual(creditSplit(open, 1285), { prePayment: 1285, postPayment: 0, settles: true });
+    assert.deepEqual(creditSplit(open, 1785), { prePayment: 1285, postPayment: 500, settles: true });
+    assert.deepEqual(creditSplit({ ...open, status: 'uncollectible' }, 1785), { prePayment: 1285, postPayment: 500, settles: true });
+  });
+
+  it('when a paid invoice is credited, then nothing is due: all of it is the excess and nothing settles', () => {
+    assert.deepEqual(creditSplit({ status: 'paid', amountDue: 3451, amountPaid: 3451 }, 1000), { prePayment: 0, postPayment: 1000, settles: false });
+    assert.deepEqual(creditSplit({ status: 'paid', amountDue: 0, amountPaid: 0 }, 1000), { prePayment: 0, postPayment: 1000, settles: false });
+  });
+
+  it('when any credit meets any amount due, then the parts add up to the credit and what is due never goes below 0', () => {
+    fc.assert(fc.property(fc.nat(100_000), fc.nat(100_000), fc.constantFrom('open', 'uncollectible', 'paid'), (due, total, status) => {
+      const split = creditSplit({ status, amountDue: due, amountPaid: 0 }, total);
+      assert.equal(split.prePayment + split.postPayment, total);
+      assert.ok(split.prePayment >= 0 && split.postPayment >= 0 && split.prePayment <= (status === 'paid' ? 0 : due));
+      assert.equal(split.settles, status !== 'paid' && due > 0 && total >= due);
+    }));
   });
 });

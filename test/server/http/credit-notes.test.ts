@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DomainError } from '../../../server/domain/errors.js';
-import type { RefundInput } from '../../../server/payments/provider.js';
+import type { OffSessionChargeInput, RefundInput } from '../../../server/payments/provider.js';
 import { TestPaymentProvider } from '../../../server/payments/test-provider.js';
 import { insertCreditNote, type NewCreditNote } from '../../../server/storage/credit-note-repository.js';
 import { pgConstraint, pgErrorCode, type Db } from '../../../server/storage/db.js';
@@ -11,6 +11,7 @@ import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { testDatabases } from '../../support/db.js';
 import { A_SELLER, pdfText } from '../../support/documents.js';
+import { advance, billingRun, eventTypes, getSubscription, invoicesOf, post, subscribe } from '../../support/lifecycle.js';
 
 /** The test provider, recording the refunds it was asked for. */
 class RefundRecorder extends TestPaymentProvider {
@@ -114,7 +115,7 @@ for (const target of testDatabases()) {
       assert.deepEqual(await creditedOn(invoice.id), { credited: 0, refunded: 0 });
     });
 
-    it('when the request is malformed, then 400 with pointers; an unknown invoice is 404; an unpaid one 409', async () => {
+    it('when the request is malformed, then 400 with pointers; an unknown invoice is 404; a void one 409', async () => {
       const invoice = await paidInvoice();
       const both = problemOf(await credit(invoice.id, { amount: 100, lines: [{ lineId: invoice.lines[0]!.id }], reason: 'x', refund: false }), 400, 'validation_failed');
       assert.ok(pointers(both).includes('/lines'));
@@ -122,11 +123,10 @@ for (const target of testDatabases()) {
       assert.ok(pointers(float).includes('/amount'));
       problemOf(await credit(invoice.id, { amount: 100, refund: false }), 400, 'validation_failed');
       problemOf(await credit('inv_nope', { amount: 100, reason: 'x', refund: false }), 404, 'invoice_not_found');
-      // An invoice still waiting for its money (as a declined renewal leaves it).
-      const open = await paidInvoice();
-      await db.query(`update invoices set status = 'open', amount_paid = 0, paid_at = null where id = $1`, [open.id]);
-      assert.equal((await request(t.app).get(`/v1/invoices/${open.id}`).set(t.sk)).body.status, 'open');
-      problemOf(await credit(open.id, { reason: 'x', refund: false }), 409, 'invoice_not_paid');
+      // A void invoice is owed by no one: there is nothing to correct.
+      const voided = await paidInvoice();
+      await db.query(`update invoices set status = 'void', amount_paid = 0, paid_at = null, voided_at = now() where id = $1`, [voided.id]);
+      assert.deepEqual(pointers(problemOf(await credit(voided.id, { reason: 'x', refund: false }), 409, 'invoice_status')), ['/path/id']);
     });
 
     it('when the same Idempotency-Key is sent twice, then one credit note and one refund', async () => {
@@ -217,6 +217,168 @@ for (const target of testDatabases()) {
       assert.deepEqual(await creditedOn(invoice.id), { credited: 3000, refunded: 0 });
       const numbers = made.map((r) => Number(String(r.body.number).slice(-6))).sort((a, b) => a - b);
       assert.deepEqual(numbers, [numbers[0]!, numbers[0]! + 1, numbers[0]! + 2], 'gapless');
+    });
+  });
+}
+
+/** The refund recorder, also recording what it was asked to charge off-session (renewals, retries, pay). */
+class ChargeRecorder extends RefundRecorder {
+  readonly offSession: OffSessionChargeInput[] = [];
+  override async chargeOffSession(input: OffSessionChargeInput) {
+    this.offSession.push(input);
+    return super.chargeOffSession(input);
+  }
+}
+
+for (const target of testDatabases()) {
+  describe(`credit notes on open and uncollectible invoices on ${target.name}`, () => {
+    let db: Db;
+    let t: TestApp;
+    const provider = new ChargeRecorder();
+    before(async () => {
+      db = await target.open();
+      t = await testAppWith(db, { payments: provider, testClock: true });
+      await request(t.app).put('/v1/settings').set(t.sk).send({ seller: A_SELLER }).expect(200);
+    });
+    after(async () => {
+      if (target.name === 'postgres') await db.close();
+    });
+
+    const credit = (invoice: string, body: Record<string, unknown>) => post(t, `/v1/invoices/${invoice}/credit-notes`, body);
+    const getInvoice = async (id: string) => (await request(t.app).get(`/v1/invoices/${id}`).set(t.sk).expect(200)).body;
+
+    /** A 15.00 plan with a 7-day trial whose card declines every charge: its renewal invoice (17.85) is open, the subscription past_due. */
+    const pastDue = async (balance = 0) => {
+      const plan = await aFlatPlan(t, 1500, { trialDays: 7 });
+      const { subscription, customer } = await subscribe(t, { plan: plan.code }, {}, 'pm_card_chargeCustomerFail');
+      if (balance) await db.query('update customers set balance = $2 where id = $1', [customer.id, balance]);
+      await advance(t, { days: 8 });
+      await billingRun(t);
+      assert.equal((await getSubscription(t, subscription.id)).status, 'past_due');
+      const invoice = (await invoicesOf(t, subscription.id)).find((i) => i.kind === 'renewal')!;
+      assert.equal(invoice.status, 'open');
+      assert.equal(invoice.total, 1785);
+      return { subscription, invoice };
+    };
+
+    it('when an open invoice is credited in part, then what is due drops by the credit, it stays open and dunning goes on; a later payment charges the reduced amount', async () => {
+      const { subscription, invoice } = await pastDue();
+      const res = await credit(invoice.id, { amount: 500, reason: 'Goodwill', refund: true });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.total, 500);
+      assert.equal(res.body.refund, null, 'nothing was paid, so nothing is refunded: the credit reduces what is due');
+      assert.equal(provider.refunds.filter((r) => r.creditNote?.invoiceId === invoice.id).length, 0);
+      const after = await getInvoice(invoice.id);
+      assert.deepEqual([after.status, after.amountDue, after.amountPaid, after.total], ['open', 1285, 0, 1785]);
+      assert.ok(after.nextAttemptAt, 'the retry stays scheduled');
+      assert.equal((await getSubscription(t, subscription.id)).status, 'past_due');
+      assert.deepEqual(await eventTypes(db, invoice.id), ['invoice.finalized', 'invoice.payment_failed']);
+
+      const paid = await post(t, `/v1/invoices/${invoice.id}/pay`, { paymentMethod: 'pm_card_visa' });
+      assert.equal(paid.status, 200, JSON.stringify(paid.body));
+      assert.deepEqual([paid.body.status, paid.body.amountDue, paid.body.amountPaid], ['paid', 1285, 1285]);
+      assert.equal(provider.offSession.filter((c) => c.metadata?.invoiceId === invoice.id).at(-1)!.amount, 1285);
+      assert.equal((await getSubscription(t, subscription.id)).status, 'active');
+      // The rest of the invoice is paid and can now be credited (and refunded) as a paid invoice's is.
+      const rest = await credit(invoice.id, { reason: 'The rest', refund: true });
+      assert.equal(rest.status, 201, JSON.stringify(rest.body));
+      assert.deepEqual([rest.body.total, rest.body.refund?.amount, rest.body.refund?.status], [1285, 1285, 'succeeded']);
+    });
+
+    it('when an open invoice is credited in full, then it is paid with nothing charged, no retry follows and the past_due subscription is active again, with their events', async () => {
+      const { subscription, invoice } = await pastDue();
+      const res = await credit(invoice.id, { reason: 'Outage compensation', refund: true });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.total, 1785);
+      assert.equal(res.body.refund, null);
+      assert.match(res.body.number, /^CN-\d{4}-\d{6}$/);
+      const after = await getInvoice(invoice.id);
+      assert.deepEqual([after.status, after.amountDue, after.amountPaid, after.nextAttemptAt], ['paid', 0, 0, null]);
+      assert.ok(after.paidAt);
+      const sub = await getSubscription(t, subscription.id);
+      assert.equal(sub.status, 'active');
+      assert.deepEqual((await eventTypes(db, invoice.id)).slice(-1), ['invoice.paid']);
+      assert.deepEqual((await eventTypes(db, subscription.id)).slice(-1), ['subscription.updated']);
+      const { rows } = await db.query<{ type: string }>(
+        `select type from events where type in ('credit_note.created', 'invoice.paid', 'subscription.updated') and object_id in ($1, $2, $3) order by seq`,
+        [res.body.id, invoice.id, subscription.id],
+      );
+      assert.deepEqual(rows.map((r) => r.type), ['credit_note.created', 'invoice.paid', 'subscription.updated'], 'written together');
+      const charges = provider.offSession.filter((c) => c.metadata?.invoiceId === invoice.id).length;
+      await advance(t, { days: 2 });
+      await billingRun(t);
+      assert.equal(provider.offSession.filter((c) => c.metadata?.invoiceId === invoice.id).length, charges, 'no retry of a settled invoice');
+      assert.equal((await getInvoice(invoice.id)).attempts.length, 1);
+      problemOf(await credit(invoice.id, { amount: 1, reason: 'Again', refund: false }), 422, 'nothing_to_credit');
+      const pdf = await request(t.app).get(`/v1/credit-notes/${res.body.id}/pdf`).set(t.sk);
+      assert.equal(pdf.status, 200);
+      const xml = await request(t.app).get(`/v1/credit-notes/${res.body.id}/e-invoice?format=ubl`).set(t.sk);
+      assert.equal(xml.status, 200, xml.text);
+    });
+
+    it('when an open invoice is credited for more than is left, or asks a refund of a part nobody paid, then 422 with the pointer and nothing is written', async () => {
+      // 5.00 of credit on the balance: the renewal applies it and 12.85 is due.
+      const { invoice } = await pastDue(500);
+      assert.deepEqual([invoice.balanceApplied, invoice.amountDue], [500, 1285]);
+      assert.deepEqual(pointers(problemOf(await credit(invoice.id, { amount: 1786, reason: 'Too much', refund: false }), 422, 'credit_exceeds_remaining')), ['/amount']);
+      // 12.85 reduces what is due; the other 5.00 was paid by the balance and would have to be refunded.
+      assert.deepEqual(pointers(problemOf(await credit(invoice.id, { reason: 'All', refund: true }), 422, 'refund_exceeds_paid')), ['/refund']);
+      const unchanged = await getInvoice(invoice.id);
+      assert.deepEqual([unchanged.status, unchanged.amountDue], ['open', 1285]);
+      const { rows } = await db.query('select 1 from credit_notes where invoice_id = $1', [invoice.id]);
+      assert.equal(rows.length, 0);
+      // Without a refund the excess is credited as on a paid invoice: it stays with the customer.
+      const all = await credit(invoice.id, { reason: 'All', refund: false });
+      assert.equal(all.status, 201, JSON.stringify(all.body));
+      assert.equal(all.body.total, 1785);
+      const after = await getInvoice(invoice.id);
+      assert.deepEqual([after.status, after.amountDue], ['paid', 0]);
+    });
+
+    it('when an uncollectible invoice is credited, then what is due drops; credited in full it is paid and the unpaid subscription is active again', async () => {
+      await request(t.app).put('/v1/settings').set(t.sk).send({ dunning: { retryDays: [1], finalAction: 'mark_uncollectible' } }).expect(200);
+      try {
+        const { subscription, invoice } = await pastDue();
+        await advance(t, { days: 1 });
+        await billingRun(t);
+        assert.equal((await getInvoice(invoice.id)).status, 'uncollectible');
+        assert.equal((await getSubscription(t, subscription.id)).status, 'unpaid');
+        const part = await credit(invoice.id, { amount: 785, reason: 'Part', refund: false });
+        assert.equal(part.status, 201, JSON.stringify(part.body));
+        const between = await getInvoice(invoice.id);
+        assert.deepEqual([between.status, between.amountDue], ['uncollectible', 1000]);
+        assert.equal((await getSubscription(t, subscription.id)).status, 'unpaid');
+        const rest = await credit(invoice.id, { reason: 'Written off', refund: false });
+        assert.equal(rest.status, 201, JSON.stringify(rest.body));
+        const after = await getInvoice(invoice.id);
+        assert.deepEqual([after.status, after.amountDue, after.amountPaid], ['paid', 0, 0]);
+        assert.equal((await getSubscription(t, subscription.id)).status, 'active');
+        assert.deepEqual((await eventTypes(db, invoice.id)).slice(-1), ['invoice.paid']);
+      } finally {
+        await request(t.app).put('/v1/settings').set(t.sk).send({ dunning: { retryDays: [1, 3, 5, 7], finalAction: 'cancel' } }).expect(200);
+      }
+    });
+
+    it('when a charge of the open invoice is in flight, then a credit that would lower what is due is 409 payment_in_progress', async () => {
+      const { invoice } = await pastDue();
+      // As a collector leaves it between asking the provider and recording the answer.
+      await db.query(`insert into invoice_attempts (invoice_id, number, at, amount, outcome) values ($1, 2, now(), $2, 'pending')`, [invoice.id, invoice.amountDue]);
+      problemOf(await credit(invoice.id, { amount: 100, reason: 'Now', refund: false }), 409, 'payment_in_progress');
+      assert.equal((await getInvoice(invoice.id)).amountDue, 1785);
+      await db.query(`delete from invoice_attempts where invoice_id = $1 and outcome = 'pending'`, [invoice.id]);
+      assert.equal((await credit(invoice.id, { amount: 100, reason: 'Later', refund: false })).status, 201);
+    });
+
+    it('when a paid invoice is credited, then the invoice itself is unchanged: still paid, the same amount due and paid, no event of its own', async () => {
+      const plan = await aFlatPlan(t, 2900);
+      const { invoice } = await subscribe(t, { plan: plan.code });
+      const before = await getInvoice(invoice.id);
+      const res = await credit(invoice.id, { amount: 1000, reason: 'Goodwill', refund: true });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.deepEqual(res.body.refund?.amount, 1000);
+      const after = await getInvoice(invoice.id);
+      assert.deepEqual([after.status, after.amountDue, after.amountPaid, after.paidAt], [before.status, before.amountDue, before.amountPaid, before.paidAt]);
+      assert.equal((await eventTypes(db, invoice.id)).filter((type) => type === 'invoice.paid').length, 1, 'paid once, at the checkout');
     });
   });
 }
