@@ -117,7 +117,8 @@ export function eInvoiceData(model: DocumentModel): EInvoiceData {
   });
 
   const netTotal = model.taxBreakdown.reduce((s, row) => s + row.net, 0);
-  const prepaid = model.kind === 'invoice' ? model.amountPaid + model.balanceApplied : 0;
+  // Paid, covered by the customer's balance, or taken off by credit notes before payment: not payable any more.
+  const prepaid = model.kind === 'invoice' ? model.amountPaid + model.balanceApplied + model.creditedBeforePayment : 0;
   const taxTotal = model.tax;
   const data = {
     'ubl:Invoice': {

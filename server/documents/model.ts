@@ -68,6 +68,11 @@ export interface DocumentModel extends Figures {
   taxTreatment: string;
   taxBehavior: 'exclusive' | 'inclusive';
   lines: DocumentLine[];
+  /**
+   * What credit notes took off the invoice before it was paid (an invoice is issued with `amountDue = total -
+   * balanceApplied`, and only a credit note lowers it); 0 for a credit note.
+   */
+  creditedBeforePayment: number;
   /** The invoice's status (an invoice), null for a credit note. */
   status: string | null;
   refund: CreditNoteRefund | null;
@@ -137,6 +142,7 @@ export function invoiceModel(invoice: Invoice): DocumentModel {
     balanceApplied: invoice.balanceApplied,
     amountDue: invoice.amountDue,
     amountPaid: invoice.amountPaid,
+    creditedBeforePayment: Math.max(0, invoice.total - invoice.balanceApplied - invoice.amountDue),
     status: invoice.status,
     refund: null,
   };
@@ -178,6 +184,7 @@ export function creditNoteModel(note: CreditNote, invoice: Invoice): DocumentMod
     balanceApplied: 0,
     amountDue: 0,
     amountPaid: 0,
+    creditedBeforePayment: 0,
     status: null,
     refund: note.refund,
   };

@@ -230,6 +230,7 @@ export function renderPdf(model: DocumentModel, options: RenderOptions = {}): Pr
   totals.push([model.kind === 'invoice' ? words.total : words.creditTotal, money(model.total), true]);
   if (model.kind === 'invoice') {
     if (model.balanceApplied !== 0) totals.push([words.balanceApplied, money(-model.balanceApplied)]);
+    if (model.creditedBeforePayment !== 0) totals.push([words.creditedBeforePayment, money(-model.creditedBeforePayment)]);
     totals.push([model.status === 'paid' ? words.amountPaid : words.amountDue, money(model.status === 'paid' ? model.amountPaid : model.amountDue), true]);
   }
   const labelX = MARGIN + CONTENT / 2 - 40;

@@ -30,6 +30,7 @@ export const de: DocumentWords = {
   total: 'Gesamt',
   creditTotal: 'Gutgeschrieben',
   balanceApplied: 'Verrechnetes Guthaben',
+  creditedBeforePayment: 'Rechnungskorrekturen',
   amountDue: 'Zu zahlen',
   amountPaid: 'Bezahlt',
   pricesInclusive: 'Preise inklusive Umsatzsteuer.',

@@ -28,6 +28,7 @@ export const en = {
   total: 'Total',
   creditTotal: 'Total credited',
   balanceApplied: 'Customer credit applied',
+  creditedBeforePayment: 'Credit notes',
   amountDue: 'Amount due',
   amountPaid: 'Amount paid',
   pricesInclusive: 'Prices include VAT.',

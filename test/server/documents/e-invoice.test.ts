@@ -76,6 +76,12 @@ describe('e-invoice: XRechnung UBL', () => {
     });
   }
 
+  it('when credit notes took part of what an open invoice owed, then its payable amount is what is still due, the credit counted as prepaid', async () => {
+    const doc = at(parse(await renderEInvoice(invoiceModel({ ...TREATMENTS.outsideScope, amountDue: 2200 }), 'ubl')), 'Invoice');
+    const totals = at(doc, 'cac:LegalMonetaryTotal');
+    assert.deepEqual([text(at(totals, 'cbc:TaxInclusiveAmount')), text(at(totals, 'cbc:PrepaidAmount')), text(at(totals, 'cbc:PayableAmount'))], ['27.00', '5.00', '22.00']);
+  });
+
   it('when a credit note is rendered, then it is a UBL CreditNote of type 381 referring to its invoice', async () => {
     const invoice = TREATMENTS.reverseCharge;
     const note: CreditNote = {

@@ -73,6 +73,30 @@ describe('invoice PDF', () => {
     assert.ok(masked(a) === masked(c), 'nothing else differs');
   });
 
+  it('when credit notes took part or all of what an open invoice owed, then its PDF shows what they took before what is due or paid', async () => {
+    // 27.00 owed, 5.00 credited before payment: 22.00 due; then all of it credited: paid, nothing charged.
+    const part = { ...TREATMENTS.outsideScope, amountDue: 2200 };
+    const settled = { ...part, amountDue: 0, status: 'paid' as const, paidAt: '2026-03-05T10:00:00.000Z' };
+    for (const locale of ['en', 'de'] as DocumentLocale[]) {
+      const words = WORDS[locale];
+      const money = (amount: number) => formatMoney(amount, 'EUR', locale);
+      // Label and amount side by side, compared without spaces. What is due is checked by its amount only: in this
+      // process pdftotext reads the bold "Zu zahlen" as "u zahlen" after earlier renders (the PDF itself shows it).
+      const tight = (text: string) => text.replace(/\s+/g, '');
+      const render = async (invoice: typeof part) => tight(pdfText(await renderPdf(invoiceModel({ ...invoice, billTo: { ...invoice.billTo, locale } }), { createdAt: CREATED })));
+      const partly = await render(part);
+      for (const field of [`${words.creditedBeforePayment} ${money(-500)}`, money(2200)]) {
+        assert.ok(partly.includes(tight(field)), `"${field}" is not in the ${locale} PDF:\n${partly}`);
+      }
+      const whole = await render(settled);
+      for (const field of [`${words.creditedBeforePayment} ${money(-2700)}`, `${words.amountPaid} ${money(0)}`]) {
+        assert.ok(whole.includes(tight(field)), `"${field}" is not in the ${locale} PDF:\n${whole}`);
+      }
+    }
+    const uncredited = flat(pdfText(await renderPdf(invoiceModel(TREATMENTS.outsideScope), { createdAt: CREATED })));
+    assert.ok(!uncredited.includes(WORDS.en.creditedBeforePayment));
+  });
+
   it('when a credit note is rendered, then it names itself, the invoice it corrects, its reason, figures and refund', async () => {
     const invoice = TREATMENTS.reverseCharge;
     const note: CreditNote = {
