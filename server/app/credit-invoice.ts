@@ -1,7 +1,9 @@
 /**
  * Credit an invoice (SPEC.md section 6): `POST /v1/invoices/{id}/credit-notes`. One transaction writes the
  * credit note (numbered at commit from its own series), what it gives back on the invoice and its lines
- * (limits held by the invoice's row lock and check constraints) and its `credit_note.created` event. The
+ * (limits held by the invoice's row lock and check constraints) and its `credit_note.created` event. On an
+ * open or uncollectible invoice the credit first lowers what is due (`creditSplit`); one that takes all of it
+ * settles the invoice (paid, `invoice.paid`, its subscription active again) in the same transaction. The
  * refund, when asked for, goes to the provider after the commit (no provider call while the invoice is
  * locked), with one idempotency key per credit note; a refund that failed is retried by
  * `POST /v1/credit-notes/{id}/refund`.
