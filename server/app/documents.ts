@@ -6,7 +6,7 @@ import { notFound, unprocessable } from '../domain/errors.js';
 import type { EInvoiceFormat } from '../documents/e-invoice.js';
 import { creditNoteModel, invoiceModel, type DocumentModel } from '../documents/model.js';
 import { findInvoice, type Invoice } from '../storage/commerce-repository.js';
-import { findCreditNote } from '../storage/credit-note-repository.js';
+import { creditNotePrePayment, findCreditNote } from '../storage/credit-note-repository.js';
 import type { Db } from '../storage/db.js';
 import type { CatalogCache } from './catalog-cache.js';
 
@@ -33,7 +33,7 @@ export class DocumentService {
     const note = await findCreditNote(this.db, id);
     if (!note) throw notFound('credit_note_not_found', `No credit note ${id}.`, [{ pointer: '/path/id', detail: 'Unknown credit note.' }]);
     const invoice = await this.#invoice(note.invoiceId, '/path/id');
-    return render(await this.#withSeller(creditNoteModel(note, invoice)), kind);
+    return render(await this.#withSeller(creditNoteModel(note, invoice, await creditNotePrePayment(this.db, note.id))), kind);
   }
 
   async #invoice(id: string, pointer: string): Promise<Invoice> {

@@ -69,8 +69,9 @@ export interface DocumentModel extends Figures {
   taxBehavior: 'exclusive' | 'inclusive';
   lines: DocumentLine[];
   /**
-   * What credit notes took off the invoice before it was paid (an invoice is issued with `amountDue = total -
-   * balanceApplied`, and only a credit note lowers it); 0 for a credit note.
+   * An invoice: what credit notes took off it before it was paid (an invoice is issued with `amountDue = total -
+   * balanceApplied`, and only a credit note lowers it). A credit note: what of it was taken off its invoice's
+   * amount due; only the rest is refunded or left with the customer.
    */
   creditedBeforePayment: number;
   /** The invoice's status (an invoice), null for a credit note. */
@@ -149,7 +150,7 @@ export function invoiceModel(invoice: Invoice): DocumentModel {
 }
 
 /** A credit note reads as its invoice does (parties, treatment, locale), with its own lines and figures. */
-export function creditNoteModel(note: CreditNote, invoice: Invoice): DocumentModel {
+export function creditNoteModel(note: CreditNote, invoice: Invoice, prePayment = 0): DocumentModel {
   const base = invoiceModel(invoice);
   return {
     ...base,
@@ -184,7 +185,7 @@ export function creditNoteModel(note: CreditNote, invoice: Invoice): DocumentMod
     balanceApplied: 0,
     amountDue: 0,
     amountPaid: 0,
-    creditedBeforePayment: 0,
+    creditedBeforePayment: prePayment,
     status: null,
     refund: note.refund,
   };

@@ -254,8 +254,10 @@ export function renderPdf(model: DocumentModel, options: RenderOptions = {}): Pr
   else if (treatment === 'oss') notes.push(words.notes.oss(formatCountry(model.buyer.address.country, locale)));
   else if (treatment === 'outside_scope') notes.push(words.notes.outside_scope);
   if (model.kind === 'credit_note') {
-    const amount = money(model.refund?.amount ?? 0);
-    notes.push(model.refund ? words.refund[model.refund.status](amount) : words.refund.none);
+    // First what was taken off the invoice's amount due, then what became of the rest.
+    if (model.creditedBeforePayment > 0) notes.push(words.deductedFromDue(money(model.creditedBeforePayment)));
+    if (model.refund) notes.push(words.refund[model.refund.status](money(model.refund.amount)));
+    else if (model.total > model.creditedBeforePayment) notes.push(words.refund.none);
   }
   for (const note of notes) {
     doc.font('regular').fontSize(8.5);

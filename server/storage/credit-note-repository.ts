@@ -83,8 +83,8 @@ export async function insertCreditNote(tx: Tx, cn: NewCreditNote, prePayment = 0
   const lines = cn.lines;
   await tx.query(
     `with c as (
-       insert into credit_notes (id, number_prefix, invoice_id, customer_id, currency, subtotal, tax, total, tax_breakdown, reason, refund, issued_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       insert into credit_notes (id, number_prefix, invoice_id, customer_id, currency, subtotal, tax, total, tax_breakdown, reason, refund, issued_at, pre_payment)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $24)
        returning id
      ), l as (
        insert into credit_note_lines (credit_note_id, position, invoice_line_id, description, quantity, amount, tax_rate, tax, total, period_start, period_end)
@@ -169,6 +169,10 @@ export async function listCreditNotes(db: Queryable, page: PageRequest, invoiceI
     : await pageOf(db, 'select * from credit_notes', [], page, (r) => r as Row & { id: string });
   return { ...raw, data: await withLines(db, raw.data) };
 }
+
+/** What of the credit note was taken off its invoice's amount due (0 when the invoice was paid already). */
+export const creditNotePrePayment = async (db: Queryable, id: string): Promise<number> =>
+  Number((await db.query<{ pre_payment: string }>('select pre_payment from credit_notes where id = $1', [id])).rows[0]?.pre_payment ?? 0);
 
 export const creditNoteNumberOf = async (db: Queryable, id: string): Promise<string | null> =>
   strOrNull((await db.query<{ number: string | null }>('select number from credit_notes where id = $1', [id])).rows[0]?.number);

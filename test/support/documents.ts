@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type request from 'supertest';
 import { DEMO_SELLER } from '../../server/seed/demo.js';
 import type { Invoice, InvoiceLineRecord } from '../../server/storage/commerce-repository.js';
 
@@ -122,6 +123,13 @@ function withTempFile<T>(bytes: Uint8Array, name: string, fn: (path: string, dir
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Reads any answer as bytes (supertest parses only text and JSON by itself): `.buffer(true).parse(bytes)`. */
+export const bytes = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
 
 /** The PDF's text as pdftotext reads it (layout kept), whitespace runs collapsed to one space. */
 export function pdfText(pdf: Uint8Array): string {

@@ -43,6 +43,7 @@ export const de: DocumentWords = {
     void: 'Storniert',
     uncollectible: 'Uneinbringlich',
   },
+  deductedFromDue: (amount) => `${amount} wurden vom offenen Betrag der Rechnung abgezogen.`,
   refund: {
     pending: (amount) => `${amount} werden auf das ursprüngliche Zahlungsmittel erstattet.`,
     succeeded: (amount) => `${amount} wurden auf das ursprüngliche Zahlungsmittel erstattet.`,

@@ -41,6 +41,7 @@ export const en = {
     void: 'Void',
     uncollectible: 'Uncollectible',
   } as Record<string, string>,
+  deductedFromDue: (amount: string) => `${amount} has been deducted from the amount due on the invoice.`,
   refund: {
     pending: (amount: string) => `A refund of ${amount} to the original payment method is being made.`,
     succeeded: (amount: string) => `${amount} has been refunded to the original payment method.`,

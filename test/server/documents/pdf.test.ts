@@ -112,6 +112,21 @@ describe('invoice PDF', () => {
     }
   });
 
+  it('when a credit note was taken off what its invoice still owed, then its PDF says so, and refunds or credits only the rest', async () => {
+    const invoice = { ...TREATMENTS.reverseCharge, status: 'open' as const, paidAt: null, amountPaid: 0 };
+    const note: CreditNote = {
+      id: 'cn_2', number: 'CN-2026-000008', invoiceId: invoice.id, customerId: invoice.customerId, currency: 'EUR',
+      lines: [{ invoiceLineId: 'il_seats', description: 'Team plan: seats', quantity: 3, amount: 1000, taxRate: 0, tax: 0, total: 1000, periodStart: null, periodEnd: null }],
+      subtotal: 1000, tax: 0, total: 1000, taxBreakdown: [{ rate: 0, net: 1000, tax: 0 }], reason: 'Kulanz', refund: null, issuedAt: '2026-03-10T12:00:00.000Z',
+    };
+    const de = WORDS.de;
+    const all = flat(pdfText(await renderPdf(creditNoteModel(note, invoice, 1000), { createdAt: CREATED })));
+    assert.ok(all.includes(flat(de.deductedFromDue('10,00 €'))), all);
+    assert.ok(!all.includes(de.refund.none), 'nothing of it went to the customer otherwise');
+    const part = flat(pdfText(await renderPdf(creditNoteModel(note, invoice, 400), { createdAt: CREATED })));
+    assert.ok(part.includes(flat(de.deductedFromDue('4,00 €'))) && part.includes(de.refund.none), part);
+  });
+
   it('when an invoice has more lines than a page holds, then the table goes on to the next page with its header and every page is numbered', async () => {
     const lines = Array.from({ length: 40 }, (_, i) => ({ ...TREATMENTS.domestic.lines[0]!, id: `il_${i}`, description: `Line ${i + 1}` }));
     const text = pdfText(await renderPdf(invoiceModel(anInvoice({ lines })), { createdAt: CREATED }));

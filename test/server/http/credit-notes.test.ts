@@ -10,7 +10,7 @@ import { pointers, problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { testDatabases } from '../../support/db.js';
-import { A_SELLER, pdfText } from '../../support/documents.js';
+import { A_SELLER, bytes, pdfText } from '../../support/documents.js';
 import { advance, billingRun, eventTypes, getSubscription, invoicesOf, post, subscribe } from '../../support/lifecycle.js';
 
 /** The test provider, recording the refunds it was asked for. */
@@ -195,11 +195,7 @@ for (const target of testDatabases()) {
         assert.equal((await cancelledNow('en')).reason, 'Unused time after cancellation');
         const german = await cancelledNow('de');
         assert.equal(german.reason, 'Nicht genutzte Zeit nach der Kündigung');
-        const pdf = await request(t.app).get(`/v1/credit-notes/${german.id}/pdf`).set(t.sk).buffer(true).parse((res, done) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+        const pdf = await request(t.app).get(`/v1/credit-notes/${german.id}/pdf`).set(t.sk).buffer(true).parse(bytes);
         const text = pdfText(pdf.body as Buffer).replace(/\s+/g, ' ');
         // The PDF wraps the reason in its column: its first words follow the German label.
         assert.ok(text.includes('Grund Nicht genutzte Zeit nach der') && !text.includes('Unused'), text);
@@ -310,8 +306,10 @@ for (const target of testDatabases()) {
       assert.equal(provider.offSession.filter((c) => c.metadata?.invoiceId === invoice.id).length, charges, 'no retry of a settled invoice');
       assert.equal((await getInvoice(invoice.id)).attempts.length, 1);
       problemOf(await credit(invoice.id, { amount: 1, reason: 'Again', refund: false }), 422, 'nothing_to_credit');
-      const pdf = await request(t.app).get(`/v1/credit-notes/${res.body.id}/pdf`).set(t.sk);
+      const pdf = await request(t.app).get(`/v1/credit-notes/${res.body.id}/pdf`).set(t.sk).buffer(true).parse(bytes);
       assert.equal(pdf.status, 200);
+      const text = pdfText(pdf.body as Buffer).replace(/\s+/g, ' ');
+      assert.ok(text.includes('€17.85 has been deducted from the amount due on the invoice.') && !text.includes('not refunded'), text);
       const xml = await request(t.app).get(`/v1/credit-notes/${res.body.id}/e-invoice?format=ubl`).set(t.sk);
       assert.equal(xml.status, 200, xml.text);
     });

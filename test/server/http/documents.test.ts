@@ -6,14 +6,7 @@ import { problemOf } from '../../support/api.js';
 import type { TestApp } from '../../support/app.js';
 import { aFlatPlan, confirm, startCheckout, testAppWith } from '../../support/checkout.js';
 import { testDatabases } from '../../support/db.js';
-import { A_SELLER, pdfAttachments, pdfText } from '../../support/documents.js';
-
-/** Reads any answer as bytes (supertest parses only text and JSON by itself). */
-const bytes = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
+import { A_SELLER, bytes, pdfAttachments, pdfText } from '../../support/documents.js';
 
 for (const target of testDatabases()) {
   describe(`invoice and credit note documents on ${target.name}`, () => {
