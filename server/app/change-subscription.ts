@@ -147,7 +147,7 @@ export class SubscriptionChangeService {
 
 function previewOf(invoice: NewInvoice): PreviewInvoice {
   const { series: _series, id: _id, paymentId: _p, ...rest } = invoice;
-  return { ...rest, id: null, number: null, status: 'draft', paidAt: null, attempts: [] };
+  return { ...rest, id: null, number: null, status: 'draft', paidAt: null, attempts: [], nextAttemptAt: null };
 }
 
 /** The pure part of the use case: what changes, when, and what it costs. */

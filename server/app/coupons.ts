@@ -171,7 +171,9 @@ export class CouponService {
   /** Upodi's batch codes: `count` single-use codes for the same coupon, all in one transaction. */
   async generateCodes(ref: string, count: number, prefix = ''): Promise<{ id: string; couponId: string; code: string; redeemed: boolean; redeemedAt: null }[]> {
     const coupon = await this.get(ref);
-    const head = prefix ? normalizeCouponCode(prefix) + '-' : '';
+    // One separator between prefix and code: a prefix that ends in one (WALK-, walk_) keeps its own.
+    const stem = normalizeCouponCode(prefix).replace(/[-_]+$/, '');
+    const head = stem ? stem + (/[-_]$/.test(prefix) ? prefix.at(-1) : '-') : '';
     for (let attempt = 0; ; attempt++) {
       const codes = Array.from({ length: count }, () => ({ id: newId('ccode'), code: head + randomCode() }));
       if (new Set(codes.map((c) => c.code)).size !== codes.length) continue;

@@ -118,9 +118,9 @@ export class PortalService {
     };
   }
 
-  async #own(customerId: string, id: string): Promise<Subscription> {
+  async #own(customerId: string, id: string, pointer?: string): Promise<Subscription> {
     const sub = await findSubscription(this.db, id);
-    if (!sub || sub.customerId !== customerId) throw subscriptionNotFound(id);
+    if (!sub || sub.customerId !== customerId) throw subscriptionNotFound(id, pointer);
     return sub;
   }
 
@@ -230,7 +230,7 @@ export class PortalService {
    */
   async setPaymentMethod(customerId: string, input: { paymentMethod: string; subscriptionId?: string | undefined }) {
     requireFeature((await this.cache.get()).settings.portal, 'paymentMethod');
-    const targets = input.subscriptionId ? [await this.#own(customerId, input.subscriptionId)] : await this.#live(customerId);
+    const targets = input.subscriptionId ? [await this.#own(customerId, input.subscriptionId, '/subscriptionId')] : await this.#live(customerId);
     if (targets.length === 0 || targets.some((s) => !LIVE_STATUSES.includes(s.status))) {
       throw new DomainError('conflict', 'subscription_status', 'A payment method is set on a live subscription; there is none.', [
         { pointer: input.subscriptionId ? '/subscriptionId' : '', detail: 'no live subscription' },

@@ -21,8 +21,9 @@ export interface VerbContext {
   planCode: (id: string) => string;
 }
 
-export const subscriptionNotFound = (id: string) =>
-  notFound('subscription_not_found', `No subscription ${id}.`, [{ pointer: '/path/id', detail: 'Unknown subscription.' }]);
+/** `pointer`: where the id came from, the path by default (a body's `/subscriptionId` otherwise). */
+export const subscriptionNotFound = (id: string, pointer = '/path/id') =>
+  notFound('subscription_not_found', `No subscription ${id}.`, [{ pointer, detail: 'Unknown subscription.' }]);
 
 export const statusRefused = (sub: Subscription, verb: string, allowed: readonly SubscriptionStatus[]) =>
   conflict(

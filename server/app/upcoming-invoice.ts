@@ -35,5 +35,6 @@ export async function upcomingInvoice(db: Db, cache: CatalogCache, id: string) {
   const { number: _n, id: _i, attempts: _a, ...view } = invoiceView({ ...rest, id: '', number: '', attempts: [] });
   // Dated when the run will issue it: at the period's end (or now, when that has passed).
   const issueAt = new Date(Math.max(now.getTime(), step.ended.end.getTime())).toISOString();
-  return { ...view, issuedAt: issueAt, dueAt: issueAt, lines: view.lines.map(({ id: _l, ...line }) => line) };
+  // Not issued yet: a draft with no payment attempt scheduled (the run charges it when it issues it).
+  return { ...view, status: 'draft' as const, nextAttemptAt: null, issuedAt: issueAt, dueAt: issueAt, lines: view.lines.map(({ id: _l, ...line }) => line) };
 }

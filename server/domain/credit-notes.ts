@@ -96,6 +96,10 @@ function grossPerLine(lines: readonly CreditableLine[], request: CreditRequest):
       errors.push({ pointer: `/lines/${i}/lineId`, detail: 'This line is named twice.' });
       return;
     }
+    if (wanted.amount === undefined && left[index]! === 0) {
+      errors.push({ pointer: `/lines/${i}/lineId`, detail: 'Nothing is left to credit on this line.' });
+      return;
+    }
     const amount = wanted.amount ?? left[index]!;
     if (amount === 0 || amount > left[index]!) {
       errors.push({ pointer: `/lines/${i}/amount`, detail: `at most ${left[index]!} is left to credit on this line` });

@@ -99,8 +99,10 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   const middleware: RequestHandler[] = [...(spec.auth === 'none' ? [] : [ctx.auth(spec.auth)]), ...(ctx.limits?.(spec.path) ?? [])];
   ctx.router[spec.method](expressPath, ...middleware, async (req: Request, res: Response) => {
     // express.json left the body unread: a body of another type (a form, plain text) is refused as such,
-    // rather than reported as a missing object. Only looked at when there is no parsed body.
-    if (spec.body && req.body === undefined && req.headers['content-type'] !== undefined && !req.is(JSON_TYPES)) {
+    // rather than reported as a missing object. Only looked at when there is no parsed body. A request
+    // with no body at all (no Content-Length, no Transfer-Encoding: curl -X POST without -d) has no type
+    // to refuse, whatever its Content-Type says: req.is answers null for it, and false for another type.
+    if (spec.body && req.body === undefined && req.headers['content-type'] !== undefined && req.is(JSON_TYPES) === false) {
       return sendProblem(res, problem(415, 'unsupported_media_type', 'Send the body as JSON, with Content-Type: application/json.', [{ pointer: '', detail: `Got ${req.headers['content-type']}.` }]));
     }
     const input = {

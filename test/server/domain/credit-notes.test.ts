@@ -59,6 +59,13 @@ describe('credit notes: figures', () => {
     assert.throws(() => creditNoteFigures(lines, { lines: [{ lineId: 'il_1' }, { lineId: 'il_1' }] }), (e: unknown) => (e as DomainError).errors?.[0]?.pointer === '/lines/1/lineId');
   });
 
+  it('when a line with nothing left is named without an amount, then the refusal points at its lineId (no amount was sent) and says nothing is left', () => {
+    const first = [{ ...lines[0]!, creditedTotal: lines[0]!.total, creditedTax: lines[0]!.tax }, lines[1]!];
+    assert.throws(() => creditNoteFigures(first, { lines: [{ lineId: 'il_1' }] }), (e: unknown) =>
+      refusal('credit_exceeds_remaining')(e) &&
+      JSON.stringify((e as DomainError).errors) === JSON.stringify([{ pointer: '/lines/0/lineId', detail: 'Nothing is left to credit on this line.' }]));
+  });
+
   it('when everything was credited already, then nothing_to_credit', () => {
     const done = lines.map((l) => ({ ...l, creditedTotal: l.total, creditedTax: l.tax }));
     assert.throws(() => creditNoteFigures(done, { amount: 1 }), refusal('nothing_to_credit'));

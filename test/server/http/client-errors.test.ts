@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { answerClientErrors } from '../../../server/http/client-errors.js';
-import { testApp } from '../../support/app.js';
+import { testApp, type TestApp } from '../../support/app.js';
 import { sharedPglite } from '../../support/db.js';
 
 /** Writes raw bytes to the server and reads everything until it closes the connection. */
@@ -64,5 +64,36 @@ describe("requests Node's HTTP parser refuses", () => {
     await exchange(port, 'HELLO\r\n\r\n');
     const text = await exchange(port, 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.match(text, /^HTTP\/1\.1 200 /);
+  });
+});
+
+describe('a POST with no body at all (curl -X POST -H "Content-Type: application/json", no -d)', () => {
+  let server: Server;
+  let port: number;
+  let t: TestApp;
+  before(async () => {
+    t = await testApp(await sharedPglite());
+    server = t.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+
+  // No Content-Length and no Transfer-Encoding: there is no body, whatever Content-Type says. Node's own
+  // client always sends Content-Length: 0, so only a raw request shows it.
+  const bodyless = (path: string, type: string) =>
+    exchange(port, `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.sk.Authorization}\r\nContent-Type: ${type}\r\nConnection: close\r\n\r\n`);
+
+  for (const type of ['application/json', 'text/plain'])
+    it(`when a route whose body is optional gets Content-Type: ${type} and no body, then it runs as with no body (404 for an unknown event), not 415`, async () => {
+      const answer = answerOf(await bodyless('/v1/events/evt_nope/redeliver', type));
+      assert.equal(answer.status, 404, JSON.stringify(answer.body));
+      assert.equal(answer.body.code, 'event_not_found');
+    });
+
+  it('when a route that needs a body gets Content-Type: application/json and no body, then 400 validation_failed, not 415', async () => {
+    const answer = answerOf(await bodyless('/v1/products', 'application/json'));
+    assert.equal(answer.status, 400, JSON.stringify(answer.body));
+    assert.equal(answer.body.code, 'validation_failed');
   });
 });

@@ -312,6 +312,15 @@ for (const target of testDatabases()) {
         assert.equal((await quoteWith(plan.code, coupon.code)).body.coupon.valid, true);
       });
 
+      it('when the prefix already ends in a dash or an underscore (WALK-, walk_), then the codes read WALK-... with one separator, not WALK--...', async () => {
+        const coupon = await createCoupon(t);
+        for (const prefix of ['WALK-', 'walk_', 'walk--']) {
+          const res = await post(`/v1/coupons/${coupon.id}/codes`, { count: 2, prefix });
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+          for (const c of res.body.data as { code: string }[]) assert.match(c.code, /^WALK[-_][A-Z0-9]+$/, `${prefix}: ${c.code}`);
+        }
+      });
+
       it('when a batch code was already redeemed, then a quote reports coupon_exhausted for it, and the other codes still work', async () => {
         const plan = await createFlatPlan(t, 10000);
         const coupon = await createCoupon(t);

@@ -173,6 +173,8 @@ for (const target of testDatabases()) {
         await advance(t, { days: 32 });
         const upcoming = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
         assert.equal(upcoming.status, 200, JSON.stringify(upcoming.body));
+        // Not issued yet: a draft, with no payment attempt scheduled (as a change's preview).
+        assert.deepEqual([upcoming.body.status, upcoming.body.nextAttemptAt, upcoming.body.paidAt], ['draft', null, null]);
         // The run issues at its own clock reading: compare everything but the instants.
         await billingRun(t);
         const issued = (await invoicesOf(t, sub.id)).find((i) => i.kind === 'renewal')!;

@@ -88,6 +88,8 @@ for (const target of testDatabases()) {
       const preview = await change(subscription.id, { quantity: 7, preview: true });
       assert.equal(preview.status, 200, JSON.stringify(preview.body));
       assert.deepEqual([preview.body.invoice.id, preview.body.invoice.number, preview.body.invoice.status], [null, null, 'draft']);
+      // Nothing is scheduled for a preview: no payment attempt is due (the change itself charges at once).
+      assert.deepEqual([preview.body.invoice.nextAttemptAt, preview.body.invoice.paidAt, preview.body.invoice.attempts], [null, null, []]);
       assert.ok(preview.body.invoice.total > 0);
       assert.deepEqual(preview.body.subscription.items, [
         { chargeId: seats.charges[0]!.id, quantity: 7 },
