@@ -519,7 +519,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": {
             /** @description Matched case-insensitively; stored in upper case. */
@@ -1190,7 +1190,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["CustomerPatch"];
         };
@@ -1508,7 +1508,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": {
             /** @description Only to this endpoint; by default to every enabled endpoint that takes the event. */
@@ -1825,7 +1825,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["PayInput"];
         };
@@ -2095,7 +2095,7 @@ export interface paths {
           ref: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": {
             description?: string | null;
@@ -2340,7 +2340,7 @@ export interface paths {
           code: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": {
             checkoutAllowed?: boolean;
@@ -2515,7 +2515,7 @@ export interface paths {
     };
     /** Change billing details (later invoices use them) */
     patch: {
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["PortalCustomerPatch"];
         };
@@ -3031,7 +3031,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["PortalCancelInput"];
         };
@@ -3100,7 +3100,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["SubscriptionChange"];
         };
@@ -3165,7 +3165,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["PauseInput"];
         };
@@ -3525,7 +3525,7 @@ export interface paths {
           ref: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": {
             description?: string | null;
@@ -3711,7 +3711,7 @@ export interface paths {
           ref: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": {
             archived?: boolean;
@@ -3897,56 +3897,9 @@ export interface paths {
     };
     /** Change the merchant settings */
     put: {
-      requestBody: {
+      requestBody?: {
         content: {
-          "application/json": {
-            /** @description Whether a cancellation now credits the unused time. */
-            cancellation?: {
-              /** @enum {string} */
-              refund: "none" | "prorate";
-            };
-            /**
-             * @description When a plan downgrade takes effect.
-             * @enum {string}
-             */
-            downgrades?: "period_end" | "immediately";
-            /** @description Retries of a declined renewal, in days after the first failure, and what follows the last. */
-            dunning?: {
-              /** @enum {string} */
-              finalAction: "cancel" | "mark_uncollectible";
-              retryDays: number[];
-            };
-            /** @description Where the seller is established; picks the domestic VAT rate. */
-            homeCountry?: string;
-            portal?: {
-              cancellation?: {
-                /** @enum {string} */
-                mode?: "period_end" | "now" | "choose";
-                reasons?: ("too_expensive" | "missing_features" | "switched_service" | "unused" | "customer_service" | "too_complex" | "low_quality" | "other")[];
-                retentionCoupon?: string;
-              };
-              features?: {
-                billingDetails?: boolean;
-                cancel?: boolean;
-                invoices?: boolean;
-                pause?: boolean;
-                paymentMethod?: boolean;
-                quantity?: boolean;
-                switchPlan?: boolean;
-              };
-              pause?: {
-                enabled?: boolean;
-                maxPeriods?: number;
-              };
-              switchPlan?: {
-                allowed: "family" | {
-                    from: string;
-                    to: string[];
-                  }[];
-              };
-            };
-            seller?: components["schemas"]["Seller"];
-          };
+          "application/json": components["schemas"]["SettingsUpdate"];
         };
       };
       responses: {
@@ -4152,7 +4105,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["CancelInput"];
         };
@@ -4215,7 +4168,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["SubscriptionChange"];
         };
@@ -4404,7 +4357,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": components["schemas"]["PauseInput"];
         };
@@ -5104,7 +5057,7 @@ export interface paths {
           id: string;
         };
       };
-      requestBody: {
+      requestBody?: {
         content: {
           "application/json": {
             /**
@@ -6268,6 +6221,54 @@ export interface components {
       /** Format: uri */
       website?: string;
     } | null;
+    SettingsUpdate: {
+      /** @description Whether a cancellation now credits the unused time. */
+      cancellation?: {
+        /** @enum {string} */
+        refund: "none" | "prorate";
+      };
+      /**
+       * @description When a plan downgrade takes effect.
+       * @enum {string}
+       */
+      downgrades?: "period_end" | "immediately";
+      /** @description Retries of a declined renewal; the fields not sent stay as they are. */
+      dunning?: {
+        /** @enum {string} */
+        finalAction?: "cancel" | "mark_uncollectible";
+        retryDays?: number[];
+      };
+      /** @description Where the seller is established; picks the domestic VAT rate. */
+      homeCountry?: string;
+      portal?: {
+        cancellation?: {
+          /** @enum {string} */
+          mode?: "period_end" | "now" | "choose";
+          reasons?: ("too_expensive" | "missing_features" | "switched_service" | "unused" | "customer_service" | "too_complex" | "low_quality" | "other")[];
+          retentionCoupon?: string;
+        };
+        features?: {
+          billingDetails?: boolean;
+          cancel?: boolean;
+          invoices?: boolean;
+          pause?: boolean;
+          paymentMethod?: boolean;
+          quantity?: boolean;
+          switchPlan?: boolean;
+        };
+        pause?: {
+          enabled?: boolean;
+          maxPeriods?: number;
+        };
+        switchPlan?: {
+          allowed: "family" | {
+              from: string;
+              to: string[];
+            }[];
+        };
+      };
+      seller?: components["schemas"]["Seller"];
+    };
     Subscription: {
       cancelAtPeriodEnd: boolean;
       cancellation: {

@@ -71,6 +71,8 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   handler: (input: Handled<B, Q, P>) => Promise<unknown> | unknown,
 ): void {
   const problems = [...new Set([400, ...(spec.auth === 'none' ? [] : [401, 403]), ...(spec.body ? [415] : []), ...(spec.problems ?? [])])];
+  // A body whose every field is optional may be left out (curl -X POST without -d): it reads as {}.
+  const bodyOptional = spec.body !== undefined && (spec.body as z.ZodType).safeParse({}).success;
   ctx.registry.registerPath({
     method: spec.method,
     path: spec.path,
@@ -78,7 +80,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
     tags: spec.tags,
     security: spec.auth === 'none' ? [] : [{ [SECURITY[spec.auth]]: [] }],
     request: {
-      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body as z.ZodType } }, required: true } } : {}),
+      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body as z.ZodType } }, required: !bodyOptional } } : {}),
       ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
       ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
       ...(spec.idempotent
@@ -106,7 +108,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
       return sendProblem(res, problem(415, 'unsupported_media_type', 'Send the body as JSON, with Content-Type: application/json.', [{ pointer: '', detail: `Got ${req.headers['content-type']}.` }]));
     }
     const input = {
-      body: (spec.body ? parse(spec.body as z.ZodType, req.body) : undefined) as Out<B>,
+      body: (spec.body ? parse(spec.body as z.ZodType, req.body === undefined && bodyOptional ? {} : req.body) : undefined) as Out<B>,
       query: (spec.query ? parse(spec.query as z.ZodType, req.query, '/query') : undefined) as Out<Q>,
       params: (spec.params ? parse(spec.params as z.ZodType, req.params, '/path') : undefined) as Out<P>,
       req,

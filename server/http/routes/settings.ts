@@ -41,6 +41,16 @@ const PortalSchema = z
   .partial()
   .strict();
 
+const Dunning = z
+  .object({
+    retryDays: z
+      .array(z.number().int().min(1).max(60))
+      .max(10)
+      .refine((days) => days.every((d, i) => i === 0 || d > days[i - 1]!), 'Retry days must increase.'),
+    finalAction: z.enum(['cancel', 'mark_uncollectible']),
+  })
+  .strict();
+
 const Settings = z
   .object({
     homeCountry: z
@@ -49,20 +59,20 @@ const Settings = z
       .meta({ description: 'Where the seller is established; picks the domestic VAT rate.' }),
     downgrades: z.enum(['period_end', 'immediately']).meta({ description: 'When a plan downgrade takes effect.' }),
     cancellation: z.object({ refund: z.enum(['none', 'prorate']) }).strict().meta({ description: 'Whether a cancellation now credits the unused time.' }),
-    dunning: z
-      .object({
-        retryDays: z
-          .array(z.number().int().min(1).max(60))
-          .max(10)
-          .refine((days) => days.every((d, i) => i === 0 || d > days[i - 1]!), 'Retry days must increase.'),
-        finalAction: z.enum(['cancel', 'mark_uncollectible']),
-      })
-      .strict()
-      .meta({ description: 'Retries of a declined renewal, in days after the first failure, and what follows the last.' }),
+    dunning: Dunning.meta({ description: 'Retries of a declined renewal, in days after the first failure, and what follows the last.' }),
     portal: PortalSchema,
     seller: SellerSchema,
   })
   .meta({ id: 'Settings' });
+
+/** A PUT names what changes: objects merge key by key (`dunning: {finalAction}` keeps the retry days), except
+ * `seller`, which is checked whole (an invoice's seller is complete or absent). */
+const SettingsUpdate = Settings.extend({
+  dunning: Dunning.partial().meta({ description: 'Retries of a declined renewal; the fields not sent stay as they are.' }),
+})
+  .partial()
+  .strict()
+  .meta({ id: 'SettingsUpdate' });
 
 const View = Settings.extend({
   portal: z.unknown(),
@@ -83,6 +93,6 @@ export function settingsRoutes(ctx: RouteContext, { settings }: Deps): void {
   });
   defineRoute(ctx, { method: 'get', path: '/v1/settings', auth: 'secret', summary: 'Read the merchant settings', tags: ['Settings'], response: { status: 200, schema: View } },
     async () => view(await settings.get()));
-  defineRoute(ctx, { method: 'put', path: '/v1/settings', auth: 'secret', summary: 'Change the merchant settings', tags: ['Settings'], body: Settings.partial().strict(), response: { status: 200, schema: View } },
+  defineRoute(ctx, { method: 'put', path: '/v1/settings', auth: 'secret', summary: 'Change the merchant settings', tags: ['Settings'], body: SettingsUpdate, response: { status: 200, schema: View } },
     async ({ body }) => view(await settings.update(body)));
 }

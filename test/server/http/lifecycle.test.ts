@@ -330,6 +330,23 @@ for (const target of testDatabases()) {
     });
 
     describe('cancel, pause, resume, expire, coupon', () => {
+      it('when cancel and pause are sent with no body at all (curl -X POST without -d), then they take their defaults: cancel at the period end, pause now', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const { subscription: sub } = await subscribe(t, { plan: plan.code });
+        const cancelled = await request(t.app).post(`/v1/subscriptions/${sub.id}/cancel`).set(t.sk).set('Content-Type', 'application/json');
+        assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+        assert.deepEqual([cancelled.body.status, cancelled.body.cancelAtPeriodEnd], ['active', true]);
+        await post(t, `/v1/subscriptions/${sub.id}/uncancel`);
+        const paused = await request(t.app).post(`/v1/subscriptions/${sub.id}/pause`).set(t.sk);
+        assert.equal(paused.status, 200, JSON.stringify(paused.body));
+        assert.equal(paused.body.status, 'paused');
+        // A body that is there must still be an object.
+        const wrong = await request(t.app).post(`/v1/subscriptions/${sub.id}/resume`).set(t.sk);
+        assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+        const list = await request(t.app).post(`/v1/subscriptions/${sub.id}/cancel`).set(t.sk).set('Content-Type', 'application/json').send('[]');
+        assert.equal(list.status, 400);
+      });
+
       it('when cancelled at the period end, then it stays active until then, can be uncancelled, and is cancelled by the run at the period end', async () => {
         const plan = await aFlatPlan(t, 1000);
         const { subscription: sub } = await subscribe(t, { plan: plan.code });

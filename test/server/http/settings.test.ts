@@ -53,6 +53,21 @@ for (const target of testDatabases()) {
       assert.equal(res.body.seller, null);
     });
 
+    it('when dunning is sent in part, then the rest of it stays: the final action alone keeps the retry days, and the days alone keep the final action', async () => {
+      await restoring(async () => {
+        const first = await put({ dunning: { finalAction: 'mark_uncollectible' } });
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        assert.deepEqual(first.body.dunning, { retryDays: [1, 3, 5, 7], finalAction: 'mark_uncollectible' });
+        const second = await put({ dunning: { retryDays: [2, 4] } });
+        assert.equal(second.status, 200, JSON.stringify(second.body));
+        assert.deepEqual(second.body.dunning, { retryDays: [2, 4], finalAction: 'mark_uncollectible' });
+        const refused = await put({ dunning: { retryDays: [4, 2] } });
+        assert.equal(refused.status, 400);
+        assert.equal(refused.body.errors?.[0]?.pointer ?? refused.body.pointer, '/dunning/retryDays');
+        await put({ dunning: { retryDays: [1, 3, 5, 7], finalAction: 'cancel' } });
+      });
+    });
+
     it('when homeCountry becomes AT, then a domestic quote is taxed at 20 % at once and a German buyer becomes OSS at 19 %', async () => {
       await restoring(async () => {
         assert.equal((await quote()).lines[0]!.taxRate, 1900);
