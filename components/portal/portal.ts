@@ -204,7 +204,7 @@ export class BillkitPortal extends BillkitPortalElement {
     return html`${this.expired
         ? html`<p part="error" role="alert">${msg('Your session has ended. Sign in again.', { id: 'portal.expired' })}</p>`
         : nothing}
-      <billkit-sign-in tabindex="-1" locale=${this.effectiveLocale} @billkit-portal-sign-in=${this.#signedIn}><slot name="help" slot="help"></slot></billkit-sign-in>`;
+      <billkit-sign-in locale=${this.effectiveLocale} @billkit-portal-sign-in=${this.#signedIn}><slot name="help" slot="help"></slot></billkit-sign-in>`;
   }
 
   #renderAccount() {
