@@ -93,7 +93,7 @@ describe('<billkit-portal>', () => {
   });
 
   describe('sessions', () => {
-    it('signs in through the sign-in, then shows the account and holds the new token in session', async () => {
+    it('when the buyer signs in with the emailed code, then the account shows, session holds the new token and focus goes to the Subscriptions heading (it was lost to the page)', async () => {
       const { el } = await aPortal({}, '');
       const signIn = el.shadowRoot!.querySelector('billkit-sign-in')!;
       signIn.email = 'ada@example.com';
@@ -106,6 +106,7 @@ describe('<billkit-portal>', () => {
       await signedIn;
       expect(el.session).to.equal('ps_signed_in');
       await waitUntil(() => part(el, 'subscriptions'), 'no account after sign-in');
+      await waitUntil(() => el.shadowRoot!.activeElement?.id === 'subs-title', 'focus not on the Subscriptions heading');
     });
     it('asks to sign in again when the session has expired (401), and tells the page', async () => {
       const { store } = aPortalStore({ ...portalRoutes(), 'GET /v1/portal/configuration': () => problem(401, 'portal_session_expired') });
