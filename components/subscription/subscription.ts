@@ -122,9 +122,15 @@ export class BillkitSubscription extends BillkitPortalElement {
       [part='dialog']::backdrop {
         background: rgb(0 0 0 / 0.5);
       }
+      /* The ✕ sits in the corner, over the part's heading's end, so the part keeps the dialog's whole width. */
       .close {
-        float: right;
+        position: absolute;
+        inset-block-start: var(--_space-2);
+        inset-inline-end: var(--_space-2);
         min-inline-size: 2.75rem;
+      }
+      [part='dialog'] > :not(.close) {
+        --_close-room: 3rem;
       }
     `,
   ];

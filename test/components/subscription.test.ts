@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../components/subscription/subscription.js';
 import type { BillkitSubscription } from '../../components/subscription/subscription.js';
 import { BillkitSubscriptionUpdateEvent } from '../../components/shared/events.js';
@@ -158,6 +158,21 @@ describe('<billkit-subscription>', () => {
   });
 
   describe('the dialog', () => {
+    it('when the dialog opens on a 375 px phone, then its part takes the whole width (the ✕ took a column of its own all the way down)', async () => {
+      await setViewport({ width: 375, height: 800 });
+      try {
+        const { el } = await aSubscription();
+        button(el, 'Cancel subscription')!.click();
+        const dialog = part(el, 'dialog') as HTMLDialogElement;
+        const flow = () => dialog.querySelector('billkit-cancel-flow')?.shadowRoot?.querySelector<HTMLElement>('[part="base"]');
+        await waitUntil(() => flow()?.querySelector('fieldset'), 'no reasons');
+        const style = getComputedStyle(dialog);
+        const content = dialog.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        expect(flow()!.getBoundingClientRect().width).to.be.closeTo(content, 1);
+      } finally {
+        await setViewport({ width: 800, height: 600 });
+      }
+    });
     it('opens Change plan in a modal dialog with the plan switch, and returns focus to the button when its part closes', async () => {
       const { el, store } = await aSubscription();
       const change = button(el, 'Change plan')!;
