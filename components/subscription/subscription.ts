@@ -5,7 +5,8 @@ import { BillkitPortalElement } from '../shared/portal-base.js';
 import { PortalStore } from '../shared/portal-store.js';
 import { BillkitSubscriptionUpdateEvent, type SubscriptionAction } from '../shared/events.js';
 import { formatDate, formatMoney, formatNumber } from '../shared/format.js';
-import { errorText, exclVat, perInterval, unitsOf } from '../shared/messages.js';
+import { errorText, exclVat, perInterval, unitPluralOf, unitsOf } from '../shared/messages.js';
+import type { Charge } from '../shared/types.js';
 import { itemsPrice } from '../shared/catalog.js';
 import type { PortalConfiguration, PortalSubscription, PortalSubscriptionRights, SubscriptionStatus } from '../shared/portal-types.js';
 import { tokens } from '../shared/tokens.js';
@@ -338,7 +339,7 @@ export class BillkitSubscription extends BillkitPortalElement {
         : nothing}
       ${usage.length
         ? html`<div part="usage"><dt>${msg('Usage so far', { id: 'subscription.usage' })}</dt>
-            ${usage.map((u) => html`<dd>${u.description}: ${formatNumber(u.quantity, locale)} ${unitsOf(u.measurement.unit, u.quantity, locale)}
+            ${usage.map((u) => html`<dd>${u.description}: ${formatNumber(u.quantity, locale)} ${unitsOf(u.measurement.unit, u.quantity, locale, unitPluralOf(sub.plan.charges.find((c) => c.id === u.chargeId) as Charge | undefined))}
               (${formatMoney(u.amount, sub.usage!.currency ?? sub.plan.currency, locale)})</dd>`)}</div>`
         : nothing}
     </dl>`;

@@ -5,7 +5,7 @@ import type { BillkitSubscription } from '../../components/subscription/subscrip
 import { BillkitSubscriptionUpdateEvent } from '../../components/shared/events.js';
 import { useLocale } from '../../components/shared/localize.js';
 import type { PortalConfiguration, PortalSubscription } from '../../components/shared/portal-types.js';
-import { json, pending, problem, type Route } from './fixtures.js';
+import { aGermanCatalog, json, pending, problem, type Route } from './fixtures.js';
 import { aConfiguration, aPortalStore, aPortalSubscription, portalRoutes } from './portal-shell-fixtures.js';
 
 const part = (el: Element, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
@@ -250,6 +250,15 @@ describe('<billkit-subscription>', () => {
       await el.updateComplete;
       expect(text(part(el, 'notice'))).to.equal('Endet am 1. Januar 2027.');
       expect(text(part(el, 'price'))).to.equal('45,00 € / Monat zzgl. MwSt.');
+    });
+    it('when a German buyer has used no API calls yet, then the usage says the plural the merchant gave (it said "0 API-Aufruf")', async () => {
+      const plan = aGermanCatalog().plans.find((p) => p.code === 'pro-monthly') as unknown as PortalSubscription['plan'];
+      const usage = aPortalSubscription().usage!;
+      const charge = { ...usage.charges[0]!, description: 'API-Aufrufe', quantity: 0, amount: 0, measurement: { ...usage.charges[0]!.measurement, unit: 'API-Aufruf' } };
+      const { el } = await aSubscription({ plan, usage: { ...usage, charges: [charge] } });
+      el.locale = 'de';
+      await waitUntil(() => text(part(el, 'badge')) === 'Aktiv', 'not German');
+      expect(text(part(el, 'usage'))).to.equal('Nutzung bisher API-Aufrufe: 0 API-Aufrufe (0,00 €)');
     });
   });
 });
