@@ -5,7 +5,7 @@ import { msg, str } from '@lit/localize';
 import '../plan-picker/plan-picker.js';
 import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '../shared/events.js';
 import { formatDate, formatMoney, formatNumber, formatRate } from '../shared/format.js';
-import { exclVat, perInterval, taxTreatmentText } from '../shared/messages.js';
+import { exclVat, perInterval, taxTreatmentText, unitsOf } from '../shared/messages.js';
 import { itemsPrice } from '../shared/catalog.js';
 import { BillkitSubscriptionActionElement, type ActionData } from '../shared/subscription-actions.js';
 import { renderAddOns } from '../shared/add-ons.js';
@@ -246,12 +246,12 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     </label>`;
   }
 
-  /** "Team / month (Team seat: 3, Priority support)" */
+  /** "Team / month (Team seat: 3 members, Priority support)" */
   #selection(plan: CatalogPlan | undefined, quantity: number, addOns: string[]): string {
     const seats = this.#seatsOf(plan);
     const name = plan ? `${plan.name} ${perInterval(plan.interval)}` : '';
     const parts = [
-      ...(seats && this.data?.rights.changeQuantity ? [`${seats.productName}: ${formatNumber(quantity, this.effectiveLocale)}`] : []),
+      ...(seats && this.data?.rights.changeQuantity ? [`${seats.productName}: ${formatNumber(quantity, this.effectiveLocale)}${seats.measurement ? ` ${unitsOf(seats.measurement.unit, quantity, this.effectiveLocale, seats.measurement.unitPlural)}` : ''}`] : []),
       ...this.#addOnsOf(plan).filter((c) => addOns.includes(c.id)).map((c) => c.productName),
     ];
     return parts.length ? `${name} (${parts.join(', ')})` : name;

@@ -188,6 +188,12 @@ describe('<billkit-plan-switch>', () => {
       expect(text(part(el, 'totals'))).to.equal('VAT 19% €81.23 Due now €508.73');
             expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Pro / year (Seats: 3)');
     });
+    it('when the charge the buyer sets has a unit, then the summary names it ("Storage: 100 GB"; it said "Storage: 100")', async () => {
+      const measured = plans().map((p) => ({ ...p, charges: p.charges.map((c) => c.productId === 'prod_seats' ? { ...c, measurement: { code: 'members', unit: 'member', unitPlural: 'members' } } : c) }));
+      const { el } = await aSwitch({ [paths.configuration]: () => json(200, aConfiguration({}, { plans: measured as never })) });
+      await choose(el, 'pro-yearly');
+      expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3 members) to Pro / year (Seats: 3 members)');
+    });
     it('says when a downgrade takes effect and that nothing is charged now, and that the coupon ends', async () => {
       const { el } = await aSwitch();
       await choose(el, 'starter-monthly');
