@@ -161,7 +161,7 @@ export class BillkitBillingDetails extends BillkitPortalElement {
         <p part="note" class="muted">${msg('Changes apply to future invoices; your VAT may change.', { id: 'details.note' })}</p>
         ${this.saveError ? html`<p part="error" tabindex="-1">${this.saveError}</p>` : nothing}
         <div class="actions">
-          <button part="submit" class="button" type="submit" ?disabled=${this.busy}>${msg('Save', { id: 'details.save' })}</button>
+          <button part="submit" class="button" type="submit" aria-disabled=${this.busy ? 'true' : 'false'}>${msg('Save', { id: 'details.save' })}</button>
           <span part="saved" class="success" role="status">${this.saved ? msg('Saved', { id: 'details.saved' }) : ''}</span>
         </div>
       </form>`;

@@ -5,7 +5,8 @@ import { msg, str } from '@lit/localize';
 import '../plan-picker/plan-picker.js';
 import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '../shared/events.js';
 import { formatDate, formatMoney, formatNumber, formatRate } from '../shared/format.js';
-import { perInterval, taxTreatmentText } from '../shared/messages.js';
+import { exclVat, perInterval, taxTreatmentText, unitsOf } from '../shared/messages.js';
+import { itemsPrice } from '../shared/catalog.js';
 import { BillkitSubscriptionActionElement, type ActionData } from '../shared/subscription-actions.js';
 import { renderAddOns } from '../shared/add-ons.js';
 import type { CatalogPlan, SubscriptionChange, SubscriptionChangeResult } from '../shared/portal-types.js';
@@ -30,6 +31,7 @@ type ChangeInvoice = NonNullable<SubscriptionChangeResult['invoice']>;
  * @csspart quantity - The quantity field and its label (when the shop lets buyers change it).
  * @csspart add-ons - The chosen plan's add-ons to keep, add or drop (when the shop lets buyers change quantities); another plan keeps the add-ons of the same products.
  * @csspart summary - What changes: from which plan and quantity to which.
+ * @csspart renewal - What the new selection costs per interval once changed ("Then €109.00 / month excl. VAT").
  * @csspart lines - The preview invoice's lines (credits negative).
  * @csspart line - One line; a credit also has the part credit.
  * @csspart totals - Tax, balance and the total due now.
@@ -245,12 +247,12 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     </label>`;
   }
 
-  /** "Team / month (Team seat: 3, Priority support)" */
+  /** "Team / month (Team seat: 3 members, Priority support)" */
   #selection(plan: CatalogPlan | undefined, quantity: number, addOns: string[]): string {
     const seats = this.#seatsOf(plan);
     const name = plan ? `${plan.name} ${perInterval(plan.interval)}` : '';
     const parts = [
-      ...(seats && this.data?.rights.changeQuantity ? [`${seats.productName}: ${formatNumber(quantity, this.effectiveLocale)}`] : []),
+      ...(seats && this.data?.rights.changeQuantity ? [`${seats.productName}: ${formatNumber(quantity, this.effectiveLocale)}${seats.measurement ? ` ${unitsOf(seats.measurement.unit, quantity, this.effectiveLocale, seats.measurement.unitPlural)}` : ''}`] : []),
       ...this.#addOnsOf(plan).filter((c) => addOns.includes(c.id)).map((c) => c.productName),
     ];
     return parts.length ? `${name} (${parts.join(', ')})` : name;
@@ -262,10 +264,12 @@ export class BillkitPlanSwitch extends BillkitSubscriptionActionElement<Step> {
     const locale = this.effectiveLocale;
     const invoice = result.invoice;
     const from = this.#selection(this.#planOf(rights.planCode), this.#currentQuantity(this.data!), this.#currentAddOns(this.data!));
-    const to = this.#selection(this.#planOf(this.plan), this.quantity, this.addOns);
+    const next = this.#planOf(this.plan);
+    const to = this.#selection(next, this.quantity, this.addOns);
     const date = formatDate(result.effectiveAt, locale);
     return html`${this.heading(msg('Review your change', { id: 'switch.preview_title' }))}
       <p part="summary">${msg(str`From ${from} to ${to}`, { id: 'switch.from_to' })}</p>
+      ${next ? html`<p part="renewal">${msg(str`Then ${formatMoney(itemsPrice(next.charges, (result.subscription.pendingChange ?? result.subscription).items), next.currency, locale)} ${perInterval(next.interval) + exclVat(next)}`, { id: 'cart.renewal' })}</p>` : nothing}
       ${result.effective === 'period_end'
         ? html`<p part="effective note">${msg(str`Takes effect on ${date}; nothing is charged now.`, { id: 'switch.period_end' })}</p>`
         : invoice ? this.#renderInvoice(invoice)

@@ -88,6 +88,8 @@ export class BillkitPortal extends BillkitPortalElement {
   @state() private error?: unknown;
   @state() private expired = false;
   #flowDone = false;
+  /** Signed in by code: the sign-in the buyer typed in is gone, so focus goes to the account once shown. */
+  #focusAccount = false;
   #loading = 0;
 
   override connectedCallback(): void {
@@ -132,6 +134,8 @@ export class BillkitPortal extends BillkitPortalElement {
       this.configuration = configuration;
       this.subscriptions = page.data;
       await this.updateComplete;
+      if (this.#focusAccount) this.renderRoot.querySelector<HTMLElement>('#subs-title')?.focus();
+      this.#focusAccount = false;
       this.#openFlow();
     } catch (error) {
       if (run !== this.#loading) return;
@@ -175,6 +179,7 @@ export class BillkitPortal extends BillkitPortalElement {
 
   /** Signed in by the emailed code: `session` now holds the token (a hosted page may keep it for a reload). */
   #signedIn = (): void => {
+    this.#focusAccount = true;
     this.session = this.portal?.client.token ?? '';
   };
 
@@ -204,7 +209,7 @@ export class BillkitPortal extends BillkitPortalElement {
     return html`${this.expired
         ? html`<p part="error" role="alert">${msg('Your session has ended. Sign in again.', { id: 'portal.expired' })}</p>`
         : nothing}
-      <billkit-sign-in tabindex="-1" locale=${this.effectiveLocale} @billkit-portal-sign-in=${this.#signedIn}><slot name="help" slot="help"></slot></billkit-sign-in>`;
+      <billkit-sign-in locale=${this.effectiveLocale} @billkit-portal-sign-in=${this.#signedIn}><slot name="help" slot="help"></slot></billkit-sign-in>`;
   }
 
   #renderAccount() {
@@ -226,7 +231,7 @@ export class BillkitPortal extends BillkitPortalElement {
             <button class="button" type="button" @click=${this.#toPaymentMethod}>${msg('Update payment method', { id: 'portal.update_payment_method' })}</button></div>`
         : nothing}
       <section part="subscriptions" aria-labelledby="subs-title">
-        <h2 id="subs-title">${msg('Subscriptions', { id: 'portal.subscriptions' })}</h2>
+        <h2 id="subs-title" tabindex="-1">${msg('Subscriptions', { id: 'portal.subscriptions' })}</h2>
         ${this.subscriptions.length
           ? this.subscriptions.map((s) => html`<billkit-subscription subscription=${s.id} locale=${locale}></billkit-subscription>`)
           : html`<p part="empty">${msg('You have no subscriptions.', { id: 'portal.empty' })}</p>`}

@@ -1,6 +1,14 @@
 /** Pure catalog arithmetic for display: what a plan costs, how plans pair across intervals. */
 import type { Charge, Interval, Plan, Pricing } from './types.js';
 
+/** The recurring price per interval of a subscription's items under its plan's charges, before coupon and tax. */
+export function itemsPrice(charges: readonly { id: string; type: string; pricing: unknown }[], items: readonly { chargeId: string; quantity: number }[]): number {
+  return items.reduce((sum, item) => {
+    const charge = charges.find((c) => c.id === item.chargeId);
+    return charge?.type === 'recurring' ? sum + priceFor(charge.pricing as Pricing, item.quantity) : sum;
+  }, 0);
+}
+
 /** The price of q units under a pricing model (SPEC section 2), in minor units. */
 export function priceFor(pricing: Pricing, quantity: number): number {
   const q = Math.max(0, Math.trunc(quantity));

@@ -173,3 +173,6 @@ export function renewalText(quote: Quote, full: number, locale: string): string 
     ? msg(str`Then ${next} ${per} from ${from}`, { id: 'cart.renewal_from' })
     : msg(str`Then ${next} ${per}`, { id: 'cart.renewal' });
 }
+
+/** " excl. VAT" after a net price (the invoice adds the VAT); nothing after a gross one. */
+export const exclVat = (plan: { taxBehavior: string }) => (plan.taxBehavior === 'exclusive' ? ` ${msg('excl. VAT', { id: 'subscription.excl_vat' })}` : '');

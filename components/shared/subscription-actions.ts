@@ -153,6 +153,7 @@ export const flowStyles = [
     }
     h2 {
       margin: 0;
+      padding-inline-end: var(--_close-room, 0);
       font-size: 1.15em;
     }
     h2:focus {

@@ -95,7 +95,8 @@ export const tokens = css`
     background: transparent;
     color: var(--_primary);
   }
-  .button:disabled {
+  .button:disabled,
+  .button[aria-disabled='true'] {
     opacity: 0.6;
     cursor: not-allowed;
   }

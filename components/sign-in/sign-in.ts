@@ -102,6 +102,11 @@ export class BillkitSignIn extends BillkitPortalElement {
   @state() private resent = false;
   @query('input') private input?: HTMLInputElement;
 
+  /** Focuses the field the buyer types in next (the email, or the code once sent). */
+  override focus(options?: FocusOptions): void {
+    this.input?.focus(options);
+  }
+
   /** Asks for a code for the email in the field (or `email`). */
   async requestCode(): Promise<void> {
     const store = this.portal;

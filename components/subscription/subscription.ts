@@ -5,9 +5,9 @@ import { BillkitPortalElement } from '../shared/portal-base.js';
 import { PortalStore } from '../shared/portal-store.js';
 import { BillkitSubscriptionUpdateEvent, type SubscriptionAction } from '../shared/events.js';
 import { formatDate, formatMoney, formatNumber } from '../shared/format.js';
-import { errorText, perInterval, unitsOf } from '../shared/messages.js';
-import { priceFor } from '../shared/catalog.js';
-import type { Pricing } from '../shared/types.js';
+import { errorText, exclVat, perInterval, unitPluralOf, unitsOf } from '../shared/messages.js';
+import type { Charge } from '../shared/types.js';
+import { itemsPrice } from '../shared/catalog.js';
 import type { PortalConfiguration, PortalSubscription, PortalSubscriptionRights, SubscriptionStatus } from '../shared/portal-types.js';
 import { tokens } from '../shared/tokens.js';
 import { accountStyles, renderLoadError, renderSkeleton } from '../shared/account.js';
@@ -122,9 +122,15 @@ export class BillkitSubscription extends BillkitPortalElement {
       [part='dialog']::backdrop {
         background: rgb(0 0 0 / 0.5);
       }
+      /* The ✕ sits in the corner, over the part's heading's end, so the part keeps the dialog's whole width. */
       .close {
-        float: right;
+        position: absolute;
+        inset-block-start: var(--_space-2);
+        inset-inline-end: var(--_space-2);
         min-inline-size: 2.75rem;
+      }
+      [part='dialog'] > :not(.close) {
+        --_close-room: 3rem;
       }
     `,
   ];
@@ -273,9 +279,9 @@ export class BillkitSubscription extends BillkitPortalElement {
         <h3 id="name">${sub.plan.name}</h3>
         <span part="badge">${statusText(sub.status)}</span>
       </div>
-      <p part="price" tabindex="-1">${formatMoney(recurringPrice(sub), sub.plan.currency, locale)} <span>${perInterval(sub.plan.interval)}${
+      <p part="price" tabindex="-1">${formatMoney(itemsPrice(sub.plan.charges, sub.items), sub.plan.currency, locale)} <span>${perInterval(sub.plan.interval)}${
         // A net price says so: the next invoice below it adds the VAT.
-        sub.plan.taxBehavior === 'exclusive' ? ` ${msg('excl. VAT', { id: 'subscription.excl_vat' })}` : ''}</span></p>
+        exclVat(sub.plan)}</span></p>
       ${this.#renderNotice(sub, date)}
       ${this.#renderDetails(sub, date)}
       ${this.actionError ? html`<p part="error" class="error" role="alert" tabindex="-1">${this.actionError}</p>` : nothing}
@@ -333,7 +339,7 @@ export class BillkitSubscription extends BillkitPortalElement {
         : nothing}
       ${usage.length
         ? html`<div part="usage"><dt>${msg('Usage so far', { id: 'subscription.usage' })}</dt>
-            ${usage.map((u) => html`<dd>${u.description}: ${formatNumber(u.quantity, locale)} ${unitsOf(u.measurement.unit, u.quantity, locale)}
+            ${usage.map((u) => html`<dd>${u.description}: ${formatNumber(u.quantity, locale)} ${unitsOf(u.measurement.unit, u.quantity, locale, unitPluralOf(sub.plan.charges.find((c) => c.id === u.chargeId) as Charge | undefined))}
               (${formatMoney(u.amount, sub.usage!.currency ?? sub.plan.currency, locale)})</dd>`)}</div>`
         : nothing}
     </dl>`;
@@ -363,14 +369,6 @@ export class BillkitSubscription extends BillkitPortalElement {
     ];
     return buttons.some((b) => b !== nothing) ? html`<div part="actions">${buttons}</div>` : nothing;
   }
-}
-
-/** The recurring price per interval of the subscription's items, before coupon and tax. */
-function recurringPrice(sub: PortalSubscription): number {
-  return sub.items.reduce((sum, item) => {
-    const charge = sub.plan.charges.find((c) => c.id === item.chargeId);
-    return charge?.type === 'recurring' ? sum + priceFor(charge.pricing as Pricing, item.quantity) : sum;
-  }, 0);
 }
 
 const changeText = () => msg('Change plan', { id: 'subscription.change' });

@@ -32,7 +32,7 @@ async function asBusiness(el: BillkitBillingDetails) {
 async function save(el: BillkitBillingDetails) {
   $(el, '[part="submit"]').click();
   await el.updateComplete;
-  await waitUntil(() => !$(el, '[part="submit"]').hasAttribute('disabled'), 'still saving');
+  await waitUntil(() => $(el, '[part="submit"]').getAttribute('aria-disabled') === 'false', 'still saving');
   await el.updateComplete;
 }
 
@@ -174,6 +174,21 @@ describe('<billkit-billing-details>', () => {
       await sendKeys({ press: 'Enter' });
       await event;
       expect(of(PATCH)[0]!.body.name).to.equal('Ada King');
+    });
+    it('when the buyer saves with Enter on the Save button, then focus stays on Save once Saved is said (it was lost to the page)', async () => {
+      // The answer comes after a render, as over a network: the button is busy meanwhile.
+      let answer: (() => void) | undefined;
+      const { el } = await aForm({ [PATCH]: ({ body }) => new Promise((r) => { answer = () => r(json(200, aCustomer(body))); }) });
+      $(el, '[part="submit"]').focus();
+      const event = oneEvent(el, 'billkit-billing-details-update');
+      await sendKeys({ press: 'Enter' });
+      await waitUntil(() => answer, 'not sent');
+      await el.updateComplete;
+      answer!();
+      await event;
+      await el.updateComplete;
+      expect(text($(el, '[part="saved"]'))).to.equal('Saved');
+      expect(el.shadowRoot!.activeElement?.getAttribute('part')).to.equal('submit');
     });
   });
 

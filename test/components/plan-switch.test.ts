@@ -7,7 +7,7 @@ import { BillkitSubscriptionChangeEvent, BillkitSubscriptionUpdateEvent } from '
 import { useLocale } from '../../components/shared/localize.js';
 import { json, pending, problem, type Route } from './fixtures.js';
 import {
-  PRORATION_DATE, SUB, aConfiguration, aStore, aSubscription, anInvoice, anUpgrade, paths, plans,
+  PRORATION_DATE, SUB, aConfiguration, aDowngrade, aStore, aSubscription, anInvoice, anUpgrade, paths, plans,
 } from './subscription-actions.fixtures.js';
 
 const parts = (el: Element, name: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];
@@ -188,6 +188,12 @@ describe('<billkit-plan-switch>', () => {
       expect(text(part(el, 'totals'))).to.equal('VAT 19% €81.23 Due now €508.73');
             expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3) to Pro / year (Seats: 3)');
     });
+    it('when the charge the buyer sets has a unit, then the summary names it ("Storage: 100 GB"; it said "Storage: 100")', async () => {
+      const measured = plans().map((p) => ({ ...p, charges: p.charges.map((c) => c.productId === 'prod_seats' ? { ...c, measurement: { code: 'members', unit: 'member', unitPlural: 'members' } } : c) }));
+      const { el } = await aSwitch({ [paths.configuration]: () => json(200, aConfiguration({}, { plans: measured as never })) });
+      await choose(el, 'pro-yearly');
+      expect(text(part(el, 'summary'))).to.equal('From Pro / month (Seats: 3 members) to Pro / year (Seats: 3 members)');
+    });
     it('says when a downgrade takes effect and that nothing is charged now, and that the coupon ends', async () => {
       const { el } = await aSwitch();
       await choose(el, 'starter-monthly');
@@ -211,6 +217,18 @@ describe('<billkit-plan-switch>', () => {
       const { el } = await aSwitch({ [paths.change]: () => json(200, anUpgrade({ invoice: undefined })) });
       await choose(el, 'pro-yearly');
       expect(text(part(el, 'effective'))).to.equal('Takes effect now; nothing is charged now.');
+    });
+    it('when the buyer previews a switch in a trial (nothing charged now), then the preview says what the new plan costs after it (it said no price at all)', async () => {
+      const trial = { ...aSubscription(), status: 'trialing', planCode: 'pro-yearly', items: [{ chargeId: 'ch_seats_y', quantity: 3 }] };
+      const { el } = await aSwitch({ [paths.change]: () => json(200, anUpgrade({ invoice: undefined, subscription: trial as never })) });
+      await choose(el, 'pro-yearly');
+      expect(text(part(el, 'renewal'))).to.equal('Then €450.00 / year excl. VAT');
+    });
+    it('when the buyer previews a downgrade at the period end, then the preview says what the new plan costs from then', async () => {
+      const later = { ...aSubscription(), pendingChange: { plan: 'starter-monthly', effectiveAt: '2027-02-03T10:00:00.000Z', items: [{ chargeId: 'ch_starter_m', quantity: 1 }] } };
+      const { el } = await aSwitch({ [paths.change]: () => json(200, { ...aDowngrade(), subscription: later }) });
+      await choose(el, 'starter-monthly');
+      expect(text(part(el, 'renewal'))).to.equal('Then €9.00 / month excl. VAT');
     });
     it('goes back to the plans, and the buyer may keep their plan', async () => {
       const { el } = await aSwitch();
@@ -365,6 +383,7 @@ describe('<billkit-plan-switch>', () => {
       expect(text(heading(el))).to.equal('Ihre Änderung prüfen');
       expect(text(parts(el, 'line')[0].querySelector('dt'))).to.equal('Ungenutzte Zeit: Seats × 3 bis 3. Februar 2027');
       expect(text(part(el, 'totals'))).to.equal('MwSt. 19 % 81,23 € Jetzt fällig 508,73 €');
+      expect(text(part(el, 'renewal'))).to.equal('Danach 450,00 € / Jahr zzgl. MwSt.');
       button(el, 'Zurück').click();
       await settle(el);
       await choose(el, 'starter-monthly');

@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import '../../components/portal/portal.js';
 import type { BillkitPortal } from '../../components/portal/portal.js';
 import type { BillkitSubscription } from '../../components/subscription/subscription.js';
@@ -92,7 +93,7 @@ describe('<billkit-portal>', () => {
   });
 
   describe('sessions', () => {
-    it('signs in through the sign-in, then shows the account and holds the new token in session', async () => {
+    it('when the buyer signs in with the emailed code, then the account shows, session holds the new token and focus goes to the Subscriptions heading (it was lost to the page)', async () => {
       const { el } = await aPortal({}, '');
       const signIn = el.shadowRoot!.querySelector('billkit-sign-in')!;
       signIn.email = 'ada@example.com';
@@ -105,6 +106,7 @@ describe('<billkit-portal>', () => {
       await signedIn;
       expect(el.session).to.equal('ps_signed_in');
       await waitUntil(() => part(el, 'subscriptions'), 'no account after sign-in');
+      await waitUntil(() => el.shadowRoot!.activeElement?.id === 'subs-title', 'focus not on the Subscriptions heading');
     });
     it('asks to sign in again when the session has expired (401), and tells the page', async () => {
       const { store } = aPortalStore({ ...portalRoutes(), 'GET /v1/portal/configuration': () => problem(401, 'portal_session_expired') });
@@ -127,6 +129,24 @@ describe('<billkit-portal>', () => {
       expect(store.signedIn).to.equal(false);
       await el.updateComplete;
       expect(el.shadowRoot!.querySelector('billkit-sign-in')).to.exist;
+    });
+    it('when a signed-out buyer tabs into the portal, then Tab reaches the email field (the sign-in is not skipped)', async () => {
+      const { el } = await aPortal({}, '');
+      const before = document.createElement('button');
+      before.textContent = 'Before';
+      el.before(before);
+      before.focus();
+      await sendKeys({ press: 'Tab' });
+      const signIn = el.shadowRoot!.querySelector('billkit-sign-in')!;
+      expect(signIn.shadowRoot!.activeElement?.id).to.equal('input');
+      before.remove();
+    });
+    it('when the buyer signs out, then focus goes to the email field of the sign-in shown again', async () => {
+      const { el } = await aPortal();
+      part(el, 'sign-out')!.focus();
+      part(el, 'sign-out')!.click();
+      await oneEvent(el, 'billkit-portal-sign-out');
+      await waitUntil(() => el.shadowRoot!.querySelector('billkit-sign-in')?.shadowRoot?.activeElement?.id === 'input', 'focus not on the email field');
     });
     it('takes the token from the address fragment and removes it from the address bar', async () => {
       const before = window.location.href;

@@ -101,7 +101,7 @@ export function anUpgrade(over: Partial<SubscriptionChangeResult> = {}): Subscri
   return {
     effective: 'now', effectiveAt: PRORATION_DATE, prorationDate: PRORATION_DATE,
     invoice: anInvoice([line('ch_seats_m', 'Unused time on Seats', 3, -2250), line('ch_seats_y', 'Remaining time on Seats', 3, 45000)]),
-    subscription: { ...aSubscription(), planCode: 'pro-yearly' } as never,
+    subscription: { ...aSubscription(), planCode: 'pro-yearly', items: [{ chargeId: 'ch_seats_y', quantity: 3 }] } as never,
     ...over,
   };
 }

@@ -1,11 +1,11 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../components/subscription/subscription.js';
 import type { BillkitSubscription } from '../../components/subscription/subscription.js';
 import { BillkitSubscriptionUpdateEvent } from '../../components/shared/events.js';
 import { useLocale } from '../../components/shared/localize.js';
 import type { PortalConfiguration, PortalSubscription } from '../../components/shared/portal-types.js';
-import { json, pending, problem, type Route } from './fixtures.js';
+import { aGermanCatalog, json, pending, problem, type Route } from './fixtures.js';
 import { aConfiguration, aPortalStore, aPortalSubscription, portalRoutes } from './portal-shell-fixtures.js';
 
 const part = (el: Element, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
@@ -158,6 +158,21 @@ describe('<billkit-subscription>', () => {
   });
 
   describe('the dialog', () => {
+    it('when the dialog opens on a 375 px phone, then its part takes the whole width (the ✕ took a column of its own all the way down)', async () => {
+      await setViewport({ width: 375, height: 800 });
+      try {
+        const { el } = await aSubscription();
+        button(el, 'Cancel subscription')!.click();
+        const dialog = part(el, 'dialog') as HTMLDialogElement;
+        const flow = () => dialog.querySelector('billkit-cancel-flow')?.shadowRoot?.querySelector<HTMLElement>('[part="base"]');
+        await waitUntil(() => flow()?.querySelector('fieldset'), 'no reasons');
+        const style = getComputedStyle(dialog);
+        const content = dialog.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        expect(flow()!.getBoundingClientRect().width).to.be.closeTo(content, 1);
+      } finally {
+        await setViewport({ width: 800, height: 600 });
+      }
+    });
     it('opens Change plan in a modal dialog with the plan switch, and returns focus to the button when its part closes', async () => {
       const { el, store } = await aSubscription();
       const change = button(el, 'Change plan')!;
@@ -235,6 +250,15 @@ describe('<billkit-subscription>', () => {
       await el.updateComplete;
       expect(text(part(el, 'notice'))).to.equal('Endet am 1. Januar 2027.');
       expect(text(part(el, 'price'))).to.equal('45,00 € / Monat zzgl. MwSt.');
+    });
+    it('when a German buyer has used no API calls yet, then the usage says the plural the merchant gave (it said "0 API-Aufruf")', async () => {
+      const plan = aGermanCatalog().plans.find((p) => p.code === 'pro-monthly') as unknown as PortalSubscription['plan'];
+      const usage = aPortalSubscription().usage!;
+      const charge = { ...usage.charges[0]!, description: 'API-Aufrufe', quantity: 0, amount: 0, measurement: { ...usage.charges[0]!.measurement, unit: 'API-Aufruf' } };
+      const { el } = await aSubscription({ plan, usage: { ...usage, charges: [charge] } });
+      el.locale = 'de';
+      await waitUntil(() => text(part(el, 'badge')) === 'Aktiv', 'not German');
+      expect(text(part(el, 'usage'))).to.equal('Nutzung bisher API-Aufrufe: 0 API-Aufrufe (0,00 €)');
     });
   });
 });

@@ -122,6 +122,49 @@ describe('a subscriber in the customer portal', () => {
     await page.close();
   });
 
+  it('when a guest walks the hosted portal by keyboard alone, then Tab reaches the email field, focus lands on Subscriptions once signed in, Escape closes Change plan back to its button, and Save keeps the focus', async () => {
+    const page = await shop.browser.newPage({ viewport: { width: 375, height: 800 } });
+    const email = `kay-${Date.now()}@example.com`;
+    await buy(page, 'starter-monthly', email);
+    /** The focused element, through the shadow roots: "tag#id" of the innermost, and its text. */
+    const focused = () => page.evaluate(() => {
+      let a = document.activeElement;
+      while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+      return `${a?.localName}#${a?.id} ${(a?.textContent ?? '').trim()}`;
+    });
+    const tabTo = async (re: RegExp) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        if (re.test(await focused())) return;
+      }
+      assert.fail(`Tab never reached ${re}; last ${await focused()}`);
+    };
+    await page.goto(`${shop.billkit.url}/portal`);
+    await page.getByRole('heading', { name: 'Sign in to manage your subscription' }).waitFor();
+    // The sign-in's host had tabindex=-1: Chromium skipped its whole shadow tree and Tab never reached the field.
+    await tabTo(/^input#input/);
+    await page.keyboard.type(email);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Code from the email').waitFor();
+    assert.match(await focused(), /^input#input/);
+    await page.keyboard.type(await codeFor(email));
+    await page.keyboard.press('Enter');
+    await subscription(page).locator('[part~="price"]').waitFor();
+    await page.waitForFunction(() => document.querySelector('billkit-portal')?.shadowRoot?.activeElement?.id === 'subs-title');
+    await tabTo(/^button# Change plan$/);
+    await page.keyboard.press('Enter');
+    await subscription(page).locator('dialog[open]').waitFor();
+    await page.keyboard.press('Escape');
+    await subscription(page).locator('dialog[open]').waitFor({ state: 'detached' });
+    assert.match(await focused(), /^button# Change plan$/);
+    await tabTo(/^button# Save$/);
+    await page.keyboard.press('Enter');
+    await page.locator('billkit-billing-details [part="saved"]', { hasText: 'Saved' }).waitFor();
+    assert.match(await focused(), /^button# Save$/, 'the focus fell to the page after saving');
+    await page.screenshot({ path: `${SHOTS}/portal-keyboard-saved-375.png`, fullPage: true });
+    await page.close();
+  });
+
   it("when the shop's signed-in user clicks Manage subscription, then the shop's server opens a portal session and the token leaves the address bar", async () => {
     const page = await shop.browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.addInitScript(() => localStorage.setItem('billkit-demo-user', 'signed-in'));
