@@ -19,7 +19,7 @@ export async function setPaymentMethod(
   id: string,
   paymentMethod: string,
 ): Promise<{ subscription: Subscription; payments: CollectOutcome[] }> {
-  const method = { provider: payments.name, ...(await payments.describeMethod(paymentMethod)) };
+  const method = { provider: payments.name, ...(await payments.describeMethod(paymentMethod, 'save')) };
   const subscription = await inSubscription(db, cache, id, 'given a payment method', LIVE, async (ctx) =>
     saveWithEvents(ctx, { ...ctx.sub, defaultPaymentMethod: method }, 'subscription.updated'),
   );

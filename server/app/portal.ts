@@ -296,7 +296,8 @@ export class PortalService {
       downgrades: entry.settings.downgrades,
       retentionOffer: coupon ? offerOf(coupon) : null,
       subscriptions,
-      plans: [...plans.values()],
+      // In the shop's order (the catalog's), as the plan picker shows them, not the current plan first.
+      plans: [...entry.snapshot.plans.values()].flatMap((p) => plans.get(p.id) ?? []),
     };
   }
 }

@@ -164,8 +164,12 @@ export interface PaymentProvider {
    * sent to the portal. Never throws for a decline.
    */
   chargeOffSession(input: OffSessionChargeInput): Promise<PaymentOutcome>;
-  /** A saved payment method's details, checked with the provider (the portal's new default). */
-  describeMethod(paymentMethod: string): Promise<SavedMethod>;
+  /**
+   * A payment method's details, checked with the provider. `save`: it becomes a subscription's default (the
+   * portal's new card), so it must be able to pay, as a SetupIntent checks (Stripe's has confirmed it before
+   * it gets here); `charge`: it pays one invoice now, and the charge itself says whether it can.
+   */
+  describeMethod(paymentMethod: string, purpose?: 'save' | 'charge'): Promise<SavedMethod>;
 }
 
 /** The 402 problem for a declined outcome, for the HTTP layer. */

@@ -23,6 +23,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import {
   assertChargeableAmount,
+  declinedError,
   type ConfirmInput,
   type PaymentOutcome,
   type PaymentProvider,
@@ -125,8 +126,13 @@ export class TestPaymentProvider implements PaymentProvider {
     }
   }
 
-  async describeMethod(paymentMethod: string): Promise<SavedMethod> {
+  async describeMethod(paymentMethod: string, purpose: 'save' | 'charge' = 'charge'): Promise<SavedMethod> {
     if (!isTestPaymentMethod(paymentMethod)) throw unknownTestMethod();
+    // Saving is checking, as Stripe's SetupIntent does: the declining card is declined here too (the portal
+    // said "Saved: Visa ending in 0002" for a card every charge then declined).
+    if (purpose === 'save' && TEST_PAYMENT_METHODS[paymentMethod] === 'declined') {
+      throw declinedError({ status: 'declined', code: 'payment_declined', message: TEST_DECLINE_MESSAGE, declineCode: 'generic_decline' });
+    }
     return { id: paymentMethod, ...TEST_CARDS[paymentMethod] };
   }
 

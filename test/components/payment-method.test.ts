@@ -187,6 +187,17 @@ describe('<billkit-payment-method>', () => {
       expect(el.shadowRoot!.activeElement).to.equal(error);
     });
 
+    it('when the new card is declined on saving (402), then it says so above the button, the form still open for another card', async () => {
+      const { el } = await aMethod({ [SET]: () => problem(402, 'payment_declined', 'Your card was declined.') });
+      await openForm(el);
+      await typeCard(el, '4000 0000 0000 0002');
+      await submit(el);
+      const error = $(el, '[part="form"] p[part="error"]');
+      expect(text(error)).to.contain('declined');
+      expect(el.shadowRoot!.activeElement).to.equal(error);
+      expect($(el, '#card')).to.exist;
+    });
+
     it('cancels back to Replace, which takes the focus again', async () => {
       const { el } = await aMethod();
       await openForm(el);

@@ -592,6 +592,14 @@ for (const target of testDatabases()) {
         assert.deepEqual(await method(), { provider: 'test', id: 'pm_card_chargeCustomerFail', brand: 'visa', last4: '0341' });
       });
 
+      it('when the new card declines (4000 0000 0000 0002), then saving it is 402 payment_declined, as a SetupIntent refuses it, and the card on file stays', async () => {
+        const { as } = await buyer(1000, {}, 'pm_card_visa');
+        const res = await request(t.app).post('/v1/portal/payment-methods').set(as).send({ paymentMethod: 'pm_card_chargeDeclined' });
+        problemOf(res, 402, 'payment_declined');
+        const method = (await request(t.app).get('/v1/portal/subscriptions').set(as)).body.data[0].defaultPaymentMethod;
+        assert.equal(method.last4, '4242');
+      });
+
       it('when the payment method feature is off, then both routes are 403', async () => {
         await setPortal(t, { features: { paymentMethod: false } });
         const { as } = await buyer();
@@ -668,6 +676,16 @@ for (const target of testDatabases()) {
     });
 
     describe('configuration', () => {
+      it('when a subscriber of the middle plan reads the configuration, then its plans come in the shop\'s order (the catalog\'s), not the current plan first', async () => {
+        const { plans } = await aFamily(t, [1000, 2000, 3000]);
+        const bought = await subscribe(t, { plan: plans[1]!.code });
+        const as = bearer(await portalToken(t, bought.customer.id));
+        const shop = (await request(t.app).get('/v1/catalog').set(t.pk)).body.plans.map((p: { code: string }) => p.code).filter((c: string) => plans.some((p) => p.code === c));
+        assert.equal(shop.length, 3);
+        const config = await request(t.app).get('/v1/portal/configuration').set(as);
+        assert.deepEqual(config.body.plans.map((p: { code: string }) => p.code), shop);
+      });
+
       it('when switching is by family, then each subscription may switch to the other plans of its family; a list narrows it; switching off empties it', async () => {
         const { plans } = await aFamily(t, [1000, 2000, 3000]);
         const [basic, team, pro] = plans as [typeof plans[0], typeof plans[0], typeof plans[0]];

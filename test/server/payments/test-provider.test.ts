@@ -141,3 +141,12 @@ test('when a test payment is refunded, then the refund is a reference per checko
   assert.deepEqual(await provider.refund({ ...input, paymentId: 'test_pay_0123' }), { refundId: 'test_refund_chk_9' });
   assert.equal(await provider.refund({ ...input, paymentId: 'test_setup_0123', amount: 0 }), null);
 });
+
+test('when a card is saved without a charge (a new default payment method), then the declining card is refused as Stripe\'s SetupIntent refuses it; the others save', async () => {
+  await assert.rejects(provider.describeMethod('pm_card_chargeDeclined', 'save'), { code: 'payment_declined' });
+  for (const method of ['pm_card_visa', 'pm_card_authenticationRequired', 'pm_card_chargeCustomerFail']) {
+    assert.equal((await provider.describeMethod(method, 'save')).id, method);
+  }
+  // To pay one invoice now, the charge says it (and its attempt is recorded on the invoice).
+  assert.equal((await provider.describeMethod('pm_card_chargeDeclined', 'charge')).last4, '0002');
+});
