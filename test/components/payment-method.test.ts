@@ -177,26 +177,22 @@ describe('<billkit-payment-method>', () => {
       expect(el.shadowRoot!.activeElement).to.equal($(el, '#card'));
     });
 
-    it('says a refused save above the button, the form still open', async () => {
-      const { el } = await aMethod({ [SET]: () => problem(409, 'subscription_status', 'A payment method is set on a live subscription; there is none.') });
-      await openForm(el);
-      await typeCard(el, '4242424242424242');
-      await submit(el);
-      const error = $(el, '[part="form"] p[part="error"]');
-      expect(text(error)).to.equal('A payment method is set on a live subscription; there is none.');
-      expect(el.shadowRoot!.activeElement).to.equal(error);
-    });
-
-    it('when the new card is declined on saving (402), then it says so above the button, the form still open for another card', async () => {
-      const { el } = await aMethod({ [SET]: () => problem(402, 'payment_declined', 'Your card was declined.') });
-      await openForm(el);
-      await typeCard(el, '4000 0000 0000 0002');
-      await submit(el);
-      const error = $(el, '[part="form"] p[part="error"]');
-      expect(text(error)).to.contain('declined');
-      expect(el.shadowRoot!.activeElement).to.equal(error);
-      expect($(el, '#card')).to.exist;
-    });
+    // A save the server refuses (409), and a new card declined on saving (402, 4000 0000 0000 0002).
+    for (const [status, code, card, detail] of [
+      [409, 'subscription_status', '4242424242424242', 'A payment method is set on a live subscription; there is none.'],
+      [402, 'payment_declined', '4000 0000 0000 0002', 'Your card was declined.'],
+    ] as const) {
+      it(`says a refused save (${status} ${code}) above the button, the form still open for another card`, async () => {
+        const { el } = await aMethod({ [SET]: () => problem(status, code, detail) });
+        await openForm(el);
+        await typeCard(el, card);
+        await submit(el);
+        const error = $(el, '[part="form"] p[part="error"]');
+        expect(text(error)).to.contain(status === 402 ? 'declined' : detail);
+        expect(el.shadowRoot!.activeElement).to.equal(error);
+        expect($(el, '#card')).to.exist;
+      });
+    }
 
     it('cancels back to Replace, which takes the focus again', async () => {
       const { el } = await aMethod();
