@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order: type check, server tests, component tests in headless Chromium,
-// end-to-end tests, then the server tests again on Node 24 (`npx -y node@24`, from the npm registry: Node 20
-// is past its end of life, and Billkit supports both). Each step's output is shown as it runs; the counts
+// end-to-end tests, then the server and end-to-end tests again on Node 24 (`npx -y node@24`, from the npm
+// registry: Node 20 is past its end of life, and Billkit supports both). Each step's output is shown as it runs; the counts
 // are added up at the end into one plain `N passed, N failed` line, after each step's time.
 import { spawn } from 'node:child_process';
 import { countsOf } from './test-counts.mjs';
@@ -14,6 +14,9 @@ const steps = [
   // Whatever node runs this script, the server tests also run on the newest Node 24 (its test-server.mjs
   // starts every test process, and the processes those tests start, with the same node).
   { name: 'node 24: server tests', cmd: 'npx', args: ['-y', 'node@24', 'scripts/test-server.mjs', 'test/server', 'test/react', 'test/contract'] },
+  // The end-to-end tests too: `npm start` under them runs on the node in PATH, which npx makes Node 24.
+  // (The component tests run in Chromium; Node only serves their files.)
+  { name: 'node 24: end-to-end tests', cmd: 'npx', args: ['-y', 'node@24', 'scripts/test-server.mjs', '--test-concurrency=1', 'test/e2e'] },
 ];
 
 const only = process.argv.slice(2);
