@@ -6267,7 +6267,29 @@ export interface components {
             }[];
         };
       };
-      seller?: components["schemas"]["Seller"];
+      /** @description The seller printed on invoices; the fields not sent stay as they are, and the seller that results must be complete. */
+      seller?: {
+        address?: {
+          city?: string;
+          /**
+           * @description A country's ISO 3166-1 alpha-2 code (the 249 assigned and XK), in either case; EL, UK or EU are refused.
+           * @example DE
+           */
+          country?: string;
+          line1?: string;
+          line2?: string;
+          postalCode?: string;
+        };
+        /** Format: email */
+        email?: string;
+        name?: string;
+        /** @description Contact phone; XRechnung requires the seller's (BR-DE-6). */
+        phone?: string;
+        taxNumber?: string;
+        vatId?: string;
+        /** Format: uri */
+        website?: string;
+      };
     };
     Subscription: {
       cancelAtPeriodEnd: boolean;

@@ -13,12 +13,14 @@ export class SettingsService {
     return (await this.cache.get()).settings;
   }
 
-  /** Objects merge key by key (PUT `{portal: {pause: {enabled: true}}}` keeps the rest of `portal`); arrays and values replace. */
-  async update(patch: Record<string, unknown>): Promise<MerchantSettings> {
+  /** Objects merge key by key (PUT `{portal: {pause: {enabled: true}}}` keeps the rest of `portal`); arrays and values replace; `check` sees the result before it is written. */
+  async update(patch: Record<string, unknown>, check?: (merged: Record<string, unknown>) => void): Promise<MerchantSettings> {
     await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ data: unknown }>('select data from settings where id = 1 for update');
       const current = rows[0]?.data;
       const data = deepMerge(typeof current === 'string' ? JSON.parse(current) : (current ?? {}), patch);
+      // What results must hold whole (the route's check, e.g. a complete seller); a throw changes nothing.
+      check?.(data);
       await tx.query('update settings set data = $1::jsonb, updated_at = now() where id = 1', [JSON.stringify(data)]);
       await bumpCatalogVersion(tx);
     });

@@ -4,13 +4,16 @@ import { EU_VAT_RATES } from '../../domain/tax.js';
 import { Code, Country } from '../schemas/common.js';
 import type { Deps } from '../deps.js';
 import { defineRoute, type RouteContext } from '../route.js';
+import { parse } from '../validate.js';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
+
+const SellerAddress = z.object({ line1: Text(200), line2: z.string().trim().max(200).optional(), postalCode: Text(20), city: Text(100), country: Country }).strict();
 
 const SellerSchema = z
   .object({
     name: Text(200),
-    address: z.object({ line1: Text(200), line2: z.string().trim().max(200).optional(), postalCode: Text(20), city: Text(100), country: Country }).strict(),
+    address: SellerAddress,
     vatId: z.string().trim().max(32).optional(),
     taxNumber: z.string().trim().max(64).optional(),
     email: z.email().max(254),
@@ -65,10 +68,14 @@ const Settings = z
   })
   .meta({ id: 'Settings' });
 
-/** A PUT names what changes: objects merge key by key (`dunning: {finalAction}` keeps the retry days), except
- * `seller`, which is checked whole (an invoice's seller is complete or absent). */
+/** A PUT names what changes: objects merge key by key (`dunning: {finalAction}` keeps the retry days,
+ * `seller: {phone}` the rest of the seller); the seller that results is checked whole (an invoice's seller is
+ * complete or absent), so a first seller must be sent with every field it requires. */
 const SettingsUpdate = Settings.extend({
   dunning: Dunning.partial().meta({ description: 'Retries of a declined renewal; the fields not sent stay as they are.' }),
+  seller: SellerSchema.extend({ address: SellerAddress.partial() })
+    .partial()
+    .meta({ description: 'The seller printed on invoices; the fields not sent stay as they are, and the seller that results must be complete.' }),
 })
   .partial()
   .strict()
@@ -94,5 +101,8 @@ export function settingsRoutes(ctx: RouteContext, { settings }: Deps): void {
   defineRoute(ctx, { method: 'get', path: '/v1/settings', auth: 'secret', summary: 'Read the merchant settings', tags: ['Settings'], response: { status: 200, schema: View } },
     async () => view(await settings.get()));
   defineRoute(ctx, { method: 'put', path: '/v1/settings', auth: 'secret', summary: 'Change the merchant settings', tags: ['Settings'], body: SettingsUpdate, response: { status: 200, schema: View } },
-    async ({ body }) => view(await settings.update(body)));
+    async ({ body }) =>
+      view(await settings.update(body, (merged) => {
+        if (body.seller !== undefined) parse(SellerSchema, merged.seller, '/seller');
+      })));
 }

@@ -134,5 +134,22 @@ for (const target of testDatabases()) {
       problemOf(await request(t.app).put('/v1/settings').set(t.pk).send({ homeCountry: 'AT' }), 403, 'secret_key_required');
       assert.equal((await get()).body.homeCountry, 'DE');
     });
+
+    // Last: a seller once set stays for the rest of the file.
+    it('when the seller is sent in part, then the first one must be whole (400 at each missing field, nothing stored), and later ones change only what they name', async () => {
+      const first = problemOf(await put({ seller: { phone: '+49 30 1234567' } }), 400, 'validation_failed');
+      assert.deepEqual(pointers(first).sort(), ['/seller/address', '/seller/email', '/seller/name']);
+      assert.equal((await get()).body.seller, null);
+      const whole = { name: 'Billkit Test GmbH', address: { line1: 'Weg 1', postalCode: '10115', city: 'Berlin', country: 'DE' }, email: 'seller@example.test' };
+      assert.equal((await put({ seller: whole })).status, 200);
+      const phone = await put({ seller: { phone: '+49 30 1234567' } });
+      assert.equal(phone.status, 200, JSON.stringify(phone.body));
+      assert.deepEqual(phone.body.seller, { ...whole, phone: '+49 30 1234567' });
+      const moved = await put({ seller: { address: { city: 'Potsdam', postalCode: '14467' } } });
+      assert.deepEqual(moved.body.seller.address, { line1: 'Weg 1', postalCode: '14467', city: 'Potsdam', country: 'DE' });
+      const emptied = problemOf(await put({ seller: { name: '' } }), 400, 'validation_failed');
+      assert.deepEqual(pointers(emptied), ['/seller/name']);
+      assert.equal((await get()).body.seller.name, 'Billkit Test GmbH');
+    });
   });
 }
