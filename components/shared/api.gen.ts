@@ -5153,6 +5153,7 @@ export interface components {
       subscriptionsPaused: number;
       subscriptionsRenewed: number;
       subscriptionsResumed: number;
+      subscriptionsUnpaid: number;
       trialsEnding: number;
       /** @enum {string} */
       trigger: "schedule" | "api";

@@ -38,6 +38,8 @@ export interface RunSummary {
   subscriptionsCancelled: number;
   subscriptionsExpired: number;
   subscriptionsPastDue: number;
+  /** Moved from past_due to unpaid by dunning's last failure (`finalAction: mark_uncollectible`). */
+  subscriptionsUnpaid: number;
   subscriptionsPaused: number;
   subscriptionsResumed: number;
   trialsEnding: number;
@@ -45,7 +47,7 @@ export interface RunSummary {
 
 const EMPTY = {
   subscriptionsRenewed: 0, invoicesIssued: 0, paymentsSucceeded: 0, paymentsFailed: 0, subscriptionsCancelled: 0,
-  subscriptionsExpired: 0, subscriptionsPastDue: 0, subscriptionsPaused: 0, subscriptionsResumed: 0, trialsEnding: 0,
+  subscriptionsExpired: 0, subscriptionsPastDue: 0, subscriptionsUnpaid: 0, subscriptionsPaused: 0, subscriptionsResumed: 0, trialsEnding: 0,
 };
 type Counts = typeof EMPTY;
 
@@ -138,6 +140,7 @@ export class BillingRunService {
       if (r.outcome === 'declined') {
         summary.paymentsFailed++;
         if (r.subscription === 'past_due') summary.subscriptionsPastDue++;
+        if (r.subscription === 'unpaid') summary.subscriptionsUnpaid++;
         if (r.subscription === 'cancelled') summary.subscriptionsCancelled++;
       }
     }

@@ -143,6 +143,7 @@ function workMetrics(registry: Registry): WorkObserver {
         cancelled: summary.subscriptionsCancelled,
         expired: summary.subscriptionsExpired,
         past_due: summary.subscriptionsPastDue,
+        unpaid: summary.subscriptionsUnpaid,
         paused: summary.subscriptionsPaused,
         resumed: summary.subscriptionsResumed,
       };

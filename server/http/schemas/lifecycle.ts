@@ -49,6 +49,7 @@ export const BillingRun = z
     subscriptionsCancelled: count,
     subscriptionsExpired: count,
     subscriptionsPastDue: count,
+    subscriptionsUnpaid: count,
     subscriptionsPaused: count,
     subscriptionsResumed: count,
     trialsEnding: count,
