@@ -269,6 +269,28 @@ for (const target of testDatabases()) {
         assert.deepEqual([all.at(-1)!.kind, all.at(-1)!.periodStart, all.at(-1)!.total], ['renewal', resumesAt, 3451]);
       });
 
+      it('when a pause is scheduled at the period end with usage to bill, then the upcoming invoice is the pause\'s usage invoice at the period end, then the resume\'s', async () => {
+        const calls = await createMeasurement(t);
+        const plan = await aMeteredPlan(t, [calls]);
+        const { subscription: sub } = await subscribe(t, { plan: plan.code });
+        assert.equal((await postUsage(t, [anEvent(sub.id, calls, { value: 40 })])).body.accepted, 1);
+        const resumesAt = new Date(new Date(sub.currentPeriodEnd).getTime() + 3 * DAY_MS).toISOString();
+        assert.equal((await post(t, `/v1/subscriptions/${sub.id}/pause`, { at: 'period_end', resumesAt })).status, 200);
+        const usage = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.equal(usage.status, 200, JSON.stringify(usage.body));
+        assert.deepEqual([usage.body.kind, usage.body.issuedAt, usage.body.periodEnd], ['usage', sub.currentPeriodEnd, sub.currentPeriodEnd]);
+        const now = new Date(await advance(t, { seconds: 0 }));
+        await advance(t, { seconds: Math.ceil((new Date(sub.currentPeriodEnd).getTime() - now.getTime()) / 1000) });
+        const atEnd = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        await billingRun(t);
+        assert.deepEqual(stripIssued(usage.body), stripIssued((await invoicesOf(t, sub.id)).at(-1)!), 'the pause\'s usage invoice');
+        const next = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.deepEqual([atEnd.body.kind, next.body.kind, next.body.issuedAt, next.body.periodStart], ['usage', 'renewal', resumesAt, resumesAt]);
+        await advance(t, { seconds: 3 * 86_400 });
+        await billingRun(t);
+        assert.deepEqual(stripIssued(next.body), stripIssued((await invoicesOf(t, sub.id)).at(-1)!), 'the resume\'s invoice');
+      });
+
       it('when paused, now or at the period end, without resumesAt, then there is no upcoming invoice: 404 invoice_upcoming_none, paused until resumed', async () => {
         for (const at of ['now', 'period_end']) {
           const plan = await aFlatPlan(t, 1000);
