@@ -8,9 +8,9 @@ import { conflict, unprocessable } from '../domain/errors.js';
 import { addInterval } from '../domain/periods.js';
 import type { Db } from '../storage/db.js';
 import type { Subscription } from '../storage/commerce-repository.js';
-import type { CatalogCache } from './catalog-cache.js';
+import type { CatalogCache, CatalogEntry } from './catalog-cache.js';
 import type { CollectOutcome, PaymentCollector } from './collect-payment.js';
-import { renewalStep, takeStep } from './renew.js';
+import { renewalStep, takeStep, type RenewalStep } from './renew.js';
 import { inSubscription, saveWithEvents } from './subscription-tx.js';
 
 export interface PauseInput {
@@ -73,23 +73,30 @@ export async function resumeSubscription(
       return { subscription: await saveWithEvents(ctx, { ...sub, pausedAt: null, resumesAt: null }, 'subscription.updated'), invoice: null };
     }
     const start = options.automatic && sub.resumesAt ? new Date(sub.resumesAt) : ctx.now;
-    const startIso = start.toISOString();
-    // The new period starts now: anchor = now, and the step bills period 1 after it.
-    const resumed: Subscription = {
-      ...sub,
-      status: 'active',
-      anchor: startIso,
-      anchorPeriods: 0,
-      currentPeriodEnd: startIso,
-      pausedAt: null,
-      resumesAt: null,
-      trialEnd: sub.trialEnd,
-    };
-    const step = renewalStep(ctx.entry, resumed, null);
-    // The step's ended "period" [pause, resume) is the paused time, free: the pause invoiced the usage before
-    // it. A recurring value set before or during the pause carries into the new period from the resume.
-    return takeStep(ctx, { ...step, billUsage: false }, (after) => after, 'subscription.resumed');
+    return takeStep(ctx, resumeStep(ctx.entry, sub, start), (after) => after, 'subscription.resumed');
   });
   const payments = result.invoice?.status === 'open' ? await collector.collect([result.invoice.id]) : [];
   return { ...result, payments };
+}
+
+/**
+ * The step a paused subscription takes when it resumes at `start`: shared by the resume (now, or the run's at
+ * `resumesAt`) and the upcoming invoice of a subscription paused with `resumesAt`, which previews it.
+ */
+export function resumeStep(entry: CatalogEntry, sub: Subscription, start: Date): RenewalStep {
+  const startIso = start.toISOString();
+  // The new period starts at the resume: anchor = start, and the step bills period 1 after it.
+  const resumed: Subscription = {
+    ...sub,
+    status: 'active',
+    anchor: startIso,
+    anchorPeriods: 0,
+    currentPeriodEnd: startIso,
+    pausedAt: null,
+    resumesAt: null,
+    trialEnd: sub.trialEnd,
+  };
+  // The step's ended "period" [pause, resume) is the paused time, free: the pause invoiced the usage before
+  // it. A recurring value set before or during the pause carries into the new period from the resume.
+  return { ...renewalStep(entry, resumed, null), billUsage: false };
 }

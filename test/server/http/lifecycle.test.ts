@@ -12,6 +12,11 @@ import { aMeteredPlan, anEvent, createMeasurement, postUsage } from '../../suppo
 
 const MONTH = { unit: 'month' as const, count: 1 };
 const DAY_MS = 86_400_000;
+/** An invoice without what only issuing gives it (id, number, payment), to compare with the upcoming invoice. */
+const stripIssued = (i: Record<string, any>) => {
+  const { id: _i, number: _n, issuedAt: _a, dueAt: _d, paidAt: _p, status: _s, amountPaid: _ap, attempts: _at, nextAttemptAt: _na, voidedAt: _v, ...rest } = i;
+  return { ...rest, lines: rest.lines.map(({ id: _l, ...line }: Record<string, unknown>) => line) };
+};
 
 for (const target of testDatabases()) {
   describe(`the subscription's life on ${target.name}`, () => {
@@ -178,11 +183,7 @@ for (const target of testDatabases()) {
         // The run issues at its own clock reading: compare everything but the instants.
         await billingRun(t);
         const issued = (await invoicesOf(t, sub.id)).find((i) => i.kind === 'renewal')!;
-        const strip = (i: Record<string, any>) => {
-          const { id: _i, number: _n, issuedAt: _a, dueAt: _d, paidAt: _p, status: _s, amountPaid: _ap, attempts: _at, nextAttemptAt: _na, voidedAt: _v, ...rest } = i;
-          return { ...rest, lines: rest.lines.map(({ id: _l, ...line }: Record<string, unknown>) => line) };
-        };
-        assert.deepEqual(strip(upcoming.body), strip(issued));
+        assert.deepEqual(stripIssued(upcoming.body), stripIssued(issued));
       });
 
       it('when subscriptions that differ in usage, coupon, tax and a pending downgrade are renewed in one batch, then each invoice equals its own upcoming invoice', async () => {
@@ -213,16 +214,92 @@ for (const target of testDatabases()) {
         await billingRun(t);
         const issued = [];
         for (const sub of subs) issued.push((await invoicesOf(t, sub.id)).find((i) => i.kind === 'renewal')!);
-        const strip = (i: Record<string, any>) => {
-          const { id: _i, number: _n, issuedAt: _a, dueAt: _d, paidAt: _p, status: _s, amountPaid: _ap, attempts: _at, nextAttemptAt: _na, voidedAt: _v, ...rest } = i;
-          return { ...rest, lines: rest.lines.map(({ id: _l, ...line }: Record<string, unknown>) => line) };
-        };
-        issued.forEach((invoice, i) => assert.deepEqual(strip(invoice), strip(upcoming[i]!), `subscription ${i}`));
+        issued.forEach((invoice, i) => assert.deepEqual(stripIssued(invoice), stripIssued(upcoming[i]!), `subscription ${i}`));
         // 10.00 + 1.00 of usage at 19 % (twins), 10.00 + 2.00, 20 % off 11.00, French VAT (20 %) on 11.00;
         // 5.95 gross + the 1.00 net of usage as 1.19 gross, holding 0.95 + 0.19.
         assert.deepEqual(issued.map((i) => [i.subtotal, i.discount, i.tax, i.total]), [
           [1100, 0, 209, 1309], [1100, 0, 209, 1309], [1200, 0, 228, 1428], [1100, 220, 167, 1047], [1100, 0, 220, 1320], [714, 0, 114, 714],
         ]);
+      });
+
+      it('when paused with resumesAt, then it is the invoice the run issues at the resume, dated resumesAt, line by line', async () => {
+        const plan = await aFlatPlan(t, 4900);
+        const coupon = await createCoupon(t, { percentage: 10, frequency: 'lifetime' });
+        const { subscription: sub } = await subscribe(t, { plan: plan.code, couponCode: coupon.code });
+        const now = new Date(await advance(t, { seconds: 1 }));
+        const resumesAt = new Date(now.getTime() + 10 * DAY_MS).toISOString();
+        assert.equal((await post(t, `/v1/subscriptions/${sub.id}/pause`, { at: 'now', resumesAt })).body.status, 'paused');
+        const upcoming = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.equal(upcoming.status, 200, JSON.stringify(upcoming.body));
+        assert.deepEqual([upcoming.body.status, upcoming.body.nextAttemptAt, upcoming.body.kind, upcoming.body.issuedAt, upcoming.body.dueAt], ['draft', null, 'renewal', resumesAt, resumesAt]);
+        assert.deepEqual([upcoming.body.periodStart, upcoming.body.periodEnd], [resumesAt, addInterval(new Date(resumesAt), MONTH, 1).toISOString()]);
+        const count = (await invoicesOf(t, sub.id)).length;
+        await advance(t, { seconds: 10 * 86_400 });
+        assert.ok((await billingRun(t)).subscriptionsResumed >= 1);
+        const all = await invoicesOf(t, sub.id);
+        assert.equal(all.length, count + 1, 'one invoice at the resume');
+        const issued = all.at(-1)!;
+        assert.deepEqual(stripIssued(upcoming.body), stripIssued(issued));
+        // The run issues at its own clock reading, just after resumesAt: the period is the resume's.
+        assert.deepEqual([issued.periodStart, issued.subtotal, issued.discount, issued.tax, issued.total], [resumesAt, 4900, 490, 838, 5248]);
+      });
+
+      it('when a pause is scheduled at the period end with resumesAt, then no invoice comes at the period end and the upcoming invoice is the resume\'s', async () => {
+        const plan = await aFlatPlan(t, 2900);
+        const { subscription: sub } = await subscribe(t, { plan: plan.code });
+        const resumesAt = new Date(new Date(sub.currentPeriodEnd).getTime() + 5 * DAY_MS).toISOString();
+        const scheduled = await post(t, `/v1/subscriptions/${sub.id}/pause`, { at: 'period_end', resumesAt });
+        assert.deepEqual([scheduled.body.status, scheduled.body.pausedAt], ['active', sub.currentPeriodEnd], JSON.stringify(scheduled.body));
+        const upcoming = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.equal(upcoming.status, 200, JSON.stringify(upcoming.body));
+        assert.deepEqual([upcoming.body.issuedAt, upcoming.body.periodStart, upcoming.body.nextAttemptAt], [resumesAt, resumesAt, null]);
+        const count = (await invoicesOf(t, sub.id)).length;
+        const now = new Date(await advance(t, { seconds: 0 }));
+        await advance(t, { seconds: Math.ceil((new Date(sub.currentPeriodEnd).getTime() - now.getTime()) / 1000) });
+        await billingRun(t);
+        assert.equal((await getSubscription(t, sub.id)).status, 'paused');
+        assert.equal((await invoicesOf(t, sub.id)).length, count, 'no invoice at the period end');
+        const still = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.deepEqual(stripIssued(still.body), stripIssued(upcoming.body), 'the same once paused');
+        await advance(t, { seconds: 5 * 86_400 });
+        await billingRun(t);
+        const all = await invoicesOf(t, sub.id);
+        assert.equal(all.length, count + 1);
+        assert.deepEqual(stripIssued(upcoming.body), stripIssued(all.at(-1)!));
+        assert.deepEqual([all.at(-1)!.kind, all.at(-1)!.periodStart, all.at(-1)!.total], ['renewal', resumesAt, 3451]);
+      });
+
+      it('when a pause is scheduled at the period end with usage to bill, then the upcoming invoice is the pause\'s usage invoice at the period end, then the resume\'s', async () => {
+        const calls = await createMeasurement(t);
+        const plan = await aMeteredPlan(t, [calls]);
+        const { subscription: sub } = await subscribe(t, { plan: plan.code });
+        assert.equal((await postUsage(t, [anEvent(sub.id, calls, { value: 40 })])).body.accepted, 1);
+        const resumesAt = new Date(new Date(sub.currentPeriodEnd).getTime() + 3 * DAY_MS).toISOString();
+        assert.equal((await post(t, `/v1/subscriptions/${sub.id}/pause`, { at: 'period_end', resumesAt })).status, 200);
+        const usage = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.equal(usage.status, 200, JSON.stringify(usage.body));
+        assert.deepEqual([usage.body.kind, usage.body.issuedAt, usage.body.periodEnd], ['usage', sub.currentPeriodEnd, sub.currentPeriodEnd]);
+        const now = new Date(await advance(t, { seconds: 0 }));
+        await advance(t, { seconds: Math.ceil((new Date(sub.currentPeriodEnd).getTime() - now.getTime()) / 1000) });
+        const atEnd = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        await billingRun(t);
+        assert.deepEqual(stripIssued(usage.body), stripIssued((await invoicesOf(t, sub.id)).at(-1)!), 'the pause\'s usage invoice');
+        const next = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.deepEqual([atEnd.body.kind, next.body.kind, next.body.issuedAt, next.body.periodStart], ['usage', 'renewal', resumesAt, resumesAt]);
+        await advance(t, { seconds: 3 * 86_400 });
+        await billingRun(t);
+        assert.deepEqual(stripIssued(next.body), stripIssued((await invoicesOf(t, sub.id)).at(-1)!), 'the resume\'s invoice');
+      });
+
+      it('when paused, now or at the period end, without resumesAt, then there is no upcoming invoice: 404 invoice_upcoming_none, paused until resumed', async () => {
+        for (const at of ['now', 'period_end']) {
+          const plan = await aFlatPlan(t, 1000);
+          const { subscription: sub } = await subscribe(t, { plan: plan.code });
+          assert.equal((await post(t, `/v1/subscriptions/${sub.id}/pause`, { at })).status, 200);
+          const res = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+          assert.deepEqual([res.status, res.body.code], [404, 'invoice_upcoming_none'], at);
+          assert.match(res.body.detail, /paused until resumed/);
+        }
       });
 
       it('when the subscription is cancelled, then there is no upcoming invoice (404 invoice_upcoming_none)', async () => {

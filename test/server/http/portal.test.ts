@@ -498,6 +498,10 @@ for (const target of testDatabases()) {
         assert.equal(paused.body.status, 'paused');
         const limit = addInterval(new Date(paused.body.pausedAt), { unit: 'month', count: 1 }, 2).toISOString();
         assert.equal(paused.body.resumesAt, limit);
+        // The subscription view shows the next invoice: the resume's, dated when the pause ends.
+        const view = await request(t.app).get(`/v1/portal/subscriptions/${subscription.id}`).set(as);
+        assert.equal(view.status, 200, JSON.stringify(view.body));
+        assert.deepEqual([view.body.upcomingInvoice?.kind, view.body.upcomingInvoice?.issuedAt, view.body.upcomingInvoice?.periodStart], ['renewal', limit, limit]);
         const config = await request(t.app).get('/v1/portal/configuration').set(as);
         assert.deepEqual([config.body.subscriptions[0].pause, config.body.subscriptions[0].resume, config.body.pause.maxPeriods], [false, true, 2]);
         const resumed = await request(t.app).post(`/v1/portal/subscriptions/${subscription.id}/resume`).set(as);
