@@ -6,7 +6,7 @@
  * resume's invoice at `resumesAt` (pause.ts's own step); paused without `resumesAt`, none comes.
  */
 import { notFound } from '../domain/errors.js';
-import { findCustomer, findSubscription, type Customer } from '../storage/commerce-repository.js';
+import { findCustomer, findSubscription, type Customer, type NewInvoice } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
 import type { Db } from '../storage/db.js';
 import { CatalogCache, type CatalogEntry } from './catalog-cache.js';
@@ -27,17 +27,22 @@ export async function upcomingInvoice(db: Db, cache: CatalogCache, id: string) {
   if (!['trialing', 'active', 'past_due', 'paused'].includes(sub.status)) throw none(`is ${sub.status}`);
   const customer = (await findCustomer(db, sub.customerId))!;
   const now = CatalogCache.now(entry);
-  if (sub.status === 'paused') return shown(await priced(db, entry, resumeStep(entry, sub, new Date(sub.resumesAt!)), customer, now), now);
+  if (sub.status === 'paused') {
+    const resumed = await priced(db, entry, resumeStep(entry, sub, new Date(sub.resumesAt!)), customer, now);
+    if (resumed.invoice) return shown(resumed.step, resumed.invoice, now);
+    // The resume ends it instead (it expires or is cancelled by then): nothing is invoiced.
+    throw none(`is paused, and its resume at ${sub.resumesAt} invoices nothing (${resumed.step.kind})`);
+  }
   const coupon = sub.couponId ? await findCoupon(db, sub.couponId) : null;
   const step = renewalStep(entry, sub, coupon);
   const result = await priced(db, entry, step, customer, now);
-  if (result.invoice) return shown(result, now);
+  if (result.invoice) return shown(step, result.invoice, now);
   if (step.kind !== 'pause') throw none(`is ${sub.status}${sub.cancelAtPeriodEnd ? ' and ends at its period end' : ''}`);
   // The run pauses it at the period's end with nothing to invoice: the next invoice is the resume's, if dated.
   if (result.subscription.resumesAt === null) throw untilResumed('pauses at its period end and stays');
   const resume = resumeStep(entry, result.subscription, new Date(result.subscription.resumesAt));
   const after = await priced(db, entry, resume, customer, now);
-  if (after.invoice) return shown(after, now);
+  if (after.invoice) return shown(resume, after.invoice, now);
   throw none(`is ${sub.status}`);
 }
 
@@ -51,8 +56,8 @@ async function priced(db: Db, entry: CatalogEntry, step: RenewalStep, customer: 
   return { step, ...applyStep(entry, step, { customer, balance: customer.balance, coupon, usage: usage.get(sub.id) ?? null, at: now }) };
 }
 
-function shown({ step, invoice }: Awaited<ReturnType<typeof priced>>, now: Date) {
-  const { series: _s, id: _id, ...rest } = invoice!;
+function shown(step: RenewalStep, invoice: NewInvoice, now: Date) {
+  const { series: _s, id: _id, ...rest } = invoice;
   const { number: _n, id: _i, attempts: _a, ...view } = invoiceView({ ...rest, id: '', number: '', attempts: [] });
   // Dated when the run will issue it: at the period's end or the resume (or now, when that has passed).
   const issueAt = new Date(Math.max(now.getTime(), step.ended.end.getTime())).toISOString();

@@ -302,6 +302,18 @@ for (const target of testDatabases()) {
         }
       });
 
+      it('when paused with resumesAt after the subscription expires, then its resume invoices nothing: 404 invoice_upcoming_none, never a 500 (found by the fuzz test)', async () => {
+        const plan = await aFlatPlan(t, 1000);
+        const { subscription: sub } = await subscribe(t, { plan: plan.code });
+        const now = Date.parse((await request(t.app).post('/v1/test-clock/advance').set(t.sk).send({ seconds: 1 })).body.now);
+        const expire = await post(t, `/v1/subscriptions/${sub.id}/expire`, { at: new Date(now + 10 * DAY_MS).toISOString() });
+        assert.equal(expire.status, 200, JSON.stringify(expire.body));
+        const paused = await post(t, `/v1/subscriptions/${sub.id}/pause`, { resumesAt: new Date(now + 20 * DAY_MS).toISOString() });
+        assert.equal(paused.status, 200, JSON.stringify(paused.body));
+        const res = await request(t.app).get(`/v1/subscriptions/${sub.id}/upcoming-invoice`).set(t.sk);
+        assert.deepEqual([res.status, res.body.code], [404, 'invoice_upcoming_none'], JSON.stringify(res.body));
+      });
+
       it('when the subscription is cancelled, then there is no upcoming invoice (404 invoice_upcoming_none)', async () => {
         const plan = await aFlatPlan(t, 1000);
         const { subscription: sub } = await subscribe(t, { plan: plan.code });
