@@ -5,6 +5,7 @@
  * subscription paused with `resumesAt` (or pausing at the period's end without usage to invoice then), the
  * resume's invoice at `resumesAt` (pause.ts's own step); paused without `resumesAt`, none comes.
  */
+import type { Coupon } from '../domain/coupons.js';
 import { notFound } from '../domain/errors.js';
 import { findCustomer, findSubscription, type Customer, type NewInvoice } from '../storage/commerce-repository.js';
 import { findCoupon } from '../storage/coupon-repository.js';
@@ -35,7 +36,7 @@ export async function upcomingInvoice(db: Db, cache: CatalogCache, id: string) {
   }
   const coupon = sub.couponId ? await findCoupon(db, sub.couponId) : null;
   const step = renewalStep(entry, sub, coupon);
-  const result = await priced(db, entry, step, customer, now);
+  const result = await priced(db, entry, step, customer, now, coupon);
   if (result.invoice) return shown(step, result.invoice, now);
   if (step.kind !== 'pause') throw none(`is ${sub.status}${sub.cancelAtPeriodEnd ? ' and ends at its period end' : ''}`);
   // The run pauses it at the period's end with nothing to invoice: the next invoice is the resume's, if dated.
@@ -46,10 +47,13 @@ export async function upcomingInvoice(db: Db, cache: CatalogCache, id: string) {
   throw none(`is ${sub.status}`);
 }
 
-/** The step's invoice as the run drafts it then: its usage so far, the coupon and the customer's balance. */
-async function priced(db: Db, entry: CatalogEntry, step: RenewalStep, customer: Customer, now: Date) {
+/**
+ * The step's invoice as the run drafts it then: its usage so far, the coupon and the customer's balance.
+ * `known`: the coupon already read for the step, used again when it is still the subscription's.
+ */
+async function priced(db: Db, entry: CatalogEntry, step: RenewalStep, customer: Customer, now: Date, known: Coupon | null = null) {
   const sub = step.subscription;
-  const coupon = sub.couponId ? ((await findCoupon(db, sub.couponId)) ?? null) : null;
+  const coupon = !sub.couponId ? null : known?.id === sub.couponId ? known : await findCoupon(db, sub.couponId);
   const usage = await periodUsage(db, [
     { subscriptionId: sub.id, start: step.ended.start.toISOString(), end: step.ended.end.toISOString(), charges: meteredChargesOf(entry, step) },
   ]);
